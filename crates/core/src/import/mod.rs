@@ -1,0 +1,93 @@
+//! Imports: read a CSV or XLSX table (or ONS GeoJSON), check every row, and hand the store a
+//! batch that is written all or nothing. Every problem is reported as `FILE:LINE: COLUMN:
+//! message`, with the header on line 1, so a person can fix the whole file in one pass.
+
+mod areas;
+mod populations;
+mod register;
+mod table;
+
+pub use areas::{import_area_lookup, import_areas, parse_area_lookup, parse_areas};
+pub use populations::{import_populations, parse_populations};
+pub use register::{import_register, parse_register, pseudonymise_file};
+pub use table::{Table, read_table};
+
+use crate::StoreError;
+
+/// One thing wrong with an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line (header is line 1); for XLSX the sheet row.
+    pub line: u64,
+    /// The column (or `-` for the whole row or file).
+    pub column: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Collects problems for one file.
+#[derive(Debug)]
+pub(crate) struct Problems {
+    file: String,
+    list: Vec<Problem>,
+}
+
+impl Problems {
+    pub(crate) fn new(file: &str) -> Self {
+        Self { file: file.to_owned(), list: Vec::new() }
+    }
+
+    pub(crate) fn add(&mut self, line: u64, column: &str, message: impl Into<String>) {
+        self.list.push(Problem {
+            file: self.file.clone(),
+            line,
+            column: column.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub(crate) fn into_result<T>(self, value: T) -> Result<T, ImportError> {
+        if self.list.is_empty() { Ok(value) } else { Err(ImportError::Invalid(self.list)) }
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file has problems; each is listed.
+    #[error("{} problem(s) in the input; nothing was written", .0.len())]
+    Invalid(Vec<Problem>),
+    /// The file could not be read at all.
+    #[error("cannot read {file}: {message}")]
+    Unreadable {
+        /// The file.
+        file: String,
+        /// Why.
+        message: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reports progress of long work: `(done, total)`.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+/// A progress reporter that says nothing.
+pub fn no_progress(_: u64, _: u64) {}
+
+pub(crate) fn display_name(path: &std::path::Path) -> String {
+    path.display().to_string()
+}

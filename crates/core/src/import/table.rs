@@ -1,0 +1,178 @@
+//! Reading a table from CSV or XLSX into text cells with their line numbers.
+
+use std::path::Path;
+
+use super::{ImportError, Problems, display_name};
+
+/// A table read from a file: the header and the rows, each with its 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The file as named by the user.
+    pub file: String,
+    /// Column names, trimmed.
+    pub headers: Vec<String>,
+    /// `(line, cells)`; cells are padded to the header's width.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// The index of a column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Parse CSV text. A UTF-8 byte-order mark is removed.
+    ///
+    /// # Errors
+    /// Malformed CSV (unbalanced quotes, invalid UTF-8) with its line.
+    pub fn from_csv(file: &str, bytes: &[u8]) -> Result<Self, ImportError> {
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+        let mut problems = Problems::new(file);
+        let headers: Vec<String> = match reader.headers() {
+            Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
+            Err(e) => {
+                problems.add(1, "-", format!("cannot read the header: {e}"));
+                return problems.into_result(Self::empty(file));
+            }
+        };
+        let mut rows = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map_or(0, csv::Position::line);
+                    if record.iter().all(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    if record.len() > headers.len() {
+                        problems.add(
+                            line,
+                            "-",
+                            format!("has {} cells but the header has {}", record.len(), headers.len()),
+                        );
+                        continue;
+                    }
+                    let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+                    cells.resize(headers.len(), String::new());
+                    rows.push((line, cells));
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    problems.add(line, "-", format!("cannot read this row: {e}"));
+                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                        break;
+                    }
+                }
+            }
+        }
+        problems.into_result(Self { file: file.to_owned(), headers, rows })
+    }
+
+    fn empty(file: &str) -> Self {
+        Self { file: file.to_owned(), headers: Vec::new(), rows: Vec::new() }
+    }
+
+    /// Read the first sheet of an XLSX workbook. Dates become `YYYY-MM-DD` (or RFC 3339 when
+    /// they carry a time), whole numbers lose their `.0`.
+    ///
+    /// # Errors
+    /// When the workbook cannot be opened or has no sheet.
+    pub fn from_xlsx(path: &Path) -> Result<Self, ImportError> {
+        use calamine::{Data, Reader as _};
+        let file = display_name(path);
+        let unreadable = |message: String| ImportError::Unreadable { file: file.clone(), message };
+        let mut workbook = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+        let range = workbook
+            .worksheet_range_at(0)
+            .ok_or_else(|| unreadable("the workbook has no sheet".to_owned()))?
+            .map_err(|e| unreadable(e.to_string()))?;
+        let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
+        let cell_text = |d: &Data| -> String {
+            match d {
+                Data::Empty | Data::Error(_) => String::new(),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                Data::Int(n) => n.to_string(),
+                Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
+                Data::Float(x) => x.to_string(),
+                Data::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+                Data::DateTime(dt) => excel_serial_to_text(dt.as_f64()),
+            }
+        };
+        let mut rows_iter = range.rows();
+        let headers: Vec<String> = rows_iter
+            .next()
+            .map(|r| r.iter().map(|c| cell_text(c).trim().to_owned()).collect())
+            .unwrap_or_default();
+        let mut rows = Vec::new();
+        for (i, r) in rows_iter.enumerate() {
+            let mut cells: Vec<String> = r.iter().map(cell_text).collect();
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            cells.resize(headers.len().max(cells.len()), String::new());
+            cells.truncate(headers.len());
+            rows.push((first_row + i as u64 + 2, cells));
+        }
+        Ok(Self { file, headers, rows })
+    }
+}
+
+/// Excel's serial date (days since 1899-12-30) as a date, or RFC 3339 when it has a time.
+fn excel_serial_to_text(serial: f64) -> String {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+    let days = serial.floor();
+    let seconds = ((serial - days) * 86_400.0).round() as i64;
+    let date = epoch + chrono::Duration::days(days as i64);
+    if seconds == 0 {
+        date.format("%Y-%m-%d").to_string()
+    } else {
+        let t = date.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::seconds(seconds);
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+}
+
+/// Read a CSV or XLSX file (by extension; anything not `.xlsx` is read as CSV).
+///
+/// # Errors
+/// When the file cannot be read or is malformed.
+pub fn read_table(path: &Path) -> Result<Table, ImportError> {
+    let is_xlsx = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        return Table::from_xlsx(path);
+    }
+    let file = display_name(path);
+    let bytes = std::fs::read(path)
+        .map_err(|e| ImportError::Unreadable { file: file.clone(), message: e.to_string() })?;
+    Table::from_csv(&file, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_lines_count_the_header_and_quoted_newlines() {
+        let t = Table::from_csv("f.csv", b"a,b\n1,2\n\"x\ny\",3\n4,5\n").unwrap();
+        let lines: Vec<u64> = t.rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 3, 5]);
+    }
+
+    #[test]
+    fn a_row_wider_than_the_header_is_a_problem_on_its_line() {
+        let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", b"a,b\n1,2\n1,2,3\n") else {
+            panic!("expected problems");
+        };
+        assert_eq!(p[0].to_string(), "f.csv:3: -: has 3 cells but the header has 2");
+    }
+
+    #[test]
+    fn excel_serials_become_dates() {
+        assert_eq!(excel_serial_to_text(45292.0), "2024-01-01");
+        assert_eq!(excel_serial_to_text(45292.5), "2024-01-01T12:00:00Z");
+    }
+}

@@ -1,0 +1,24 @@
+//! Lantern's domain: code lists, the register's datasets and their validation, areas and
+//! populations, pseudonymisation, the [`Store`] trait, and the use cases written against it
+//! (import, export, demo data). Nothing here knows about SQL or HTTP.
+
+pub mod area;
+pub mod codes;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod pseudonym;
+pub mod quality;
+pub mod register;
+pub mod store;
+
+pub use store::{ImportSummary, SharedStore, Store, StoreError, StoreResult};
+
+/// Lowercase hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

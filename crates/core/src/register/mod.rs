@@ -1,0 +1,92 @@
+//! The register's two datasets, suspected suicides and self-harm presentations, described once as
+//! a schema of fields. Import validation, storage columns, export columns, forms and the
+//! data-quality report are all driven by these tables, so a field is added in one place.
+//!
+//! Values are parsed into [`Value`]s at the boundary; past it no raw strings remain.
+
+mod schema;
+mod value;
+
+pub use schema::{Dataset, Field, FieldKind, SELF_HARM, SUICIDES, dataset};
+pub use value::{FieldError, Record, Value};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+/// A record as stored: its id, its values and the bookkeeping the store adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// The store's id of the record.
+    pub id: i64,
+    /// The values.
+    pub record: Record,
+    /// When the record was first written.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Self-harm only: whether the same person presented again within 12 months after this
+    /// presentation. `None` when it does not apply or there is no person key.
+    pub repeat_within_12m: Option<bool>,
+}
+
+impl StoredRecord {
+    /// The record as JSON, with `id` and derived fields.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = self.record.to_json_map();
+        map.insert("id".to_owned(), self.id.into());
+        map.insert("created_at".to_owned(), self.created_at.to_rfc3339().into());
+        map.insert("updated_at".to_owned(), self.updated_at.to_rfc3339().into());
+        if self.record.dataset.name == SELF_HARM.name {
+            map.insert("repeat_within_12m".to_owned(), self.repeat_within_12m.into());
+        }
+        serde_json::Value::Object(map)
+    }
+}
+
+/// One change kept in a record's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// When the change was made.
+    pub changed_at: DateTime<Utc>,
+    /// `created`, `updated` or `status`.
+    pub kind: String,
+    /// What changed and how, as `{field, old, new}` items (strings in export form).
+    pub changes: Vec<FieldChange>,
+    /// Who or what made the change (`import:FILE`, `web`, `demo`).
+    pub origin: String,
+}
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    /// The field's name.
+    pub field: String,
+    /// The value before, in export form (empty when blank).
+    pub old: String,
+    /// The value after, in export form.
+    pub new: String,
+}
+
+/// A status of a suspected suicide and the date it took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    /// The status code.
+    pub status: String,
+    /// The date the status took effect.
+    pub effective_on: NaiveDate,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The field-by-field differences between two records of the same dataset.
+pub fn diff(old: &Record, new: &Record) -> Vec<FieldChange> {
+    old.dataset
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let (a, b) = (old.text_at(i), new.text_at(i));
+            (a != b).then(|| FieldChange { field: f.name.to_owned(), old: a, new: b })
+        })
+        .collect()
+}

@@ -1,0 +1,201 @@
+//! The storage contract. One async trait sized to today's callers; `lantern-storage` implements
+//! it for SQLite and PostgreSQL, and the contract test suite runs the same story on both.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::area::{Area, AreaLevel, AreaSummary, PopulationRow};
+use crate::register::{Dataset, HistoryEntry, Record, StatusChange, StoredRecord};
+
+/// Errors from a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No such record or area.
+    #[error("not found")]
+    NotFound,
+    /// A write would break a rule of the data (duplicate key, unknown parent, ...).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A store shared between request handlers.
+pub type SharedStore = Arc<dyn Store>;
+
+/// What an import or upsert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// New rows.
+    pub inserted: u64,
+    /// Existing rows that changed.
+    pub updated: u64,
+    /// Existing rows that were the same.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for ImportSummary {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// Filters, sorting and paging for a register list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordQuery {
+    /// First date of the period (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last date of the period (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Area of residence: this area and every area inside it.
+    pub area: Option<String>,
+    /// Status (suicides).
+    pub status: Option<String>,
+    /// Source agency.
+    pub source: Option<String>,
+    /// Setting (self-harm).
+    pub setting: Option<String>,
+    /// Sort field (a field name or `id`); the dataset's date field when absent.
+    pub sort: Option<String>,
+    /// Sort descending.
+    pub desc: bool,
+    /// 1-based page.
+    pub page: u32,
+    /// Rows a page (1-500).
+    pub per_page: u32,
+}
+
+impl Default for RecordQuery {
+    fn default() -> Self {
+        Self {
+            from: None,
+            to: None,
+            area: None,
+            status: None,
+            source: None,
+            setting: None,
+            sort: None,
+            desc: true,
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+impl RecordQuery {
+    /// The sort field to use for `dataset`: the requested one when it is a field or `id`,
+    /// otherwise the date field.
+    pub fn sort_field(&self, dataset: &Dataset) -> &'static str {
+        match self.sort.as_deref() {
+            Some("id") => "id",
+            Some(name) => dataset.field(name).map_or(dataset.date_field, |f| f.name),
+            None => dataset.date_field,
+        }
+    }
+
+    /// Rows to skip.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.max(1) - 1) * u64::from(self.limit())
+    }
+
+    /// Rows to return.
+    pub fn limit(&self) -> u32 {
+        self.per_page.clamp(1, 500)
+    }
+}
+
+/// One page of records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The records on the page.
+    pub items: Vec<StoredRecord>,
+    /// How many records match the filters in all.
+    pub total: u64,
+}
+
+/// How many records of one source in one month have each field filled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompletenessRow {
+    /// Source agency.
+    pub source: String,
+    /// `YYYY-MM` of the dataset's date field.
+    pub month: String,
+    /// Records.
+    pub total: i64,
+    /// Filled count per field, in schema order.
+    pub filled: Vec<i64>,
+}
+
+/// Where the register lives.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is (`sqlite` or `postgres`), for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+
+    /// Insert or update areas by code (name, level and boundary; a given parent is kept).
+    async fn upsert_areas(&self, areas: &[Area]) -> StoreResult<ImportSummary>;
+    /// Set parents of areas. Both codes must exist.
+    async fn set_area_parents(&self, links: &[(String, String)]) -> StoreResult<ImportSummary>;
+    /// Areas, optionally of one level, without boundaries, ordered by level then code.
+    async fn areas(&self, level: Option<AreaLevel>) -> StoreResult<Vec<Area>>;
+    /// Areas of one level with boundaries.
+    async fn area_boundaries(&self, level: AreaLevel) -> StoreResult<Vec<Area>>;
+    /// One area with its boundary.
+    async fn area(&self, code: &str) -> StoreResult<Area>;
+    /// All area codes, for validating imports.
+    async fn area_codes(&self) -> StoreResult<HashSet<String>>;
+    /// Areas with their latest persons population and number of children.
+    async fn area_summaries(&self, level: Option<AreaLevel>) -> StoreResult<Vec<AreaSummary>>;
+
+    /// Insert or update populations keyed by area, year, sex and age band.
+    async fn upsert_populations(&self, rows: &[PopulationRow]) -> StoreResult<ImportSummary>;
+    /// Populations of one area and year.
+    async fn populations(&self, area_code: &str, year: i32) -> StoreResult<Vec<PopulationRow>>;
+
+    /// Import records all or nothing, keyed by `(source, source_ref)`: new keys are inserted,
+    /// changed rows updated with their history kept, the same rows left alone. With `dry_run`
+    /// the work is rolled back and only the summary returned.
+    async fn import_records(
+        &self,
+        records: &[Record],
+        origin: &str,
+        dry_run: bool,
+    ) -> StoreResult<ImportSummary>;
+    /// Create one record; a duplicate `(source, source_ref)` is a conflict.
+    async fn create_record(&self, record: &Record, origin: &str) -> StoreResult<i64>;
+    /// Replace a record's values, keeping what changed in its history (and its status
+    /// lifecycle, for suicides).
+    async fn update_record(&self, id: i64, record: &Record, origin: &str) -> StoreResult<()>;
+    /// One record.
+    async fn record(&self, dataset: &'static Dataset, id: i64) -> StoreResult<StoredRecord>;
+    /// A record's history, oldest first.
+    async fn history(&self, dataset: &'static Dataset, id: i64) -> StoreResult<Vec<HistoryEntry>>;
+    /// A suspected suicide's status lifecycle, oldest first.
+    async fn status_history(&self, id: i64) -> StoreResult<Vec<StatusChange>>;
+    /// A filtered, sorted page of records.
+    async fn list_records(&self, dataset: &'static Dataset, query: &RecordQuery) -> StoreResult<Page>;
+    /// Every record of a dataset, ordered by id, for export.
+    async fn export_records(&self, dataset: &'static Dataset) -> StoreResult<Vec<Record>>;
+    /// The distinct sources of a dataset.
+    async fn sources(&self, dataset: &'static Dataset) -> StoreResult<Vec<String>>;
+    /// Field completeness by source and month.
+    async fn completeness(&self, dataset: &'static Dataset) -> StoreResult<Vec<CompletenessRow>>;
+    /// Records in a dataset.
+    async fn count(&self, dataset: &'static Dataset) -> StoreResult<u64>;
+
+    /// A deployment setting.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Set a deployment setting.
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+}
