@@ -1,0 +1,836 @@
+//! What the two backends share: column lists, SQL fragments, value conversion, error mapping,
+//! and (in [`impl_store!`]) the body of the `Store` implementation. The dialects differ only in
+//! the fragments of [`Dialect`], so the queries are written once and each backend file
+//! instantiates the macro with its own database type.
+
+use chrono::NaiveDate;
+use lantern_core::StoreError;
+use lantern_core::register::{Dataset, Field, FieldKind, Value};
+
+/// Bind parameters in one statement, under SQLite's 32,766 and PostgreSQL's 65,535.
+pub(crate) const MAX_PARAMS: usize = 30_000;
+
+/// The SQL that differs between SQLite and PostgreSQL.
+pub(crate) struct Dialect {
+    /// `sqlite` or `postgres`.
+    pub(crate) name: &'static str,
+    /// `YYYY-MM-DD` text of a `YYYY-MM-DD` text expression plus twelve months.
+    pub(crate) plus_year: fn(&str) -> String,
+    /// `YYYY-MM` of a DATE column.
+    pub(crate) month_of_date: fn(&str) -> String,
+}
+
+impl Dialect {
+    /// Whether the same person presented again within 12 months after `p`'s presentation.
+    pub(crate) fn repeat_within_12m(&self) -> String {
+        format!(
+            "EXISTS (SELECT 1 FROM self_harm_presentations o WHERE o.person_key = p.person_key \
+             AND o.id <> p.id AND (o.presented_at > p.presented_at OR (o.presented_at = p.presented_at AND o.id > p.id)) \
+             AND substr(o.presented_at, 1, 10) <= {})",
+            (self.plus_year)("substr(p.presented_at, 1, 10)")
+        )
+    }
+
+    /// `YYYY-MM` of the dataset's date field.
+    pub(crate) fn month_of(&self, dataset: &Dataset) -> String {
+        match dataset.field(dataset.date_field).map(|f| f.kind) {
+            Some(FieldKind::Date) => (self.month_of_date)(dataset.date_field),
+            _ => format!("substr({}, 1, 7)", dataset.date_field),
+        }
+    }
+}
+
+/// A value ready to bind, typed by its field even when blank.
+pub(crate) enum Cell {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Float(Option<f64>),
+    Date(Option<NaiveDate>),
+    Bool(Option<bool>),
+}
+
+/// How a field is stored.
+pub(crate) enum Column {
+    Text,
+    Int,
+    Float,
+    Date,
+    Bool,
+}
+
+pub(crate) fn column(kind: FieldKind) -> Column {
+    match kind {
+        FieldKind::Int { .. } => Column::Int,
+        FieldKind::Float { .. } => Column::Float,
+        FieldKind::Date => Column::Date,
+        FieldKind::Bool => Column::Bool,
+        FieldKind::Text { .. }
+        | FieldKind::DateOrTime
+        | FieldKind::Code(_)
+        | FieldKind::Codes(_)
+        | FieldKind::Area
+        | FieldKind::PersonKey => Column::Text,
+    }
+}
+
+pub(crate) fn cell(field: &Field, value: Option<&Value>) -> Cell {
+    match column(field.kind) {
+        Column::Int => Cell::Int(match value {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        }),
+        Column::Float => Cell::Float(match value {
+            Some(Value::Float(x)) => Some(*x),
+            _ => None,
+        }),
+        Column::Date => Cell::Date(match value {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }),
+        Column::Bool => Cell::Bool(match value {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }),
+        Column::Text => Cell::Text(value.map(Value::to_text)),
+    }
+}
+
+/// Rebuild a value from its stored text.
+pub(crate) fn value_from_text(kind: FieldKind, text: Option<String>) -> Option<Value> {
+    let text = text?;
+    Some(match kind {
+        FieldKind::Code(_) => Value::Code(text),
+        FieldKind::Codes(_) => Value::Codes(text.split(';').map(str::to_owned).collect()),
+        FieldKind::DateOrTime => {
+            if text.len() == 10 {
+                Value::Date(NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()?)
+            } else {
+                Value::DateTime(chrono::DateTime::parse_from_rfc3339(&text).ok()?.to_utc())
+            }
+        }
+        _ => Value::Text(text),
+    })
+}
+
+/// The columns written for a record, after its fields.
+pub(crate) const BOOKKEEPING: [&str; 4] = ["row_hash", "created_at", "updated_at", "created_origin"];
+
+/// `id, field1, field2, ..., created_at, updated_at`.
+pub(crate) fn select_columns(dataset: &Dataset) -> String {
+    let mut cols = vec!["id"];
+    cols.extend(dataset.fields.iter().map(|f| f.name));
+    cols.extend(["created_at", "updated_at"]);
+    cols.join(", ")
+}
+
+pub(crate) fn insert_columns(dataset: &Dataset) -> String {
+    dataset.fields.iter().map(|f| f.name).chain(BOOKKEEPING).collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict("a record with this source and source reference already exists".to_owned())
+        }
+        other => StoreError::Backend(Box::new(other)),
+    }
+}
+
+/// Implements `lantern_core::Store` for `$store`, whose `pool` field is a `sqlx::Pool<$db>`.
+macro_rules! impl_store {
+    ($store:ident, $db:ty, $conn:ty, $row:ty, $dialect:expr) => {
+        use std::collections::{BTreeSet, HashMap, HashSet};
+
+        use async_trait::async_trait;
+        use chrono::{NaiveDate, Utc};
+        use lantern_core::area::{Area, AreaLevel, AreaSummary, PopSex, PopulationRow, parse_age_band};
+        use lantern_core::register::{
+            self, Dataset, FieldChange, HistoryEntry, Record, SELF_HARM, SUICIDES, StatusChange, StoredRecord,
+        };
+        use lantern_core::store::{CompletenessRow, Page, RecordQuery};
+        use lantern_core::{ImportSummary, Store, StoreError, StoreResult};
+        use sqlx::{QueryBuilder, Row as _};
+
+        use crate::common::{self, Cell, Column};
+
+        const DIALECT: common::Dialect = $dialect;
+
+        fn push_cell(b: &mut sqlx::query_builder::Separated<'_, '_, $db, &'static str>, cell: Cell) {
+            match cell {
+                Cell::Text(v) => b.push_bind(v),
+                Cell::Int(v) => b.push_bind(v),
+                Cell::Float(v) => b.push_bind(v),
+                Cell::Date(v) => b.push_bind(v),
+                Cell::Bool(v) => b.push_bind(v),
+            };
+        }
+
+        fn decode_record(dataset: &'static Dataset, row: &$row) -> Result<Record, sqlx::Error> {
+            let mut record = Record::empty(dataset);
+            for (i, f) in dataset.fields.iter().enumerate() {
+                record.values[i] = match common::column(f.kind) {
+                    Column::Int => row.try_get::<Option<i64>, _>(f.name)?.map(register::Value::Int),
+                    Column::Float => row.try_get::<Option<f64>, _>(f.name)?.map(register::Value::Float),
+                    Column::Date => row.try_get::<Option<NaiveDate>, _>(f.name)?.map(register::Value::Date),
+                    Column::Bool => row.try_get::<Option<bool>, _>(f.name)?.map(register::Value::Bool),
+                    Column::Text => common::value_from_text(f.kind, row.try_get::<Option<String>, _>(f.name)?),
+                };
+            }
+            Ok(record)
+        }
+
+        fn decode_stored(dataset: &'static Dataset, row: &$row) -> Result<StoredRecord, sqlx::Error> {
+            let repeat = if std::ptr::eq(dataset, &SELF_HARM) {
+                row.try_get::<Option<bool>, _>("repeat_within_12m")?
+            } else {
+                None
+            };
+            Ok(StoredRecord {
+                id: row.try_get("id")?,
+                record: decode_record(dataset, row)?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                repeat_within_12m: repeat,
+            })
+        }
+
+        fn decode_area(row: &$row) -> Result<Area, sqlx::Error> {
+            let level: String = row.try_get("level")?;
+            Ok(Area {
+                code: row.try_get("code")?,
+                name: row.try_get("name")?,
+                level: AreaLevel::parse(&level).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                parent_code: row.try_get("parent_code")?,
+                boundary: row.try_get("boundary")?,
+            })
+        }
+
+        fn push_filters(qb: &mut QueryBuilder<'_, $db>, dataset: &'static Dataset, q: &RecordQuery) {
+            let date = dataset.date_field;
+            let is_date = matches!(dataset.field(date).map(|f| f.kind), Some(register::FieldKind::Date));
+            if let Some(from) = q.from {
+                qb.push(format!(" AND {date} >= "));
+                if is_date { qb.push_bind(from); } else { qb.push_bind(from.to_string()); }
+            }
+            if let Some(to) = q.to {
+                if is_date {
+                    qb.push(format!(" AND {date} <= ")).push_bind(to);
+                } else {
+                    let next = to.succ_opt().unwrap_or(to);
+                    qb.push(format!(" AND {date} < ")).push_bind(next.to_string());
+                }
+            }
+            if let Some(area) = &q.area {
+                qb.push(
+                    " AND residence_area IN (WITH RECURSIVE d(code) AS (SELECT CAST(",
+                )
+                .push_bind(area.clone())
+                .push(" AS TEXT) UNION SELECT a.code FROM areas a JOIN d ON a.parent_code = d.code) SELECT code FROM d)");
+            }
+            for (name, value) in [("status", &q.status), ("source", &q.source), ("setting", &q.setting)] {
+                if let (Some(v), Some(_)) = (value, dataset.field(name)) {
+                    qb.push(format!(" AND {name} = ")).push_bind(v.clone());
+                }
+            }
+        }
+
+        impl $store {
+            async fn fetch_record(
+                conn: &mut $conn,
+                dataset: &'static Dataset,
+                id: i64,
+            ) -> StoreResult<Record> {
+                let sql = format!("SELECT {} FROM {} WHERE id = $1", common::select_columns(dataset), dataset.table);
+                let row = sqlx::query(&sql).bind(id).fetch_one(&mut *conn).await.map_err(map_err)?;
+                decode_record(dataset, &row).map_err(map_err)
+            }
+
+            async fn insert_batch(
+                conn: &mut $conn,
+                records: &[(&Record, String)],
+                origin: &str,
+            ) -> StoreResult<()> {
+                let Some((first, _)) = records.first() else { return Ok(()) };
+                let dataset = first.dataset;
+                let per_row = dataset.fields.len() + common::BOOKKEEPING.len();
+                let now = Utc::now();
+                for chunk in records.chunks((common::MAX_PARAMS / per_row).max(1)) {
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO {} ({}) ",
+                        dataset.table,
+                        common::insert_columns(dataset)
+                    ));
+                    qb.push_values(chunk, |mut b, (record, hash)| {
+                        for (f, v) in dataset.fields.iter().zip(&record.values) {
+                            push_cell(&mut b, common::cell(f, v.as_ref()));
+                        }
+                        b.push_bind(hash.clone()).push_bind(now).push_bind(now).push_bind(origin.to_owned());
+                    });
+                    qb.build().execute(&mut *conn).await.map_err(map_err)?;
+                }
+                if std::ptr::eq(dataset, &SUICIDES) {
+                    sqlx::query(
+                        "INSERT INTO suicide_status_history (record_id, status, effective_on, recorded_at) \
+                         SELECT id, status, COALESCE(status_date, date_of_death), $1 FROM suspected_suicides s \
+                         WHERE NOT EXISTS (SELECT 1 FROM suicide_status_history h WHERE h.record_id = s.id)",
+                    )
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            async fn insert_history(
+                conn: &mut $conn,
+                dataset: &'static Dataset,
+                id: i64,
+                kind: &str,
+                changes: &[FieldChange],
+                origin: &str,
+            ) -> StoreResult<()> {
+                let json = serde_json::to_string(changes).map_err(|e| StoreError::Backend(Box::new(e)))?;
+                sqlx::query(
+                    "INSERT INTO record_history (dataset, record_id, changed_at, kind, origin, changes) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(dataset.name)
+                .bind(id)
+                .bind(Utc::now())
+                .bind(kind)
+                .bind(origin)
+                .bind(json)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            /// Replace a record's values; returns whether anything changed.
+            async fn update_in(conn: &mut $conn, id: i64, new: &Record, origin: &str) -> StoreResult<bool> {
+                let dataset = new.dataset;
+                let old = Self::fetch_record(conn, dataset, id).await?;
+                let changes = register::diff(&old, new);
+                if changes.is_empty() {
+                    return Ok(false);
+                }
+                let mut qb = QueryBuilder::<$db>::new(format!("UPDATE {} SET ", dataset.table));
+                {
+                    let mut set = qb.separated(", ");
+                    for (f, v) in dataset.fields.iter().zip(&new.values) {
+                        set.push(format!("{} = ", f.name));
+                        push_cell_unseparated(&mut set, common::cell(f, v.as_ref()));
+                    }
+                    set.push("row_hash = ").push_bind_unseparated(new.content_hash());
+                    set.push("updated_at = ").push_bind_unseparated(Utc::now());
+                }
+                qb.push(" WHERE id = ").push_bind(id);
+                qb.build().execute(&mut *conn).await.map_err(map_err)?;
+                Self::insert_history(conn, dataset, id, "updated", &changes, origin).await?;
+                if std::ptr::eq(dataset, &SUICIDES) && old.text("status") != new.text("status") {
+                    let effective = match new.get("status_date") {
+                        Some(register::Value::Date(d)) => *d,
+                        _ => Utc::now().date_naive(),
+                    };
+                    sqlx::query(
+                        "INSERT INTO suicide_status_history (record_id, status, effective_on, recorded_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(id)
+                    .bind(new.text("status"))
+                    .bind(effective)
+                    .bind(Utc::now())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Ok(true)
+            }
+        }
+
+        fn push_cell_unseparated(b: &mut sqlx::query_builder::Separated<'_, '_, $db, &'static str>, cell: Cell) {
+            match cell {
+                Cell::Text(v) => b.push_bind_unseparated(v),
+                Cell::Int(v) => b.push_bind_unseparated(v),
+                Cell::Float(v) => b.push_bind_unseparated(v),
+                Cell::Date(v) => b.push_bind_unseparated(v),
+                Cell::Bool(v) => b.push_bind_unseparated(v),
+            };
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                DIALECT.name
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn upsert_areas(&self, areas: &[Area]) -> StoreResult<ImportSummary> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let rows = sqlx::query("SELECT code, name, level, parent_code, boundary FROM areas")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let existing: HashMap<String, Area> = rows
+                    .iter()
+                    .map(decode_area)
+                    .map(|a| a.map(|a| (a.code.clone(), a)))
+                    .collect::<Result<_, _>>()
+                    .map_err(map_err)?;
+                let mut summary = ImportSummary::default();
+                for area in areas {
+                    let merged = match existing.get(&area.code) {
+                        Some(old) => Area {
+                            parent_code: area.parent_code.clone().or_else(|| old.parent_code.clone()),
+                            boundary: area.boundary.clone().or_else(|| old.boundary.clone()),
+                            ..area.clone()
+                        },
+                        None => area.clone(),
+                    };
+                    match existing.get(&area.code) {
+                        Some(old) if *old == merged => {
+                            summary.unchanged += 1;
+                            continue;
+                        }
+                        Some(_) => summary.updated += 1,
+                        None => summary.inserted += 1,
+                    }
+                    sqlx::query(
+                        "INSERT INTO areas (code, name, level, parent_code, boundary) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
+                         parent_code = excluded.parent_code, boundary = excluded.boundary",
+                    )
+                    .bind(&merged.code)
+                    .bind(&merged.name)
+                    .bind(merged.level.as_str())
+                    .bind(&merged.parent_code)
+                    .bind(&merged.boundary)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(summary)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn set_area_parents(&self, links: &[(String, String)]) -> StoreResult<ImportSummary> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let rows = sqlx::query("SELECT code, parent_code FROM areas").fetch_all(&mut *tx).await.map_err(map_err)?;
+                let mut current: HashMap<String, Option<String>> = HashMap::new();
+                for row in &rows {
+                    current.insert(row.try_get("code").map_err(map_err)?, row.try_get("parent_code").map_err(map_err)?);
+                }
+                let mut summary = ImportSummary::default();
+                for (child, parent) in links {
+                    match current.get(child) {
+                        None => return Err(StoreError::Conflict(format!("{child} is not a known area"))),
+                        Some(_) if !current.contains_key(parent) => {
+                            return Err(StoreError::Conflict(format!("{parent} is not a known area")));
+                        }
+                        Some(Some(p)) if p == parent => summary.unchanged += 1,
+                        Some(_) => {
+                            sqlx::query("UPDATE areas SET parent_code = $1 WHERE code = $2")
+                                .bind(parent)
+                                .bind(child)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                            current.insert(child.clone(), Some(parent.clone()));
+                            summary.updated += 1;
+                        }
+                    }
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(summary)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn areas(&self, level: Option<AreaLevel>) -> StoreResult<Vec<Area>> {
+                let rows = match level {
+                    Some(l) => sqlx::query("SELECT code, name, level, parent_code, CAST(NULL AS TEXT) AS boundary FROM areas WHERE level = $1 ORDER BY code")
+                        .bind(l.as_str())
+                        .fetch_all(&self.pool)
+                        .await,
+                    None => sqlx::query("SELECT code, name, level, parent_code, CAST(NULL AS TEXT) AS boundary FROM areas ORDER BY code")
+                        .fetch_all(&self.pool)
+                        .await,
+                }
+                .map_err(map_err)?;
+                let mut areas: Vec<Area> = rows.iter().map(decode_area).collect::<Result<_, _>>().map_err(map_err)?;
+                areas.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));
+                Ok(areas)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn area_boundaries(&self, level: AreaLevel) -> StoreResult<Vec<Area>> {
+                let rows = sqlx::query("SELECT code, name, level, parent_code, boundary FROM areas WHERE level = $1 ORDER BY code")
+                    .bind(level.as_str())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(decode_area).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn area(&self, code: &str) -> StoreResult<Area> {
+                let row = sqlx::query("SELECT code, name, level, parent_code, boundary FROM areas WHERE code = $1")
+                    .bind(code)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                decode_area(&row).map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn area_codes(&self) -> StoreResult<HashSet<String>> {
+                let rows = sqlx::query("SELECT code FROM areas").fetch_all(&self.pool).await.map_err(map_err)?;
+                rows.iter().map(|r| r.try_get::<String, _>("code")).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn area_summaries(&self, level: Option<AreaLevel>) -> StoreResult<Vec<AreaSummary>> {
+                let all = self.areas(None).await?;
+                let mut children: HashMap<&str, i64> = HashMap::new();
+                for a in &all {
+                    if let Some(p) = &a.parent_code {
+                        *children.entry(p.as_str()).or_default() += 1;
+                    }
+                }
+                let rows = sqlx::query(
+                    "SELECT area_code, year, CAST(SUM(population) AS BIGINT) AS total FROM populations \
+                     WHERE sex = 'persons' GROUP BY area_code, year",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                let mut latest: HashMap<String, (i32, i64)> = HashMap::new();
+                for row in &rows {
+                    let code: String = row.try_get("area_code").map_err(map_err)?;
+                    let year: i32 = row.try_get("year").map_err(map_err)?;
+                    let total: i64 = row.try_get("total").map_err(map_err)?;
+                    let e = latest.entry(code).or_insert((year, total));
+                    if year > e.0 {
+                        *e = (year, total);
+                    }
+                }
+                Ok(all
+                    .iter()
+                    .filter(|a| level.is_none_or(|l| a.level == l))
+                    .map(|a| AreaSummary {
+                        area: a.clone(),
+                        population_year: latest.get(&a.code).map(|p| p.0),
+                        population: latest.get(&a.code).map(|p| p.1),
+                        children: children.get(a.code.as_str()).copied().unwrap_or(0),
+                    })
+                    .collect())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn upsert_populations(&self, rows: &[PopulationRow]) -> StoreResult<ImportSummary> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let years: BTreeSet<i32> = rows.iter().map(|r| r.year).collect();
+                let mut existing: HashMap<(String, i32, String, String), i64> = HashMap::new();
+                for year in years {
+                    let found = sqlx::query("SELECT area_code, sex, age_band, population FROM populations WHERE year = $1")
+                        .bind(year)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    for r in &found {
+                        existing.insert(
+                            (r.try_get("area_code").map_err(map_err)?, year, r.try_get("sex").map_err(map_err)?, r.try_get("age_band").map_err(map_err)?),
+                            r.try_get("population").map_err(map_err)?,
+                        );
+                    }
+                }
+                let mut summary = ImportSummary::default();
+                let mut write = Vec::new();
+                for r in rows {
+                    match existing.get(&(r.area_code.clone(), r.year, r.sex.as_str().to_owned(), r.age_band.to_owned())) {
+                        Some(&n) if n == r.population => summary.unchanged += 1,
+                        Some(_) => {
+                            summary.updated += 1;
+                            write.push(r);
+                        }
+                        None => {
+                            summary.inserted += 1;
+                            write.push(r);
+                        }
+                    }
+                }
+                for chunk in write.chunks(common::MAX_PARAMS / 5) {
+                    let mut qb = QueryBuilder::<$db>::new("INSERT INTO populations (area_code, year, sex, age_band, population) ");
+                    qb.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.area_code.clone()).push_bind(r.year).push_bind(r.sex.as_str()).push_bind(r.age_band).push_bind(r.population);
+                    });
+                    qb.push(" ON CONFLICT (area_code, year, sex, age_band) DO UPDATE SET population = excluded.population");
+                    qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(summary)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn populations(&self, area_code: &str, year: i32) -> StoreResult<Vec<PopulationRow>> {
+                let rows = sqlx::query("SELECT sex, age_band, population FROM populations WHERE area_code = $1 AND year = $2")
+                    .bind(area_code)
+                    .bind(year)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let sex: String = r.try_get("sex").map_err(map_err)?;
+                    let band: String = r.try_get("age_band").map_err(map_err)?;
+                    out.push(PopulationRow {
+                        area_code: area_code.to_owned(),
+                        year,
+                        sex: PopSex::parse(&sex).map_err(|e| StoreError::Backend(e.into()))?,
+                        age_band: parse_age_band(&band).map_err(|e| StoreError::Backend(e.into()))?,
+                        population: r.try_get("population").map_err(map_err)?,
+                    });
+                }
+                out.sort_by(|a, b| (a.sex, lantern_core::area::AGE_BANDS.iter().position(|x| *x == a.age_band)).cmp(&(b.sex, lantern_core::area::AGE_BANDS.iter().position(|x| *x == b.age_band))));
+                Ok(out)
+            }
+
+            #[tracing::instrument(skip_all, fields(records = records.len()))]
+            async fn import_records(&self, records: &[Record], origin: &str, dry_run: bool) -> StoreResult<ImportSummary> {
+                let Some(first) = records.first() else { return Ok(ImportSummary::default()) };
+                let dataset = first.dataset;
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let sources: BTreeSet<String> = records.iter().map(|r| r.text("source")).collect();
+                let mut existing: HashMap<(String, String), (i64, String)> = HashMap::new();
+                for source in sources {
+                    let sql = format!("SELECT id, source_ref, row_hash FROM {} WHERE source = $1", dataset.table);
+                    let rows = sqlx::query(&sql).bind(&source).fetch_all(&mut *tx).await.map_err(map_err)?;
+                    for row in &rows {
+                        existing.insert(
+                            (source.clone(), row.try_get("source_ref").map_err(map_err)?),
+                            (row.try_get("id").map_err(map_err)?, row.try_get("row_hash").map_err(map_err)?),
+                        );
+                    }
+                }
+                let mut summary = ImportSummary::default();
+                let mut new = Vec::new();
+                let mut changed = Vec::new();
+                for record in records {
+                    let hash = record.content_hash();
+                    match existing.get(&record.key()) {
+                        None => new.push((record, hash)),
+                        Some((_, old)) if *old == hash => summary.unchanged += 1,
+                        Some((id, _)) => changed.push((*id, record)),
+                    }
+                }
+                Self::insert_batch(&mut tx, &new, origin).await?;
+                summary.inserted = new.len() as u64;
+                for (id, record) in changed {
+                    if Self::update_in(&mut tx, id, record, origin).await? {
+                        summary.updated += 1;
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                }
+                if dry_run {
+                    tx.rollback().await.map_err(map_err)?;
+                } else {
+                    tx.commit().await.map_err(map_err)?;
+                }
+                Ok(summary)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn create_record(&self, record: &Record, origin: &str) -> StoreResult<i64> {
+                let dataset = record.dataset;
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let (source, source_ref) = record.key();
+                let sql = format!("SELECT id FROM {} WHERE source = $1 AND source_ref = $2", dataset.table);
+                if sqlx::query(&sql).bind(&source).bind(&source_ref).fetch_optional(&mut *tx).await.map_err(map_err)?.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "{source} already has a record with reference {source_ref}"
+                    )));
+                }
+                Self::insert_batch(&mut tx, &[(record, record.content_hash())], origin).await?;
+                let id: i64 = sqlx::query(&sql)
+                    .bind(&source)
+                    .bind(&source_ref)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .try_get("id")
+                    .map_err(map_err)?;
+                Self::insert_history(&mut tx, dataset, id, "created", &[], origin).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(id)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn update_record(&self, id: i64, record: &Record, origin: &str) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                Self::update_in(&mut tx, id, record, origin).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn record(&self, dataset: &'static Dataset, id: i64) -> StoreResult<StoredRecord> {
+                let repeat = if std::ptr::eq(dataset, &SELF_HARM) {
+                    format!(", {} AS repeat_within_12m", DIALECT.repeat_within_12m())
+                } else {
+                    String::new()
+                };
+                let sql = format!("SELECT p.*{repeat} FROM {} p WHERE p.id = $1", dataset.table);
+                let row = sqlx::query(&sql).bind(id).fetch_one(&self.pool).await.map_err(map_err)?;
+                decode_stored(dataset, &row).map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn history(&self, dataset: &'static Dataset, id: i64) -> StoreResult<Vec<HistoryEntry>> {
+                let rows = sqlx::query(
+                    "SELECT changed_at, kind, origin, changes FROM record_history WHERE dataset = $1 AND record_id = $2 ORDER BY id",
+                )
+                .bind(dataset.name)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let changes: String = r.try_get("changes").map_err(map_err)?;
+                        Ok(HistoryEntry {
+                            changed_at: r.try_get("changed_at").map_err(map_err)?,
+                            kind: r.try_get("kind").map_err(map_err)?,
+                            origin: r.try_get("origin").map_err(map_err)?,
+                            changes: serde_json::from_str(&changes).map_err(|e| StoreError::Backend(Box::new(e)))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn status_history(&self, id: i64) -> StoreResult<Vec<StatusChange>> {
+                let rows = sqlx::query(
+                    "SELECT status, effective_on, recorded_at FROM suicide_status_history WHERE record_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StatusChange {
+                            status: r.try_get("status")?,
+                            effective_on: r.try_get("effective_on")?,
+                            recorded_at: r.try_get("recorded_at")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn list_records(&self, dataset: &'static Dataset, q: &RecordQuery) -> StoreResult<Page> {
+                let mut count = QueryBuilder::<$db>::new(format!("SELECT COUNT(*) AS n FROM {} WHERE 1 = 1", dataset.table));
+                push_filters(&mut count, dataset, q);
+                let total: i64 = count.build().fetch_one(&self.pool).await.map_err(map_err)?.try_get("n").map_err(map_err)?;
+                let sort = q.sort_field(dataset);
+                let dir = if q.desc { "DESC" } else { "ASC" };
+                let repeat = if std::ptr::eq(dataset, &SELF_HARM) {
+                    format!(", {} AS repeat_within_12m", DIALECT.repeat_within_12m())
+                } else {
+                    String::new()
+                };
+                let mut page = QueryBuilder::<$db>::new(format!(
+                    "SELECT p.*{repeat} FROM (SELECT {} FROM {} WHERE 1 = 1",
+                    common::select_columns(dataset),
+                    dataset.table
+                ));
+                push_filters(&mut page, dataset, q);
+                page.push(format!(
+                    " ORDER BY {sort} {dir} NULLS LAST, id {dir} LIMIT {} OFFSET {}) p ORDER BY p.{sort} {dir} NULLS LAST, p.id {dir}",
+                    q.limit(),
+                    q.offset()
+                ));
+                let rows = page.build().fetch_all(&self.pool).await.map_err(map_err)?;
+                let items = rows.iter().map(|r| decode_stored(dataset, r)).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn export_records(&self, dataset: &'static Dataset) -> StoreResult<Vec<Record>> {
+                let sql = format!("SELECT {} FROM {} ORDER BY id", common::select_columns(dataset), dataset.table);
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
+                rows.iter().map(|r| decode_record(dataset, r)).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn sources(&self, dataset: &'static Dataset) -> StoreResult<Vec<String>> {
+                let sql = format!("SELECT DISTINCT source FROM {} ORDER BY source", dataset.table);
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
+                rows.iter().map(|r| r.try_get("source")).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn completeness(&self, dataset: &'static Dataset) -> StoreResult<Vec<CompletenessRow>> {
+                let filled: Vec<String> = dataset
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| format!("SUM(CASE WHEN {} IS NOT NULL THEN 1 ELSE 0 END) AS f{i}", f.name))
+                    .collect();
+                let month = DIALECT.month_of(dataset);
+                let sql = format!(
+                    "SELECT source, {month} AS month, COUNT(*) AS total, {} FROM {} GROUP BY source, {month} ORDER BY source, month",
+                    filled.join(", "),
+                    dataset.table
+                );
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(CompletenessRow {
+                            source: r.try_get("source")?,
+                            month: r.try_get("month")?,
+                            total: r.try_get("total")?,
+                            filled: (0..dataset.fields.len())
+                                .map(|i| r.try_get::<i64, _>(format!("f{i}").as_str()))
+                                .collect::<Result<_, _>>()?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn count(&self, dataset: &'static Dataset) -> StoreResult<u64> {
+                let sql = format!("SELECT COUNT(*) AS n FROM {}", dataset.table);
+                let n: i64 = sqlx::query(&sql).fetch_one(&self.pool).await.map_err(map_err)?.try_get("n").map_err(map_err)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.map(|r| r.try_get("value")).transpose().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

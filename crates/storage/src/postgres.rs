@@ -1,0 +1,44 @@
+//! The PostgreSQL store, for multi-user and regional deployments.
+
+use sqlx::postgres::PgPoolOptions;
+
+use crate::DatabaseUrl;
+use crate::common::map_err;
+
+/// A store in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: sqlx::PgPool,
+}
+
+impl PostgresStore {
+    /// Connect and migrate.
+    ///
+    /// # Errors
+    /// An unreachable server or a failed migration.
+    pub async fn open(url: &DatabaseUrl) -> lantern_core::StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(url.expose())
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
+        Ok(Self { pool })
+    }
+}
+
+crate::common::impl_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    sqlx::PgConnection,
+    sqlx::postgres::PgRow,
+    crate::common::Dialect {
+        name: "postgres",
+        plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),
+        month_of_date: |c| format!("to_char({c}, 'YYYY-MM')"),
+    }
+);

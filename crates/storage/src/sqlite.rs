@@ -1,0 +1,61 @@
+//! The embedded SQLite store: one file, WAL journal, created when missing.
+
+use std::str::FromStr as _;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::DatabaseUrl;
+use crate::common::map_err;
+
+/// A store in an SQLite database file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating the file and its folder when needed) and migrate.
+    ///
+    /// # Errors
+    /// A file that cannot be created or a failed migration.
+    pub async fn open(url: &DatabaseUrl) -> lantern_core::StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url.expose())
+            .map_err(map_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let in_memory = url.expose().contains(":memory:") || url.expose().contains("mode=memory");
+        if !in_memory {
+            if let Some(parent) = options.get_filename().parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
+                }
+            }
+        }
+        // In-memory databases exist per connection, so they get exactly one.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .connect_with(options)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
+        Ok(Self { pool })
+    }
+}
+
+crate::common::impl_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    sqlx::SqliteConnection,
+    sqlx::sqlite::SqliteRow,
+    crate::common::Dialect {
+        name: "sqlite",
+        plus_year: |d| format!("date({d}, '+12 months')"),
+        month_of_date: |c| format!("substr({c}, 1, 7)"),
+    }
+);
