@@ -25,8 +25,15 @@ pub enum AreaLevel {
 
 impl AreaLevel {
     /// Every level, smallest first.
-    pub const ALL: [Self; 7] =
-        [Self::Lsoa, Self::Msoa, Self::Lad, Self::County, Self::Icb, Self::Region, Self::Country];
+    pub const ALL: [Self; 7] = [
+        Self::Lsoa,
+        Self::Msoa,
+        Self::Lad,
+        Self::County,
+        Self::Icb,
+        Self::Region,
+        Self::Country,
+    ];
 
     /// The level's name in files and URLs.
     pub fn as_str(self) -> &'static str {
@@ -90,7 +97,11 @@ pub fn parse_area_code(s: &str) -> Result<String, String> {
     let ok = s.len() == 9
         && s.as_bytes()[0].is_ascii_uppercase()
         && s.as_bytes()[1..].iter().all(u8::is_ascii_digit);
-    if ok { Ok(s.to_owned()) } else { Err(format!("'{s}' is not a GSS code (a letter and 8 digits)")) }
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("'{s}' is not a GSS code (a letter and 8 digits)"))
+    }
 }
 
 /// An area.
@@ -215,6 +226,9 @@ mod tests {
         assert!(parse_area_code("E01012571").is_ok());
         assert!(parse_area_code("E0101257").is_err());
         assert!(parse_area_code("e01012571").is_err());
-        assert_eq!(AreaLevel::from_gss_prefix("E02002621"), Some(AreaLevel::Msoa));
+        assert_eq!(
+            AreaLevel::from_gss_prefix("E02002621"),
+            Some(AreaLevel::Msoa)
+        );
     }
 }

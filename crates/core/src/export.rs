@@ -48,8 +48,10 @@ pub fn write_csv(dataset: &Dataset, records: &[Record], out: impl Write) -> std:
 /// # Errors
 /// When the writer fails.
 pub fn write_json(records: &[Record], mut out: impl Write) -> std::io::Result<()> {
-    let items: Vec<serde_json::Value> =
-        records.iter().map(|r| serde_json::Value::Object(r.to_json_map())).collect();
+    let items: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| serde_json::Value::Object(r.to_json_map()))
+        .collect();
     serde_json::to_writer_pretty(&mut out, &items)?;
     writeln!(out)
 }
@@ -63,7 +65,10 @@ pub fn stored_to_json(records: &[StoredRecord]) -> serde_json::Value {
 ///
 /// # Errors
 /// When the workbook cannot be built.
-pub fn xlsx_bytes(dataset: &Dataset, records: &[Record]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn xlsx_bytes(
+    dataset: &Dataset,
+    records: &[Record],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(dataset.name)?;

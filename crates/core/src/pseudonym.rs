@@ -76,6 +76,21 @@ impl PseudonymKey {
     }
 }
 
+/// The setting that holds the deployment's key.
+pub const KEY_SETTING: &str = "pseudonym_key";
+
+/// The deployment's key, kept in the store's settings and made on first use. Two processes
+/// racing to make it agree, because the store keeps whichever was written first.
+///
+/// # Errors
+/// A store failure, or a stored key that is not valid hex.
+pub async fn deployment_key(store: &dyn crate::Store) -> crate::StoreResult<PseudonymKey> {
+    let hex = store
+        .setting_or_insert(KEY_SETTING, &PseudonymKey::generate().to_hex())
+        .await?;
+    PseudonymKey::from_hex(&hex).map_err(|e| crate::StoreError::Conflict(e.to_string()))
+}
+
 /// Check an NHS number and return its ten digits. Spaces and hyphens are allowed
 /// (`943 476 5919`).
 ///
@@ -97,7 +112,11 @@ pub fn normalise_nhs_number(text: &str) -> Result<String, PseudonymError> {
         10 => return Err(PseudonymError::CheckDigit),
         c => c,
     };
-    if check == d[9] { Ok(digits) } else { Err(PseudonymError::CheckDigit) }
+    if check == d[9] {
+        Ok(digits)
+    } else {
+        Err(PseudonymError::CheckDigit)
+    }
 }
 
 #[cfg(test)]
@@ -108,8 +127,14 @@ mod tests {
     fn published_example_nhs_numbers_pass_and_altered_ones_fail() {
         // 943 476 5919 is the NHS Digital documentation's example number.
         assert_eq!(normalise_nhs_number("943 476 5919").unwrap(), "9434765919");
-        assert_eq!(normalise_nhs_number("9434765910"), Err(PseudonymError::CheckDigit));
-        assert_eq!(normalise_nhs_number("94347659"), Err(PseudonymError::NotTenDigits));
+        assert_eq!(
+            normalise_nhs_number("9434765910"),
+            Err(PseudonymError::CheckDigit)
+        );
+        assert_eq!(
+            normalise_nhs_number("94347659"),
+            Err(PseudonymError::NotTenDigits)
+        );
     }
 
     #[test]

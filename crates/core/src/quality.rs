@@ -29,10 +29,16 @@ pub struct QualityReport {
     pub by_month: Vec<Completeness>,
 }
 
-fn roll_up(dataset: &Dataset, rows: &[CompletenessRow], key: impl Fn(&CompletenessRow) -> &str) -> Vec<Completeness> {
+fn roll_up(
+    dataset: &Dataset,
+    rows: &[CompletenessRow],
+    key: impl Fn(&CompletenessRow) -> &str,
+) -> Vec<Completeness> {
     let mut groups: BTreeMap<&str, (i64, Vec<i64>)> = BTreeMap::new();
     for row in rows {
-        let entry = groups.entry(key(row)).or_insert_with(|| (0, vec![0; dataset.fields.len()]));
+        let entry = groups
+            .entry(key(row))
+            .or_insert_with(|| (0, vec![0; dataset.fields.len()]));
         entry.0 += row.total;
         for (acc, n) in entry.1.iter_mut().zip(&row.filled) {
             *acc += n;
@@ -71,15 +77,37 @@ mod tests {
     fn percentages_roll_up_across_months_and_sources() {
         let n = SUICIDES.fields.len();
         let rows = vec![
-            CompletenessRow { source: "police".into(), month: "2024-01".into(), total: 4, filled: vec![2; n] },
-            CompletenessRow { source: "police".into(), month: "2024-02".into(), total: 6, filled: vec![6; n] },
-            CompletenessRow { source: "coroner".into(), month: "2024-02".into(), total: 0, filled: vec![0; n] },
+            CompletenessRow {
+                source: "police".into(),
+                month: "2024-01".into(),
+                total: 4,
+                filled: vec![2; n],
+            },
+            CompletenessRow {
+                source: "police".into(),
+                month: "2024-02".into(),
+                total: 6,
+                filled: vec![6; n],
+            },
+            CompletenessRow {
+                source: "coroner".into(),
+                month: "2024-02".into(),
+                total: 0,
+                filled: vec![0; n],
+            },
         ];
         let r = report(&SUICIDES, &rows);
         let police = r.by_source.iter().find(|c| c.group == "police").unwrap();
         assert_eq!(police.total, 10);
         assert_eq!(police.percent[0], Some(80.0));
-        assert_eq!(r.by_source.iter().find(|c| c.group == "coroner").unwrap().percent[0], None);
+        assert_eq!(
+            r.by_source
+                .iter()
+                .find(|c| c.group == "coroner")
+                .unwrap()
+                .percent[0],
+            None
+        );
         assert_eq!(r.by_month[0].group, "2024-02");
     }
 }

@@ -166,11 +166,13 @@ pub trait Store: Send + Sync + 'static {
     /// Import records all or nothing, keyed by `(source, source_ref)`: new keys are inserted,
     /// changed rows updated with their history kept, the same rows left alone. With `dry_run`
     /// the work is rolled back and only the summary returned.
+    /// `progress` is told `(rows written, rows in all)` as the work goes on.
     async fn import_records(
         &self,
         records: &[Record],
         origin: &str,
         dry_run: bool,
+        progress: crate::import::Progress<'_>,
     ) -> StoreResult<ImportSummary>;
     /// Create one record; a duplicate `(source, source_ref)` is a conflict.
     async fn create_record(&self, record: &Record, origin: &str) -> StoreResult<i64>;
@@ -184,7 +186,11 @@ pub trait Store: Send + Sync + 'static {
     /// A suspected suicide's status lifecycle, oldest first.
     async fn status_history(&self, id: i64) -> StoreResult<Vec<StatusChange>>;
     /// A filtered, sorted page of records.
-    async fn list_records(&self, dataset: &'static Dataset, query: &RecordQuery) -> StoreResult<Page>;
+    async fn list_records(
+        &self,
+        dataset: &'static Dataset,
+        query: &RecordQuery,
+    ) -> StoreResult<Page>;
     /// Every record of a dataset, ordered by id, for export.
     async fn export_records(&self, dataset: &'static Dataset) -> StoreResult<Vec<Record>>;
     /// The distinct sources of a dataset.
@@ -196,6 +202,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// A deployment setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// A deployment setting, first storing `value` when there is none.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
     /// Set a deployment setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }

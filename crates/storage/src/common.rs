@@ -113,7 +113,8 @@ pub(crate) fn value_from_text(kind: FieldKind, text: Option<String>) -> Option<V
 }
 
 /// The columns written for a record, after its fields.
-pub(crate) const BOOKKEEPING: [&str; 4] = ["row_hash", "created_at", "updated_at", "created_origin"];
+pub(crate) const BOOKKEEPING: [&str; 4] =
+    ["row_hash", "created_at", "updated_at", "created_origin"];
 
 /// `id, field1, field2, ..., created_at, updated_at`.
 pub(crate) fn select_columns(dataset: &Dataset) -> String {
@@ -124,15 +125,21 @@ pub(crate) fn select_columns(dataset: &Dataset) -> String {
 }
 
 pub(crate) fn insert_columns(dataset: &Dataset) -> String {
-    dataset.fields.iter().map(|f| f.name).chain(BOOKKEEPING).collect::<Vec<_>>().join(", ")
+    dataset
+        .fields
+        .iter()
+        .map(|f| f.name)
+        .chain(BOOKKEEPING)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict("a record with this source and source reference already exists".to_owned())
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
+            "a record with this source and source reference already exists".to_owned(),
+        ),
         other => StoreError::Backend(Box::new(other)),
     }
 }
@@ -597,7 +604,13 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all, fields(records = records.len()))]
-            async fn import_records(&self, records: &[Record], origin: &str, dry_run: bool) -> StoreResult<ImportSummary> {
+            async fn import_records(
+                &self,
+                records: &[Record],
+                origin: &str,
+                dry_run: bool,
+                progress: lantern_core::import::Progress<'_>,
+            ) -> StoreResult<ImportSummary> {
                 let Some(first) = records.first() else { return Ok(ImportSummary::default()) };
                 let dataset = first.dataset;
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
@@ -624,7 +637,14 @@ macro_rules! impl_store {
                         Some((id, _)) => changed.push((*id, record)),
                     }
                 }
-                Self::insert_batch(&mut tx, &new, origin).await?;
+                let total = records.len() as u64;
+                let mut done = summary.unchanged;
+                progress(done, total);
+                for chunk in new.chunks(10_000) {
+                    Self::insert_batch(&mut tx, chunk, origin).await?;
+                    done += chunk.len() as u64;
+                    progress(done, total);
+                }
                 summary.inserted = new.len() as u64;
                 for (id, record) in changed {
                     if Self::update_in(&mut tx, id, record, origin).await? {
@@ -632,7 +652,12 @@ macro_rules! impl_store {
                     } else {
                         summary.unchanged += 1;
                     }
+                    done += 1;
+                    if done % 1_000 == 0 {
+                        progress(done, total);
+                    }
                 }
+                progress(total, total);
                 if dry_run {
                     tx.rollback().await.map_err(map_err)?;
                 } else {
@@ -817,6 +842,17 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 row.map(|r| r.try_get("value")).transpose().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                self.setting(key).await?.ok_or(StoreError::NotFound)
             }
 
             #[tracing::instrument(skip_all)]

@@ -16,39 +16,88 @@ fn record(dataset: &'static Dataset, cells: &[(&str, &str)]) -> Record {
 }
 
 fn suicide(source_ref: &str, date: &str, area: &str, status: &str) -> Record {
-    record(&SUICIDES, &[
-        ("source", "police"), ("source_ref", source_ref), ("date_of_death", date), ("age", "44"),
-        ("sex", "male"), ("residence_area", area), ("status", status), ("method_group", "hanging"),
-        ("location_type", "home"),
-    ])
+    record(
+        &SUICIDES,
+        &[
+            ("source", "police"),
+            ("source_ref", source_ref),
+            ("date_of_death", date),
+            ("age", "44"),
+            ("sex", "male"),
+            ("residence_area", area),
+            ("status", status),
+            ("method_group", "hanging"),
+            ("location_type", "home"),
+        ],
+    )
 }
 
 fn presentation(source_ref: &str, at: &str, person: char) -> Record {
     let key = person.to_string().repeat(64);
-    record(&SELF_HARM, &[
-        ("source", "ed"), ("source_ref", source_ref), ("presented_at", at), ("setting", "ed"),
-        ("person_key", &key), ("age", "19"), ("sex", "female"), ("residence_area", "E01000002"),
-        ("presentation_type", "self_poisoning"), ("intent", "self_harm"), ("methods", "drug_overdose"),
-    ])
+    record(
+        &SELF_HARM,
+        &[
+            ("source", "ed"),
+            ("source_ref", source_ref),
+            ("presented_at", at),
+            ("setting", "ed"),
+            ("person_key", &key),
+            ("age", "19"),
+            ("sex", "female"),
+            ("residence_area", "E01000002"),
+            ("presentation_type", "self_poisoning"),
+            ("intent", "self_harm"),
+            ("methods", "drug_overdose"),
+        ],
+    )
 }
 
 fn full_suicide() -> Record {
-    record(&SUICIDES, &[
-        ("source", "coroner"), ("source_ref", "FULL-1"), ("date_of_death", "2023-05-06"), ("age", "37"),
-        ("sex", "female"), ("residence_area", "E01000001"), ("status", "concluded_narrative"),
-        ("method_group", "poisoning"), ("location_type", "water"), ("status_date", "2023-11-01"),
-        ("notified_at", "2023-05-07"), ("reporter_role", "coroner"), ("date_found", "2023-05-06"),
-        ("location_text", "near the lock"), ("location_lat", "53.1234"), ("location_lon", "-2.5"),
-        ("location_of_concern", "Lock 7"), ("confirmed_method_group", "drowning"),
-        ("confirmed_icd10", "X71"), ("substances", "none"), ("emerging_method", "no"),
-        ("gender_identity", "same_as_sex"), ("ethnicity", "D1"), ("relationship_status", "single"),
-        ("living_alone", "yes"), ("employment", "employed"), ("occupation", "nurse"),
-        ("priority_groups", "bereaved;gambling"), ("circumstances", "financial_problem"),
-        ("service_contact", "gp_last_4_weeks"), ("linked_incidents", "FULL-0"), ("nok_informed", "yes"),
-        ("support_offered", "yes"), ("support_consent", "no"), ("referral_date", "2023-05-10"),
-        ("referral_service", "Amparo"), ("first_contact_date", "2023-05-12"),
-        ("postvention_outcome", "supported"), ("inquest_date", "2023-11-01"), ("notes", "n"),
-    ])
+    record(
+        &SUICIDES,
+        &[
+            ("source", "coroner"),
+            ("source_ref", "FULL-1"),
+            ("date_of_death", "2023-05-06"),
+            ("age", "37"),
+            ("sex", "female"),
+            ("residence_area", "E01000001"),
+            ("status", "concluded_narrative"),
+            ("method_group", "poisoning"),
+            ("location_type", "water"),
+            ("status_date", "2023-11-01"),
+            ("notified_at", "2023-05-07"),
+            ("reporter_role", "coroner"),
+            ("date_found", "2023-05-06"),
+            ("location_text", "near the lock"),
+            ("location_lat", "53.1234"),
+            ("location_lon", "-2.5"),
+            ("location_of_concern", "Lock 7"),
+            ("confirmed_method_group", "drowning"),
+            ("confirmed_icd10", "X71"),
+            ("substances", "none"),
+            ("emerging_method", "no"),
+            ("gender_identity", "same_as_sex"),
+            ("ethnicity", "D1"),
+            ("relationship_status", "single"),
+            ("living_alone", "yes"),
+            ("employment", "employed"),
+            ("occupation", "nurse"),
+            ("priority_groups", "bereaved;gambling"),
+            ("circumstances", "financial_problem"),
+            ("service_contact", "gp_last_4_weeks"),
+            ("linked_incidents", "FULL-0"),
+            ("nok_informed", "yes"),
+            ("support_offered", "yes"),
+            ("support_consent", "no"),
+            ("referral_date", "2023-05-10"),
+            ("referral_service", "Amparo"),
+            ("first_contact_date", "2023-05-12"),
+            ("postvention_outcome", "supported"),
+            ("inquest_date", "2023-11-01"),
+            ("notes", "n"),
+        ],
+    )
 }
 
 fn area(code: &str, level: AreaLevel, parent: Option<&str>) -> Area {
@@ -57,12 +106,18 @@ fn area(code: &str, level: AreaLevel, parent: Option<&str>) -> Area {
         name: format!("Area {code}"),
         level,
         parent_code: parent.map(str::to_owned),
-        boundary: Some("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}".to_owned()),
+        boundary: Some(
+            "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}".to_owned(),
+        ),
     }
 }
 
 fn summary(inserted: u64, updated: u64, unchanged: u64) -> ImportSummary {
-    ImportSummary { inserted, updated, unchanged }
+    ImportSummary {
+        inserted,
+        updated,
+        unchanged,
+    }
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -81,31 +136,61 @@ async fn exercise(store: &dyn Store) {
     assert_eq!(store.upsert_areas(&areas).await.unwrap(), summary(5, 0, 0));
     assert_eq!(store.upsert_areas(&areas).await.unwrap(), summary(0, 0, 5));
     let links = [("E07000001".to_owned(), "E10000001".to_owned())];
-    assert_eq!(store.set_area_parents(&links).await.unwrap(), summary(0, 1, 0));
-    assert_eq!(store.set_area_parents(&links).await.unwrap(), summary(0, 0, 1));
+    assert_eq!(
+        store.set_area_parents(&links).await.unwrap(),
+        summary(0, 1, 0)
+    );
+    assert_eq!(
+        store.set_area_parents(&links).await.unwrap(),
+        summary(0, 0, 1)
+    );
     let bad = [("E07000001".to_owned(), "E99999999".to_owned())];
-    assert!(matches!(store.set_area_parents(&bad).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.set_area_parents(&bad).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(store.area_codes().await.unwrap().len(), 5);
     assert_eq!(store.areas(Some(AreaLevel::Lsoa)).await.unwrap().len(), 3);
     let lad = store.area("E07000001").await.unwrap();
     assert_eq!(lad.parent_code.as_deref(), Some("E10000001"));
     assert!(lad.boundary.unwrap().contains("Polygon"));
-    assert!(matches!(store.area("E00000000").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.area("E00000000").await,
+        Err(StoreError::NotFound)
+    ));
 
     // Populations: idempotent, and summed up for the areas page.
     let pops: Vec<PopulationRow> = ["0-4", "5-9"]
         .iter()
         .flat_map(|band| {
-            [(PopSex::Male, 100), (PopSex::Female, 110), (PopSex::Persons, 210)].map(|(sex, n)| PopulationRow {
-                area_code: "E07000001".into(), year: 2021, sex, age_band: band, population: n,
+            [
+                (PopSex::Male, 100),
+                (PopSex::Female, 110),
+                (PopSex::Persons, 210),
+            ]
+            .map(|(sex, n)| PopulationRow {
+                area_code: "E07000001".into(),
+                year: 2021,
+                sex,
+                age_band: band,
+                population: n,
             })
         })
         .collect();
-    assert_eq!(store.upsert_populations(&pops).await.unwrap(), summary(6, 0, 0));
-    assert_eq!(store.upsert_populations(&pops).await.unwrap(), summary(0, 0, 6));
+    assert_eq!(
+        store.upsert_populations(&pops).await.unwrap(),
+        summary(6, 0, 0)
+    );
+    assert_eq!(
+        store.upsert_populations(&pops).await.unwrap(),
+        summary(0, 0, 6)
+    );
     let mut changed = pops.clone();
     changed[0].population = 101;
-    assert_eq!(store.upsert_populations(&changed).await.unwrap(), summary(0, 1, 5));
+    assert_eq!(
+        store.upsert_populations(&changed).await.unwrap(),
+        summary(0, 1, 5)
+    );
     assert_eq!(store.populations("E07000001", 2021).await.unwrap().len(), 6);
     let summaries = store.area_summaries(Some(AreaLevel::Lad)).await.unwrap();
     assert_eq!(summaries[0].population, Some(420));
@@ -113,7 +198,18 @@ async fn exercise(store: &dyn Store) {
 
     // A record with every field comes back exactly.
     let full = full_suicide();
-    assert_eq!(store.import_records(std::slice::from_ref(&full), "test", false).await.unwrap(), summary(1, 0, 0));
+    assert_eq!(
+        store
+            .import_records(
+                std::slice::from_ref(&full),
+                "test",
+                false,
+                &lantern_core::import::no_progress
+            )
+            .await
+            .unwrap(),
+        summary(1, 0, 0)
+    );
     let exported = store.export_records(&SUICIDES).await.unwrap();
     assert_eq!(exported, vec![full.clone()]);
 
@@ -123,26 +219,90 @@ async fn exercise(store: &dyn Store) {
         suicide("P2", "2024-02-10", "E01000002", "suspected"),
         suicide("P3", "2024-03-10", "E01000003", "awaiting_inquest"),
     ];
-    assert_eq!(store.import_records(&batch, "test", true).await.unwrap(), summary(3, 0, 0));
-    assert_eq!(store.count(&SUICIDES).await.unwrap(), 1, "a dry run must not write");
-    assert_eq!(store.import_records(&batch, "test", false).await.unwrap(), summary(3, 0, 0));
-    assert_eq!(store.import_records(&batch, "test", false).await.unwrap(), summary(0, 0, 3));
+    assert_eq!(
+        store
+            .import_records(&batch, "test", true, &lantern_core::import::no_progress)
+            .await
+            .unwrap(),
+        summary(3, 0, 0)
+    );
+    assert_eq!(
+        store.count(&SUICIDES).await.unwrap(),
+        1,
+        "a dry run must not write"
+    );
+    assert_eq!(
+        store
+            .import_records(&batch, "test", false, &lantern_core::import::no_progress)
+            .await
+            .unwrap(),
+        summary(3, 0, 0)
+    );
+    assert_eq!(
+        store
+            .import_records(&batch, "test", false, &lantern_core::import::no_progress)
+            .await
+            .unwrap(),
+        summary(0, 0, 3)
+    );
     let mut next = batch.clone();
     next[0] = suicide("P1", "2024-01-10", "E01000001", "awaiting_inquest");
-    next[0].set("status_date", Some(lantern_core::register::Value::Date(date("2024-02-01"))));
-    assert_eq!(store.import_records(&next, "import:x.csv", false).await.unwrap(), summary(0, 1, 2));
+    next[0].set(
+        "status_date",
+        Some(lantern_core::register::Value::Date(date("2024-02-01"))),
+    );
+    assert_eq!(
+        store
+            .import_records(
+                &next,
+                "import:x.csv",
+                false,
+                &lantern_core::import::no_progress
+            )
+            .await
+            .unwrap(),
+        summary(0, 1, 2)
+    );
 
     // The change is in the history, and the status lifecycle has both dates.
-    let page = store.list_records(&SUICIDES, &RecordQuery { sort: Some("source_ref".into()), desc: false, ..RecordQuery::default() }).await.unwrap();
+    let page = store
+        .list_records(
+            &SUICIDES,
+            &RecordQuery {
+                sort: Some("source_ref".into()),
+                desc: false,
+                ..RecordQuery::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page.total, 4);
-    let p1 = page.items.iter().find(|r| r.record.text("source_ref") == "P1").unwrap();
+    let p1 = page
+        .items
+        .iter()
+        .find(|r| r.record.text("source_ref") == "P1")
+        .unwrap();
     let history = store.history(&SUICIDES, p1.id).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].origin, "import:x.csv");
-    assert!(history[0].changes.iter().any(|c| c.field == "status" && c.old == "suspected" && c.new == "awaiting_inquest"));
+    assert!(
+        history[0]
+            .changes
+            .iter()
+            .any(|c| c.field == "status" && c.old == "suspected" && c.new == "awaiting_inquest")
+    );
     let statuses = store.status_history(p1.id).await.unwrap();
-    let lifecycle: Vec<(&str, NaiveDate)> = statuses.iter().map(|s| (s.status.as_str(), s.effective_on)).collect();
-    assert_eq!(lifecycle, [("suspected", date("2024-01-10")), ("awaiting_inquest", date("2024-02-01"))]);
+    let lifecycle: Vec<(&str, NaiveDate)> = statuses
+        .iter()
+        .map(|s| (s.status.as_str(), s.effective_on))
+        .collect();
+    assert_eq!(
+        lifecycle,
+        [
+            ("suspected", date("2024-01-10")),
+            ("awaiting_inquest", date("2024-02-01"))
+        ]
+    );
 
     // Filters: area includes the areas inside it; status; period; paging and sorting.
     let q = |f: fn(&mut RecordQuery)| {
@@ -150,26 +310,76 @@ async fn exercise(store: &dyn Store) {
         f(&mut q);
         q
     };
-    let by_county = store.list_records(&SUICIDES, &q(|q| q.area = Some("E10000001".into()))).await.unwrap();
-    assert_eq!(by_county.total, 3, "county holds the district holding two small areas");
-    let by_status = store.list_records(&SUICIDES, &q(|q| q.status = Some("awaiting_inquest".into()))).await.unwrap();
+    let by_county = store
+        .list_records(&SUICIDES, &q(|q| q.area = Some("E10000001".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_county.total, 3,
+        "county holds the district holding two small areas"
+    );
+    let by_status = store
+        .list_records(
+            &SUICIDES,
+            &q(|q| q.status = Some("awaiting_inquest".into())),
+        )
+        .await
+        .unwrap();
     assert_eq!(by_status.total, 2);
     let by_period = store
-        .list_records(&SUICIDES, &q(|q| { q.from = Some(date("2024-02-10")); q.to = Some(date("2024-03-10")); }))
+        .list_records(
+            &SUICIDES,
+            &q(|q| {
+                q.from = Some(date("2024-02-10"));
+                q.to = Some(date("2024-03-10"));
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(by_period.total, 2);
-    let paged = store.list_records(&SUICIDES, &q(|q| { q.per_page = 2; q.page = 2; q.desc = false; })).await.unwrap();
+    let paged = store
+        .list_records(
+            &SUICIDES,
+            &q(|q| {
+                q.per_page = 2;
+                q.page = 2;
+                q.desc = false;
+            }),
+        )
+        .await
+        .unwrap();
     assert_eq!(paged.total, 4);
-    let refs: Vec<String> = paged.items.iter().map(|r| r.record.text("source_ref")).collect();
-    assert_eq!(refs, ["P2", "P3"], "ascending by date of death, second page");
-    let by_source = store.list_records(&SUICIDES, &q(|q| q.source = Some("coroner".into()))).await.unwrap();
+    let refs: Vec<String> = paged
+        .items
+        .iter()
+        .map(|r| r.record.text("source_ref"))
+        .collect();
+    assert_eq!(
+        refs,
+        ["P2", "P3"],
+        "ascending by date of death, second page"
+    );
+    let by_source = store
+        .list_records(&SUICIDES, &q(|q| q.source = Some("coroner".into())))
+        .await
+        .unwrap();
     assert_eq!(by_source.total, 1);
 
     // Create and update through the store; a duplicate key is a conflict.
-    let id = store.create_record(&suicide("P9", "2024-04-01", "E01000001", "suspected"), "web").await.unwrap();
+    let id = store
+        .create_record(
+            &suicide("P9", "2024-04-01", "E01000001", "suspected"),
+            "web",
+        )
+        .await
+        .unwrap();
     assert!(matches!(
-        store.create_record(&suicide("P9", "2024-04-01", "E01000001", "suspected"), "web").await,
+        store
+            .create_record(
+                &suicide("P9", "2024-04-01", "E01000001", "suspected"),
+                "web"
+            )
+            .await,
         Err(StoreError::Conflict(_))
     ));
     let mut edited = store.record(&SUICIDES, id).await.unwrap().record;
@@ -177,9 +387,18 @@ async fn exercise(store: &dyn Store) {
     store.update_record(id, &edited, "web").await.unwrap();
     let after = store.record(&SUICIDES, id).await.unwrap();
     assert_eq!(after.record.text("age"), "45");
-    let kinds: Vec<String> = store.history(&SUICIDES, id).await.unwrap().into_iter().map(|h| h.kind).collect();
+    let kinds: Vec<String> = store
+        .history(&SUICIDES, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.kind)
+        .collect();
     assert_eq!(kinds, ["created", "updated"]);
-    assert!(matches!(store.record(&SUICIDES, 999_999).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.record(&SUICIDES, 999_999).await,
+        Err(StoreError::NotFound)
+    ));
 
     // Self-harm: repeats within 12 months are derived per person.
     let shp = vec![
@@ -188,41 +407,98 @@ async fn exercise(store: &dyn Store) {
         presentation("B1", "2024-01-01", 'b'),
         presentation("B2", "2025-03-01T08:00:00Z", 'b'),
     ];
-    assert_eq!(store.import_records(&shp, "test", false).await.unwrap(), summary(4, 0, 0));
-    let all = store.list_records(&SELF_HARM, &RecordQuery::default()).await.unwrap();
-    let repeat: HashMap<String, Option<bool>> =
-        all.items.iter().map(|r| (r.record.text("source_ref"), r.repeat_within_12m)).collect();
-    assert_eq!(repeat["A1"], Some(true));
-    assert_eq!(repeat["A2"], Some(false));
-    assert_eq!(repeat["B1"], Some(false), "14 months later is not within 12");
-    assert_eq!(repeat["B2"], Some(false));
-    let a1 = all.items.iter().find(|r| r.record.text("source_ref") == "A1").unwrap();
-    assert_eq!(store.record(&SELF_HARM, a1.id).await.unwrap().repeat_within_12m, Some(true));
-    let in_period = store
-        .list_records(&SELF_HARM, &q(|q| { q.from = Some(date("2024-01-01")); q.to = Some(date("2024-01-01")); }))
+    assert_eq!(
+        store
+            .import_records(&shp, "test", false, &lantern_core::import::no_progress)
+            .await
+            .unwrap(),
+        summary(4, 0, 0)
+    );
+    let all = store
+        .list_records(&SELF_HARM, &RecordQuery::default())
         .await
         .unwrap();
-    assert_eq!(in_period.total, 2, "a day's period includes times on that day");
+    let repeat: HashMap<String, Option<bool>> = all
+        .items
+        .iter()
+        .map(|r| (r.record.text("source_ref"), r.repeat_within_12m))
+        .collect();
+    assert_eq!(repeat["A1"], Some(true));
+    assert_eq!(repeat["A2"], Some(false));
+    assert_eq!(
+        repeat["B1"],
+        Some(false),
+        "14 months later is not within 12"
+    );
+    assert_eq!(repeat["B2"], Some(false));
+    let a1 = all
+        .items
+        .iter()
+        .find(|r| r.record.text("source_ref") == "A1")
+        .unwrap();
+    assert_eq!(
+        store
+            .record(&SELF_HARM, a1.id)
+            .await
+            .unwrap()
+            .repeat_within_12m,
+        Some(true)
+    );
+    let in_period = store
+        .list_records(
+            &SELF_HARM,
+            &q(|q| {
+                q.from = Some(date("2024-01-01"));
+                q.to = Some(date("2024-01-01"));
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        in_period.total, 2,
+        "a day's period includes times on that day"
+    );
 
     // Completeness by source and month; sources; settings.
     let rows = store.completeness(&SELF_HARM).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.total).sum::<i64>(), 4);
     assert!(rows.iter().any(|r| r.month == "2024-01" && r.total == 2));
     let eth = SELF_HARM.index("ethnicity").unwrap();
-    assert!(rows.iter().all(|r| r.filled[eth] == 0 && r.filled[0] == r.total));
-    let months: Vec<String> = store.completeness(&SUICIDES).await.unwrap().into_iter().map(|r| r.month).collect();
+    assert!(
+        rows.iter()
+            .all(|r| r.filled[eth] == 0 && r.filled[0] == r.total)
+    );
+    let months: Vec<String> = store
+        .completeness(&SUICIDES)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.month)
+        .collect();
     assert!(months.contains(&"2023-05".to_owned()), "{months:?}");
-    assert_eq!(store.sources(&SUICIDES).await.unwrap(), ["coroner", "police"]);
+    assert_eq!(
+        store.sources(&SUICIDES).await.unwrap(),
+        ["coroner", "police"]
+    );
     assert_eq!(store.setting("k").await.unwrap(), None);
     store.set_setting("k", "v1").await.unwrap();
     store.set_setting("k", "v2").await.unwrap();
     assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v2"));
+    assert_eq!(store.setting_or_insert("first", "a").await.unwrap(), "a");
+    assert_eq!(
+        store.setting_or_insert("first", "b").await.unwrap(),
+        "a",
+        "the first value stays"
+    );
 }
 
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = DatabaseUrl::new(format!("sqlite://{}/nested/lantern.db", dir.path().display()));
+    let url = DatabaseUrl::new(format!(
+        "sqlite://{}/nested/lantern.db",
+        dir.path().display()
+    ));
     let store = lantern_storage::open(&url).await.unwrap();
     assert_eq!(store.backend(), "sqlite");
     exercise(store.as_ref()).await;
@@ -235,7 +511,9 @@ async fn the_store_contract_holds_on_postgres() {
         return;
     };
     let db = helpers::PgTestDb::create(&base).await;
-    let store = lantern_storage::open(&DatabaseUrl::new(db.url.clone())).await.unwrap();
+    let store = lantern_storage::open(&DatabaseUrl::new(db.url.clone()))
+        .await
+        .unwrap();
     assert_eq!(store.backend(), "postgres");
     exercise(store.as_ref()).await;
     drop(store);
@@ -254,16 +532,33 @@ mod helpers {
 
     impl PgTestDb {
         pub(crate) async fn create(base: &str) -> Self {
-            let name = format!("lantern_test_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+            let name = format!(
+                "lantern_test_{}_{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_micros()
+            );
             let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
             let (prefix, _) = base.rsplit_once('/').unwrap();
-            Self { url: format!("{prefix}/{name}"), base: base.to_owned(), name }
+            Self {
+                url: format!("{prefix}/{name}"),
+                base: base.to_owned(),
+                name,
+            }
         }
 
         pub(crate) async fn drop_database(self) {
             let mut conn = sqlx::PgConnection::connect(&self.base).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn).await.unwrap();
+            sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         }
     }
 }

@@ -46,7 +46,11 @@ impl CodeList {
 
     /// The codes joined with `|`, for error messages.
     pub fn choices(&self) -> String {
-        self.codes.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join("|")
+        self.codes
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+            .join("|")
     }
 }
 
@@ -90,23 +94,39 @@ fn parse_list(name: &'static str, text: &str) -> CodeList {
         if code == "#version" {
             label.clone_into(&mut version);
         } else if !code.is_empty() {
-            codes.push(Code { code: code.to_owned(), label: label.to_owned(), extra: extra.to_owned() });
+            codes.push(Code {
+                code: code.to_owned(),
+                label: label.to_owned(),
+                extra: extra.to_owned(),
+            });
         }
     }
-    CodeList { name, version, codes }
+    CodeList {
+        name,
+        version,
+        codes,
+    }
 }
 
 /// Every code list, parsed once.
 pub fn all() -> &'static [CodeList] {
     static LISTS: OnceLock<Vec<CodeList>> = OnceLock::new();
-    LISTS.get_or_init(|| FILES.iter().map(|(name, text)| parse_list(name, text)).collect())
+    LISTS.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|(name, text)| parse_list(name, text))
+            .collect()
+    })
 }
 
 /// The code list called `name`.
 ///
 /// # Panics
 /// When `name` is not a compiled-in list: that is a programming error, caught by the tests.
-#[expect(clippy::panic, reason = "list names are compile-time constants checked by a unit test")]
+#[expect(
+    clippy::panic,
+    reason = "list names are compile-time constants checked by a unit test"
+)]
 pub fn list(name: &str) -> &'static CodeList {
     all()
         .iter()
@@ -121,7 +141,11 @@ mod tests {
     #[test]
     fn every_list_has_a_version_and_unique_codes() {
         for list in all() {
-            assert!(!list.version.is_empty(), "{} has no #version line", list.name);
+            assert!(
+                !list.version.is_empty(),
+                "{} has no #version line",
+                list.name
+            );
             let mut seen = std::collections::HashSet::new();
             for c in &list.codes {
                 assert!(seen.insert(&c.code), "{} repeats {}", list.name, c.code);
@@ -134,11 +158,23 @@ mod tests {
     fn method_groups_carry_icd10_codes_and_the_issue_values() {
         let groups = list("method_group");
         for code in [
-            "poisoning", "hanging", "drowning", "firearms", "fire", "cutting", "jump",
-            "moving_object", "vehicle", "other", "unknown",
+            "poisoning",
+            "hanging",
+            "drowning",
+            "firearms",
+            "fire",
+            "cutting",
+            "jump",
+            "moving_object",
+            "vehicle",
+            "other",
+            "unknown",
         ] {
             assert!(groups.contains(code), "{code}");
         }
-        assert_eq!(groups.get("hanging").map(|c| c.extra.as_str()), Some("X70;Y20"));
+        assert_eq!(
+            groups.get("hanging").map(|c| c.extra.as_str()),
+            Some("X70;Y20")
+        );
     }
 }

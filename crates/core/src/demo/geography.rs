@@ -14,7 +14,13 @@ pub const COUNTY_CODE: &str = "X10000001";
 /// The county's name.
 pub const COUNTY_NAME: &str = "Ashvale";
 /// District names, west to east.
-pub const DISTRICTS: [&str; 5] = ["Brackenford", "Eastmere", "Harrowdale", "Wynmoor", "Larkspur Coast"];
+pub const DISTRICTS: [&str; 5] = [
+    "Brackenford",
+    "Eastmere",
+    "Harrowdale",
+    "Wynmoor",
+    "Larkspur Coast",
+];
 
 const COLS_PER_DISTRICT: usize = 6;
 const ROWS: usize = 8;
@@ -25,8 +31,10 @@ const CELL_LAT: f64 = 0.022;
 
 /// Age structure of England, Census 2021, persons, per 1,000 in each band 0-4 ... 90+
 /// (rounded; used only as a shape for the synthetic population).
-const AGE_SHAPE: [f64; 19] =
-    [54.0, 59.0, 60.0, 56.0, 60.0, 66.0, 69.0, 66.0, 63.0, 64.0, 69.0, 67.0, 58.0, 50.0, 51.0, 37.0, 26.0, 15.0, 9.0];
+const AGE_SHAPE: [f64; 19] = [
+    54.0, 59.0, 60.0, 56.0, 60.0, 66.0, 69.0, 66.0, 63.0, 64.0, 69.0, 67.0, 58.0, 50.0, 51.0, 37.0,
+    26.0, 15.0, 9.0,
+];
 
 /// A small area and what drives its synthetic numbers.
 #[derive(Debug, Clone)]
@@ -50,11 +58,17 @@ pub(crate) struct Geography {
 }
 
 fn ring(points: &[(f64, f64)]) -> String {
-    let mut coords: Vec<String> = points.iter().map(|(x, y)| format!("[{x:.5},{y:.5}]")).collect();
+    let mut coords: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("[{x:.5},{y:.5}]"))
+        .collect();
     if let Some(first) = coords.first().cloned() {
         coords.push(first);
     }
-    format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", coords.join(","))
+    format!(
+        "{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}",
+        coords.join(",")
+    )
 }
 
 /// The outline of the block of cells `[c0, c1) x [r0, r1)`, walking shared jittered corners.
@@ -76,11 +90,17 @@ pub(crate) fn build(rng: &mut StdRng) -> Geography {
                 .map(|c| {
                     let inner = r > 0 && r < ROWS && c > 0 && c < cols;
                     let (jx, jy) = if inner {
-                        (rng.random_range(-0.3..0.3) * CELL_LON, rng.random_range(-0.3..0.3) * CELL_LAT)
+                        (
+                            rng.random_range(-0.3..0.3) * CELL_LON,
+                            rng.random_range(-0.3..0.3) * CELL_LAT,
+                        )
                     } else {
                         (0.0, 0.0)
                     };
-                    (WEST + c as f64 * CELL_LON + jx, SOUTH + r as f64 * CELL_LAT + jy)
+                    (
+                        WEST + c as f64 * CELL_LON + jx,
+                        SOUTH + r as f64 * CELL_LAT + jy,
+                    )
                 })
                 .collect()
         })
@@ -118,7 +138,10 @@ pub(crate) fn build(rng: &mut StdRng) -> Geography {
                     parent_code: Some(lad.clone()),
                     boundary: Some(outline(&vertices, bc, bc + 2, br, br + 2)),
                 });
-                for (i, (r, c)) in [(br, bc), (br, bc + 1), (br + 1, bc), (br + 1, bc + 1)].into_iter().enumerate() {
+                for (i, (r, c)) in [(br, bc), (br, bc + 1), (br + 1, bc), (br + 1, bc + 1)]
+                    .into_iter()
+                    .enumerate()
+                {
                     lsoa_n += 1;
                     let code = format!("X01{lsoa_n:06}");
                     let letter = char::from(b'A' + i as u8);
@@ -202,12 +225,18 @@ pub(crate) fn populations(geo: &Geography, end: NaiveDate, rng: &mut StdRng) -> 
                 let persons = area.size * growth * band_shape(area, band) / shape_total;
                 let persons = (persons * rng.random_range(0.95..1.05)).round() as i64;
                 let female = (persons as f64 * female_share(band)).round() as i64;
-                let counts = [(PopSex::Female, female), (PopSex::Male, persons - female), (PopSex::Persons, persons)];
+                let counts = [
+                    (PopSex::Female, female),
+                    (PopSex::Male, persons - female),
+                    (PopSex::Persons, persons),
+                ];
                 // Add to the small area and every area above it.
                 let mut code = area.code.as_str();
                 loop {
                     for (sex, n) in counts {
-                        *totals.entry((code.to_owned(), year, sex, band)).or_default() += n;
+                        *totals
+                            .entry((code.to_owned(), year, sex, band))
+                            .or_default() += n;
                     }
                     match parent.get(code) {
                         Some(p) => code = p,

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 
 use crate::area::{Area, PopulationRow};
 use crate::pseudonym::PseudonymKey;
-use crate::register::Record;
+use crate::register::{Record, Value};
 use crate::{ImportSummary, Store, StoreResult};
 
 pub use geography::{COUNTY_CODE, COUNTY_NAME, DISTRICTS};
@@ -44,7 +44,49 @@ pub fn generate(seed: u64, end: NaiveDate, key: &PseudonymKey) -> DemoData {
     let geo = geography::build(&mut rng);
     let populations = geography::populations(&geo, end, &mut rng);
     let (suicides, self_harm) = people::generate(&geo, end, key, &mut rng);
-    DemoData { areas: geo.areas, populations, suicides, self_harm }
+    DemoData {
+        areas: geo.areas,
+        populations,
+        suicides,
+        self_harm,
+    }
+}
+
+/// An earlier point in a suspected suicide's lifecycle.
+#[derive(Clone, Copy)]
+enum Stage {
+    Notified,
+    AwaitingInquest,
+}
+
+impl Stage {
+    /// The record as it stood at this stage: no conclusion yet, and the status then.
+    fn of(self, now: &Record) -> Record {
+        let mut r = now.clone();
+        let status = now.text("status");
+        let (earlier, date) = match self {
+            Self::Notified => ("suspected", None),
+            Self::AwaitingInquest if status == "suspected" => ("suspected", None),
+            Self::AwaitingInquest => {
+                let died = match now.get("date_of_death") {
+                    Some(Value::Date(d)) => Some(*d + chrono::Duration::days(21)),
+                    _ => None,
+                };
+                let date = if status == "awaiting_inquest" {
+                    now.get("status_date").cloned()
+                } else {
+                    died.map(Value::Date)
+                };
+                ("awaiting_inquest", date)
+            }
+        };
+        r.set("status", Some(Value::Code(earlier.to_owned())));
+        r.set("status_date", date);
+        for field in ["confirmed_method_group", "confirmed_icd10", "inquest_date"] {
+            r.set(field, None);
+        }
+        r
+    }
 }
 
 /// What loading the demo wrote.
@@ -67,9 +109,21 @@ pub struct DemoSummary {
 pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary> {
     let areas = store.upsert_areas(&data.areas).await?;
     let populations = store.upsert_populations(&data.populations).await?;
-    let suicides = store.import_records(&data.suicides, "demo", false).await?;
-    let self_harm = store.import_records(&data.self_harm, "demo", false).await?;
-    let written = |s: ImportSummary| s.inserted + s.updated;
+    // Replay each death's lifecycle, so records carry a status history as real ones would:
+    // first as notified, then awaiting inquest, then as they stand now.
+    for stage in [Stage::Notified, Stage::AwaitingInquest] {
+        let earlier: Vec<Record> = data.suicides.iter().map(|r| stage.of(r)).collect();
+        store
+            .import_records(&earlier, "demo", false, &crate::import::no_progress)
+            .await?;
+    }
+    let suicides = store
+        .import_records(&data.suicides, "demo", false, &crate::import::no_progress)
+        .await?;
+    let self_harm = store
+        .import_records(&data.self_harm, "demo", false, &crate::import::no_progress)
+        .await?;
+    let written = |s: ImportSummary| s.inserted + s.updated + s.unchanged;
     Ok(DemoSummary {
         areas: written(areas),
         populations: written(populations),

@@ -26,23 +26,38 @@ struct Feature {
 
 fn line_of(text: &str, part: &str) -> u64 {
     let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
 }
 
 /// The property whose name ends in `suffix` (`CD`, `NM`), e.g. `LSOA11CD`.
-fn property<'a>(props: &'a serde_json::Map<String, serde_json::Value>, suffix: &str) -> Option<(&'a str, &'a str)> {
+fn property<'a>(
+    props: &'a serde_json::Map<String, serde_json::Value>,
+    suffix: &str,
+) -> Option<(&'a str, &'a str)> {
     props
         .iter()
         .find(|(k, v)| k.ends_with(suffix) && v.is_string())
         .and_then(|(k, v)| Some((k.as_str(), v.as_str()?)))
 }
 
-fn parse_geojson(file: &str, text: &str, level: Option<AreaLevel>) -> Result<Vec<(u64, Area)>, ImportError> {
+fn parse_geojson(
+    file: &str,
+    text: &str,
+    level: Option<AreaLevel>,
+) -> Result<Vec<(u64, Area)>, ImportError> {
     let mut problems = Problems::new(file);
     let collection: FeatureCollection<'_> = match serde_json::from_str(text) {
         Ok(c) => c,
         Err(e) => {
-            problems.add(e.line() as u64, "-", format!("not a GeoJSON FeatureCollection: {e}"));
+            problems.add(
+                e.line() as u64,
+                "-",
+                format!("not a GeoJSON FeatureCollection: {e}"),
+            );
             return problems.into_result(Vec::new());
         }
     };
@@ -57,7 +72,11 @@ fn parse_geojson(file: &str, text: &str, level: Option<AreaLevel>) -> Result<Vec
             }
         };
         let Some((code_prop, code)) = property(&feature.properties, "CD") else {
-            problems.add(line, "properties", "no property ending in CD holds the area code");
+            problems.add(
+                line,
+                "properties",
+                "no property ending in CD holds the area code",
+            );
             continue;
         };
         let code = match parse_area_code(code) {
@@ -68,15 +87,28 @@ fn parse_geojson(file: &str, text: &str, level: Option<AreaLevel>) -> Result<Vec
             }
         };
         let Some((_, name)) = property(&feature.properties, "NM") else {
-            problems.add(line, "properties", "no property ending in NM holds the area name");
+            problems.add(
+                line,
+                "properties",
+                "no property ending in NM holds the area name",
+            );
             continue;
         };
         let Some(level) = level.or_else(|| AreaLevel::from_gss_prefix(&code)) else {
-            problems.add(line, code_prop, format!("cannot tell the level of {code}; give --level"));
+            problems.add(
+                line,
+                code_prop,
+                format!("cannot tell the level of {code}; give --level"),
+            );
             continue;
         };
         let boundary = match feature.geometry {
-            Some(g) if matches!(g.get("type").and_then(|t| t.as_str()), Some("Polygon" | "MultiPolygon")) => {
+            Some(g)
+                if matches!(
+                    g.get("type").and_then(|t| t.as_str()),
+                    Some("Polygon" | "MultiPolygon")
+                ) =>
+            {
                 Some(g.to_string())
             }
             Some(serde_json::Value::Null) | None => None,
@@ -85,12 +117,24 @@ fn parse_geojson(file: &str, text: &str, level: Option<AreaLevel>) -> Result<Vec
                 continue;
             }
         };
-        areas.push((line, Area { code, name: name.trim().to_owned(), level, parent_code: None, boundary }));
+        areas.push((
+            line,
+            Area {
+                code,
+                name: name.trim().to_owned(),
+                level,
+                parent_code: None,
+                boundary,
+            },
+        ));
     }
     problems.into_result(areas)
 }
 
-fn parse_area_csv(table: &Table, level: Option<AreaLevel>) -> Result<Vec<(u64, Area)>, ImportError> {
+fn parse_area_csv(
+    table: &Table,
+    level: Option<AreaLevel>,
+) -> Result<Vec<(u64, Area)>, ImportError> {
     let mut problems = Problems::new(&table.file);
     let col = |name: &str, problems: &mut Problems| {
         let c = table.column(name);
@@ -100,7 +144,11 @@ fn parse_area_csv(table: &Table, level: Option<AreaLevel>) -> Result<Vec<(u64, A
         c
     };
     let (code_c, name_c) = (col("code", &mut problems), col("name", &mut problems));
-    let level_c = if level.is_some() { table.column("level") } else { col("level", &mut problems) };
+    let level_c = if level.is_some() {
+        table.column("level")
+    } else {
+        col("level", &mut problems)
+    };
     let parent_c = table.column("parent_code");
     let (Some(code_c), Some(name_c)) = (code_c, name_c) else {
         return problems.into_result(Vec::new());
@@ -117,15 +165,29 @@ fn parse_area_csv(table: &Table, level: Option<AreaLevel>) -> Result<Vec<(u64, A
         }
         let lvl = match (level, level_c) {
             (Some(l), _) => Ok(l),
-            (None, Some(c)) => AreaLevel::parse(&cells[c]).map_err(|e| problems.add(*line, "level", e)),
+            (None, Some(c)) => {
+                AreaLevel::parse(&cells[c]).map_err(|e| problems.add(*line, "level", e))
+            }
             (None, None) => Err(()),
         };
         let parent = match parent_c.map(|c| cells[c].trim()).filter(|p| !p.is_empty()) {
-            Some(p) => parse_area_code(p).map(Some).map_err(|e| problems.add(*line, "parent_code", e)),
+            Some(p) => parse_area_code(p)
+                .map(Some)
+                .map_err(|e| problems.add(*line, "parent_code", e)),
             None => Ok(None),
         };
-        if let (Ok(code), Ok(level), Ok(parent_code), false) = (code, lvl, parent, name.is_empty()) {
-            areas.push((*line, Area { code, name: name.to_owned(), level, parent_code, boundary: None }));
+        if let (Ok(code), Ok(level), Ok(parent_code), false) = (code, lvl, parent, name.is_empty())
+        {
+            areas.push((
+                *line,
+                Area {
+                    code,
+                    name: name.to_owned(),
+                    level,
+                    parent_code,
+                    boundary: None,
+                },
+            ));
         }
     }
     problems.into_result(areas)
@@ -136,11 +198,17 @@ fn parse_area_csv(table: &Table, level: Option<AreaLevel>) -> Result<Vec<(u64, A
 /// # Errors
 /// Every problem with its line.
 pub fn parse_areas(path: &Path, level: Option<AreaLevel>) -> Result<Vec<(u64, Area)>, ImportError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ext == "geojson" || ext == "json" {
         let file = display_name(path);
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ImportError::Unreadable { file: file.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ImportError::Unreadable {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
         parse_geojson(&file, &text, level)
     } else {
         parse_area_csv(&read_table(path)?, level)
@@ -172,7 +240,11 @@ pub async fn import_areas(
     let areas: Vec<Area> = areas.into_iter().map(|(_, a)| a).collect();
     if dry_run {
         let inserted = areas.iter().filter(|a| !known.contains(&a.code)).count() as u64;
-        return Ok(ImportSummary { inserted, updated: areas.len() as u64 - inserted, unchanged: 0 });
+        return Ok(ImportSummary {
+            inserted,
+            updated: areas.len() as u64 - inserted,
+            unchanged: 0,
+        });
     }
     Ok(store.upsert_areas(&areas).await?)
 }
@@ -190,9 +262,14 @@ pub fn parse_area_lookup(table: &Table) -> Result<Vec<(u64, String, String)>, Im
             vec![(c, p, "child_code", "parent_code")]
         } else {
             let chain = ["LSOA11CD", "MSOA11CD", "LAD13CD", "CTY_CD"];
-            let found: Vec<(usize, &str)> =
-                chain.iter().filter_map(|n| table.column(n).map(|i| (i, *n))).collect();
-            found.windows(2).map(|w| (w[0].0, w[1].0, w[0].1, w[1].1)).collect()
+            let found: Vec<(usize, &str)> = chain
+                .iter()
+                .filter_map(|n| table.column(n).map(|i| (i, *n)))
+                .collect();
+            found
+                .windows(2)
+                .map(|w| (w[0].0, w[1].0, w[0].1, w[1].1))
+                .collect()
         };
     if pairs.is_empty() {
         problems.add(1, "child_code", "expected columns child_code,parent_code");
@@ -235,14 +312,21 @@ pub async fn import_area_lookup(
     for (line, child, parent) in &links {
         for (code, column) in [(child, "child_code"), (parent, "parent_code")] {
             if !known.contains(code) && reported.insert(code.clone()) {
-                problems.add(*line, column, format!("{code} is not a known area (import areas first)"));
+                problems.add(
+                    *line,
+                    column,
+                    format!("{code} is not a known area (import areas first)"),
+                );
             }
         }
     }
     problems.into_result(())?;
     let links: Vec<(String, String)> = links.into_iter().map(|(_, c, p)| (c, p)).collect();
     if dry_run {
-        return Ok(ImportSummary { updated: links.len() as u64, ..ImportSummary::default() });
+        return Ok(ImportSummary {
+            updated: links.len() as u64,
+            ..ImportSummary::default()
+        });
     }
     Ok(store.set_area_parents(&links).await?)
 }
@@ -256,9 +340,17 @@ mod tests {
         let text = "{\"type\":\"FeatureCollection\",\"features\":[\n\
             {\"type\":\"Feature\",\"properties\":{\"LAD13CD\":\"E06000008\",\"LAD13CDO\":\"00EX\",\"LAD13NM\":\"Blackburn\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}},\n\
             {\"type\":\"Feature\",\"properties\":{\"LAD13NM\":\"No code\"},\"geometry\":null}\n]}";
-        let Err(ImportError::Invalid(p)) = parse_geojson("x.geojson", text, None) else { panic!() };
-        assert_eq!(p[0].to_string(), "x.geojson:3: properties: no property ending in CD holds the area code");
-        let ok = text.replace(",\n{\"type\":\"Feature\",\"properties\":{\"LAD13NM\":\"No code\"},\"geometry\":null}", "");
+        let Err(ImportError::Invalid(p)) = parse_geojson("x.geojson", text, None) else {
+            panic!()
+        };
+        assert_eq!(
+            p[0].to_string(),
+            "x.geojson:3: properties: no property ending in CD holds the area code"
+        );
+        let ok = text.replace(
+            ",\n{\"type\":\"Feature\",\"properties\":{\"LAD13NM\":\"No code\"},\"geometry\":null}",
+            "",
+        );
         let areas = parse_geojson("x.geojson", &ok, None).unwrap();
         assert_eq!(areas[0].0, 2);
         assert_eq!(areas[0].1.code, "E06000008");

@@ -29,7 +29,11 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -42,7 +46,10 @@ pub(crate) struct Problems {
 
 impl Problems {
     pub(crate) fn new(file: &str) -> Self {
-        Self { file: file.to_owned(), list: Vec::new() }
+        Self {
+            file: file.to_owned(),
+            list: Vec::new(),
+        }
     }
 
     pub(crate) fn add(&mut self, line: u64, column: &str, message: impl Into<String>) {
@@ -59,7 +66,11 @@ impl Problems {
     }
 
     pub(crate) fn into_result<T>(self, value: T) -> Result<T, ImportError> {
-        if self.list.is_empty() { Ok(value) } else { Err(ImportError::Invalid(self.list)) }
+        if self.list.is_empty() {
+            Ok(value)
+        } else {
+            Err(ImportError::Invalid(self.list))
+        }
     }
 }
 

@@ -32,18 +32,33 @@ fn ts009_column(header: &str) -> Option<(PopSex, u32)> {
     let age = match age {
         "Aged under 1 year" => 0,
         "Aged 90 years and over" => 90,
-        _ => age.strip_prefix("Aged ")?.strip_suffix(" years").or_else(|| age.strip_prefix("Aged ")?.strip_suffix(" year"))?.parse().ok()?,
+        _ => age
+            .strip_prefix("Aged ")?
+            .strip_suffix(" years")
+            .or_else(|| age.strip_prefix("Aged ")?.strip_suffix(" year"))?
+            .parse()
+            .ok()?,
     };
     Some((sex, age))
 }
 
-fn parse_wide(table: &Table, area_known: &dyn Fn(&str) -> bool) -> Result<ParsedPopulations, ImportError> {
+fn parse_wide(
+    table: &Table,
+    area_known: &dyn Fn(&str) -> bool,
+) -> Result<ParsedPopulations, ImportError> {
     let mut problems = Problems::new(&table.file);
     let code_c = table.column("geography code");
     let date_c = table.column("date");
     let (Some(code_c), Some(date_c)) = (code_c, date_c) else {
-        problems.add(1, "geography code", "a TS009 file needs 'date' and 'geography code' columns");
-        return problems.into_result(ParsedPopulations { rows: Vec::new(), skipped_areas: Vec::new() });
+        problems.add(
+            1,
+            "geography code",
+            "a TS009 file needs 'date' and 'geography code' columns",
+        );
+        return problems.into_result(ParsedPopulations {
+            rows: Vec::new(),
+            skipped_areas: Vec::new(),
+        });
     };
     let columns: Vec<(usize, PopSex, &'static str)> = table
         .headers
@@ -65,10 +80,18 @@ fn parse_wide(table: &Table, area_known: &dyn Fn(&str) -> bool) -> Result<Parsed
             skipped.push(code);
             continue;
         }
-        let year = match cells[date_c].trim().get(..4).and_then(|y| y.parse::<i32>().ok()) {
+        let year = match cells[date_c]
+            .trim()
+            .get(..4)
+            .and_then(|y| y.parse::<i32>().ok())
+        {
             Some(y) => y,
             None => {
-                problems.add(*line, "date", format!("'{}' does not start with a year", cells[date_c]));
+                problems.add(
+                    *line,
+                    "date",
+                    format!("'{}' does not start with a year", cells[date_c]),
+                );
                 continue;
             }
         };
@@ -76,21 +99,35 @@ fn parse_wide(table: &Table, area_known: &dyn Fn(&str) -> bool) -> Result<Parsed
         for &(i, sex, band) in &columns {
             match cells[i].trim().parse::<i64>() {
                 Ok(n) if n >= 0 => *bands.entry((sex, band)).or_default() += n,
-                _ => problems.add(*line, &table.headers[i], format!("'{}' is not a count", cells[i])),
+                _ => problems.add(
+                    *line,
+                    &table.headers[i],
+                    format!("'{}' is not a count", cells[i]),
+                ),
             }
         }
-        rows.extend(bands.into_iter().map(|((sex, band), population)| PopulationRow {
-            area_code: code.clone(),
-            year,
-            sex,
-            age_band: band,
-            population,
-        }));
+        rows.extend(
+            bands
+                .into_iter()
+                .map(|((sex, band), population)| PopulationRow {
+                    area_code: code.clone(),
+                    year,
+                    sex,
+                    age_band: band,
+                    population,
+                }),
+        );
     }
-    problems.into_result(ParsedPopulations { rows, skipped_areas: skipped })
+    problems.into_result(ParsedPopulations {
+        rows,
+        skipped_areas: skipped,
+    })
 }
 
-fn parse_long(table: &Table, area_known: &dyn Fn(&str) -> bool) -> Result<ParsedPopulations, ImportError> {
+fn parse_long(
+    table: &Table,
+    area_known: &dyn Fn(&str) -> bool,
+) -> Result<ParsedPopulations, ImportError> {
     let mut problems = Problems::new(&table.file);
     let names = ["area_code", "year", "sex", "age_band", "population"];
     let cols: Vec<Option<usize>> = names.iter().map(|n| table.column(n)).collect();
@@ -100,34 +137,66 @@ fn parse_long(table: &Table, area_known: &dyn Fn(&str) -> bool) -> Result<Parsed
         }
     }
     let [Some(a), Some(y), Some(s), Some(b), Some(p)] = cols[..] else {
-        return problems.into_result(ParsedPopulations { rows: Vec::new(), skipped_areas: Vec::new() });
+        return problems.into_result(ParsedPopulations {
+            rows: Vec::new(),
+            skipped_areas: Vec::new(),
+        });
     };
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for (line, cells) in &table.rows {
         let area = parse_area_code(&cells[a]).and_then(|c| {
-            if area_known(&c) { Ok(c) } else { Err(format!("'{c}' is not a known area code (import areas first)")) }
+            if area_known(&c) {
+                Ok(c)
+            } else {
+                Err(format!(
+                    "'{c}' is not a known area code (import areas first)"
+                ))
+            }
         });
         let area = area.map_err(|e| problems.add(*line, "area_code", e));
         let year = match cells[y].trim().parse::<i32>() {
             Ok(v) if (1900..=2200).contains(&v) => Ok(v),
-            _ => Err(problems.add(*line, "year", format!("'{}' is not a year", cells[y].trim()))),
+            _ => Err(problems.add(
+                *line,
+                "year",
+                format!("'{}' is not a year", cells[y].trim()),
+            )),
         };
         let sex = PopSex::parse(&cells[s]).map_err(|e| problems.add(*line, "sex", e));
         let band = parse_age_band(&cells[b]).map_err(|e| problems.add(*line, "age_band", e));
         let population = match cells[p].trim().parse::<i64>() {
             Ok(v) if v >= 0 => Ok(v),
-            _ => Err(problems.add(*line, "population", format!("'{}' is not a count", cells[p].trim()))),
+            _ => Err(problems.add(
+                *line,
+                "population",
+                format!("'{}' is not a count", cells[p].trim()),
+            )),
         };
-        if let (Ok(area_code), Ok(year), Ok(sex), Ok(age_band), Ok(population)) = (area, year, sex, band, population) {
+        if let (Ok(area_code), Ok(year), Ok(sex), Ok(age_band), Ok(population)) =
+            (area, year, sex, band, population)
+        {
             if !seen.insert((area_code.clone(), year, sex, age_band)) {
-                problems.add(*line, "age_band", "repeats an area, year, sex and age band given above");
+                problems.add(
+                    *line,
+                    "age_band",
+                    "repeats an area, year, sex and age band given above",
+                );
                 continue;
             }
-            rows.push(PopulationRow { area_code, year, sex, age_band, population });
+            rows.push(PopulationRow {
+                area_code,
+                year,
+                sex,
+                age_band,
+                population,
+            });
         }
     }
-    problems.into_result(ParsedPopulations { rows, skipped_areas: Vec::new() })
+    problems.into_result(ParsedPopulations {
+        rows,
+        skipped_areas: Vec::new(),
+    })
 }
 
 /// Read a population file in either layout (chosen by its header).
@@ -158,7 +227,10 @@ pub async fn import_populations(
     let known = store.area_codes().await?;
     let parsed = parse_populations(&table, &|c| known.contains(c))?;
     let summary = if dry_run {
-        ImportSummary { inserted: parsed.rows.len() as u64, ..ImportSummary::default() }
+        ImportSummary {
+            inserted: parsed.rows.len() as u64,
+            ..ImportSummary::default()
+        }
     } else {
         store.upsert_populations(&parsed.rows).await?
     };
@@ -171,13 +243,31 @@ mod tests {
 
     #[test]
     fn ts009_columns_name_single_years_only() {
-        assert_eq!(ts009_column("Sex: Female; Age: Aged 4 years; measures: Value"), Some((PopSex::Female, 4)));
-        assert_eq!(ts009_column("Sex: Male; Age: Aged 1 year; measures: Value"), Some((PopSex::Male, 1)));
-        assert_eq!(ts009_column("Sex: All persons; Age: Aged under 1 year; measures: Value"), Some((PopSex::Persons, 0)));
-        assert_eq!(ts009_column("Sex: Male; Age: Aged 90 years and over; measures: Value"), Some((PopSex::Male, 90)));
-        assert_eq!(ts009_column("Sex: Male; Age: Aged 5 to 9 years; measures: Value"), None);
+        assert_eq!(
+            ts009_column("Sex: Female; Age: Aged 4 years; measures: Value"),
+            Some((PopSex::Female, 4))
+        );
+        assert_eq!(
+            ts009_column("Sex: Male; Age: Aged 1 year; measures: Value"),
+            Some((PopSex::Male, 1))
+        );
+        assert_eq!(
+            ts009_column("Sex: All persons; Age: Aged under 1 year; measures: Value"),
+            Some((PopSex::Persons, 0))
+        );
+        assert_eq!(
+            ts009_column("Sex: Male; Age: Aged 90 years and over; measures: Value"),
+            Some((PopSex::Male, 90))
+        );
+        assert_eq!(
+            ts009_column("Sex: Male; Age: Aged 5 to 9 years; measures: Value"),
+            None
+        );
         assert_eq!(ts009_column("Sex: Male; Age: Total; measures: Value"), None);
-        assert_eq!(ts009_column("Sex: Male; Age: Aged 4 years and under; measures: Value"), None);
+        assert_eq!(
+            ts009_column("Sex: Male; Age: Aged 4 years and under; measures: Value"),
+            None
+        );
     }
 
     #[test]
@@ -187,7 +277,9 @@ mod tests {
             b"area_code,year,sex,age_band,population\nE01000001,2021,persons,0-4,10\nE01000002,21,both,0-5,-1\n",
         )
         .unwrap();
-        let Err(ImportError::Invalid(p)) = parse_populations(&t, &|c| c == "E01000001") else { panic!() };
+        let Err(ImportError::Invalid(p)) = parse_populations(&t, &|c| c == "E01000001") else {
+            panic!()
+        };
         let cols: Vec<&str> = p.iter().map(|x| x.column.as_str()).collect();
         assert_eq!(cols, ["area_code", "year", "sex", "age_band", "population"]);
         assert!(p.iter().all(|x| x.line == 3));

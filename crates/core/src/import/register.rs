@@ -24,17 +24,29 @@ pub fn parse_register(
 ) -> Result<Vec<Record>, ImportError> {
     let mut problems = Problems::new(&table.file);
     let is_self_harm = std::ptr::eq(dataset, &SELF_HARM);
-    let nhs_col = if is_self_harm { table.column(NHS_NUMBER) } else { None };
+    let nhs_col = if is_self_harm {
+        table.column(NHS_NUMBER)
+    } else {
+        None
+    };
     check_header(dataset, table, nhs_col.is_some(), &mut problems);
     if !problems.is_empty() {
         return problems.into_result(Vec::new());
     }
     if nhs_col.is_some() && key.is_none() {
-        problems.add(1, NHS_NUMBER, "no pseudonymisation key is set (LANTERN_PSEUDONYM_KEY)");
+        problems.add(
+            1,
+            NHS_NUMBER,
+            "no pseudonymisation key is set (LANTERN_PSEUDONYM_KEY)",
+        );
         return problems.into_result(Vec::new());
     }
-    let columns: HashMap<&str, usize> =
-        table.headers.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+    let columns: HashMap<&str, usize> = table
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
     let mut records = Vec::with_capacity(table.rows.len());
     for (line, cells) in &table.rows {
@@ -50,9 +62,16 @@ pub fn parse_register(
             }
         }
         if let Some(k) = &derived_key {
-            let given = columns.get("person_key").map(|&i| cells[i].trim()).unwrap_or("");
+            let given = columns
+                .get("person_key")
+                .map(|&i| cells[i].trim())
+                .unwrap_or("");
             if !given.is_empty() && given != k {
-                problems.add(*line, "person_key", "does not match the key made from nhs_number");
+                problems.add(
+                    *line,
+                    "person_key",
+                    "does not match the key made from nhs_number",
+                );
             }
         }
         let lookup = |name: &str| -> Option<&str> {
@@ -73,7 +92,9 @@ pub fn parse_register(
                 records.push(record);
             }
             Err(errs) => {
-                let given_key = columns.get("person_key").is_some_and(|&i| !cells[i].trim().is_empty());
+                let given_key = columns
+                    .get("person_key")
+                    .is_some_and(|&i| !cells[i].trim().is_empty());
                 for (field, e) in errs {
                     if field == "person_key" && nhs_col.is_some() && !given_key {
                         // A bad NHS number was reported above; a blank one needs saying here.
@@ -98,14 +119,26 @@ fn check_header(dataset: &Dataset, table: &Table, has_nhs: bool, problems: &mut 
         }
         let known = dataset.field(h).is_some() || (h == NHS_NUMBER && has_nhs);
         if !known && !h.is_empty() {
-            problems.add(1, h, format!("is not a column of {} (see docs/templates/)", dataset.name));
+            problems.add(
+                1,
+                h,
+                format!("is not a column of {} (see docs/templates/)", dataset.name),
+            );
         }
     }
     for field in dataset.fields.iter().filter(|f| f.required) {
         let present = table.column(field.name).is_some() || (field.name == "person_key" && has_nhs);
         if !present {
-            let what = if field.name == "person_key" { "person_key or nhs_number" } else { field.name };
-            problems.add(1, field.name, format!("the required column {what} is missing"));
+            let what = if field.name == "person_key" {
+                "person_key or nhs_number"
+            } else {
+                field.name
+            };
+            problems.add(
+                1,
+                field.name,
+                format!("the required column {what} is missing"),
+            );
         }
     }
 }
@@ -125,11 +158,13 @@ pub async fn import_register(
     let table = read_table(path)?;
     let areas = store.area_codes().await?;
     let records = parse_register(dataset, &table, &|c| areas.contains(c), key)?;
-    let origin = format!("import:{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("file"));
-    progress(0, records.len() as u64);
-    let summary = store.import_records(&records, &origin, dry_run).await?;
-    progress(records.len() as u64, records.len() as u64);
-    Ok(summary)
+    let origin = format!(
+        "import:{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    );
+    Ok(store
+        .import_records(&records, &origin, dry_run, progress)
+        .await?)
 }
 
 /// Replace the `nhs_number` column of a self-harm CSV with `person_key`, so the identifier never
@@ -137,7 +172,11 @@ pub async fn import_register(
 ///
 /// # Errors
 /// Problems (bad NHS numbers, no `nhs_number` column) with their lines; nothing is written then.
-pub fn pseudonymise_file(input: &Path, output: &Path, key: &PseudonymKey) -> Result<u64, ImportError> {
+pub fn pseudonymise_file(
+    input: &Path,
+    output: &Path,
+    key: &PseudonymKey,
+) -> Result<u64, ImportError> {
     let table = read_table(input)?;
     let mut problems = Problems::new(&table.file);
     let Some(col) = table.column(NHS_NUMBER) else {
@@ -166,7 +205,11 @@ pub fn pseudonymise_file(input: &Path, output: &Path, key: &PseudonymKey) -> Res
                     row.push(person_key.clone());
                 }
             } else if Some(i) == key_col {
-                row.push(if person_key.is_empty() { c.clone() } else { person_key.clone() });
+                row.push(if person_key.is_empty() {
+                    c.clone()
+                } else {
+                    person_key.clone()
+                });
             } else {
                 row.push(c.clone());
             }
@@ -223,11 +266,33 @@ mod tests {
         let table = Table::from_csv("s.csv", csv.as_bytes()).unwrap();
         let err = parse_register(&SUICIDES, &table, &|c| c == "E01000001", None).unwrap_err();
         let got = lines(err);
-        assert!(got.contains(&"s.csv:3: date_of_death: '2024-13-02' is not a date in the form YYYY-MM-DD".to_owned()), "{got:?}");
-        assert!(got.contains(&"s.csv:4: age: 400 is outside 0-120".to_owned()), "{got:?}");
-        assert!(got.iter().any(|l| l.starts_with("s.csv:4: sex: 'man' is not one of")), "{got:?}");
-        assert!(got.iter().any(|l| l.starts_with("s.csv:4: residence_area:")), "{got:?}");
-        assert!(got.contains(&"s.csv:5: source_ref: repeats the source and reference of line 2".to_owned()), "{got:?}");
+        assert!(
+            got.contains(
+                &"s.csv:3: date_of_death: '2024-13-02' is not a date in the form YYYY-MM-DD"
+                    .to_owned()
+            ),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"s.csv:4: age: 400 is outside 0-120".to_owned()),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.starts_with("s.csv:4: sex: 'man' is not one of")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.starts_with("s.csv:4: residence_area:")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(
+                &"s.csv:5: source_ref: repeats the source and reference of line 2".to_owned()
+            ),
+            "{got:?}"
+        );
         assert_eq!(got.len(), 5, "{got:?}");
     }
 
@@ -235,7 +300,9 @@ mod tests {
     fn missing_and_unknown_columns_are_reported_on_line_1() {
         let table = Table::from_csv("s.csv", b"source,source_ref,dob\n").unwrap();
         let got = lines(parse_register(&SUICIDES, &table, &|_| true, None).unwrap_err());
-        assert!(got.contains(&"s.csv:1: dob: is not a column of suicides (see docs/templates/)".to_owned()));
+        assert!(got.contains(
+            &"s.csv:1: dob: is not a column of suicides (see docs/templates/)".to_owned()
+        ));
         assert!(got.contains(&"s.csv:1: age: the required column age is missing".to_owned()));
     }
 
@@ -247,10 +314,19 @@ mod tests {
                    ed,2,2024-01-01,ed,9434765910,20,female,E01000001,self_injury,self_harm,cutting\n";
         let table = Table::from_csv("h.csv", csv.as_bytes()).unwrap();
         let got = lines(parse_register(&SELF_HARM, &table, &|_| true, Some(&key)).unwrap_err());
-        assert_eq!(got, ["h.csv:3: nhs_number: fails the NHS number check digit (modulus 11)"]);
+        assert_eq!(
+            got,
+            ["h.csv:3: nhs_number: fails the NHS number check digit (modulus 11)"]
+        );
         assert!(!got[0].contains("9434765910"));
-        let good = Table { rows: table.rows[..1].to_vec(), ..table };
+        let good = Table {
+            rows: table.rows[..1].to_vec(),
+            ..table
+        };
         let records = parse_register(&SELF_HARM, &good, &|_| true, Some(&key)).unwrap();
-        assert_eq!(records[0].text("person_key"), key.person_key("9434765919").unwrap());
+        assert_eq!(
+            records[0].text("person_key"),
+            key.person_key("9434765919").unwrap()
+        );
     }
 }

@@ -50,7 +50,11 @@ impl Table {
                         problems.add(
                             line,
                             "-",
-                            format!("has {} cells but the header has {}", record.len(), headers.len()),
+                            format!(
+                                "has {} cells but the header has {}",
+                                record.len(),
+                                headers.len()
+                            ),
                         );
                         continue;
                     }
@@ -67,11 +71,19 @@ impl Table {
                 }
             }
         }
-        problems.into_result(Self { file: file.to_owned(), headers, rows })
+        problems.into_result(Self {
+            file: file.to_owned(),
+            headers,
+            rows,
+        })
     }
 
     fn empty(file: &str) -> Self {
-        Self { file: file.to_owned(), headers: Vec::new(), rows: Vec::new() }
+        Self {
+            file: file.to_owned(),
+            headers: Vec::new(),
+            rows: Vec::new(),
+        }
     }
 
     /// Read the first sheet of an XLSX workbook. Dates become `YYYY-MM-DD` (or RFC 3339 when
@@ -82,8 +94,12 @@ impl Table {
     pub fn from_xlsx(path: &Path) -> Result<Self, ImportError> {
         use calamine::{Data, Reader as _};
         let file = display_name(path);
-        let unreadable = |message: String| ImportError::Unreadable { file: file.clone(), message };
-        let mut workbook = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+        let unreadable = |message: String| ImportError::Unreadable {
+            file: file.clone(),
+            message,
+        };
+        let mut workbook =
+            calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
         let range = workbook
             .worksheet_range_at(0)
             .ok_or_else(|| unreadable("the workbook has no sheet".to_owned()))?
@@ -115,7 +131,11 @@ impl Table {
             cells.truncate(headers.len());
             rows.push((first_row + i as u64 + 2, cells));
         }
-        Ok(Self { file, headers, rows })
+        Ok(Self {
+            file,
+            headers,
+            rows,
+        })
     }
 }
 
@@ -146,8 +166,10 @@ pub fn read_table(path: &Path) -> Result<Table, ImportError> {
         return Table::from_xlsx(path);
     }
     let file = display_name(path);
-    let bytes = std::fs::read(path)
-        .map_err(|e| ImportError::Unreadable { file: file.clone(), message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     Table::from_csv(&file, &bytes)
 }
 
@@ -167,7 +189,10 @@ mod tests {
         let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", b"a,b\n1,2\n1,2,3\n") else {
             panic!("expected problems");
         };
-        assert_eq!(p[0].to_string(), "f.csv:3: -: has 3 cells but the header has 2");
+        assert_eq!(
+            p[0].to_string(),
+            "f.csv:3: -: has 3 cells but the header has 2"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ impl StoredRecord {
         map.insert("created_at".to_owned(), self.created_at.to_rfc3339().into());
         map.insert("updated_at".to_owned(), self.updated_at.to_rfc3339().into());
         if self.record.dataset.name == SELF_HARM.name {
-            map.insert("repeat_within_12m".to_owned(), self.repeat_within_12m.into());
+            map.insert(
+                "repeat_within_12m".to_owned(),
+                self.repeat_within_12m.into(),
+            );
         }
         serde_json::Value::Object(map)
     }
@@ -86,7 +89,11 @@ pub fn diff(old: &Record, new: &Record) -> Vec<FieldChange> {
         .enumerate()
         .filter_map(|(i, f)| {
             let (a, b) = (old.text_at(i), new.text_at(i));
-            (a != b).then(|| FieldChange { field: f.name.to_owned(), old: a, new: b })
+            (a != b).then(|| FieldChange {
+                field: f.name.to_owned(),
+                old: a,
+                new: b,
+            })
         })
         .collect()
 }

@@ -90,11 +90,23 @@ pub fn dataset(name: &str) -> Option<&'static Dataset> {
 }
 
 const fn f(name: &'static str, label: &'static str, kind: FieldKind, required: bool) -> Field {
-    Field { name, label, kind, required, restricted: false }
+    Field {
+        name,
+        label,
+        kind,
+        required,
+        restricted: false,
+    }
 }
 
 const fn restricted(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
-    Field { name, label, kind, required: false, restricted: true }
+    Field {
+        name,
+        label,
+        kind,
+        required: false,
+        restricted: true,
+    }
 }
 
 const SHORT: FieldKind = FieldKind::Text { max: 200 };
@@ -116,36 +128,137 @@ pub static SUICIDES: Dataset = Dataset {
         f("sex", "Sex", FieldKind::Code("sex"), true),
         f("residence_area", "Area of residence", FieldKind::Area, true),
         f("status", "Status", FieldKind::Code("suicide_status"), true),
-        f("method_group", "Method group (provisional)", FieldKind::Code("method_group"), true),
-        f("location_type", "Location type", FieldKind::Code("location_type"), true),
-        f("status_date", "Date of current status", FieldKind::Date, false),
+        f(
+            "method_group",
+            "Method group (provisional)",
+            FieldKind::Code("method_group"),
+            true,
+        ),
+        f(
+            "location_type",
+            "Location type",
+            FieldKind::Code("location_type"),
+            true,
+        ),
+        f(
+            "status_date",
+            "Date of current status",
+            FieldKind::Date,
+            false,
+        ),
         f("notified_at", "Date notified", FieldKind::Date, false),
-        f("reporter_role", "Reporter role", FieldKind::Code("reporter_role"), false),
+        f(
+            "reporter_role",
+            "Reporter role",
+            FieldKind::Code("reporter_role"),
+            false,
+        ),
         f("date_found", "Date found", FieldKind::Date, false),
         restricted("location_text", "Location (free text)", SHORT),
-        f("location_lat", "Latitude", FieldKind::Float { min: -90.0, max: 90.0 }, false),
-        f("location_lon", "Longitude", FieldKind::Float { min: -180.0, max: 180.0 }, false),
+        f(
+            "location_lat",
+            "Latitude",
+            FieldKind::Float {
+                min: -90.0,
+                max: 90.0,
+            },
+            false,
+        ),
+        f(
+            "location_lon",
+            "Longitude",
+            FieldKind::Float {
+                min: -180.0,
+                max: 180.0,
+            },
+            false,
+        ),
         f("location_of_concern", "Location of concern", SHORT, false),
-        f("confirmed_method_group", "Method group (confirmed)", FieldKind::Code("method_group"), false),
-        f("confirmed_icd10", "ICD-10 code (confirmed)", FieldKind::Text { max: 8 }, false),
+        f(
+            "confirmed_method_group",
+            "Method group (confirmed)",
+            FieldKind::Code("method_group"),
+            false,
+        ),
+        f(
+            "confirmed_icd10",
+            "ICD-10 code (confirmed)",
+            FieldKind::Text { max: 8 },
+            false,
+        ),
         restricted("substances", "Substances", SHORT),
         f("emerging_method", "Emerging method", FieldKind::Bool, false),
-        f("gender_identity", "Gender identity", FieldKind::Code("gender_identity"), false),
-        f("ethnicity", "Ethnicity", FieldKind::Code("ethnicity"), false),
-        f("relationship_status", "Relationship status", FieldKind::Code("relationship_status"), false),
+        f(
+            "gender_identity",
+            "Gender identity",
+            FieldKind::Code("gender_identity"),
+            false,
+        ),
+        f(
+            "ethnicity",
+            "Ethnicity",
+            FieldKind::Code("ethnicity"),
+            false,
+        ),
+        f(
+            "relationship_status",
+            "Relationship status",
+            FieldKind::Code("relationship_status"),
+            false,
+        ),
         f("living_alone", "Living alone", FieldKind::Bool, false),
-        f("employment", "Employment", FieldKind::Code("employment"), false),
+        f(
+            "employment",
+            "Employment",
+            FieldKind::Code("employment"),
+            false,
+        ),
         f("occupation", "Occupation", SHORT, false),
-        f("priority_groups", "Priority groups", FieldKind::Codes("priority_group"), false),
-        f("circumstances", "Circumstances", FieldKind::Codes("circumstance"), false),
-        f("service_contact", "Service contact", FieldKind::Codes("service_contact"), false),
+        f(
+            "priority_groups",
+            "Priority groups",
+            FieldKind::Codes("priority_group"),
+            false,
+        ),
+        f(
+            "circumstances",
+            "Circumstances",
+            FieldKind::Codes("circumstance"),
+            false,
+        ),
+        f(
+            "service_contact",
+            "Service contact",
+            FieldKind::Codes("service_contact"),
+            false,
+        ),
         f("linked_incidents", "Linked incidents", SHORT, false),
-        f("nok_informed", "Next of kin informed", FieldKind::Bool, false),
-        f("support_offered", "Bereavement support offered", FieldKind::Bool, false),
-        f("support_consent", "Consent to referral", FieldKind::Bool, false),
+        f(
+            "nok_informed",
+            "Next of kin informed",
+            FieldKind::Bool,
+            false,
+        ),
+        f(
+            "support_offered",
+            "Bereavement support offered",
+            FieldKind::Bool,
+            false,
+        ),
+        f(
+            "support_consent",
+            "Consent to referral",
+            FieldKind::Bool,
+            false,
+        ),
         f("referral_date", "Referral date", FieldKind::Date, false),
         f("referral_service", "Referral service", SHORT, false),
-        f("first_contact_date", "First contact date", FieldKind::Date, false),
+        f(
+            "first_contact_date",
+            "First contact date",
+            FieldKind::Date,
+            false,
+        ),
         f("postvention_outcome", "Postvention outcome", SHORT, false),
         f("inquest_date", "Inquest date", FieldKind::Date, false),
         restricted("notes", "Notes", LONG),
@@ -167,21 +280,71 @@ pub static SELF_HARM: Dataset = Dataset {
         f("age", "Age", AGE, true),
         f("sex", "Sex", FieldKind::Code("sex"), true),
         f("residence_area", "Area of residence", FieldKind::Area, true),
-        f("presentation_type", "Presentation type", FieldKind::Code("presentation_type"), true),
+        f(
+            "presentation_type",
+            "Presentation type",
+            FieldKind::Code("presentation_type"),
+            true,
+        ),
         f("intent", "Intent", FieldKind::Code("intent"), true),
-        f("methods", "Methods", FieldKind::Codes("self_harm_method"), true),
-        f("arrival_mode", "Arrival mode", FieldKind::Code("arrival_mode"), false),
-        f("ethnicity", "Ethnicity", FieldKind::Code("ethnicity"), false),
+        f(
+            "methods",
+            "Methods",
+            FieldKind::Codes("self_harm_method"),
+            true,
+        ),
+        f(
+            "arrival_mode",
+            "Arrival mode",
+            FieldKind::Code("arrival_mode"),
+            false,
+        ),
+        f(
+            "ethnicity",
+            "Ethnicity",
+            FieldKind::Code("ethnicity"),
+            false,
+        ),
         restricted("drugs", "Drugs (name, amount)", SHORT),
         f("alcohol", "Alcohol involved", FieldKind::Bool, false),
-        f("illicit_substances", "Illicit substances involved", FieldKind::Bool, false),
-        f("location_type", "Location type", FieldKind::Code("location_type"), false),
-        f("precipitating_problems", "Precipitating problems", FieldKind::Codes("circumstance"), false),
+        f(
+            "illicit_substances",
+            "Illicit substances involved",
+            FieldKind::Bool,
+            false,
+        ),
+        f(
+            "location_type",
+            "Location type",
+            FieldKind::Code("location_type"),
+            false,
+        ),
+        f(
+            "precipitating_problems",
+            "Precipitating problems",
+            FieldKind::Codes("circumstance"),
+            false,
+        ),
         f("prior_self_harm", "Prior self-harm", FieldKind::Bool, false),
-        f("psychosocial_assessment", "Psychosocial assessment done", FieldKind::Bool, false),
-        f("next_care", "Recommended next care", FieldKind::Code("next_care"), false),
+        f(
+            "psychosocial_assessment",
+            "Psychosocial assessment done",
+            FieldKind::Bool,
+            false,
+        ),
+        f(
+            "next_care",
+            "Recommended next care",
+            FieldKind::Code("next_care"),
+            false,
+        ),
         f("referrals", "Referrals", SHORT, false),
-        f("priority_groups", "Priority groups", FieldKind::Codes("priority_group"), false),
+        f(
+            "priority_groups",
+            "Priority groups",
+            FieldKind::Codes("priority_group"),
+            false,
+        ),
     ],
 };
 
@@ -198,7 +361,11 @@ mod tests {
             assert!(ds.index(ds.date_field).is_some());
             for field in ds.fields {
                 if let FieldKind::Code(l) | FieldKind::Codes(l) = field.kind {
-                    assert!(codes::all().iter().any(|c| c.name == l), "{}: {l}", field.name);
+                    assert!(
+                        codes::all().iter().any(|c| c.name == l),
+                        "{}: {l}",
+                        field.name
+                    );
                 }
             }
         }

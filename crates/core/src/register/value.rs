@@ -89,7 +89,11 @@ impl Field {
     ) -> Result<Option<Value>, FieldError> {
         let s = text.trim();
         if s.is_empty() {
-            return if self.required { err("is required") } else { Ok(None) };
+            return if self.required {
+                err("is required")
+            } else {
+                Ok(None)
+            };
         }
         let value = match self.kind {
             FieldKind::Text { max } => {
@@ -147,19 +151,31 @@ impl Field {
                     }
                 }
                 if out.is_empty() {
-                    return if self.required { err("is required") } else { Ok(None) };
+                    return if self.required {
+                        err("is required")
+                    } else {
+                        Ok(None)
+                    };
                 }
                 Value::Codes(out)
             }
             FieldKind::Area => {
                 if !area_known(s) {
-                    return err(format!("'{s}' is not a known area code (import areas first)"));
+                    return err(format!(
+                        "'{s}' is not a known area code (import areas first)"
+                    ));
                 }
                 Value::Text(s.to_owned())
             }
             FieldKind::PersonKey => {
-                if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-                    return err("is not 64 lowercase hexadecimal characters (an HMAC-SHA256 person key)");
+                if s.len() != 64
+                    || !s
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    return err(
+                        "is not 64 lowercase hexadecimal characters (an HMAC-SHA256 person key)",
+                    );
                 }
                 Value::Text(s.to_owned())
             }
@@ -180,7 +196,10 @@ pub struct Record {
 impl Record {
     /// An empty record of `dataset`.
     pub fn empty(dataset: &'static Dataset) -> Self {
-        Self { dataset, values: vec![None; dataset.fields.len()] }
+        Self {
+            dataset,
+            values: vec![None; dataset.fields.len()],
+        }
     }
 
     /// Parse a record from `(field name, text)` pairs; fields not named are blank. Every field
@@ -201,12 +220,18 @@ impl Record {
                 Err(e) => problems.push((field.name, e)),
             }
         }
-        if problems.is_empty() { Ok(record) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(record)
+        } else {
+            Err(problems)
+        }
     }
 
     /// The value of the field called `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.dataset.index(name).and_then(|i| self.values[i].as_ref())
+        self.dataset
+            .index(name)
+            .and_then(|i| self.values[i].as_ref())
     }
 
     /// Set the field called `name`; unknown names are ignored.
@@ -223,7 +248,10 @@ impl Record {
 
     /// The text of the field at `index` in export form, or empty.
     pub fn text_at(&self, index: usize) -> String {
-        self.values[index].as_ref().map(Value::to_text).unwrap_or_default()
+        self.values[index]
+            .as_ref()
+            .map(Value::to_text)
+            .unwrap_or_default()
     }
 
     /// The export row: one string per field.
@@ -252,7 +280,12 @@ impl Record {
             .fields
             .iter()
             .zip(&self.values)
-            .map(|(f, v)| (f.name.to_owned(), v.as_ref().map_or(serde_json::Value::Null, Value::to_json)))
+            .map(|(f, v)| {
+                (
+                    f.name.to_owned(),
+                    v.as_ref().map_or(serde_json::Value::Null, Value::to_json),
+                )
+            })
             .collect()
     }
 }
@@ -269,7 +302,10 @@ mod tests {
     #[test]
     fn a_required_blank_field_is_an_error_and_an_optional_one_is_none() {
         let age = SUICIDES.field("age").unwrap();
-        assert_eq!(age.parse("  ", &any_area), Err(FieldError("is required".into())));
+        assert_eq!(
+            age.parse("  ", &any_area),
+            Err(FieldError("is required".into()))
+        );
         let eth = SUICIDES.field("ethnicity").unwrap();
         assert_eq!(eth.parse("", &any_area), Ok(None));
     }
@@ -287,7 +323,10 @@ mod tests {
         let m = SELF_HARM.field("methods").unwrap();
         assert_eq!(
             m.parse("cutting; drug_overdose;cutting", &any_area),
-            Ok(Some(Value::Codes(vec!["cutting".into(), "drug_overdose".into()])))
+            Ok(Some(Value::Codes(vec![
+                "cutting".into(),
+                "drug_overdose".into()
+            ])))
         );
         let e = m.parse("cutting;stabbing", &any_area).unwrap_err();
         assert!(e.0.contains("'stabbing' is not one of"), "{e}");
@@ -296,8 +335,14 @@ mod tests {
     #[test]
     fn date_or_time_keeps_dates_and_normalises_times_to_utc() {
         let p = SELF_HARM.field("presented_at").unwrap();
-        assert_eq!(p.parse("2024-03-01", &any_area).unwrap().unwrap().to_text(), "2024-03-01");
-        let t = p.parse("2024-03-01T01:30:00+01:00", &any_area).unwrap().unwrap();
+        assert_eq!(
+            p.parse("2024-03-01", &any_area).unwrap().unwrap().to_text(),
+            "2024-03-01"
+        );
+        let t = p
+            .parse("2024-03-01T01:30:00+01:00", &any_area)
+            .unwrap()
+            .unwrap();
         assert_eq!(t.to_text(), "2024-03-01T00:30:00Z");
         assert!(p.parse("2024-13-01", &any_area).is_err());
     }
@@ -305,13 +350,21 @@ mod tests {
     #[test]
     fn every_value_reparses_from_its_export_text() {
         let samples = [
-            ("age", "42"), ("location_lat", "53.75"), ("date_of_death", "2023-02-28"),
-            ("living_alone", "yes"), ("priority_groups", "veteran;gambling"), ("sex", "female"),
+            ("age", "42"),
+            ("location_lat", "53.75"),
+            ("date_of_death", "2023-02-28"),
+            ("living_alone", "yes"),
+            ("priority_groups", "veteran;gambling"),
+            ("sex", "female"),
         ];
         for (name, text) in samples {
             let field = SUICIDES.field(name).unwrap();
             let v = field.parse(text, &any_area).unwrap().unwrap();
-            assert_eq!(field.parse(&v.to_text(), &any_area).unwrap().unwrap(), v, "{name}");
+            assert_eq!(
+                field.parse(&v.to_text(), &any_area).unwrap().unwrap(),
+                v,
+                "{name}"
+            );
         }
     }
 }

@@ -1,0 +1,157 @@
+//! The command line's shape: one clap struct gives flags, environment variables and `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lantern: surveillance, intelligence and action plans for local suicide and self-harm
+/// prevention partnerships.
+#[derive(Debug, Parser)]
+#[command(name = "lantern", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Database URL: sqlite://PATH (the default, created when missing) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "LANTERN_DATABASE_URL", default_value = lantern_storage::DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub(crate) database_url: String,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve(ServeArgs),
+    /// Fill an empty database with synthetic demo data, then serve it.
+    Demo(DemoArgs),
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Import a file: all rows or none. Problems are printed as FILE:LINE: COLUMN: message.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Export a register dataset with the same columns the importer reads.
+    Export(ExportArgs),
+    /// Replace the nhs_number column of a self-harm CSV with person_key, before the file leaves
+    /// the source. The key comes from --key-file, LANTERN_PSEUDONYM_KEY, or the database.
+    Pseudonymise(PseudonymiseArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on. Until sign-in arrives, keep this on 127.0.0.1.
+    #[arg(long, env = "LANTERN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Seed for the generator: the same seed and day give the same data.
+    #[arg(long, default_value_t = lantern_core::demo::DEFAULT_SEED)]
+    pub(crate) seed: u64,
+    /// Only fill the database; do not serve.
+    #[arg(long)]
+    pub(crate) no_serve: bool,
+    /// Last day of the five synthetic years (YYYY-MM-DD); today when not given.
+    #[arg(long)]
+    pub(crate) end: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    pub(crate) serve: ServeArgs,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub(crate) struct ImportOpts {
+    /// Check the file and report what would change, writing nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Print {"inserted":N,"updated":N,"unchanged":N} on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportCommand {
+    /// Areas from ONS boundary GeoJSON (code and name from properties ending CD and NM) or CSV
+    /// with code,name,level,parent_code.
+    Areas {
+        /// The file.
+        file: PathBuf,
+        /// Level of every area (lsoa, msoa, lad, county, icb, region, country); otherwise from
+        /// the CSV's level column or the GSS code's prefix.
+        #[arg(long)]
+        level: Option<String>,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// Parent links: CSV with child_code,parent_code, or an LSOA/MSOA/LAD/county lookup.
+    AreaLookup {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// Populations: CSV with area_code,year,sex,age_band,population, or the ONS Census 2021
+    /// TS009 file (areas Lantern does not know are skipped).
+    Populations {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv.
+    Suicides {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// Self-harm presentations (CSV or XLSX). See docs/templates/self-harm.csv.
+    SelfHarm {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExportDataset {
+    /// Suspected suicides.
+    Suicides,
+    /// Self-harm presentations.
+    SelfHarm,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// Comma-separated values.
+    Csv,
+    /// Excel workbook.
+    Xlsx,
+    /// JSON array.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// What to export.
+    pub(crate) dataset: ExportDataset,
+    /// File format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub(crate) format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PseudonymiseArgs {
+    /// The CSV or XLSX file with an nhs_number column.
+    pub(crate) file: PathBuf,
+    /// Where to write the CSV with person_key instead.
+    #[arg(long)]
+    pub(crate) output: PathBuf,
+    /// A file holding the deployment's key in hexadecimal (64 or more characters).
+    #[arg(long)]
+    pub(crate) key_file: Option<PathBuf>,
+}

@@ -1,0 +1,262 @@
+//! What each subcommand does, in terms of the libraries.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use lantern_core::import::{self, ImportError};
+use lantern_core::pseudonym::{self, PseudonymKey};
+use lantern_core::register::{self, SELF_HARM, SUICIDES};
+use lantern_core::{ImportSummary, SharedStore, export};
+use lantern_server::{AppState, ServerConfig};
+use lantern_storage::DatabaseUrl;
+
+use crate::cli::{
+    Cli, Command, DemoArgs, ExportArgs, ExportDataset, ExportFormat, ImportCommand, ImportOpts,
+    PseudonymiseArgs, ServeArgs,
+};
+use crate::progress::Bar;
+
+/// The setting that marks a database as holding synthetic demo data.
+const SYNTHETIC_SETTING: &str = "synthetic_demo";
+
+async fn open(url: &str) -> anyhow::Result<SharedStore> {
+    let url = DatabaseUrl::new(url);
+    lantern_storage::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}
+
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let store = open(&cli.database_url).await?;
+            serve(store, &args).await?;
+        }
+        Command::Demo(args) => demo(&cli.database_url, &args).await?,
+        Command::Migrate => {
+            let store = open(&cli.database_url).await?;
+            println!("The {} database is up to date.", store.backend());
+        }
+        Command::Import { what } => return import(&cli.database_url, what).await,
+        Command::Export(args) => export(&cli.database_url, &args).await?,
+        Command::Pseudonymise(args) => return pseudonymise(&cli.database_url, &args).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
+    let synthetic = store.setting(SYNTHETIC_SETTING).await?.as_deref() == Some("true");
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "Lantern is serving http://{addr} from {} (press Ctrl+C to stop)",
+        store.backend()
+    );
+    let state = AppState::new(store, ServerConfig { synthetic });
+    lantern_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    let synthetic = store.setting(SYNTHETIC_SETTING).await?.as_deref() == Some("true");
+    let empty = store.count(&SUICIDES).await? == 0
+        && store.count(&SELF_HARM).await? == 0
+        && store.area_codes().await?.is_empty();
+    if synthetic {
+        eprintln!("The database already holds the demo; serving it as it is.");
+    } else if !empty {
+        anyhow::bail!(
+            "the database already holds data, and the demo only fills an empty one; \
+             use --database-url to choose another (for example sqlite://data/demo.db)"
+        );
+    } else {
+        let end = args
+            .end
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        eprintln!(
+            "Generating synthetic data for a fictional county (seed {}, five years to {end})…",
+            args.seed
+        );
+        let key = pseudonym::deployment_key(store.as_ref()).await?;
+        let data = lantern_core::demo::generate(args.seed, end, &key);
+        // Mark the database first, so a page served during loading already says "synthetic".
+        store.set_setting(SYNTHETIC_SETTING, "true").await?;
+        let summary = lantern_core::demo::load(store.as_ref(), &data).await?;
+        eprintln!(
+            "Loaded {} areas, {} population rows, {} suspected suicides and {} self-harm presentations.",
+            summary.areas, summary.populations, summary.suicides, summary.self_harm
+        );
+    }
+    if !args.no_serve {
+        serve(store, &args.serve).await?;
+    }
+    Ok(())
+}
+
+fn report(
+    result: Result<ImportSummary, ImportError>,
+    opts: ImportOpts,
+) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(s) => {
+            if opts.json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                let verb = if opts.dry_run { "Would write" } else { "Done" };
+                eprintln!(
+                    "{verb}: {} inserted, {} updated, {} unchanged.",
+                    s.inserted, s.updated, s.unchanged
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ImportError::Invalid(problems)) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("error: {} problem(s); nothing was written", problems.len());
+            Ok(ExitCode::from(1))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The key for turning NHS numbers into person keys: `LANTERN_PSEUDONYM_KEY`, or the one kept in
+/// the database (made on first use).
+async fn key_from_env_or(store: Option<&SharedStore>) -> anyhow::Result<PseudonymKey> {
+    if let Ok(hex) = std::env::var("LANTERN_PSEUDONYM_KEY") {
+        return PseudonymKey::from_hex(&hex).context("LANTERN_PSEUDONYM_KEY");
+    }
+    match store {
+        Some(s) => Ok(pseudonym::deployment_key(s.as_ref()).await?),
+        None => {
+            anyhow::bail!("no pseudonymisation key: give --key-file or set LANTERN_PSEUDONYM_KEY")
+        }
+    }
+}
+
+async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
+    let store = open(url).await?;
+    let s = store.as_ref();
+    match what {
+        ImportCommand::Areas { file, level, opts } => {
+            let level = level
+                .map(|l| lantern_core::area::AreaLevel::parse(&l))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            report(
+                import::import_areas(s, &file, level, opts.dry_run).await,
+                opts,
+            )
+        }
+        ImportCommand::AreaLookup { file, opts } => report(
+            import::import_area_lookup(s, &file, opts.dry_run).await,
+            opts,
+        ),
+        ImportCommand::Populations { file, opts } => {
+            let result = import::import_populations(s, &file, opts.dry_run).await.map(|(summary, parsed)| {
+                if !parsed.skipped_areas.is_empty() {
+                    eprintln!("Skipped {} areas Lantern does not hold (import them first to keep their populations).", parsed.skipped_areas.len());
+                }
+                summary
+            });
+            report(result, opts)
+        }
+        ImportCommand::Suicides { file, opts } => {
+            register_import(&store, &SUICIDES, &file, opts).await
+        }
+        ImportCommand::SelfHarm { file, opts } => {
+            register_import(&store, &SELF_HARM, &file, opts).await
+        }
+    }
+}
+
+async fn register_import(
+    store: &SharedStore,
+    dataset: &'static register::Dataset,
+    file: &Path,
+    opts: ImportOpts,
+) -> anyhow::Result<ExitCode> {
+    let key = if std::ptr::eq(dataset, &SELF_HARM) {
+        Some(key_from_env_or(Some(store)).await?)
+    } else {
+        None
+    };
+    let bar = Bar::new(format!("Importing {}", file.display()));
+    let progress = |done, total| bar.update(done, total);
+    report(
+        import::import_register(
+            store.as_ref(),
+            dataset,
+            file,
+            key.as_ref(),
+            opts.dry_run,
+            &progress,
+        )
+        .await,
+        opts,
+    )
+}
+
+async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    let dataset = match args.dataset {
+        ExportDataset::Suicides => &SUICIDES,
+        ExportDataset::SelfHarm => &SELF_HARM,
+    };
+    let records = store.export_records(dataset).await?;
+    let mut bytes = Vec::new();
+    match args.format {
+        ExportFormat::Csv => export::write_csv(dataset, &records, &mut bytes)?,
+        ExportFormat::Json => export::write_json(&records, &mut bytes)?,
+        ExportFormat::Xlsx => bytes = export::xlsx_bytes(dataset, &records)?,
+    }
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {} records to {}.", records.len(), path.display());
+        }
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
+async fn pseudonymise(url: &str, args: &PseudonymiseArgs) -> anyhow::Result<ExitCode> {
+    let key = match &args.key_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            PseudonymKey::from_hex(&text)
+                .with_context(|| format!("the key in {}", path.display()))?
+        }
+        None if std::env::var("LANTERN_PSEUDONYM_KEY").is_ok() => key_from_env_or(None).await?,
+        None => key_from_env_or(Some(&open(url).await?)).await?,
+    };
+    match import::pseudonymise_file(&args.file, &args.output, &key) {
+        Ok(n) => {
+            eprintln!(
+                "Wrote {n} rows to {} with person_key in place of nhs_number.",
+                args.output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => report(
+            Err(e),
+            ImportOpts {
+                dry_run: false,
+                json: false,
+            },
+        ),
+    }
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `lantern` command line: imports of the real ONS files, all-or-nothing
+//! validation, idempotent re-imports, export round trips, pseudonymisation and the demo.
+
+mod geography;
+mod helpers;
+mod register;

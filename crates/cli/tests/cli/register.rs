@@ -1,0 +1,280 @@
+//! Register imports through the binary: all or nothing, idempotent, round-trips through export,
+//! pseudonymisation at the source, and the demo.
+
+use crate::helpers::TestDb;
+
+const AREAS: &str = "code,name,level,parent_code\n\
+    E07000117,Burnley,lad,\n\
+    E01000001,Burnley 001A,lsoa,E07000117\n\
+    E01000002,Burnley 001B,lsoa,E07000117\n";
+
+const SUICIDES: &str = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,priority_groups,living_alone,location_lat\n\
+    police,R1,2024-01-05,34,male,E01000001,suspected,hanging,home,veteran;gambling,yes,53.7\n\
+    police,R2,2024-02-11,51,female,E01000002,awaiting_inquest,poisoning,home,,no,\n\
+    coroner,C7,2023-12-30,19,male,E01000001,concluded_suicide,jump,public_height,student,,\n";
+
+fn setup() -> TestDb {
+    let db = TestDb::sqlite();
+    let areas = db.write("areas.csv", AREAS);
+    db.run(&["import", "areas", &areas]).ok();
+    db
+}
+
+#[test]
+fn a_file_with_good_and_bad_rows_writes_nothing_and_reports_every_bad_row() {
+    let db = setup();
+    let file = db.write(
+        "mixed.csv",
+        &format!(
+            "{SUICIDES}police,R3,2024-02-30,34,male,E01000001,suspected,hanging,home,,,\n\
+             police,R4,2024-03-01,134,male,E09999999,committed,hanging,home,,maybe,\n\
+             police,R5,2024-03-02,40,female,E01000002,suspected,strangling,garden,pilots,,\n"
+        ),
+    );
+    let run = db.run(&["import", "suicides", &file]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let expect = [
+        ":5: date_of_death: '2024-02-30' is not a date in the form YYYY-MM-DD",
+        ":6: age: 134 is outside 0-120",
+        ":6: residence_area: 'E09999999' is not a known area code",
+        ":6: status: 'committed' is not one of suspected|",
+        ":6: living_alone: 'maybe' is not yes, no or unknown",
+        ":7: method_group: 'strangling' is not one of poisoning|",
+        ":7: location_type: 'garden' is not one of home|",
+        ":7: priority_groups: 'pilots' is not one of student|",
+    ];
+    for e in expect {
+        assert!(
+            run.stderr.contains(&format!("{file}{e}")),
+            "missing {e} in\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("8 problem(s); nothing was written"),
+        "{}",
+        run.stderr
+    );
+    // Nothing was written: the good rows are not there either.
+    let export = db.run(&["export", "suicides", "--format", "json"]);
+    assert_eq!(export.ok().stdout.trim(), "[]");
+}
+
+#[test]
+fn reimports_are_unchanged_changes_are_updates_and_dry_runs_write_nothing() {
+    let db = setup();
+    let file = db.write("s.csv", SUICIDES);
+    assert_eq!(
+        db.run(&["import", "suicides", &file, "--json", "--dry-run"])
+            .summary(),
+        (3, 0, 0)
+    );
+    assert_eq!(
+        db.run(&["import", "suicides", &file, "--json"]).summary(),
+        (3, 0, 0)
+    );
+    assert_eq!(
+        db.run(&["import", "suicides", &file, "--json"]).summary(),
+        (0, 0, 3)
+    );
+    let changed = db.write(
+        "s2.csv",
+        &SUICIDES.replace("R2,2024-02-11,51", "R2,2024-02-11,52"),
+    );
+    assert_eq!(
+        db.run(&["import", "suicides", &changed, "--json", "--dry-run"])
+            .summary(),
+        (0, 1, 2)
+    );
+    assert_eq!(
+        db.run(&["import", "suicides", &changed, "--json"])
+            .summary(),
+        (0, 1, 2)
+    );
+    assert_eq!(
+        db.run(&["import", "suicides", &changed, "--json"])
+            .summary(),
+        (0, 0, 3)
+    );
+}
+
+#[test]
+fn exports_in_csv_and_xlsx_reimport_as_unchanged() {
+    let db = setup();
+    let file = db.write("s.csv", SUICIDES);
+    db.run(&["import", "suicides", &file]).ok();
+    for format in ["csv", "xlsx"] {
+        let out = db.path(&format!("export.{format}"));
+        db.run(&[
+            "export",
+            "suicides",
+            "--format",
+            format,
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .ok();
+        assert_eq!(
+            db.run(&["import", "suicides", out.to_str().unwrap(), "--json"])
+                .summary(),
+            (0, 0, 3),
+            "{format}"
+        );
+    }
+    let json = db.run(&["export", "suicides", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    assert_eq!(
+        v[0]["priority_groups"],
+        serde_json::json!(["veteran", "gambling"])
+    );
+}
+
+#[test]
+fn the_templates_import_cleanly() {
+    // The templates use the demo's fictional areas.
+    let db = TestDb::sqlite();
+    db.run(&["demo", "--no-serve"]).ok();
+    let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/templates");
+    let areas = templates.join("areas.csv");
+    assert_eq!(
+        db.run(&["import", "areas", areas.to_str().unwrap(), "--json"])
+            .summary(),
+        (0, 0, 2)
+    );
+    let lookup = templates.join("area-lookup.csv");
+    assert_eq!(
+        db.run(&["import", "area-lookup", lookup.to_str().unwrap(), "--json"])
+            .summary(),
+        (0, 0, 2)
+    );
+    for (dataset, file) in [
+        ("suicides", "suicides.csv"),
+        ("self-harm", "self-harm.csv"),
+        ("suicides", "suicides.xlsx"),
+        ("self-harm", "self-harm.xlsx"),
+    ] {
+        let f = templates.join(file);
+        let run = db.run(&[
+            "import",
+            dataset,
+            f.to_str().unwrap(),
+            "--json",
+            "--dry-run",
+        ]);
+        assert_eq!(run.summary().0, 2, "{file}");
+    }
+    let pops = templates.join("populations.csv");
+    assert_eq!(
+        db.run(&[
+            "import",
+            "populations",
+            pops.to_str().unwrap(),
+            "--json",
+            "--dry-run"
+        ])
+        .summary(),
+        (2, 0, 0)
+    );
+}
+
+const SELF_HARM_NHS: &str = "source,source_ref,presented_at,setting,nhs_number,age,sex,residence_area,presentation_type,intent,methods\n\
+    ed,1,2024-01-01T22:15:00Z,ed,943 476 5919,17,female,E01000001,self_poisoning,self_harm,drug_overdose\n\
+    ed,2,2024-05-01,ed,9434765919,17,female,E01000001,self_injury,attempted_suicide,cutting;other\n";
+
+#[test]
+fn nhs_numbers_become_person_keys_at_the_source_and_on_import_alike() {
+    let db = setup();
+    let raw = db.write("raw.csv", SELF_HARM_NHS);
+    let key_file = db.write("key.hex", &"5a".repeat(32));
+    let out = db.path("pseudonymised.csv");
+    db.run(&[
+        "pseudonymise",
+        &raw,
+        "--output",
+        out.to_str().unwrap(),
+        "--key-file",
+        &key_file,
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains("9434765919") && !text.contains("943 476 5919"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("source,source_ref,presented_at,setting,person_key,"),
+        "{text}"
+    );
+    assert_eq!(
+        db.run(&["import", "self-harm", out.to_str().unwrap(), "--json"])
+            .summary(),
+        (2, 0, 0)
+    );
+    // Both presentations are one person, so the first repeats within 12 months.
+    let json = db.run(&["export", "self-harm", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    assert_eq!(v[0]["person_key"], v[1]["person_key"]);
+
+    // A bad NHS number is reported by line, without the number itself.
+    let bad = db.write(
+        "bad.csv",
+        &SELF_HARM_NHS.replace("9434765919,17", "9434765918,17"),
+    );
+    let run = db.run(&[
+        "pseudonymise",
+        &bad,
+        "--output",
+        db.path("x.csv").to_str().unwrap(),
+        "--key-file",
+        &key_file,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains(":3: nhs_number: fails the NHS number check digit"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("9434765918"));
+    assert!(
+        !db.path("x.csv").exists(),
+        "nothing is written when a row is bad"
+    );
+}
+
+#[test]
+fn the_demo_fills_an_empty_database_once_and_refuses_one_with_data() {
+    let db = TestDb::sqlite();
+    let run = db.run(&["demo", "--no-serve", "--seed", "7", "--end", "2025-06-30"]);
+    assert!(
+        run.ok().stderr.contains("Loaded 306 areas"),
+        "{}",
+        run.stderr
+    );
+    let again = db.run(&["demo", "--no-serve"]);
+    assert!(
+        again.ok().stderr.contains("already holds the demo"),
+        "{}",
+        again.stderr
+    );
+    let other = setup();
+    let refused = other.run(&["demo", "--no-serve"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("only fills an empty one"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn the_database_url_is_a_global_flag() {
+    let db = TestDb::sqlite();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(["--database-url", &db.url, "migrate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sqlite database is up to date"));
+}

@@ -1,0 +1,207 @@
+//! The areas page: the geography Lantern knows, by level, with populations, and a map of the
+//! districts drawn as SVG from their boundaries.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use lantern_core::area::AreaLevel;
+use serde::Deserialize;
+
+use super::{Layout, Opt, render};
+use crate::AppState;
+use crate::error::{AppError, HtmlError};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/areas", get(list_areas))
+}
+
+#[derive(Debug, Deserialize)]
+struct AreaParams {
+    level: Option<String>,
+}
+
+struct AreaRow {
+    code: String,
+    name: String,
+    level: &'static str,
+    parent: String,
+    population: String,
+    children: i64,
+}
+
+#[derive(Template)]
+#[template(path = "areas.html")]
+struct AreasPage {
+    layout: Layout,
+    level_options: Vec<Opt>,
+    rows: Vec<AreaRow>,
+    counts: Vec<(&'static str, usize)>,
+    map: Option<String>,
+}
+
+/// Draw polygons as SVG paths in a 600-wide box, north up, with lon/lat scaled by latitude.
+pub(crate) fn svg_map(shapes: &[(String, String)]) -> Option<String> {
+    let mut rings: Vec<(String, Vec<Vec<(f64, f64)>>)> = Vec::new();
+    for (name, geometry) in shapes {
+        let g: serde_json::Value = serde_json::from_str(geometry).ok()?;
+        let polys: Vec<&serde_json::Value> = match g.get("type")?.as_str()? {
+            "Polygon" => vec![g.get("coordinates")?],
+            "MultiPolygon" => g.get("coordinates")?.as_array()?.iter().collect(),
+            _ => continue,
+        };
+        let mut out = Vec::new();
+        for poly in polys {
+            for ring in poly.as_array()? {
+                let pts: Vec<(f64, f64)> = ring
+                    .as_array()?
+                    .iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                    .collect();
+                out.push(pts);
+            }
+        }
+        rings.push((name.clone(), out));
+    }
+    let all = rings.iter().flat_map(|(_, r)| r.iter().flatten());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in all {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let k = ((y0 + y1) / 2.0).to_radians().cos();
+    let (w, h) = ((x1 - x0) * k, y1 - y0);
+    let scale = 600.0 / w;
+    let height = (h * scale).ceil();
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 600 {height}\" role=\"img\" aria-label=\"Map of the areas\" class=\"map\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for (name, rs) in &rings {
+        let mut d = String::new();
+        for ring in rs {
+            for (i, (x, y)) in ring.iter().enumerate() {
+                let px = (x - x0) * k * scale;
+                let py = (y1 - y) * scale;
+                d.push_str(&format!(
+                    "{}{px:.1},{py:.1}",
+                    if i == 0 { "M" } else { "L" }
+                ));
+            }
+            d.push('Z');
+        }
+        let title = name.replace('&', "&amp;").replace('<', "&lt;");
+        svg.push_str(&format!("<path d=\"{d}\"><title>{title}</title></path>"));
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+async fn list_areas(
+    State(state): State<AppState>,
+    Query(params): Query<AreaParams>,
+) -> Result<Response, HtmlError> {
+    let level = match params.level.as_deref().filter(|l| !l.is_empty()) {
+        Some(l) => Some(AreaLevel::parse(l).map_err(AppError::Invalid)?),
+        None => None,
+    };
+    let all = state.store.area_summaries(None).await?;
+    let counts = AreaLevel::ALL
+        .iter()
+        .rev()
+        .map(|l| (l.label(), all.iter().filter(|a| a.area.level == *l).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let names: std::collections::HashMap<&str, &str> = all
+        .iter()
+        .map(|a| (a.area.code.as_str(), a.area.name.as_str()))
+        .collect();
+    let shown = level.unwrap_or_else(|| {
+        // Default to the largest level with more than one area, or the smallest there is.
+        AreaLevel::ALL
+            .iter()
+            .rev()
+            .copied()
+            .find(|l| all.iter().filter(|a| a.area.level == *l).count() > 1)
+            .unwrap_or(AreaLevel::Lsoa)
+    });
+    let rows = all
+        .iter()
+        .filter(|a| a.area.level == shown)
+        .map(|a| AreaRow {
+            code: a.area.code.clone(),
+            name: a.area.name.clone(),
+            level: a.area.level.label(),
+            parent: a
+                .area
+                .parent_code
+                .as_deref()
+                .map(|p| format!("{} ({p})", names.get(p).unwrap_or(&"")))
+                .unwrap_or_default(),
+            population: match (a.population, a.population_year) {
+                (Some(p), Some(y)) => format!("{} ({y})", thousands(p)),
+                _ => String::new(),
+            },
+            children: a.children,
+        })
+        .collect();
+    let boundaries = state.store.area_boundaries(shown).await?;
+    let shapes: Vec<(String, String)> = boundaries
+        .into_iter()
+        .filter_map(|a| a.boundary.map(|b| (format!("{} ({})", a.name, a.code), b)))
+        .collect();
+    let current = shown.as_str();
+    let page = AreasPage {
+        layout: Layout::new(&state, "Areas", "areas"),
+        level_options: AreaLevel::ALL
+            .iter()
+            .map(|l| Opt::new(l.as_str(), l.label(), current))
+            .collect(),
+        rows,
+        counts,
+        map: if shapes.is_empty() {
+            None
+        } else {
+            svg_map(&shapes)
+        },
+    };
+    Ok(render(&page))
+}
+
+/// 12345 -> "12,345".
+pub(crate) fn thousands(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(-1000), "-1,000");
+    }
+
+    #[test]
+    fn a_map_has_one_path_per_area() {
+        let sq =
+            "{\"type\":\"Polygon\",\"coordinates\":[[[0,50],[1,50],[1,51],[0,50]]]}".to_owned();
+        let svg = svg_map(&[("A".into(), sq.clone()), ("B".into(), sq)]).unwrap();
+        assert_eq!(svg.matches("<path").count(), 2);
+    }
+}
