@@ -39,7 +39,7 @@ impl PseudonymKey {
     /// [`PseudonymError::WeakKey`] when `hex` is not hexadecimal or too short.
     pub fn from_hex(hex: &str) -> Result<Self, PseudonymError> {
         let hex = hex.trim();
-        if hex.len() < 64 || hex.len() % 2 != 0 {
+        if hex.len() < 64 || !hex.len().is_multiple_of(2) {
             return Err(PseudonymError::WeakKey);
         }
         let bytes = (0..hex.len())

@@ -37,12 +37,11 @@ impl DatabaseUrl {
 
     fn redacted(&self) -> String {
         // scheme://user:password@host -> scheme://user:***@host
-        if let Some((scheme, rest)) = self.0.split_once("://") {
-            if let Some((auth, host)) = rest.split_once('@') {
-                if let Some((user, _)) = auth.split_once(':') {
-                    return format!("{scheme}://{user}:***@{host}");
-                }
-            }
+        if let Some((scheme, rest)) = self.0.split_once("://")
+            && let Some((auth, host)) = rest.split_once('@')
+            && let Some((user, _)) = auth.split_once(':')
+        {
+            return format!("{scheme}://{user}:***@{host}");
         }
         self.0.clone()
     }

@@ -26,13 +26,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(10));
         let in_memory = url.expose().contains(":memory:") || url.expose().contains("mode=memory");
-        if !in_memory {
-            if let Some(parent) = options.get_filename().parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
-                }
-            }
+        if !in_memory
+            && let Some(parent) = options.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
         }
         // In-memory databases exist per connection, so they get exactly one.
         let pool = SqlitePoolOptions::new()

@@ -1,5 +1,9 @@
 //! End-to-end tests of the `lantern` command line: imports of the real ONS files, all-or-nothing
 //! validation, idempotent re-imports, export round trips, pseudonymisation and the demo.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test should stop at the first unexpected error"
+)]
 
 mod geography;
 mod helpers;

@@ -778,10 +778,6 @@ pub(crate) fn generate(
     (suicides, self_harm)
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site; the pieces are the generator's own state"
-)]
 fn plant_clusters<'a>(
     geo: &'a Geography,
     end: NaiveDate,

@@ -230,10 +230,11 @@ pub async fn import_areas(
     let in_file: HashSet<&str> = areas.iter().map(|(_, a)| a.code.as_str()).collect();
     let mut problems = Problems::new(&display_name(path));
     for (line, a) in &areas {
-        if let Some(p) = &a.parent_code {
-            if !known.contains(p) && !in_file.contains(p.as_str()) {
-                problems.add(*line, "parent_code", format!("{p} is not a known area"));
-            }
+        if let Some(p) = &a.parent_code
+            && !known.contains(p)
+            && !in_file.contains(p.as_str())
+        {
+            problems.add(*line, "parent_code", format!("{p} is not a known area"));
         }
     }
     problems.into_result(())?;
@@ -285,10 +286,10 @@ pub fn parse_area_lookup(table: &Table) -> Result<Vec<(u64, String, String)>, Im
             }
             let child = parse_area_code(child).map_err(|e| problems.add(*line, cname, e));
             let parent = parse_area_code(parent).map_err(|e| problems.add(*line, pname, e));
-            if let (Ok(child), Ok(parent)) = (child, parent) {
-                if seen.insert((child.clone(), parent.clone())) {
-                    links.push((*line, child, parent));
-                }
+            if let (Ok(child), Ok(parent)) = (child, parent)
+                && seen.insert((child.clone(), parent.clone()))
+            {
+                links.push((*line, child, parent));
             }
         }
     }

@@ -80,20 +80,17 @@ fn parse_wide(
             skipped.push(code);
             continue;
         }
-        let year = match cells[date_c]
+        let Some(year) = cells[date_c]
             .trim()
             .get(..4)
             .and_then(|y| y.parse::<i32>().ok())
-        {
-            Some(y) => y,
-            None => {
-                problems.add(
-                    *line,
-                    "date",
-                    format!("'{}' does not start with a year", cells[date_c]),
-                );
-                continue;
-            }
+        else {
+            problems.add(
+                *line,
+                "date",
+                format!("'{}' does not start with a year", cells[date_c]),
+            );
+            continue;
         };
         let mut bands: BTreeMap<(PopSex, &'static str), i64> = BTreeMap::new();
         for &(i, sex, band) in &columns {
@@ -157,21 +154,27 @@ fn parse_long(
         let area = area.map_err(|e| problems.add(*line, "area_code", e));
         let year = match cells[y].trim().parse::<i32>() {
             Ok(v) if (1900..=2200).contains(&v) => Ok(v),
-            _ => Err(problems.add(
-                *line,
-                "year",
-                format!("'{}' is not a year", cells[y].trim()),
-            )),
+            _ => {
+                problems.add(
+                    *line,
+                    "year",
+                    format!("'{}' is not a year", cells[y].trim()),
+                );
+                Err(())
+            }
         };
         let sex = PopSex::parse(&cells[s]).map_err(|e| problems.add(*line, "sex", e));
         let band = parse_age_band(&cells[b]).map_err(|e| problems.add(*line, "age_band", e));
         let population = match cells[p].trim().parse::<i64>() {
             Ok(v) if v >= 0 => Ok(v),
-            _ => Err(problems.add(
-                *line,
-                "population",
-                format!("'{}' is not a count", cells[p].trim()),
-            )),
+            _ => {
+                problems.add(
+                    *line,
+                    "population",
+                    format!("'{}' is not a count", cells[p].trim()),
+                );
+                Err(())
+            }
         };
         if let (Ok(area_code), Ok(year), Ok(sex), Ok(age_band), Ok(population)) =
             (area, year, sex, band, population)

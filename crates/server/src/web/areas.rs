@@ -41,9 +41,12 @@ struct AreasPage {
     map: Option<String>,
 }
 
+/// A closed line of lon/lat points.
+type Ring = Vec<(f64, f64)>;
+
 /// Draw polygons as SVG paths in a 600-wide box, north up, with lon/lat scaled by latitude.
 pub(crate) fn svg_map(shapes: &[(String, String)]) -> Option<String> {
-    let mut rings: Vec<(String, Vec<Vec<(f64, f64)>>)> = Vec::new();
+    let mut rings: Vec<(String, Vec<Ring>)> = Vec::new();
     for (name, geometry) in shapes {
         let g: serde_json::Value = serde_json::from_str(geometry).ok()?;
         let polys: Vec<&serde_json::Value> = match g.get("type")?.as_str()? {
@@ -178,7 +181,7 @@ pub(crate) fn thousands(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

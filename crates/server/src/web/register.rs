@@ -706,16 +706,16 @@ async fn parse_form(
     values: &mut HashMap<String, String>,
 ) -> Result<Result<Record, HashMap<&'static str, String>>, HtmlError> {
     let mut errors: HashMap<&'static str, String> = HashMap::new();
-    if std::ptr::eq(dataset, &SELF_HARM) {
-        if let Some(nhs) = values.remove("nhs_number").filter(|n| !n.trim().is_empty()) {
-            let key = lantern_core::pseudonym::deployment_key(state.store.as_ref()).await?;
-            match key.person_key(&nhs) {
-                Ok(k) => {
-                    values.insert("person_key".to_owned(), k);
-                }
-                Err(e) => {
-                    errors.insert("nhs_number", e.to_string());
-                }
+    if std::ptr::eq(dataset, &SELF_HARM)
+        && let Some(nhs) = values.remove("nhs_number").filter(|n| !n.trim().is_empty())
+    {
+        let key = lantern_core::pseudonym::deployment_key(state.store.as_ref()).await?;
+        match key.person_key(&nhs) {
+            Ok(k) => {
+                values.insert("person_key".to_owned(), k);
+            }
+            Err(e) => {
+                errors.insert("nhs_number", e.to_string());
             }
         }
     }

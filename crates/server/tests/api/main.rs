@@ -1,5 +1,9 @@
 //! HTTP tests of the JSON API and the HTML pages, on SQLite and (when `TEST_POSTGRES_URL` is set)
 //! PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test should stop at the first unexpected error"
+)]
 
 mod helpers;
 

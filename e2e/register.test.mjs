@@ -1,0 +1,135 @@
+// Browser tests: the register list, its filters and sorting, and the create-record form, in a
+// real Chromium. Screenshots go to target/browser/ (kept as CI artefacts).
+//
+// Needs LANTERN_BIN (the built `lantern` binary); CHROMIUM defaults to /usr/bin/chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const bin = process.env.LANTERN_BIN ?? resolve('../target/debug/lantern');
+const shots = resolve('../target/browser');
+mkdirSync(shots, { recursive: true });
+const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
+const db = `sqlite://${dir}/lantern.db`;
+
+let server, browser, base;
+
+before(async () => {
+  execFileSync(bin, ['demo', '--no-serve', '--end', '2025-06-30', '--database-url', db], { stdio: 'ignore' });
+  server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db], { stdio: ['ignore', 'ignore', 'pipe'] });
+  base = await new Promise((ok, fail) => {
+    let seen = '';
+    server.stderr.on('data', (d) => {
+      seen += d;
+      const m = seen.match(/serving (http:\/\/[0-9.:]+)/);
+      if (m) ok(m[1]);
+    });
+    server.on('exit', (code) => fail(new Error(`server exited ${code}: ${seen}`)));
+    setTimeout(() => fail(new Error(`server did not start: ${seen}`)), 20000);
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+async function page() {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  p.setDefaultTimeout(15000);
+  return p;
+}
+
+test('the register list shows records, help now and the synthetic banner', async () => {
+  const p = await page();
+  await p.goto(`${base}/register/suicides`);
+  assert.match(await p.locator('.help-now').innerText(), /116\s123/);
+  assert.match(await p.locator('.synthetic').innerText(), /synthetic/);
+  const rows = await p.locator('table.register tbody tr').count();
+  assert.ok(rows > 10, `expected a page of records, saw ${rows}`);
+  assert.match(await p.locator('#result-count').innerText(), /\d+ records · page 1 of \d+/);
+  await p.screenshot({ path: join(shots, 'register-list.png'), fullPage: true });
+  await p.close();
+});
+
+test('filters narrow the list and keep their values', async () => {
+  const p = await page();
+  await p.goto(`${base}/register/suicides`);
+  const all = Number((await p.locator('#result-count').innerText()).match(/^(\d+)/)[1]);
+  await p.selectOption('#status', 'awaiting_inquest');
+  await p.click('button:has-text("Apply filters")');
+  await p.waitForURL(/status=awaiting_inquest/);
+  const filtered = Number((await p.locator('#result-count').innerText()).match(/^(\d+)/)[1]);
+  assert.ok(filtered > 0 && filtered < all, `${filtered} of ${all}`);
+  const statuses = await p.locator('table.register tbody tr td:nth-child(6)').allInnerTexts();
+  assert.ok(statuses.every((s) => s === 'Awaiting inquest'), statuses.join(','));
+  assert.equal(await p.locator('#status').inputValue(), 'awaiting_inquest');
+  await p.selectOption('#area', 'X07000001');
+  await p.fill('#from', '2024-01-01');
+  await p.click('button:has-text("Apply filters")');
+  await p.waitForURL(/area=X07000001/);
+  const areas = await p.locator('table.register tbody tr td:nth-child(5)').allInnerTexts();
+  assert.ok(areas.every((a) => a === '' || a.startsWith('Brackenford') || a.startsWith('No records')), areas.join(','));
+  await p.screenshot({ path: join(shots, 'register-filtered.png'), fullPage: true });
+  // Sorting by age, ascending, from the column header.
+  await p.goto(`${base}/register/suicides`);
+  await p.click('th a:has-text("Age")');
+  await p.waitForURL(/sort=age/);
+  const ages = (await p.locator('table.register tbody tr td:nth-child(3)').allInnerTexts()).map(Number);
+  assert.deepEqual(ages, [...ages].sort((a, b) => a - b));
+  await p.close();
+});
+
+test('the create form shows problems beside fields, then saves', async () => {
+  const p = await page();
+  await p.goto(`${base}/register/suicides/new`);
+  await p.fill('#source', 'ashvale_police');
+  await p.fill('#source_ref', 'E2E-0001');
+  await p.fill('#age', '130');
+  await p.click('button:has-text("Save")');
+  await p.waitForSelector('#error-summary');
+  assert.match(await p.locator('#age-error').innerText(), /outside 0-120/);
+  assert.match(await p.locator('#date_of_death-error').innerText(), /required/);
+  assert.equal(await p.locator('#source_ref').inputValue(), 'E2E-0001', 'typed values are kept');
+  await p.screenshot({ path: join(shots, 'create-form-errors.png'), fullPage: true });
+
+  await p.fill('#age', '41');
+  await p.fill('#date_of_death', '2025-05-01');
+  await p.selectOption('#sex', 'female');
+  await p.fill('#residence_area', 'X01000010');
+  await p.selectOption('#method_group', 'poisoning');
+  await p.selectOption('#location_type', 'home');
+  await p.check('input[name="priority_groups"][value="financial_difficulty"]');
+  await p.click('button:has-text("Save")');
+  await p.waitForURL(/\/register\/suicides\/\d+\?saved=1$/);
+  assert.match(await p.locator('.notice').innerText(), /Saved/);
+  assert.match(await p.locator('dl.record').innerText(), /Financial difficulty/);
+  await p.screenshot({ path: join(shots, 'record-saved.png'), fullPage: true });
+
+  // The new record is in the list, found by its source filter.
+  await p.goto(`${base}/register/suicides?source=ashvale_police&sort=source_ref&order=asc`);
+  assert.ok((await p.locator('table.register').innerText()).includes('41'));
+  await p.close();
+});
+
+test('pages work without JavaScript', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const p = await ctx.newPage();
+  await p.goto(`${base}/register/self-harm`);
+  await p.selectOption('#setting', 'ambulance');
+  await p.click('button:has-text("Apply filters")');
+  await p.waitForURL(/setting=ambulance/);
+  const settings = await p.locator('table.register tbody tr td:nth-child(6)').allInnerTexts();
+  assert.ok(settings.length > 0 && settings.every((s) => s.startsWith('Ambulance')), settings.join(','));
+  await p.screenshot({ path: join(shots, 'self-harm-no-js.png'), fullPage: true });
+  await ctx.close();
+});
