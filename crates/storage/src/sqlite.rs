@@ -24,7 +24,10 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(std::time::Duration::from_secs(10))
+            // A large page cache keeps big import transactions from spilling to the WAL early.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let in_memory = url.expose().contains(":memory:") || url.expose().contains("mode=memory");
         if !in_memory
             && let Some(parent) = options.get_filename().parent()
@@ -55,6 +58,8 @@ crate::common::impl_store!(
     crate::common::Dialect {
         name: "sqlite",
         plus_year: |d| format!("date({d}, '+12 months')"),
+        // Indexes created by migrations (autoindexes for UNIQUE have no SQL and are kept).
+        secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
         month_of_date: |c| format!("substr({c}, 1, 7)"),
     }
 );

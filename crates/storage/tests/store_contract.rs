@@ -496,6 +496,58 @@ async fn exercise(store: &dyn Store) {
     );
 }
 
+/// A load large enough to rebuild the secondary indexes afterwards: the rows, the derived repeats
+/// and the uniqueness of `(source, source_ref)` must come through it.
+async fn bulk_story(store: &dyn Store) {
+    let rows: Vec<Record> = (0..60_000)
+        .map(|i| {
+            let day = format!("2023-{:02}-{:02}", 1 + (i % 12), 1 + (i % 28));
+            let person = char::from(b'a' + u8::try_from(i % 6).unwrap());
+            presentation(&format!("BULK-{i}"), &day, person)
+        })
+        .collect();
+    let none = &lantern_core::import::no_progress;
+    let before = store.count(&SELF_HARM).await.unwrap();
+    assert_eq!(
+        store
+            .import_records(&rows, "bulk", false, none)
+            .await
+            .unwrap(),
+        summary(60_000, 0, 0)
+    );
+    assert_eq!(store.count(&SELF_HARM).await.unwrap(), before + 60_000);
+    assert_eq!(
+        store
+            .import_records(&rows, "bulk", false, none)
+            .await
+            .unwrap(),
+        summary(0, 0, 60_000)
+    );
+    let march = store
+        .list_records(
+            &SELF_HARM,
+            &RecordQuery {
+                from: Some(date("2023-03-01")),
+                to: Some(date("2023-03-31")),
+                ..RecordQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(march.total, 5_000);
+    assert!(
+        march
+            .items
+            .iter()
+            .all(|r| r.repeat_within_12m == Some(true))
+    );
+    let dup = presentation("BULK-7", "2023-01-01", 'e');
+    assert!(matches!(
+        store.create_record(&dup, "web").await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -506,6 +558,28 @@ async fn the_store_contract_holds_on_sqlite() {
     let store = lantern_storage::open(&url).await.unwrap();
     assert_eq!(store.backend(), "sqlite");
     exercise(store.as_ref()).await;
+    bulk_story(store.as_ref()).await;
+    // The rebuilt indexes are all there.
+    use sqlx::Connection as _;
+    let mut conn = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}/nested/lantern.db",
+        dir.path().display()
+    ))
+    .await
+    .unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'self_harm_presentations' ORDER BY name")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        names,
+        [
+            "self_harm_area",
+            "self_harm_date",
+            "self_harm_person",
+            "sqlite_autoindex_self_harm_presentations_1"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -520,6 +594,25 @@ async fn the_store_contract_holds_on_postgres() {
         .unwrap();
     assert_eq!(store.backend(), "postgres");
     exercise(store.as_ref()).await;
+    bulk_story(store.as_ref()).await;
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let names: Vec<String> = sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE tablename = 'self_harm_presentations' ORDER BY indexname")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                "self_harm_area",
+                "self_harm_date",
+                "self_harm_person",
+                "self_harm_presentations_pkey",
+                "self_harm_presentations_source_source_ref_key"
+            ]
+        );
+    }
     drop(store);
     db.drop_database().await;
 }

@@ -108,9 +108,9 @@ async fn census_populations_match_the_derived_bands(db: &TestDb) {
     let mut cache: HashMap<String, Vec<lantern_core::area::PopulationRow>> = HashMap::new();
     for (_, cells) in &derived.rows {
         let (code, sex, band, pop) = (
-            cells[2].as_str(),
-            cells[4].as_str(),
-            cells[5].as_str(),
+            &cells[2],
+            &cells[4],
+            &cells[5],
             cells[6].parse::<i64>().unwrap(),
         );
         if !code.starts_with("E0") {

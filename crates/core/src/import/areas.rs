@@ -44,7 +44,12 @@ fn property<'a>(
         .and_then(|(k, v)| Some((k.as_str(), v.as_str()?)))
 }
 
-fn parse_geojson(
+/// Read areas from GeoJSON text (the code and name from properties ending `CD` and `NM`), each
+/// with the line its feature starts on.
+///
+/// # Errors
+/// Every problem with its line.
+pub fn parse_geojson(
     file: &str,
     text: &str,
     level: Option<AreaLevel>,

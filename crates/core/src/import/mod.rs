@@ -7,7 +7,7 @@ mod populations;
 mod register;
 mod table;
 
-pub use areas::{import_area_lookup, import_areas, parse_area_lookup, parse_areas};
+pub use areas::{import_area_lookup, import_areas, parse_area_lookup, parse_areas, parse_geojson};
 pub use populations::{import_populations, parse_populations};
 pub use register::{import_register, parse_register, pseudonymise_file};
 pub use table::{Table, read_table};
@@ -59,6 +59,15 @@ impl Problems {
             column: column.to_owned(),
             message: message.into(),
         });
+    }
+
+    pub(crate) fn extend(&mut self, other: Self) {
+        self.list.extend(other.list);
+    }
+
+    /// Order problems by line (stably), so a file's report reads top to bottom.
+    pub(crate) fn sort(&mut self) {
+        self.list.sort_by_key(|p| p.line);
     }
 
     pub(crate) fn is_empty(&self) -> bool {

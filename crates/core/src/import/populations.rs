@@ -88,7 +88,7 @@ fn parse_wide(
             problems.add(
                 *line,
                 "date",
-                format!("'{}' does not start with a year", cells[date_c]),
+                format!("'{}' does not start with a year", &cells[date_c]),
             );
             continue;
         };
@@ -99,7 +99,7 @@ fn parse_wide(
                 _ => problems.add(
                     *line,
                     &table.headers[i],
-                    format!("'{}' is not a count", cells[i]),
+                    format!("'{}' is not a count", &cells[i]),
                 ),
             }
         }

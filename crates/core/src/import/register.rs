@@ -19,7 +19,7 @@ const NHS_NUMBER: &str = "nhs_number";
 pub fn parse_register(
     dataset: &'static Dataset,
     table: &Table,
-    area_known: &dyn Fn(&str) -> bool,
+    area_known: &(dyn Fn(&str) -> bool + Sync),
     key: Option<&PseudonymKey>,
 ) -> Result<Vec<Record>, ImportError> {
     let mut problems = Problems::new(&table.file);
@@ -41,74 +41,117 @@ pub fn parse_register(
         );
         return problems.into_result(Vec::new());
     }
-    let columns: HashMap<&str, usize> = table
-        .headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
-        .collect();
-    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    let rows = RowParser {
+        dataset,
+        columns: table
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.as_str(), i))
+            .collect(),
+        nhs_col,
+        key,
+        area_known,
+        file: &table.file,
+    };
+    // Rows are independent, so large files are checked on every core, in order.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = table.rows.len().div_ceil(threads).max(20_000);
+    let parts: Vec<(Vec<(u64, Record)>, Problems)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = table
+            .rows
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| rows.parse(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     let mut records = Vec::with_capacity(table.rows.len());
-    for (line, cells) in &table.rows {
-        let mut derived_key: Option<String> = None;
-        if let (Some(col), Some(key)) = (nhs_col, key) {
-            let raw = cells[col].trim();
-            if !raw.is_empty() {
-                match key.person_key(raw) {
-                    Ok(k) => derived_key = Some(k),
-                    // The message never repeats the number itself.
-                    Err(e) => problems.add(*line, NHS_NUMBER, e.to_string()),
+    for (part, part_problems) in parts {
+        records.extend(part);
+        problems.extend(part_problems);
+    }
+    // Keys repeated within the file, reported on the later line.
+    let mut seen: HashMap<(String, String), u64> = HashMap::with_capacity(records.len());
+    for (line, record) in &records {
+        if let Some(first) = seen.insert(record.key(), *line) {
+            problems.add(
+                *line,
+                "source_ref",
+                format!("repeats the source and reference of line {first}"),
+            );
+        }
+    }
+    problems.sort();
+    problems.into_result(records.into_iter().map(|(_, r)| r).collect())
+}
+
+/// What every row needs to be checked.
+struct RowParser<'a> {
+    dataset: &'static Dataset,
+    columns: HashMap<&'a str, usize>,
+    nhs_col: Option<usize>,
+    key: Option<&'a PseudonymKey>,
+    area_known: &'a (dyn Fn(&str) -> bool + Sync),
+    file: &'a str,
+}
+
+impl RowParser<'_> {
+    fn parse(&self, rows: &[(u64, csv::StringRecord)]) -> (Vec<(u64, Record)>, Problems) {
+        let mut problems = Problems::new(self.file);
+        let mut records = Vec::with_capacity(rows.len());
+        for (line, cells) in rows {
+            let mut derived_key: Option<String> = None;
+            if let (Some(col), Some(key)) = (self.nhs_col, self.key) {
+                let raw = cells[col].trim();
+                if !raw.is_empty() {
+                    match key.person_key(raw) {
+                        Ok(k) => derived_key = Some(k),
+                        // The message never repeats the number itself.
+                        Err(e) => problems.add(*line, NHS_NUMBER, e.to_string()),
+                    }
                 }
             }
-        }
-        if let Some(k) = &derived_key {
-            let given = columns
+            let given_key = self
+                .columns
                 .get("person_key")
-                .map(|&i| cells[i].trim())
-                .unwrap_or("");
-            if !given.is_empty() && given != k {
+                .map_or("", |&i| cells[i].trim());
+            if let Some(k) = &derived_key
+                && !given_key.is_empty()
+                && given_key != k
+            {
                 problems.add(
                     *line,
                     "person_key",
                     "does not match the key made from nhs_number",
                 );
             }
-        }
-        let lookup = |name: &str| -> Option<&str> {
-            if name == "person_key" && derived_key.is_some() {
-                return derived_key.as_deref();
-            }
-            columns.get(name).map(|&i| cells[i].as_str())
-        };
-        match Record::parse(dataset, lookup, area_known) {
-            Ok(record) => {
-                if let Some(first) = seen.insert(record.key(), *line) {
-                    problems.add(
-                        *line,
-                        "source_ref",
-                        format!("repeats the source and reference of line {first}"),
-                    );
+            let lookup = |name: &str| -> Option<&str> {
+                if name == "person_key" && derived_key.is_some() {
+                    return derived_key.as_deref();
                 }
-                records.push(record);
-            }
-            Err(errs) => {
-                let given_key = columns
-                    .get("person_key")
-                    .is_some_and(|&i| !cells[i].trim().is_empty());
-                for (field, e) in errs {
-                    if field == "person_key" && nhs_col.is_some() && !given_key {
-                        // A bad NHS number was reported above; a blank one needs saying here.
-                        if nhs_col.is_some_and(|c| cells[c].trim().is_empty()) {
-                            problems.add(*line, NHS_NUMBER, "give person_key or nhs_number");
+                self.columns.get(name).map(|&i| &cells[i])
+            };
+            match Record::parse(self.dataset, lookup, self.area_known) {
+                Ok(record) => records.push((*line, record)),
+                Err(errs) => {
+                    for (field, e) in errs {
+                        if field == "person_key" && self.nhs_col.is_some() && given_key.is_empty() {
+                            // A bad NHS number was reported above; a blank one needs saying here.
+                            if self.nhs_col.is_some_and(|c| cells[c].trim().is_empty()) {
+                                problems.add(*line, NHS_NUMBER, "give person_key or nhs_number");
+                            }
+                            continue;
                         }
-                        continue;
+                        problems.add(*line, field, e.0);
                     }
-                    problems.add(*line, field, e.0);
                 }
             }
         }
+        (records, problems)
     }
-    problems.into_result(records)
 }
 
 fn check_header(dataset: &Dataset, table: &Table, has_nhs: bool, problems: &mut Problems) {
@@ -155,9 +198,16 @@ pub async fn import_register(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<ImportSummary, ImportError> {
+    let started = std::time::Instant::now();
     let table = read_table(path)?;
+    tracing::info!(
+        rows = table.rows.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "read"
+    );
     let areas = store.area_codes().await?;
     let records = parse_register(dataset, &table, &|c| areas.contains(c), key)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "validated");
     let origin = format!(
         "import:{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
@@ -206,12 +256,12 @@ pub fn pseudonymise_file(
                 }
             } else if Some(i) == key_col {
                 row.push(if person_key.is_empty() {
-                    c.clone()
+                    c.to_owned()
                 } else {
                     person_key.clone()
                 });
             } else {
-                row.push(c.clone());
+                row.push(c.to_owned());
             }
         }
         out_rows.push(row);

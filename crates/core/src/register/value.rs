@@ -30,15 +30,41 @@ pub enum Value {
 impl Value {
     /// The value in export form: what the importer reads back as the same value.
     pub fn to_text(&self) -> String {
-        match self {
-            Self::Text(s) | Self::Code(s) => s.clone(),
-            Self::Int(n) => n.to_string(),
-            Self::Float(x) => x.to_string(),
-            Self::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Self::DateTime(t) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
-            Self::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
-            Self::Codes(v) => v.join(";"),
-        }
+        let mut s = String::new();
+        self.write_text(&mut s);
+        s
+    }
+
+    /// Append the export form to `out`, without allocating for text values.
+    pub fn write_text(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing into a String cannot fail.
+        let _ = match self {
+            Self::Text(s) | Self::Code(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            Self::Int(n) => write!(out, "{n}"),
+            Self::Float(x) => write!(out, "{x}"),
+            Self::Date(d) => write!(out, "{}", d.format("%Y-%m-%d")),
+            Self::DateTime(t) => {
+                out.push_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true));
+                Ok(())
+            }
+            Self::Bool(b) => {
+                out.push_str(if *b { "yes" } else { "no" });
+                Ok(())
+            }
+            Self::Codes(v) => {
+                for (i, c) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(';');
+                    }
+                    out.push_str(c);
+                }
+                Ok(())
+            }
+        };
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -267,7 +293,12 @@ impl Record {
     /// A SHA-256 of the export row: equal rows mean an unchanged record.
     pub fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
-        for cell in self.to_row() {
+        let mut cell = String::with_capacity(64);
+        for value in &self.values {
+            cell.clear();
+            if let Some(v) = value {
+                v.write_text(&mut cell);
+            }
             hasher.update(cell.as_bytes());
             hasher.update([0x1f]);
         }
