@@ -641,8 +641,7 @@ macro_rules! impl_store {
                 let mut summary = ImportSummary::default();
                 let mut new = Vec::new();
                 let mut changed = Vec::new();
-                for record in records {
-                    let hash = record.content_hash();
+                for (record, hash) in records.iter().zip(register::content_hashes(records)) {
                     match existing.get(&record.key()) {
                         None => new.push((record, hash)),
                         Some((_, old)) if *old == hash => summary.unchanged += 1,
@@ -677,9 +676,11 @@ macro_rules! impl_store {
                     done += chunk.len() as u64;
                     progress(done, total);
                 }
+                tracing::info!(ms = started.elapsed().as_millis() as u64, "rows written");
                 for (_, sql) in &rebuild {
                     sqlx::query(sql).execute(&mut *tx).await.map_err(map_err)?;
                 }
+
                 summary.inserted = new.len() as u64;
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "inserted");
                 for (id, record) in changed {

@@ -81,6 +81,22 @@ pub struct StatusChange {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// [`Record::content_hash`] of every record, computed on every core for large batches.
+pub fn content_hashes(records: &[Record]) -> Vec<String> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = records.len().div_ceil(threads).max(20_000);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(Record::content_hash).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// The field-by-field differences between two records of the same dataset.
 pub fn diff(old: &Record, new: &Record) -> Vec<FieldChange> {
     old.dataset
