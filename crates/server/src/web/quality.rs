@@ -39,20 +39,21 @@ struct QualityPage {
     by_month: Vec<QualityRow>,
 }
 
-fn rows(groups: &[Completeness]) -> Vec<QualityRow> {
+/// Rows of the table, with a cell for each optional field (`shown` are their indices): required
+/// fields are complete by construction, so they would only add width.
+fn rows(groups: &[Completeness], shown: &[usize]) -> Vec<QualityRow> {
     groups
         .iter()
         .map(|g| QualityRow {
             group: g.group.clone(),
             total: g.total,
-            cells: g
-                .percent
+            cells: shown
                 .iter()
-                .map(|p| match p {
+                .map(|&i| match g.percent[i] {
                     Some(p) => {
-                        let class = if *p >= 95.0 {
+                        let class = if p >= 95.0 {
                             "good"
-                        } else if *p >= 70.0 {
+                        } else if p >= 70.0 {
                             "fair"
                         } else {
                             "poor"
@@ -78,6 +79,9 @@ async fn show_quality(
     let dataset = register::dataset(name)
         .ok_or_else(|| AppError::Invalid(format!("no dataset called {name}")))?;
     let report = quality::report(dataset, &state.store.completeness(dataset).await?);
+    let shown: Vec<usize> = (0..dataset.fields.len())
+        .filter(|&i| !dataset.fields[i].required)
+        .collect();
     let page = QualityPage {
         layout: Layout::new(&state, "Data quality", "quality"),
         dataset_options: [
@@ -87,9 +91,9 @@ async fn show_quality(
         .iter()
         .map(|(v, l)| Opt::new(v, l, dataset.name))
         .collect(),
-        fields: dataset.fields.iter().map(|f| f.label).collect(),
-        by_source: rows(&report.by_source),
-        by_month: rows(&report.by_month),
+        fields: shown.iter().map(|&i| dataset.fields[i].label).collect(),
+        by_source: rows(&report.by_source, &shown),
+        by_month: rows(&report.by_month, &shown),
     };
     Ok(render(&page))
 }
