@@ -173,14 +173,24 @@ macro_rules! impl_store {
 
         const DIALECT: common::Dialect = $dialect;
 
-        fn push_cell(b: &mut sqlx::query_builder::Separated<'_, '_, $db, &'static str>, cell: Cell) {
+        /// Bind a cell, after a separator (`separated`) or straight after the SQL before it.
+        fn push_cell(b: &mut sqlx::query_builder::Separated<'_, '_, $db, &'static str>, cell: Cell, separated: bool) {
+            macro_rules! bind {
+                ($v:expr) => {
+                    if separated {
+                        b.push_bind($v);
+                    } else {
+                        b.push_bind_unseparated($v);
+                    }
+                };
+            }
             match cell {
-                Cell::Text(v) => b.push_bind(v),
-                Cell::Int(v) => b.push_bind(v),
-                Cell::Float(v) => b.push_bind(v),
-                Cell::Date(v) => b.push_bind(v),
-                Cell::Bool(v) => b.push_bind(v),
-            };
+                Cell::Text(v) => bind!(v),
+                Cell::Int(v) => bind!(v),
+                Cell::Float(v) => bind!(v),
+                Cell::Date(v) => bind!(v),
+                Cell::Bool(v) => bind!(v),
+            }
         }
 
         fn decode_record(dataset: &'static Dataset, row: &$row) -> Result<Record, sqlx::Error> {
@@ -280,7 +290,7 @@ macro_rules! impl_store {
                     ));
                     qb.push_values(chunk, |mut b, (record, hash)| {
                         for (f, v) in dataset.fields.iter().zip(&record.values) {
-                            push_cell(&mut b, common::cell(f, v.as_ref()));
+                            push_cell(&mut b, common::cell(f, v.as_ref()), true);
                         }
                         b.push_bind(hash.as_str()).push_bind(now).push_bind(now).push_bind(origin);
                     });
@@ -338,7 +348,7 @@ macro_rules! impl_store {
                     let mut set = qb.separated(", ");
                     for (f, v) in dataset.fields.iter().zip(&new.values) {
                         set.push(format!("{} = ", f.name));
-                        push_cell_unseparated(&mut set, common::cell(f, v.as_ref()));
+                        push_cell(&mut set, common::cell(f, v.as_ref()), false);
                     }
                     set.push("row_hash = ").push_bind_unseparated(new.content_hash());
                     set.push("updated_at = ").push_bind_unseparated(Utc::now());
@@ -366,15 +376,6 @@ macro_rules! impl_store {
             }
         }
 
-        fn push_cell_unseparated(b: &mut sqlx::query_builder::Separated<'_, '_, $db, &'static str>, cell: Cell) {
-            match cell {
-                Cell::Text(v) => b.push_bind_unseparated(v),
-                Cell::Int(v) => b.push_bind_unseparated(v),
-                Cell::Float(v) => b.push_bind_unseparated(v),
-                Cell::Date(v) => b.push_bind_unseparated(v),
-                Cell::Bool(v) => b.push_bind_unseparated(v),
-            };
-        }
 
         #[async_trait]
         impl Store for $store {
