@@ -143,10 +143,15 @@ pub trait Store: Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 
-    /// Insert or update areas by code (name, level and boundary; a given parent is kept).
-    async fn upsert_areas(&self, areas: &[Area]) -> StoreResult<ImportSummary>;
-    /// Set parents of areas. Both codes must exist.
-    async fn set_area_parents(&self, links: &[(String, String)]) -> StoreResult<ImportSummary>;
+    /// Insert or update areas by code (name, level and boundary; a given parent is kept). With
+    /// `dry_run` the work is rolled back and only the summary returned.
+    async fn upsert_areas(&self, areas: &[Area], dry_run: bool) -> StoreResult<ImportSummary>;
+    /// Set parents of areas. Both codes must exist. `dry_run` as for [`Store::upsert_areas`].
+    async fn set_area_parents(
+        &self,
+        links: &[(String, String)],
+        dry_run: bool,
+    ) -> StoreResult<ImportSummary>;
     /// Areas, optionally of one level, without boundaries, ordered by level then code.
     async fn areas(&self, level: Option<AreaLevel>) -> StoreResult<Vec<Area>>;
     /// Areas of one level with boundaries.
@@ -158,8 +163,13 @@ pub trait Store: Send + Sync + 'static {
     /// Areas with their latest persons population and number of children.
     async fn area_summaries(&self, level: Option<AreaLevel>) -> StoreResult<Vec<AreaSummary>>;
 
-    /// Insert or update populations keyed by area, year, sex and age band.
-    async fn upsert_populations(&self, rows: &[PopulationRow]) -> StoreResult<ImportSummary>;
+    /// Insert or update populations keyed by area, year, sex and age band. `dry_run` as for
+    /// [`Store::upsert_areas`].
+    async fn upsert_populations(
+        &self,
+        rows: &[PopulationRow],
+        dry_run: bool,
+    ) -> StoreResult<ImportSummary>;
     /// Populations of one area and year.
     async fn populations(&self, area_code: &str, year: i32) -> StoreResult<Vec<PopulationRow>>;
 

@@ -193,6 +193,11 @@ macro_rules! impl_store {
             }
         }
 
+        /// Commit, or roll back a dry run.
+        async fn finish(tx: sqlx::Transaction<'_, $db>, dry_run: bool) -> StoreResult<()> {
+            if dry_run { tx.rollback().await } else { tx.commit().await }.map_err(map_err)
+        }
+
         fn decode_record(dataset: &'static Dataset, row: &$row) -> Result<Record, sqlx::Error> {
             let mut record = Record::empty(dataset);
             for (i, f) in dataset.fields.iter().enumerate() {
@@ -384,7 +389,7 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn upsert_areas(&self, areas: &[Area]) -> StoreResult<ImportSummary> {
+            async fn upsert_areas(&self, areas: &[Area], dry_run: bool) -> StoreResult<ImportSummary> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let rows = sqlx::query("SELECT code, name, level, parent_code, boundary FROM areas")
                     .fetch_all(&mut *tx)
@@ -428,12 +433,12 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 }
-                tx.commit().await.map_err(map_err)?;
+                finish(tx, dry_run).await?;
                 Ok(summary)
             }
 
             #[tracing::instrument(skip_all)]
-            async fn set_area_parents(&self, links: &[(String, String)]) -> StoreResult<ImportSummary> {
+            async fn set_area_parents(&self, links: &[(String, String)], dry_run: bool) -> StoreResult<ImportSummary> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let rows = sqlx::query("SELECT code, parent_code FROM areas").fetch_all(&mut *tx).await.map_err(map_err)?;
                 let mut current: HashMap<String, Option<String>> = HashMap::new();
@@ -460,7 +465,7 @@ macro_rules! impl_store {
                         }
                     }
                 }
-                tx.commit().await.map_err(map_err)?;
+                finish(tx, dry_run).await?;
                 Ok(summary)
             }
 
@@ -546,7 +551,7 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn upsert_populations(&self, rows: &[PopulationRow]) -> StoreResult<ImportSummary> {
+            async fn upsert_populations(&self, rows: &[PopulationRow], dry_run: bool) -> StoreResult<ImportSummary> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let years: BTreeSet<i32> = rows.iter().map(|r| r.year).collect();
                 let mut existing: HashMap<(String, i32, String, String), i64> = HashMap::new();
@@ -586,7 +591,7 @@ macro_rules! impl_store {
                     qb.push(" ON CONFLICT (area_code, year, sex, age_band) DO UPDATE SET population = excluded.population");
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
-                tx.commit().await.map_err(map_err)?;
+                finish(tx, dry_run).await?;
                 Ok(summary)
             }
 
@@ -696,11 +701,7 @@ macro_rules! impl_store {
                     }
                 }
                 progress(total, total);
-                if dry_run {
-                    tx.rollback().await.map_err(map_err)?;
-                } else {
-                    tx.commit().await.map_err(map_err)?;
-                }
+                finish(tx, dry_run).await?;
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "committed");
                 Ok(summary)
             }

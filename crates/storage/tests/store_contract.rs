@@ -137,20 +137,26 @@ async fn exercise(store: &dyn Store) {
         area("E01000002", AreaLevel::Lsoa, Some("E07000001")),
         area("E01000003", AreaLevel::Lsoa, None),
     ];
-    assert_eq!(store.upsert_areas(&areas).await.unwrap(), summary(5, 0, 0));
-    assert_eq!(store.upsert_areas(&areas).await.unwrap(), summary(0, 0, 5));
+    assert_eq!(
+        store.upsert_areas(&areas, false).await.unwrap(),
+        summary(5, 0, 0)
+    );
+    assert_eq!(
+        store.upsert_areas(&areas, false).await.unwrap(),
+        summary(0, 0, 5)
+    );
     let links = [("E07000001".to_owned(), "E10000001".to_owned())];
     assert_eq!(
-        store.set_area_parents(&links).await.unwrap(),
+        store.set_area_parents(&links, false).await.unwrap(),
         summary(0, 1, 0)
     );
     assert_eq!(
-        store.set_area_parents(&links).await.unwrap(),
+        store.set_area_parents(&links, false).await.unwrap(),
         summary(0, 0, 1)
     );
     let bad = [("E07000001".to_owned(), "E99999999".to_owned())];
     assert!(matches!(
-        store.set_area_parents(&bad).await,
+        store.set_area_parents(&bad, false).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.area_codes().await.unwrap().len(), 5);
@@ -182,17 +188,17 @@ async fn exercise(store: &dyn Store) {
         })
         .collect();
     assert_eq!(
-        store.upsert_populations(&pops).await.unwrap(),
+        store.upsert_populations(&pops, false).await.unwrap(),
         summary(6, 0, 0)
     );
     assert_eq!(
-        store.upsert_populations(&pops).await.unwrap(),
+        store.upsert_populations(&pops, false).await.unwrap(),
         summary(0, 0, 6)
     );
     let mut changed = pops.clone();
     changed[0].population = 101;
     assert_eq!(
-        store.upsert_populations(&changed).await.unwrap(),
+        store.upsert_populations(&changed, false).await.unwrap(),
         summary(0, 1, 5)
     );
     assert_eq!(store.populations("E07000001", 2021).await.unwrap().len(), 6);

@@ -14,6 +14,11 @@ const COUNTIES: &str = "code,name,level,parent_code\n\
 fn import_geography(db: &TestDb) {
     let counties = db.write("counties.csv", COUNTIES);
     assert_eq!(
+        db.run(&["import", "areas", &counties, "--json", "--dry-run"])
+            .summary(),
+        (3, 0, 0)
+    );
+    assert_eq!(
         db.run(&["import", "areas", &counties, "--json"]).summary(),
         (3, 0, 0)
     );
@@ -35,6 +40,17 @@ fn import_geography(db: &TestDb) {
     }
     assert_eq!((msoas, lsoas), (391, 1925));
     let lookup = geography("martinjc-UK-GeoJSON/derived_lsoa11_msoa11_lad13_lookup.csv");
+    assert_eq!(
+        db.run(&[
+            "import",
+            "area-lookup",
+            lookup.to_str().unwrap(),
+            "--json",
+            "--dry-run"
+        ])
+        .summary(),
+        (0, 1925 + 391 + 25, 0)
+    );
     let (inserted, updated, unchanged) = db
         .run(&["import", "area-lookup", lookup.to_str().unwrap(), "--json"])
         .summary();
@@ -93,6 +109,18 @@ async fn every_lsoa_has_msoa_lad_and_county_parents(db: &TestDb) {
 /// bands that were derived separately in refdata for the same 29 districts.
 async fn census_populations_match_the_derived_bands(db: &TestDb) {
     let ts009 = geography("populations/census2021_ts009_ltla_sex_by_single_year_of_age.csv");
+    let dry = db.run(&[
+        "import",
+        "populations",
+        ts009.to_str().unwrap(),
+        "--json",
+        "--dry-run",
+    ]);
+    assert_eq!(
+        dry.summary(),
+        (29 * 3 * 19, 0, 0),
+        "a dry run counts exactly and writes nothing"
+    );
     let run = db.run(&["import", "populations", ts009.to_str().unwrap(), "--json"]);
     let (inserted, _, _) = run.summary();
     assert_eq!(inserted, 29 * 3 * 19);

@@ -107,8 +107,8 @@ pub struct DemoSummary {
 /// # Errors
 /// A store failure.
 pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary> {
-    let areas = store.upsert_areas(&data.areas).await?;
-    let populations = store.upsert_populations(&data.populations).await?;
+    let areas = store.upsert_areas(&data.areas, false).await?;
+    let populations = store.upsert_populations(&data.populations, false).await?;
     // Replay each death's lifecycle, so records carry a status history as real ones would:
     // first as notified, then awaiting inquest, then as they stand now.
     for stage in [Stage::Notified, Stage::AwaitingInquest] {

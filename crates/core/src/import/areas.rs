@@ -244,15 +244,7 @@ pub async fn import_areas(
     }
     problems.into_result(())?;
     let areas: Vec<Area> = areas.into_iter().map(|(_, a)| a).collect();
-    if dry_run {
-        let inserted = areas.iter().filter(|a| !known.contains(&a.code)).count() as u64;
-        return Ok(ImportSummary {
-            inserted,
-            updated: areas.len() as u64 - inserted,
-            unchanged: 0,
-        });
-    }
-    Ok(store.upsert_areas(&areas).await?)
+    Ok(store.upsert_areas(&areas, dry_run).await?)
 }
 
 /// Read parent links, each with its line: `child_code,parent_code`, or the shared lookup with `LSOA11CD`,
@@ -328,13 +320,7 @@ pub async fn import_area_lookup(
     }
     problems.into_result(())?;
     let links: Vec<(String, String)> = links.into_iter().map(|(_, c, p)| (c, p)).collect();
-    if dry_run {
-        return Ok(ImportSummary {
-            updated: links.len() as u64,
-            ..ImportSummary::default()
-        });
-    }
-    Ok(store.set_area_parents(&links).await?)
+    Ok(store.set_area_parents(&links, dry_run).await?)
 }
 
 #[cfg(test)]

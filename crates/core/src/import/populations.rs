@@ -229,14 +229,7 @@ pub async fn import_populations(
     let table = read_table(path)?;
     let known = store.area_codes().await?;
     let parsed = parse_populations(&table, &|c| known.contains(c))?;
-    let summary = if dry_run {
-        ImportSummary {
-            inserted: parsed.rows.len() as u64,
-            ..ImportSummary::default()
-        }
-    } else {
-        store.upsert_populations(&parsed.rows).await?
-    };
+    let summary = store.upsert_populations(&parsed.rows, dry_run).await?;
     Ok((summary, parsed))
 }
 
