@@ -190,6 +190,7 @@ async fn register_import(
         None
     };
     let bar = Bar::new(format!("Importing {}", file.display()));
+    bar.note(&format!("Reading and checking {}…", file.display()));
     let progress = |done, total| bar.update(done, total);
     report(
         import::import_register(

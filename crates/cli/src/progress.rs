@@ -20,6 +20,13 @@ impl Bar {
         }
     }
 
+    /// A line for the phases before the bar moves (reading and checking a large file).
+    pub(crate) fn note(&self, message: &str) {
+        if self.enabled {
+            eprintln!("{message}");
+        }
+    }
+
     pub(crate) fn update(&self, done: u64, total: u64) {
         if !self.enabled || total == 0 {
             return;
