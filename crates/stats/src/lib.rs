@@ -1,7 +1,21 @@
-//! Pure statistics for Lantern: no I/O, no async, no logging.
+//! Pure statistics for Lantern: rates and their confidence intervals, standardisation, and (in
+//! later issues) disclosure control, aberration detection and scan statistics. No I/O, no async,
+//! no logging. Every method cites the publication it follows; none is ported from GPL code.
 //!
-//! This crate is filled in by later issues (rates, standardisation, disclosure control, aberration
-//! detection, scan statistics). It exists now so that the dependency direction
-//! `core -> stats` is fixed from the start.
+//! An undefined statistic is `None`, never `NaN`; invalid inputs are errors that say what is
+//! wrong.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod dsr;
+mod normal;
+mod rates;
+
+pub use dsr::{
+    AgeBand, DSR_MIN_COUNT, Dsr, DsrError, ESP2013, ESP2013_BANDS, dsr, esp2013_band,
+    event_variance,
+};
+pub use normal::normal_quantile;
+pub use rates::{
+    Interval, Method, RateError, byars_limits, crude_rate, exact_poisson_limits, wilson_proportion,
+};
