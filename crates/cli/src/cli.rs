@@ -32,6 +32,11 @@ pub(crate) enum Command {
     },
     /// Export a register dataset with the same columns the importer reads.
     Export(ExportArgs),
+    /// Statistics on plain CSV files, no database: JSON on standard output.
+    Stats {
+        #[command(subcommand)]
+        what: StatsCommand,
+    },
     /// Replace the nhs_number column of a self-harm CSV with person_key, before the file leaves
     /// the source. The key comes from --key-file, LANTERN_PSEUDONYM_KEY, or the database.
     Pseudonymise(PseudonymiseArgs),
@@ -111,6 +116,71 @@ pub(crate) enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
+    },
+}
+
+/// A confidence level strictly between 0 and 1.
+fn confidence(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!(
+            "'{s}' is not a confidence level above 0 and below 1 (such as 0.95 or 0.998)"
+        )),
+    }
+}
+
+/// A multiplier above 0.
+fn multiplier(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(m) if m > 0.0 && m.is_finite() => Ok(m),
+        _ => Err(format!(
+            "'{s}' is not a multiplier above 0 (such as 100000)"
+        )),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatsCommand {
+    /// Crude rates with exact Poisson (count < 10) or Byar's limits. Input: group,count,population.
+    Crude {
+        /// The CSV file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Rate per this many people.
+        #[arg(long, default_value = "100000", value_parser = multiplier)]
+        multiplier: f64,
+        /// Confidence level of the limits.
+        #[arg(long, default_value = "0.95", value_parser = confidence)]
+        confidence: f64,
+    },
+    /// Proportions with Wilson score limits. Input: group,count,denominator.
+    Proportion {
+        /// The CSV file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Confidence level of the limits.
+        #[arg(long, default_value = "0.95", value_parser = confidence)]
+        confidence: f64,
+        /// Proportion per this many (100 gives percentages).
+        #[arg(long, default_value = "100", value_parser = multiplier)]
+        multiplier: f64,
+    },
+    /// Directly standardised rates with Dobson limits (not computed when a group's total count
+    /// is below 10). Input: group,age_band,count,population; bands as ESP2013 (0-4 ... 90+) or
+    /// ONS labels (10 to 14).
+    Dsr {
+        /// The CSV file.
+        #[arg(long)]
+        input: PathBuf,
+        /// esp2013, or a CSV with age_band,weight.
+        #[arg(long, default_value = "esp2013")]
+        standard: String,
+        /// Rate per this many people.
+        #[arg(long, default_value = "100000", value_parser = multiplier)]
+        multiplier: f64,
+        /// Confidence level of the limits.
+        #[arg(long, default_value = "0.95", value_parser = confidence)]
+        confidence: f64,
     },
 }
 

@@ -13,7 +13,7 @@ use lantern_storage::DatabaseUrl;
 
 use crate::cli::{
     Cli, Command, DemoArgs, ExportArgs, ExportDataset, ExportFormat, ImportCommand, ImportOpts,
-    PseudonymiseArgs, ServeArgs,
+    PseudonymiseArgs, ServeArgs, StatsCommand,
 };
 use crate::progress::Bar;
 
@@ -41,6 +41,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { what } => return import(&cli.database_url, what).await,
         Command::Export(args) => export(&cli.database_url, &args).await?,
         Command::Pseudonymise(args) => return pseudonymise(&cli.database_url, &args).await,
+        Command::Stats { what } => return stats(what),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -259,5 +260,49 @@ async fn pseudonymise(url: &str, args: &PseudonymiseArgs) -> anyhow::Result<Exit
                 json: false,
             },
         ),
+    }
+}
+
+/// `lantern stats`: no database; JSON on stdout, problems on stderr.
+fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
+    use lantern_core::stats_files::{self, Standard};
+    let result = match what {
+        StatsCommand::Crude {
+            input,
+            multiplier,
+            confidence,
+        } => stats_files::crude_rates(&input, multiplier, confidence),
+        StatsCommand::Proportion {
+            input,
+            confidence,
+            multiplier,
+        } => stats_files::proportions(&input, multiplier, confidence),
+        StatsCommand::Dsr {
+            input,
+            standard,
+            multiplier,
+            confidence,
+        } => {
+            let standard = if standard.eq_ignore_ascii_case("esp2013") {
+                Ok(Standard::esp2013())
+            } else {
+                Standard::from_file(Path::new(&standard))
+            };
+            standard.and_then(|s| stats_files::dsrs(&input, &s, multiplier, confidence))
+        }
+    };
+    match result {
+        Ok(rows) => {
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ImportError::Invalid(problems)) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("error: {} problem(s) in the input", problems.len());
+            Ok(ExitCode::from(1))
+        }
+        Err(other) => Err(other.into()),
     }
 }

@@ -10,6 +10,7 @@ pub mod import;
 pub mod pseudonym;
 pub mod quality;
 pub mod register;
+pub mod stats_files;
 pub mod store;
 
 pub use store::{ImportSummary, SharedStore, Store, StoreError, StoreResult};

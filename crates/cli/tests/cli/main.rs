@@ -8,3 +8,4 @@
 mod geography;
 mod helpers;
 mod register;
+mod stats;

@@ -1,0 +1,285 @@
+//! `lantern stats crude|proportion|dsr` through the binary, against PHEindicatormethods' fixtures
+//! (1e-9 relative), and its input errors.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::helpers::{Run, refdata};
+
+fn phe(file: &str) -> Vec<BTreeMap<String, String>> {
+    let path: PathBuf = refdata().join("stats/PHEindicatormethods/csv").join(file);
+    let t = lantern_core::import::read_table(&path).unwrap();
+    t.rows
+        .iter()
+        .map(|(_, r)| {
+            t.headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(r: &BTreeMap<String, String>, c: &str) -> Option<f64> {
+    r.get(c)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+}
+
+fn stats(args: &[&str]) -> Run {
+    Run::from(
+        Command::new(env!("CARGO_BIN_EXE_lantern"))
+            .arg("stats")
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+fn json(run: &Run) -> Vec<serde_json::Value> {
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[track_caller]
+fn close(got: &serde_json::Value, want: f64, what: &str) {
+    let got = got.as_f64().unwrap_or_else(|| panic!("{what}: {got}"));
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs(),
+        "{what}: got {got}, want {want}"
+    );
+}
+
+/// Runs `kind` on the complete rows of a PHE rate or proportion fixture, for each multiplier and
+/// both confidence levels, and compares every value and limit.
+fn check_fixture(kind: &str, file: &str, denominator: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = phe(file)
+        .into_iter()
+        .filter(|r| num(r, "Numerator").is_some() && num(r, "Denominator").is_some())
+        .collect();
+    let mut multipliers: Vec<f64> = rows.iter().map(|r| num(r, "multiplier").unwrap()).collect();
+    multipliers.dedup();
+    let mut checked = 0;
+    for m in multipliers {
+        let subset: Vec<_> = rows
+            .iter()
+            .filter(|r| num(r, "multiplier") == Some(m))
+            .collect();
+        let mut csv = format!("group,count,{denominator}\n");
+        for (i, r) in subset.iter().enumerate() {
+            csv.push_str(&format!(
+                "{i}-{},{},{}\n",
+                r["Area"], r["Numerator"], r["Denominator"]
+            ));
+        }
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, csv).unwrap();
+        for (c, lo, hi) in [
+            ("0.95", "lower95_0cl", "upper95_0cl"),
+            ("0.998", "lower99_8cl", "upper99_8cl"),
+        ] {
+            let out = json(&stats(&[
+                kind,
+                "--input",
+                input.to_str().unwrap(),
+                "--multiplier",
+                &m.to_string(),
+                "--confidence",
+                c,
+            ]));
+            assert_eq!(out.len(), subset.len());
+            for (got, want) in out.iter().zip(&subset) {
+                let what = format!("{file} {} x{m} {c}", want["Area"]);
+                close(&got["value"], num(want, "value").unwrap(), &what);
+                close(&got["lower"], num(want, lo).unwrap(), &what);
+                close(&got["upper"], num(want, hi).unwrap(), &what);
+                assert_eq!(
+                    got["method"].as_str().unwrap(),
+                    want["method"].to_lowercase().trim_end_matches('s'),
+                    "{what}"
+                );
+                assert_eq!(got["suppressed"], false);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "{file}: {checked}");
+}
+
+#[test]
+fn crude_rates_and_proportions_from_files_match_phe() {
+    check_fixture("crude", "testdata_Rate__testdata_Rate.csv", "population");
+    check_fixture(
+        "proportion",
+        "testdata_Proportion__testdata_Prop.csv",
+        "denominator",
+    );
+}
+
+#[test]
+fn dsrs_from_files_match_phe_and_withhold_small_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("group,age_band,count,population\n");
+    let mut band = BTreeMap::<String, usize>::new();
+    for r in phe("testdata_DSR_ISR__testdata_multiarea.csv") {
+        // Labels by row order (the fixture has a typo, "55-69"); ONS-style labels for one area.
+        let i = band.entry(r["area"].clone()).or_default();
+        let label = lantern_stats::ESP2013_BANDS[*i];
+        let label = if r["area"] == "testdata_small" && *i > 1 && *i < 18 {
+            let lo = *i * 5;
+            format!("{lo} to {}", lo + 4)
+        } else {
+            label.to_owned()
+        };
+        *i += 1;
+        csv.push_str(&format!(
+            "{},{label},{},{}\n",
+            r["area"],
+            if r["count"].is_empty() {
+                "0"
+            } else {
+                &r["count"]
+            },
+            r["pop"]
+        ));
+    }
+    let input = dir.path().join("dsr.csv");
+    std::fs::write(&input, csv).unwrap();
+    let expected = phe("testdata_DSR_ISR__testresults_DSR.csv");
+    for (c, lo, hi) in [
+        ("0.95", "lower95_0cl", "upper95_0cl"),
+        ("0.998", "lower99_8cl", "upper99_8cl"),
+    ] {
+        let out = json(&stats(&[
+            "dsr",
+            "--input",
+            input.to_str().unwrap(),
+            "--confidence",
+            c,
+        ]));
+        assert_eq!(out.len(), 3);
+        for got in &out {
+            let area = got["group"].as_str().unwrap();
+            let want = expected
+                .iter()
+                .find(|r| r["area"] == area && r["statistic"] != "dsr per 10000")
+                .unwrap();
+            assert_eq!(got["count"].as_f64(), num(want, "total_count"));
+            if area == "testdata_tiny" {
+                assert_eq!(got["suppressed"], true);
+                assert!(got["value"].is_null() && got["lower"].is_null() && got["upper"].is_null());
+                assert!(got["note"].as_str().unwrap().contains("below 10"));
+            } else {
+                close(&got["value"], num(want, "value").unwrap(), area);
+                close(&got["lower"], num(want, lo).unwrap(), area);
+                close(&got["upper"], num(want, hi).unwrap(), area);
+                assert_eq!(got["method"], "dobson");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_dsr_with_a_standard_from_a_file_matches_phe() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = phe("testdata_DSR_ISR__testdata_1976.csv");
+    let mut input = String::from("group,age_band,count,population\n");
+    let mut standard = String::from("age_band,weight\n");
+    for r in &rows {
+        input.push_str(&format!(
+            "esp1976,{},{},{}\n",
+            r["Age Band"], r["count"], r["pop"]
+        ));
+        standard.push_str(&format!("{},{}\n", r["Age Band"], r["esp1976"]));
+    }
+    let (i, s) = (dir.path().join("in.csv"), dir.path().join("std.csv"));
+    std::fs::write(&i, input).unwrap();
+    std::fs::write(&s, standard).unwrap();
+    let out = json(&stats(&[
+        "dsr",
+        "--input",
+        i.to_str().unwrap(),
+        "--standard",
+        s.to_str().unwrap(),
+    ]));
+    let want = phe("testdata_DSR_ISR__testresults_DSR.csv")
+        .into_iter()
+        .find(|r| r["area"] == "testdata_1976" && r["statistic"] == "dsr per 100000")
+        .unwrap();
+    close(&out[0]["value"], num(&want, "value").unwrap(), "1976 value");
+    close(
+        &out[0]["lower"],
+        num(&want, "lower95_0cl").unwrap(),
+        "1976 lower",
+    );
+    close(
+        &out[0]["upper"],
+        num(&want, "upper95_0cl").unwrap(),
+        "1976 upper",
+    );
+}
+
+#[test]
+fn bad_stats_input_is_reported_by_line_and_column_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let missing = write("m.csv", "group,count\nA,1\n");
+    let run = stats(&["crude", "--input", &missing]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "{missing}:1: population: the required column population is missing"
+        )),
+        "{}",
+        run.stderr
+    );
+
+    let bad = write("b.csv", "group,count,population\nA,-1,100\nB,5,0\nC,x,10\n");
+    let run = stats(&["crude", "--input", &bad]);
+    assert_eq!(run.code, 1);
+    for e in [
+        ":2: count: -1 is negative",
+        ":3: population: is 0 but count is 5",
+        ":4: count: 'x' is not a number",
+    ] {
+        assert!(
+            run.stderr.contains(&format!("{bad}{e}")),
+            "{e}\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stdout.is_empty(), "no partial output");
+
+    let dsr = write(
+        "d.csv",
+        "group,age_band,count,population\nA,10-15,1,100\nA,20-24,3,0\nA,20 to 24,1,10\n",
+    );
+    let run = stats(&["dsr", "--input", &dsr]);
+    assert_eq!(run.code, 1);
+    for e in [
+        ":2: age_band: '10-15' is not a band",
+        ":3: population: is 0 but count is 3",
+    ] {
+        assert!(
+            run.stderr.contains(&format!("{dsr}{e}")),
+            "{e}\n{}",
+            run.stderr
+        );
+    }
+    let over = write("p.csv", "group,count,denominator\nA,11,10\n");
+    let run = stats(&["proportion", "--input", &over]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains(":2: count: group A: the count is larger than the denominator"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,402 @@
+//! `lantern stats`: the rate methods on plain CSV files, with no database. Input rows are checked
+//! like any import (every problem as `FILE:LINE: COLUMN: message`), then each group's statistic
+//! is computed by `lantern-stats`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use lantern_stats::{
+    AgeBand, ESP2013, ESP2013_BANDS, Interval, crude_rate, dsr, esp2013_band, wilson_proportion,
+};
+use serde::Serialize;
+
+use crate::import::{ImportError, Problems, Table, read_table};
+
+/// One group's result, as `lantern stats` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatRow {
+    /// The group's label from the input.
+    pub group: String,
+    /// Events (summed over the group's rows).
+    pub count: serde_json::Number,
+    /// Population or denominator (summed).
+    pub population: serde_json::Number,
+    /// The statistic per multiplier; `null` when not computed.
+    pub value: Option<f64>,
+    /// Lower confidence limit.
+    pub lower: Option<f64>,
+    /// Upper confidence limit.
+    pub upper: Option<f64>,
+    /// The confidence level.
+    pub confidence: f64,
+    /// `exact`, `byar`, `wilson` or `dobson`.
+    pub method: &'static str,
+    /// Whether the value was withheld.
+    pub suppressed: bool,
+    /// Why, when it was.
+    pub note: Option<String>,
+}
+
+/// Whole numbers print as integers, the rest as decimals.
+fn number(x: f64) -> serde_json::Number {
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        serde_json::Number::from(x as i64)
+    } else {
+        serde_json::Number::from_f64(x).unwrap_or_else(|| serde_json::Number::from(0))
+    }
+}
+
+fn row(
+    group: &str,
+    count: f64,
+    population: f64,
+    confidence: f64,
+    method: &'static str,
+    estimate: Option<Interval>,
+    note: Option<String>,
+) -> StatRow {
+    StatRow {
+        group: group.to_owned(),
+        count: number(count),
+        population: number(population),
+        value: estimate.map(|e| e.value),
+        lower: estimate.map(|e| e.lower),
+        upper: estimate.map(|e| e.upper),
+        confidence,
+        method: estimate.map_or(method, |e| e.method.as_str()),
+        suppressed: estimate.is_none(),
+        note,
+    }
+}
+
+/// The columns a file must have, by index, or problems on line 1.
+fn columns(table: &Table, names: &[&str], problems: &mut Problems) -> Option<Vec<usize>> {
+    let found: Vec<Option<usize>> = names.iter().map(|n| table.column(n)).collect();
+    for (n, c) in names.iter().zip(&found) {
+        if c.is_none() {
+            problems.add(1, n, format!("the required column {n} is missing"));
+        }
+    }
+    found.into_iter().collect()
+}
+
+fn number_at(
+    cells: &csv::StringRecord,
+    col: usize,
+    name: &str,
+    line: u64,
+    problems: &mut Problems,
+) -> Option<f64> {
+    let text = cells[col].trim();
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
+        Ok(_) => {
+            problems.add(
+                line,
+                name,
+                format!("{text} is negative; it must be 0 or more"),
+            );
+            None
+        }
+        Err(_) if text.is_empty() => {
+            problems.add(line, name, "is required");
+            None
+        }
+        Err(_) => {
+            problems.add(line, name, format!("'{text}' is not a number"));
+            None
+        }
+    }
+}
+
+/// Groups in first-seen order: `(group, numerator, denominator, first line)`, summed over rows.
+fn totals(
+    table: &Table,
+    names: [&str; 3],
+    problems: &mut Problems,
+) -> Vec<(String, f64, f64, u64)> {
+    let Some(cols) = columns(table, &names, problems) else {
+        return Vec::new();
+    };
+    let mut order: Vec<(String, f64, f64, u64)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in &table.rows {
+        let group = cells[cols[0]].trim().to_owned();
+        let count = number_at(cells, cols[1], names[1], *line, problems);
+        let denominator = number_at(cells, cols[2], names[2], *line, problems);
+        if let (Some(c), Some(d)) = (count, denominator) {
+            if c > 0.0 && d == 0.0 {
+                problems.add(*line, names[2], format!("is 0 but {} is {c}", names[1]));
+                continue;
+            }
+            let i = *index.entry(group.clone()).or_insert_with(|| {
+                order.push((group, 0.0, 0.0, *line));
+                order.len() - 1
+            });
+            order[i].1 += c;
+            order[i].2 += d;
+        }
+    }
+    order
+}
+
+fn check_confidence(file: &str, confidence: f64) -> Result<(), ImportError> {
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(())
+    } else {
+        let mut p = Problems::new(file);
+        p.add(
+            0,
+            "--confidence",
+            format!("{confidence} is not above 0 and below 1"),
+        );
+        p.into_result(())
+    }
+}
+
+/// Crude rates per group: input `group,count,population`.
+///
+/// # Errors
+/// Every problem in the file, with its line and column.
+pub fn crude_rates(
+    path: &Path,
+    multiplier: f64,
+    confidence: f64,
+) -> Result<Vec<StatRow>, ImportError> {
+    let table = read_table(path)?;
+    check_confidence(&table.file, confidence)?;
+    let mut problems = Problems::new(&table.file);
+    let groups = totals(&table, ["group", "count", "population"], &mut problems);
+    let mut out = Vec::new();
+    for (group, count, population, line) in groups {
+        if count < 10.0 && count.fract() != 0.0 {
+            problems.add(
+                line,
+                "count",
+                format!(
+                    "group {group}: a count below 10 must be a whole number (exact Poisson limits)"
+                ),
+            );
+            continue;
+        }
+        match crude_rate(count, population, multiplier, confidence) {
+            Ok(Some(e)) => out.push(row(
+                &group,
+                count,
+                population,
+                confidence,
+                "exact",
+                Some(e),
+                None,
+            )),
+            Ok(None) => out.push(row(
+                &group,
+                count,
+                population,
+                confidence,
+                "exact",
+                None,
+                Some("population is 0".to_owned()),
+            )),
+            Err(e) => problems.add(line, "count", format!("group {group}: {e}")),
+        }
+    }
+    problems.into_result(out)
+}
+
+/// Proportions per group with Wilson limits: input `group,count,denominator`.
+///
+/// # Errors
+/// Every problem in the file, with its line and column.
+pub fn proportions(
+    path: &Path,
+    multiplier: f64,
+    confidence: f64,
+) -> Result<Vec<StatRow>, ImportError> {
+    let table = read_table(path)?;
+    check_confidence(&table.file, confidence)?;
+    let mut problems = Problems::new(&table.file);
+    let groups = totals(&table, ["group", "count", "denominator"], &mut problems);
+    let mut out = Vec::new();
+    for (group, count, denominator, line) in groups {
+        match wilson_proportion(count, denominator, multiplier, confidence) {
+            Ok(Some(e)) => out.push(row(
+                &group,
+                count,
+                denominator,
+                confidence,
+                "wilson",
+                Some(e),
+                None,
+            )),
+            Ok(None) => out.push(row(
+                &group,
+                count,
+                denominator,
+                confidence,
+                "wilson",
+                None,
+                Some("denominator is 0".to_owned()),
+            )),
+            Err(e) => problems.add(line, "count", format!("group {group}: {e}")),
+        }
+    }
+    problems.into_result(out)
+}
+
+/// A standard population: labels and weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standard {
+    /// Band labels, in order.
+    pub bands: Vec<String>,
+    /// Weights, by band.
+    pub weights: Vec<f64>,
+}
+
+impl Standard {
+    /// The European Standard Population 2013, 19 bands.
+    pub fn esp2013() -> Self {
+        Self {
+            bands: ESP2013_BANDS.iter().map(|b| (*b).to_owned()).collect(),
+            weights: ESP2013.to_vec(),
+        }
+    }
+
+    /// A standard from a CSV with `age_band,weight` (or `age_band,population`).
+    ///
+    /// # Errors
+    /// Every problem in the file.
+    pub fn from_file(path: &Path) -> Result<Self, ImportError> {
+        let table = read_table(path)?;
+        let mut problems = Problems::new(&table.file);
+        let weight_col = if table.column("weight").is_some() {
+            "weight"
+        } else {
+            "population"
+        };
+        let Some(cols) = columns(&table, &["age_band", weight_col], &mut problems) else {
+            return problems.into_result(Self {
+                bands: Vec::new(),
+                weights: Vec::new(),
+            });
+        };
+        let mut standard = Self {
+            bands: Vec::new(),
+            weights: Vec::new(),
+        };
+        for (line, cells) in &table.rows {
+            if let Some(w) = number_at(cells, cols[1], weight_col, *line, &mut problems) {
+                if w == 0.0 {
+                    problems.add(*line, weight_col, "a standard weight must be above 0");
+                }
+                standard.bands.push(cells[cols[0]].trim().to_owned());
+                standard.weights.push(w);
+            }
+        }
+        problems.into_result(standard)
+    }
+
+    /// The index of `label`: the same text, or the same ESP2013 band written another way
+    /// (`10 to 14`, `10-14`).
+    fn find(&self, label: &str) -> Option<usize> {
+        let label = label.trim();
+        self.bands.iter().position(|b| b == label).or_else(|| {
+            let want = esp2013_band(label)?;
+            self.bands
+                .iter()
+                .position(|b| esp2013_band(b) == Some(want))
+        })
+    }
+}
+
+/// Directly standardised rates per group: input `group,age_band,count,population`.
+///
+/// # Errors
+/// Every problem in the file, with its line and column.
+pub fn dsrs(
+    path: &Path,
+    standard: &Standard,
+    multiplier: f64,
+    confidence: f64,
+) -> Result<Vec<StatRow>, ImportError> {
+    let table = read_table(path)?;
+    check_confidence(&table.file, confidence)?;
+    let mut problems = Problems::new(&table.file);
+    let Some(cols) = columns(
+        &table,
+        &["group", "age_band", "count", "population"],
+        &mut problems,
+    ) else {
+        return problems.into_result(Vec::new());
+    };
+    // (group, bands, band -> line it came from)
+    let mut order: Vec<(String, Vec<AgeBand>, HashMap<usize, u64>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in &table.rows {
+        let group = cells[cols[0]].trim().to_owned();
+        let band = standard.find(&cells[cols[1]]);
+        if band.is_none() {
+            problems.add(
+                *line,
+                "age_band",
+                format!(
+                    "'{}' is not a band of the standard population",
+                    cells[cols[1]].trim()
+                ),
+            );
+        }
+        let count = number_at(cells, cols[2], "count", *line, &mut problems);
+        let population = number_at(cells, cols[3], "population", *line, &mut problems);
+        let (Some(band), Some(count), Some(population)) = (band, count, population) else {
+            continue;
+        };
+        if count > 0.0 && population == 0.0 {
+            problems.add(*line, "population", format!("is 0 but count is {count}"));
+            continue;
+        }
+        let i = *index.entry(group.clone()).or_insert_with(|| {
+            order.push((group.clone(), Vec::new(), HashMap::new()));
+            order.len() - 1
+        });
+        if let Some(first) = order[i].2.insert(band, *line) {
+            problems.add(
+                *line,
+                "age_band",
+                format!("repeats the band of line {first} for group {group}"),
+            );
+            continue;
+        }
+        order[i].1.push(AgeBand {
+            count,
+            population,
+            weight: standard.weights[band],
+            event_variance: None,
+        });
+    }
+    let mut out = Vec::new();
+    for (group, bands, lines) in order {
+        let line = lines.values().copied().min().unwrap_or(1);
+        match dsr(&bands, multiplier, confidence) {
+            Ok(d) => {
+                let note = d.estimate.is_none().then(|| {
+                    format!(
+                        "not computed: the total count ({}) is below {}",
+                        d.total_count,
+                        lantern_stats::DSR_MIN_COUNT
+                    )
+                });
+                out.push(row(
+                    &group,
+                    d.total_count,
+                    d.total_population,
+                    confidence,
+                    "dobson",
+                    d.estimate,
+                    note,
+                ));
+            }
+            Err(e) => problems.add(line, "count", format!("group {group}: {e}")),
+        }
+    }
+    problems.into_result(out)
+}
