@@ -7,10 +7,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod disclosure;
 mod dsr;
 mod normal;
 mod rates;
 
+pub use disclosure::{
+    CountTable, DisclosureError, Preset, Published, PublishedTable, RateKind, RateRule,
+    protect_count, protect_table, rate_rule,
+};
 pub use dsr::{
     AgeBand, DSR_MIN_COUNT, Dsr, DsrError, ESP2013, ESP2013_BANDS, dsr, esp2013_band,
     event_variance,
