@@ -34,11 +34,12 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
             continue;
         }
         m.swap(rank, p);
-        for r in 0..m.len() {
+        let pivot = m[rank].clone();
+        for (r, row) in m.iter_mut().enumerate() {
             if r != rank {
-                let f = m[r][c] / m[rank][c];
-                for k in c..cols {
-                    m[r][k] -= f * m[rank][k];
+                let f = row[c] / pivot[c];
+                for (x, p) in row.iter_mut().zip(&pivot).skip(c) {
+                    *x -= f * p;
                 }
             }
         }
