@@ -7,11 +7,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod compare;
 mod disclosure;
 mod dsr;
 mod normal;
 mod rates;
 
+pub use compare::{
+    Comparison, FunnelLimits, Isr, IsrBand, Polarity, compare_with_benchmark,
+    funnel_limits_proportion, funnel_limits_rate, isr,
+};
 pub use disclosure::{
     CountTable, DisclosureError, Preset, Published, PublishedTable, RateKind, RateRule,
     protect_count, protect_table, rate_rule,

@@ -376,3 +376,74 @@ fn ons_england_age_standardised_rates_are_reproduced() {
         "only {checked} year-sex rows had every band published"
     );
 }
+
+#[test]
+fn indirectly_standardised_ratios_and_rates_match_phe() {
+    let data = rows(&format!(
+        "{PHE}testdata_DSR_ISR__testdata_multiarea_isr.csv"
+    ));
+    let expected = rows(&format!("{PHE}testdata_DSR_ISR__testresults_ISR.csv"));
+    let mut checked = 0;
+    for area in ["testdata_big", "testdata_small", "testdata_tiny"] {
+        let bands: Vec<lantern_stats::IsrBand> = data
+            .iter()
+            .filter(|r| r["area"] == area)
+            // testdata_tiny's 10-14 row is blank but for the reference population: blanks are 0,
+            // as in PHE's own tests.
+            .map(|r| lantern_stats::IsrBand {
+                count: num(r, "count").unwrap_or(0.0),
+                population: num(r, "pop").unwrap_or(0.0),
+                reference_count: num(r, "refcount").unwrap_or(0.0),
+                reference_population: num(r, "refpop").unwrap(),
+            })
+            .collect();
+        for want in expected.iter().filter(|r| r["area"] == area) {
+            for (c, lo, hi) in [
+                (0.95, "lower95_0cl", "upper95_0cl"),
+                (0.998, "lower99_8cl", "upper99_8cl"),
+            ] {
+                let got = lantern_stats::isr(&bands, c).unwrap().unwrap();
+                close(got.observed, num(want, "observed").unwrap(), "observed");
+                close(got.expected, num(want, "expected").unwrap(), "expected");
+                let statistic = want["statistic"].as_str();
+                let interval =
+                    if let Some(m) = statistic.strip_prefix("indirectly standardised rate per ") {
+                        close(
+                            got.reference_rate * m.parse::<f64>().unwrap(),
+                            num(want, "ref_rate").unwrap(),
+                            "ref_rate",
+                        );
+                        got.rate(m.parse().unwrap())
+                    } else {
+                        let m: f64 = statistic
+                            .strip_prefix("indirectly standardised ratio x ")
+                            .unwrap()
+                            .parse()
+                            .unwrap();
+                        Interval {
+                            value: got.ratio.value * m,
+                            lower: got.ratio.lower * m,
+                            upper: got.ratio.upper * m,
+                            ..got.ratio
+                        }
+                    };
+                let what = format!("{area} {statistic} {c}");
+                close(interval.value, num(want, "value").unwrap(), &what);
+                close(interval.lower, num(want, lo).unwrap(), &what);
+                close(interval.upper, num(want, hi).unwrap(), &what);
+                let method = if interval.method == Method::Exact {
+                    "Exact"
+                } else {
+                    "Byars"
+                };
+                assert_eq!(method, want["method"], "{what}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(
+        checked,
+        3 * 4 * 2,
+        "three areas, four statistics, two confidence levels"
+    );
+}
