@@ -7,6 +7,7 @@ pub mod codes;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod indicators;
 pub mod pseudonym;
 pub mod quality;
 pub mod register;

@@ -170,6 +170,8 @@ pub trait Store: Send + Sync + 'static {
         rows: &[PopulationRow],
         dry_run: bool,
     ) -> StoreResult<ImportSummary>;
+    /// Every population row (the denominators of the indicators).
+    async fn all_populations(&self) -> StoreResult<Vec<PopulationRow>>;
     /// Populations of one area and year.
     async fn populations(&self, area_code: &str, year: i32) -> StoreResult<Vec<PopulationRow>>;
 

@@ -596,6 +596,27 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn all_populations(&self) -> StoreResult<Vec<PopulationRow>> {
+                let rows = sqlx::query("SELECT area_code, year, sex, age_band, population FROM populations")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let sex: String = r.try_get("sex").map_err(map_err)?;
+                        let band: String = r.try_get("age_band").map_err(map_err)?;
+                        Ok(PopulationRow {
+                            area_code: r.try_get("area_code").map_err(map_err)?,
+                            year: r.try_get("year").map_err(map_err)?,
+                            sex: PopSex::parse(&sex).map_err(|e| StoreError::Backend(e.into()))?,
+                            age_band: parse_age_band(&band).map_err(|e| StoreError::Backend(e.into()))?,
+                            population: r.try_get("population").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn populations(&self, area_code: &str, year: i32) -> StoreResult<Vec<PopulationRow>> {
                 let rows = sqlx::query("SELECT sex, age_band, population FROM populations WHERE area_code = $1 AND year = $2")
                     .bind(area_code)

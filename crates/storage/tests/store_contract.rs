@@ -202,6 +202,7 @@ async fn exercise(store: &dyn Store) {
         summary(0, 1, 5)
     );
     assert_eq!(store.populations("E07000001", 2021).await.unwrap().len(), 6);
+    assert_eq!(store.all_populations().await.unwrap().len(), 6);
     let summaries = store.area_summaries(Some(AreaLevel::Lad)).await.unwrap();
     assert_eq!(summaries[0].population, Some(420));
     assert_eq!(summaries[0].children, 2);

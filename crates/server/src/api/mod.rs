@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one file per resource.
 
 mod areas;
+mod indicators;
 mod register;
 
 use axum::Router;
@@ -12,6 +13,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .merge(register::routes())
         .merge(areas::routes())
+        .merge(indicators::routes())
         .route("/healthz", get(healthz))
 }
 

@@ -130,6 +130,116 @@ async fn api_story(app: &TestApp) {
 /// repository's own language check does not flag this guard.
 const STIGMATISING: &str = concat!("commit", "ted suicide");
 
+async fn indicators_story(app: &TestApp) {
+    let all = app.get("/api/v1/suicides?per_page=500").await.json();
+    let counted = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i["status"].as_str(),
+                Some("not_suicide" | "concluded_accident")
+            )
+        })
+        .count() as u64;
+    let by_year = app
+        .get("/api/v1/indicators?dataset=suicides&by=year&audience=statutory")
+        .await
+        .json();
+    assert_eq!(by_year["disclosure"], "statutory");
+    let rows = by_year["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        counted,
+        "every counted death once"
+    );
+    for r in rows {
+        let (v, lo, hi) = (
+            r["value"].as_f64().unwrap(),
+            r["lower"].as_f64().unwrap(),
+            r["upper"].as_f64().unwrap(),
+        );
+        assert!(lo <= v && v <= hi && v > 0.0, "{r}");
+    }
+    // Fingertips 41001 style: rolling three-year DSRs, ages 10+.
+    let dsr = app
+        .get("/api/v1/indicators?dataset=suicides&by=rolling_3_year&audience=statutory")
+        .await
+        .json();
+    for r in dsr["rows"].as_array().unwrap() {
+        assert_eq!(r["statistic"], "dsr per 100,000 (ages 10+)");
+        let v = r["value"].as_f64().unwrap();
+        assert!((5.0..25.0).contains(&v), "{r}");
+    }
+    // Partner: a withheld count is null and flagged, and no count of 1-4 is ever shown.
+    let partner = app
+        .get("/api/v1/indicators?dataset=suicides&by=year,lad&audience=partner")
+        .await
+        .json();
+    assert_eq!(partner["disclosure"], "partner");
+    let rows = partner["rows"].as_array().unwrap();
+    assert!(rows.len() >= 20);
+    for r in rows {
+        match r["count"].as_u64() {
+            Some(n) => assert!(!(1..=4).contains(&n), "{r}"),
+            None => assert_eq!(r["suppressed"], true),
+        }
+        if r["suppressed"] == true {
+            assert!(r["value"].is_null());
+        }
+    }
+    let by_month = app
+        .get("/api/v1/indicators?dataset=suicides&by=month,method_group")
+        .await
+        .json();
+    assert_eq!(
+        by_month["disclosure"], "partner",
+        "partner is the default audience"
+    );
+    assert!(
+        by_month["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !matches!(r["count"].as_u64(), Some(1..=4)))
+    );
+    // Self-harm: persons never exceed presentations.
+    let pres = app
+        .get("/api/v1/indicators?dataset=self-harm&by=year,sex&audience=statutory")
+        .await
+        .json();
+    let pers = app
+        .get("/api/v1/indicators?dataset=self-harm&by=year,sex&audience=statutory&measure=persons")
+        .await
+        .json();
+    for (a, b) in pres["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(pers["rows"].as_array().unwrap())
+    {
+        assert!(b["count"].as_u64().unwrap() <= a["count"].as_u64().unwrap());
+    }
+    let area = app.get("/api/v1/indicators?dataset=self-harm&by=setting,priority_group&area=X07000002&audience=statutory").await;
+    assert_eq!(area.status, StatusCode::OK);
+    for bad in [
+        "/api/v1/indicators?by=planet",
+        "/api/v1/indicators?dataset=suicides&by=setting",
+        "/api/v1/indicators?area=X99999999",
+        "/api/v1/indicators?audience=everyone",
+        "/api/v1/indicators?by=year,month",
+    ] {
+        assert_eq!(
+            app.get(bad).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}"
+        );
+    }
+}
+
 async fn pages_story(app: &TestApp) {
     for uri in [
         "/",
@@ -318,6 +428,7 @@ async fn pages_story(app: &TestApp) {
 async fn the_api_and_pages_work_on_sqlite() {
     let app = TestApp::spawn(false).await.unwrap();
     api_story(&app).await;
+    indicators_story(&app).await;
     pages_story(&app).await;
 }
 
@@ -328,5 +439,6 @@ async fn the_api_and_pages_work_on_postgres() {
         return;
     };
     api_story(&app).await;
+    indicators_story(&app).await;
     pages_story(&app).await;
 }

@@ -1,0 +1,655 @@
+//! Indicators over the register: counts and rates by any combination of period, area level,
+//! sex, age band, method group, location type, setting and priority group, with the partner
+//! disclosure preset for audiences outside the statutory core.
+//!
+//! Aggregation happens here, over the records the store returns, so both backends give the same
+//! numbers by construction. Suicide rates by rolling three-year period follow Fingertips
+//! indicator 41001 (ages 10+, three years pooled, directly standardised to ESP2013, per 100,000);
+//! other rates are crude, per 100,000, where a population denominator exists.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use lantern_stats::{
+    AgeBand, CountTable, ESP2013, Preset, RateKind, RateRule, crude_rate, dsr, protect_table,
+    rate_rule,
+};
+use serde::Serialize;
+
+use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
+use crate::register::{Dataset, Record, SELF_HARM, SUICIDES, Value};
+use crate::{Store, StoreError};
+
+/// A way to break the counts down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// `YYYY-MM`.
+    Month,
+    /// `YYYY-Qn`.
+    Quarter,
+    /// `YYYY`.
+    Year,
+    /// Three calendar years pooled, labelled `YYYY-YYYY`.
+    Rolling3Year,
+    /// The area of residence at a level (its ancestor at that level).
+    Area(AreaLevel),
+    /// Sex.
+    Sex,
+    /// Five-year age band.
+    AgeBand,
+    /// Method group (suicides) or methods (self-harm; a presentation counts once per method).
+    MethodGroup,
+    /// Location type.
+    LocationType,
+    /// Setting (self-harm).
+    Setting,
+    /// Priority group (a record counts once in each of its groups).
+    PriorityGroup,
+}
+
+impl Dimension {
+    /// Parse a `by` item: `month`, `quarter`, `year`, `rolling_3_year`, an area level (`lad`,
+    /// `msoa`, ...), `sex`, `age_band`, `method_group`, `location_type`, `setting`,
+    /// `priority_group`.
+    ///
+    /// # Errors
+    /// A message listing the choices.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s.trim() {
+            "month" => Self::Month,
+            "quarter" => Self::Quarter,
+            "year" => Self::Year,
+            "rolling_3_year" => Self::Rolling3Year,
+            "sex" => Self::Sex,
+            "age_band" => Self::AgeBand,
+            "method_group" => Self::MethodGroup,
+            "location_type" => Self::LocationType,
+            "setting" => Self::Setting,
+            "priority_group" => Self::PriorityGroup,
+            other => Self::Area(AreaLevel::parse(other).map_err(|_| {
+                format!(
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|lsoa|msoa|lad|county|icb|region|country|sex|age_band|method_group|location_type|setting|priority_group"
+                )
+            })?),
+        })
+    }
+
+    /// The key used in output rows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Quarter => "quarter",
+            Self::Year => "year",
+            Self::Rolling3Year => "rolling_3_year",
+            Self::Area(l) => l.as_str(),
+            Self::Sex => "sex",
+            Self::AgeBand => "age_band",
+            Self::MethodGroup => "method_group",
+            Self::LocationType => "location_type",
+            Self::Setting => "setting",
+            Self::PriorityGroup => "priority_group",
+        }
+    }
+
+    fn is_period(self) -> bool {
+        matches!(
+            self,
+            Self::Month | Self::Quarter | Self::Year | Self::Rolling3Year
+        )
+    }
+}
+
+/// Who will see the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The statutory core: unsuppressed, behind roles and audit.
+    Statutory,
+    /// Partners and the public: the partner preset.
+    Partner,
+}
+
+impl Audience {
+    /// Parse `statutory|partner`.
+    ///
+    /// # Errors
+    /// A message listing the choices.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "statutory" => Ok(Self::Statutory),
+            "partner" => Ok(Self::Partner),
+            other => Err(format!(
+                "audience '{other}' is not one of statutory|partner"
+            )),
+        }
+    }
+
+    /// The disclosure rule applied, as outputs name it.
+    pub fn disclosure(self) -> &'static str {
+        match self {
+            Self::Statutory => "statutory",
+            Self::Partner => Preset::Partner.as_str(),
+        }
+    }
+}
+
+/// What a self-harm row counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Presentations (deaths, for suicides).
+    Presentations,
+    /// Distinct people (by person key).
+    Persons,
+}
+
+/// An indicator request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorQuery {
+    /// `suicides` or `self-harm`.
+    pub dataset: &'static Dataset,
+    /// The breakdown, in order.
+    pub by: Vec<Dimension>,
+    /// Only residents of this area (and the areas inside it).
+    pub area: Option<String>,
+    /// Who will see it.
+    pub audience: Audience,
+    /// Presentations or persons (self-harm).
+    pub measure: Measure,
+}
+
+/// One row of an indicator table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRow {
+    /// The row's value of each dimension, in the query's order.
+    pub dims: Vec<(&'static str, String)>,
+    /// The count, or `None` when withheld.
+    pub count: Option<u64>,
+    /// The rate (per 100,000), or `None` when not computed or withheld.
+    pub value: Option<f64>,
+    /// Lower 95% limit.
+    pub lower: Option<f64>,
+    /// Upper 95% limit.
+    pub upper: Option<f64>,
+    /// The count was withheld.
+    pub suppressed: bool,
+    /// `crude rate per 100,000`, `dsr per 100,000 (ages 10+)`, or `None`.
+    pub statistic: Option<&'static str>,
+}
+
+/// An indicator table and the disclosure rule it carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorTable {
+    /// Rows in order of their dimension values.
+    pub rows: Vec<IndicatorRow>,
+    /// `statutory` or the preset applied.
+    pub disclosure: &'static str,
+}
+
+/// Why an indicator cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum IndicatorError {
+    /// The request is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Statuses that are counted: not the deaths found not to be suicides.
+fn counted(r: &Record) -> bool {
+    !std::ptr::eq(r.dataset, &SUICIDES)
+        || !matches!(
+            r.text("status").as_str(),
+            "not_suicide" | "concluded_accident"
+        )
+}
+
+fn date_of(r: &Record) -> Option<NaiveDate> {
+    match r.get(r.dataset.date_field)? {
+        Value::Date(d) => Some(*d),
+        Value::DateTime(t) => Some(t.date_naive()),
+        _ => None,
+    }
+}
+
+fn codes(r: &Record, field: &str) -> Vec<String> {
+    match r.get(field) {
+        Some(Value::Codes(v)) => v.clone(),
+        Some(v) => vec![v.to_text()],
+        None => vec!["not recorded".to_owned()],
+    }
+}
+
+struct Context {
+    parent: HashMap<String, (String, AreaLevel)>,
+    level_of: HashMap<String, AreaLevel>,
+    years: (i32, i32),
+}
+
+impl Context {
+    fn ancestor(&self, code: &str, level: AreaLevel) -> Option<String> {
+        let mut c = code.to_owned();
+        for _ in 0..16 {
+            if self.level_of.get(&c) == Some(&level) {
+                return Some(c);
+            }
+            c = self.parent.get(&c)?.0.clone();
+        }
+        None
+    }
+
+    fn within(&self, code: &str, area: &str) -> bool {
+        let mut c = code.to_owned();
+        for _ in 0..16 {
+            if c == area {
+                return true;
+            }
+            match self.parent.get(&c) {
+                Some((p, _)) => c = p.clone(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The values a record takes for a dimension (several for multi-valued fields and pooled
+    /// periods).
+    fn values(&self, r: &Record, d: Dimension) -> Vec<String> {
+        let date = date_of(r);
+        match d {
+            Dimension::Month => date
+                .map(|d| d.format("%Y-%m").to_string())
+                .into_iter()
+                .collect(),
+            Dimension::Quarter => date
+                .map(|d| format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1))
+                .into_iter()
+                .collect(),
+            Dimension::Year => date.map(|d| d.year().to_string()).into_iter().collect(),
+            Dimension::Rolling3Year => {
+                let Some(y) = date.map(|d| d.year()) else {
+                    return Vec::new();
+                };
+                (y..=y + 2)
+                    .filter(|end| *end - 2 >= self.years.0 && *end <= self.years.1)
+                    .map(|end| format!("{}-{end}", end - 2))
+                    .collect()
+            }
+            Dimension::Area(l) => vec![
+                self.ancestor(&r.text("residence_area"), l)
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            ],
+            Dimension::Sex => vec![r.text("sex")],
+            Dimension::AgeBand => match r.get("age") {
+                Some(Value::Int(a)) => vec![age_band(u32::try_from(*a).unwrap_or(0)).to_owned()],
+                _ => vec!["unknown".to_owned()],
+            },
+            Dimension::MethodGroup => codes(
+                r,
+                if std::ptr::eq(r.dataset, &SELF_HARM) {
+                    "methods"
+                } else {
+                    "method_group"
+                },
+            ),
+            Dimension::LocationType => codes(r, "location_type"),
+            Dimension::Setting => codes(r, "setting"),
+            Dimension::PriorityGroup => codes(r, "priority_groups"),
+        }
+    }
+}
+
+/// Every combination of the per-dimension values.
+fn combinations(values: &[Vec<String>]) -> Vec<Vec<String>> {
+    values.iter().fold(vec![Vec::new()], |acc, vs| {
+        acc.iter()
+            .flat_map(|prefix| {
+                vs.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push(v.clone());
+                    p
+                })
+            })
+            .collect()
+    })
+}
+
+#[derive(Default)]
+struct Cell {
+    count: u64,
+    persons: HashSet<String>,
+    /// Events by ESP2013 band index (for the DSR).
+    by_band: [u64; 19],
+}
+
+/// Make an indicator table.
+///
+/// # Errors
+/// A dimension that does not apply to the dataset, an unknown area, or a store failure.
+pub async fn indicators(
+    store: &dyn Store,
+    q: &IndicatorQuery,
+) -> Result<IndicatorTable, IndicatorError> {
+    if std::ptr::eq(q.dataset, &SUICIDES) && q.by.contains(&Dimension::Setting) {
+        return Err(IndicatorError::Invalid(
+            "setting applies to self-harm, not suicides".to_owned(),
+        ));
+    }
+    if q.by.iter().filter(|d| d.is_period()).count() > 1 {
+        return Err(IndicatorError::Invalid(
+            "give at most one period (month, quarter, year or rolling_3_year)".to_owned(),
+        ));
+    }
+    let areas = store.areas(None).await?;
+    if let Some(a) = &q.area {
+        if !areas.iter().any(|x| &x.code == a) {
+            return Err(IndicatorError::Invalid(format!("area {a} is not known")));
+        }
+    }
+    let records: Vec<Record> = store
+        .export_records(q.dataset)
+        .await?
+        .into_iter()
+        .filter(counted)
+        .collect();
+    let years: Vec<i32> = records
+        .iter()
+        .filter_map(date_of)
+        .map(|d| d.year())
+        .collect();
+    let ctx = Context {
+        parent: areas
+            .iter()
+            .filter_map(|a| {
+                a.parent_code
+                    .clone()
+                    .map(|p| (a.code.clone(), (p, a.level)))
+            })
+            .collect(),
+        level_of: areas.iter().map(|a| (a.code.clone(), a.level)).collect(),
+        years: (
+            years.iter().copied().min().unwrap_or(0),
+            years.iter().copied().max().unwrap_or(0),
+        ),
+    };
+    let mut cells: BTreeMap<Vec<String>, Cell> = BTreeMap::new();
+    for r in &records {
+        if let Some(area) = &q.area {
+            if !ctx.within(&r.text("residence_area"), area) {
+                continue;
+            }
+        }
+        let values: Vec<Vec<String>> = q.by.iter().map(|d| ctx.values(r, *d)).collect();
+        let band = match r.get("age") {
+            Some(Value::Int(a)) => Some((u32::try_from(*a).unwrap_or(0) / 5).min(18) as usize),
+            _ => None,
+        };
+        for key in combinations(&values) {
+            let cell = cells.entry(key).or_default();
+            cell.count += 1;
+            if q.measure == Measure::Persons {
+                cell.persons.insert(r.text("person_key"));
+            }
+            if let Some(b) = band {
+                cell.by_band[b] += 1;
+            }
+        }
+    }
+    let populations = Denominators::new(store, &areas, q.area.as_deref()).await?;
+    let mut rows: Vec<IndicatorRow> = cells
+        .iter()
+        .map(|(key, cell)| {
+            let count = if q.measure == Measure::Persons {
+                cell.persons.len() as u64
+            } else {
+                cell.count
+            };
+            let (statistic, estimate) = rate(q, key, cell, count, &populations, &ctx);
+            IndicatorRow {
+                dims: q
+                    .by
+                    .iter()
+                    .map(|d| d.name())
+                    .zip(key.iter().cloned())
+                    .collect(),
+                count: Some(count),
+                value: estimate.map(|e| e.0),
+                lower: estimate.map(|e| e.1),
+                upper: estimate.map(|e| e.2),
+                suppressed: false,
+                statistic,
+            }
+        })
+        .collect();
+    if q.audience == Audience::Partner {
+        apply_partner(&mut rows);
+    }
+    Ok(IndicatorTable {
+        rows,
+        disclosure: q.audience.disclosure(),
+    })
+}
+
+/// Populations by (area, year, sex, band index).
+struct Denominators {
+    by: HashMap<(String, i32, PopSex, usize), i64>,
+    /// The area(s) a row without an area dimension refers to.
+    whole: Vec<String>,
+}
+
+impl Denominators {
+    async fn new(
+        store: &dyn Store,
+        areas: &[crate::area::Area],
+        filter: Option<&str>,
+    ) -> Result<Self, StoreError> {
+        let mut by = HashMap::new();
+        for p in store.all_populations().await? {
+            let band = AGE_BANDS.iter().position(|b| *b == p.age_band).unwrap_or(0);
+            by.insert((p.area_code, p.year, p.sex, band), p.population);
+        }
+        let whole = match filter {
+            Some(a) => vec![a.to_owned()],
+            None => areas
+                .iter()
+                .filter(|a| a.parent_code.is_none())
+                .map(|a| a.code.clone())
+                .collect(),
+        };
+        Ok(Self { by, whole })
+    }
+
+    fn get(&self, areas: &[String], years: &[i32], sex: PopSex, bands: &[usize]) -> Option<f64> {
+        let mut total = 0_i64;
+        for a in areas {
+            for y in years {
+                for b in bands {
+                    total += *self.by.get(&(a.clone(), *y, sex, *b))?;
+                }
+            }
+        }
+        (total > 0).then_some(total as f64)
+    }
+}
+
+/// The rate for a row: DSR 10+ for suicides by rolling period (when age is not a dimension),
+/// otherwise a crude rate, where every dimension has a denominator.
+fn rate(
+    q: &IndicatorQuery,
+    key: &[String],
+    cell: &Cell,
+    count: u64,
+    pops: &Denominators,
+    ctx: &Context,
+) -> (Option<&'static str>, Option<(f64, f64, f64)>) {
+    let mut areas = pops.whole.clone();
+    let mut years: Vec<i32> = (ctx.years.0..=ctx.years.1).collect();
+    let mut sex = PopSex::Persons;
+    let mut bands: Vec<usize> = (0..19).collect();
+    for (d, v) in q.by.iter().zip(key) {
+        match d {
+            Dimension::Year => years = v.parse().ok().into_iter().collect(),
+            Dimension::Rolling3Year => {
+                let Some(start) = v.get(..4).and_then(|s| s.parse::<i32>().ok()) else {
+                    return (None, None);
+                };
+                years = (start..start + 3).collect();
+            }
+            Dimension::Area(_) => areas = vec![v.clone()],
+            Dimension::Sex => match PopSex::parse(v) {
+                Ok(s) => sex = s,
+                Err(_) => return (None, None),
+            },
+            Dimension::AgeBand => match AGE_BANDS.iter().position(|b| b == v) {
+                Some(b) => bands = vec![b],
+                None => return (None, None),
+            },
+            _ => return (None, None),
+        }
+    }
+    let is_dsr = std::ptr::eq(q.dataset, &SUICIDES)
+        && q.by.contains(&Dimension::Rolling3Year)
+        && !q.by.contains(&Dimension::AgeBand)
+        && q.measure == Measure::Presentations;
+    if is_dsr {
+        let input: Option<Vec<AgeBand>> = (2..19)
+            .map(|b| {
+                pops.get(&areas, &years, sex, &[b]).map(|n| AgeBand {
+                    count: cell.by_band[b] as f64,
+                    population: n,
+                    weight: ESP2013[b],
+                    event_variance: None,
+                })
+            })
+            .collect();
+        let Some(input) = input else {
+            return (Some("dsr per 100,000 (ages 10+)"), None);
+        };
+        let e = dsr(&input, 100_000.0, 0.95).ok().and_then(|d| d.estimate);
+        return (
+            Some("dsr per 100,000 (ages 10+)"),
+            e.map(|e| (e.value, e.lower, e.upper)),
+        );
+    }
+    let Some(population) = pops.get(&areas, &years, sex, &bands) else {
+        return (Some("crude rate per 100,000"), None);
+    };
+    let e = crude_rate(count as f64, population, 100_000.0, 0.95)
+        .ok()
+        .flatten();
+    (
+        Some("crude rate per 100,000"),
+        e.map(|e| (e.value, e.lower, e.upper)),
+    )
+}
+
+/// The partner preset over the rows: the first dimension's values are table rows, the other
+/// dimensions together are columns, so the totals a coarser request would publish are margins
+/// here, and secondary suppression protects against them. Rates on fewer than 10 events are
+/// withheld too.
+fn apply_partner(rows: &mut [IndicatorRow]) {
+    let row_key = |r: &IndicatorRow| r.dims.first().map(|d| d.1.clone()).unwrap_or_default();
+    let col_key = |r: &IndicatorRow| {
+        r.dims
+            .iter()
+            .skip(1)
+            .map(|d| d.1.as_str())
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+    };
+    let row_keys: Vec<String> = rows
+        .iter()
+        .map(row_key)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let col_keys: Vec<String> = rows
+        .iter()
+        .map(col_key)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut grid = vec![vec![0_u64; col_keys.len()]; row_keys.len()];
+    let mut place = Vec::with_capacity(rows.len());
+    for r in rows.iter() {
+        let i = row_keys.binary_search(&row_key(r)).unwrap_or(0);
+        let j = col_keys.binary_search(&col_key(r)).unwrap_or(0);
+        grid[i][j] = r.count.unwrap_or(0);
+        place.push((i, j));
+    }
+    let published = protect_table(&CountTable::from_cells(&grid), Preset::Partner).ok();
+    for (r, (i, j)) in rows.iter_mut().zip(place) {
+        let hidden = published.as_ref().is_none_or(|p| p.cells[i][j].suppressed);
+        if hidden {
+            r.count = None;
+            r.suppressed = true;
+        }
+        let events = r.count.unwrap_or(0);
+        let kind = if r.statistic.is_some_and(|s| s.starts_with("dsr")) {
+            RateKind::Standardised
+        } else {
+            RateKind::Crude
+        };
+        if hidden || rate_rule(Preset::Partner, events, kind) != RateRule::Show {
+            (r.value, r.lower, r.upper) = (None, None, None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimensions_parse_and_name_round_trip() {
+        for s in [
+            "month",
+            "quarter",
+            "year",
+            "rolling_3_year",
+            "lad",
+            "lsoa",
+            "sex",
+            "age_band",
+            "method_group",
+            "location_type",
+            "setting",
+            "priority_group",
+        ] {
+            assert_eq!(Dimension::parse(s).unwrap().name(), s);
+        }
+        assert!(Dimension::parse("planet").is_err());
+    }
+
+    #[test]
+    fn combinations_are_the_cartesian_product() {
+        let v = vec![vec!["a".to_owned(), "b".to_owned()], vec!["x".to_owned()]];
+        assert_eq!(combinations(&v), [vec!["a", "x"], vec!["b", "x"]]);
+    }
+
+    #[test]
+    fn partner_rows_never_show_1_to_4() {
+        let row = |y: &str, s: &str, n: u64| IndicatorRow {
+            dims: vec![("year", y.to_owned()), ("sex", s.to_owned())],
+            count: Some(n),
+            value: Some(1.0),
+            lower: Some(0.5),
+            upper: Some(2.0),
+            suppressed: false,
+            statistic: Some("crude rate per 100,000"),
+        };
+        let mut rows = vec![
+            row("2023", "male", 3),
+            row("2023", "female", 12),
+            row("2024", "male", 20),
+            row("2024", "female", 30),
+        ];
+        apply_partner(&mut rows);
+        assert!(rows.iter().all(|r| !matches!(r.count, Some(1..=4))));
+        assert!(rows[0].suppressed && rows[0].value.is_none());
+        assert!(
+            rows.iter().filter(|r| r.suppressed).count() >= 2,
+            "a lone suppressed cell would be recoverable"
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! `GET /api/v1/indicators?dataset=suicides|self-harm&by=year,sex,...&area=CODE&audience=statutory|partner`
+//! (and `measure=presentations|persons` for self-harm). Without `audience` the safer `partner`
+//! preset applies.
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use lantern_core::indicators::{
+    Audience, Dimension, IndicatorError, IndicatorQuery, Measure, indicators,
+};
+use lantern_core::register;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::AppState;
+use crate::error::{AppError, Result};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/indicators", get(show_indicators))
+}
+
+#[derive(Debug, Deserialize)]
+struct Params {
+    dataset: Option<String>,
+    by: Option<String>,
+    area: Option<String>,
+    audience: Option<String>,
+    measure: Option<String>,
+}
+
+fn parse(p: &Params) -> Result<IndicatorQuery, String> {
+    let name = p.dataset.as_deref().unwrap_or("suicides");
+    let dataset = register::dataset(name)
+        .ok_or_else(|| format!("dataset '{name}' is not one of suicides|self-harm"))?;
+    let by =
+        p.by.as_deref()
+            .unwrap_or("year")
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(Dimension::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+    let audience = Audience::parse(p.audience.as_deref().unwrap_or("partner"))?;
+    let measure = match p.measure.as_deref().unwrap_or("presentations") {
+        "presentations" | "deaths" => Measure::Presentations,
+        "persons" if std::ptr::eq(dataset, &register::SELF_HARM) => Measure::Persons,
+        other => {
+            return Err(format!(
+                "measure '{other}' is not one of presentations|persons (persons: self-harm only)"
+            ));
+        }
+    };
+    Ok(IndicatorQuery {
+        dataset,
+        by,
+        area: p.area.clone().filter(|a| !a.is_empty()),
+        audience,
+        measure,
+    })
+}
+
+async fn show_indicators(
+    State(state): State<AppState>,
+    Query(p): Query<Params>,
+) -> Result<Json<Value>> {
+    let query = parse(&p).map_err(AppError::Invalid)?;
+    let table = indicators(state.store.as_ref(), &query)
+        .await
+        .map_err(|e| match e {
+            IndicatorError::Invalid(m) => AppError::Invalid(m),
+            IndicatorError::Store(s) => s.into(),
+        })?;
+    let rows: Vec<Value> = table
+        .rows
+        .iter()
+        .map(|r| {
+            let mut o = Map::new();
+            for (k, v) in &r.dims {
+                o.insert((*k).to_owned(), Value::String(v.clone()));
+            }
+            o.insert("count".to_owned(), json!(r.count));
+            o.insert("value".to_owned(), json!(r.value));
+            o.insert("lower".to_owned(), json!(r.lower));
+            o.insert("upper".to_owned(), json!(r.upper));
+            o.insert("suppressed".to_owned(), json!(r.suppressed));
+            o.insert("statistic".to_owned(), json!(r.statistic));
+            Value::Object(o)
+        })
+        .collect();
+    Ok(Json(json!({
+        "dataset": query.dataset.name,
+        "by": query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
+        "rows": rows,
+        "disclosure": table.disclosure,
+    })))
+}
