@@ -341,10 +341,10 @@ pub async fn indicators(
         ));
     }
     let areas = store.areas(None).await?;
-    if let Some(a) = &q.area {
-        if !areas.iter().any(|x| &x.code == a) {
-            return Err(IndicatorError::Invalid(format!("area {a} is not known")));
-        }
+    if let Some(a) = &q.area
+        && !areas.iter().any(|x| &x.code == a)
+    {
+        return Err(IndicatorError::Invalid(format!("area {a} is not known")));
     }
     let records: Vec<Record> = store
         .export_records(q.dataset)
@@ -374,10 +374,10 @@ pub async fn indicators(
     };
     let mut cells: BTreeMap<Vec<String>, Cell> = BTreeMap::new();
     for r in &records {
-        if let Some(area) = &q.area {
-            if !ctx.within(&r.text("residence_area"), area) {
-                continue;
-            }
+        if let Some(area) = &q.area
+            && !ctx.within(&r.text("residence_area"), area)
+        {
+            continue;
         }
         let values: Vec<Vec<String>> = q.by.iter().map(|d| ctx.values(r, *d)).collect();
         let band = match r.get("age") {

@@ -32,6 +32,16 @@ pub struct Isr {
 
 impl Isr {
     /// The indirectly standardised rate: the ratio times the reference rate, per `multiplier`.
+    ///
+    /// # References
+    /// Fingertips technical guidance, "Indirectly standardised rates" (PHE, 2018).
+    ///
+    /// ```
+    /// use lantern_stats::{isr, IsrBand};
+    /// let b = [IsrBand { count: 12.0, population: 100.0, reference_count: 1.0, reference_population: 10.0 }];
+    /// let r = isr(&b, 0.95).unwrap().unwrap();
+    /// assert!((r.rate(1.0).value - 0.12).abs() < 1e-12); // ratio 1.2 x reference rate 0.1
+    /// ```
     pub fn rate(&self, multiplier: f64) -> Interval {
         let k = self.reference_rate * multiplier;
         Interval {

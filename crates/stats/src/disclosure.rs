@@ -185,7 +185,15 @@ pub struct PublishedTable {
 }
 
 impl PublishedTable {
-    /// The published numbers as a [`CountTable`], withheld values as `None`.
+    /// The published numbers as a [`CountTable`], withheld values as `None`, so a published
+    /// table can be protected again (every preset is idempotent).
+    ///
+    /// ```
+    /// use lantern_stats::{protect_table, CountTable, Preset};
+    /// let once = protect_table(&CountTable::from_cells(&[vec![2, 9], vec![7, 8]]), Preset::Ons).unwrap();
+    /// let twice = protect_table(&once.as_counts(), Preset::Ons).unwrap();
+    /// assert_eq!(once.as_counts(), twice.as_counts());
+    /// ```
     pub fn as_counts(&self) -> CountTable {
         let v = |p: &Published| p.value;
         CountTable {
@@ -486,6 +494,10 @@ pub enum RateKind {
 }
 
 /// The rule a preset applies to a rate on `events` events.
+///
+/// # References
+/// ONS (2023), *Suicides in England and Wales* notes on reliability (`u` below 20 deaths); OHID
+/// Fingertips technical guidance (DSRs not published below 10 events).
 ///
 /// ```
 /// use lantern_stats::{rate_rule, Preset, RateKind, RateRule};

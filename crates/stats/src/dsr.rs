@@ -21,6 +21,9 @@ pub const ESP2013: [f64; 19] = [
 /// The index in [`ESP2013_BANDS`] of an age band label: `0-4`, `00-04`, `10 to 14` (ONS),
 /// `90+`, `90 and over`.
 ///
+/// # References
+/// Eurostat (2013), KS-RA-13-028 (the bands); ONS reference tables (the `10 to 14` labels).
+///
 /// ```
 /// use lantern_stats::esp2013_band;
 /// assert_eq!(esp2013_band("10 to 14"), Some(2));
@@ -58,6 +61,10 @@ pub struct AgeBand {
 
 /// The variance of an event count when `frequencies[k - 1]` people had `k` events each:
 /// `sum k^2 f_k`, which is the count itself when everyone had one event.
+///
+/// # References
+/// Fingertips technical guidance, "DSRs for non-independent events" (PHE, 2018): the variance
+/// of a count of events clustered within people.
 ///
 /// ```
 /// assert_eq!(lantern_stats::event_variance(&[75.0, 16.0, 4.0, 2.0]), 75.0 + 64.0 + 36.0 + 32.0);
