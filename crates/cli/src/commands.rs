@@ -101,6 +101,15 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every problem as `FILE:LINE: COLUMN: message` on stderr, then a count; exit status 1.
+fn print_problems(problems: &[import::Problem], tail: &str) -> ExitCode {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    eprintln!("error: {} problem(s){tail}", problems.len());
+    ExitCode::from(1)
+}
+
 fn report(
     result: Result<ImportSummary, ImportError>,
     opts: ImportOpts,
@@ -119,11 +128,7 @@ fn report(
             Ok(ExitCode::SUCCESS)
         }
         Err(ImportError::Invalid(problems)) => {
-            for p in &problems {
-                eprintln!("{p}");
-            }
-            eprintln!("error: {} problem(s); nothing was written", problems.len());
-            Ok(ExitCode::from(1))
+            Ok(print_problems(&problems, "; nothing was written"))
         }
         Err(other) => Err(other.into()),
     }
@@ -296,13 +301,7 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             Ok(ExitCode::SUCCESS)
         }
-        Err(ImportError::Invalid(problems)) => {
-            for p in &problems {
-                eprintln!("{p}");
-            }
-            eprintln!("error: {} problem(s) in the input", problems.len());
-            Ok(ExitCode::from(1))
-        }
+        Err(ImportError::Invalid(problems)) => Ok(print_problems(&problems, " in the input")),
         Err(other) => Err(other.into()),
     }
 }

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use lantern_stats::{
-    AgeBand, ESP2013, ESP2013_BANDS, Interval, crude_rate, dsr, esp2013_band, wilson_proportion,
+    AgeBand, ESP2013, ESP2013_BANDS, Interval, RateError, crude_rate, dsr, esp2013_band,
+    wilson_proportion,
 };
 use serde::Serialize;
 
@@ -154,6 +155,40 @@ fn check_confidence(file: &str, confidence: f64) -> Result<(), ImportError> {
     }
 }
 
+/// One statistic per group of a `group,count,DENOMINATOR` file.
+fn per_group(
+    path: &Path,
+    confidence: f64,
+    denominator: &str,
+    method: &'static str,
+    compute: impl Fn(f64, f64) -> Result<Option<Interval>, RateError>,
+) -> Result<Vec<StatRow>, ImportError> {
+    let table = read_table(path)?;
+    check_confidence(&table.file, confidence)?;
+    let mut problems = Problems::new(&table.file);
+    let groups = totals(&table, ["group", "count", denominator], &mut problems);
+    let mut out = Vec::new();
+    for (group, count, denom, line) in groups {
+        match compute(count, denom) {
+            Ok(estimate) => {
+                let note = estimate.is_none().then(|| format!("{denominator} is 0"));
+                out.push(row(
+                    &group, count, denom, confidence, method, estimate, note,
+                ));
+            }
+            Err(RateError::NotWholeNumber) => problems.add(
+                line,
+                "count",
+                format!(
+                    "group {group}: a count below 10 must be a whole number (exact Poisson limits)"
+                ),
+            ),
+            Err(e) => problems.add(line, "count", format!("group {group}: {e}")),
+        }
+    }
+    problems.into_result(out)
+}
+
 /// Crude rates per group: input `group,count,population`.
 ///
 /// # Errors
@@ -163,45 +198,9 @@ pub fn crude_rates(
     multiplier: f64,
     confidence: f64,
 ) -> Result<Vec<StatRow>, ImportError> {
-    let table = read_table(path)?;
-    check_confidence(&table.file, confidence)?;
-    let mut problems = Problems::new(&table.file);
-    let groups = totals(&table, ["group", "count", "population"], &mut problems);
-    let mut out = Vec::new();
-    for (group, count, population, line) in groups {
-        if count < 10.0 && count.fract() != 0.0 {
-            problems.add(
-                line,
-                "count",
-                format!(
-                    "group {group}: a count below 10 must be a whole number (exact Poisson limits)"
-                ),
-            );
-            continue;
-        }
-        match crude_rate(count, population, multiplier, confidence) {
-            Ok(Some(e)) => out.push(row(
-                &group,
-                count,
-                population,
-                confidence,
-                "exact",
-                Some(e),
-                None,
-            )),
-            Ok(None) => out.push(row(
-                &group,
-                count,
-                population,
-                confidence,
-                "exact",
-                None,
-                Some("population is 0".to_owned()),
-            )),
-            Err(e) => problems.add(line, "count", format!("group {group}: {e}")),
-        }
-    }
-    problems.into_result(out)
+    per_group(path, confidence, "population", "exact", |c, n| {
+        crude_rate(c, n, multiplier, confidence)
+    })
 }
 
 /// Proportions per group with Wilson limits: input `group,count,denominator`.
@@ -213,35 +212,9 @@ pub fn proportions(
     multiplier: f64,
     confidence: f64,
 ) -> Result<Vec<StatRow>, ImportError> {
-    let table = read_table(path)?;
-    check_confidence(&table.file, confidence)?;
-    let mut problems = Problems::new(&table.file);
-    let groups = totals(&table, ["group", "count", "denominator"], &mut problems);
-    let mut out = Vec::new();
-    for (group, count, denominator, line) in groups {
-        match wilson_proportion(count, denominator, multiplier, confidence) {
-            Ok(Some(e)) => out.push(row(
-                &group,
-                count,
-                denominator,
-                confidence,
-                "wilson",
-                Some(e),
-                None,
-            )),
-            Ok(None) => out.push(row(
-                &group,
-                count,
-                denominator,
-                confidence,
-                "wilson",
-                None,
-                Some("denominator is 0".to_owned()),
-            )),
-            Err(e) => problems.add(line, "count", format!("group {group}: {e}")),
-        }
-    }
-    problems.into_result(out)
+    per_group(path, confidence, "denominator", "wilson", |c, n| {
+        wilson_proportion(c, n, multiplier, confidence)
+    })
 }
 
 /// A standard population: labels and weights.
