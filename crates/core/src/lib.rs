@@ -3,6 +3,7 @@
 //! (import, export, demo data). Nothing here knows about SQL or HTTP.
 
 pub mod area;
+pub mod audit;
 pub mod codes;
 pub mod demo;
 pub mod export;

@@ -212,6 +212,14 @@ pub trait Store: Send + Sync + 'static {
     /// Records in a dataset.
     async fn count(&self, dataset: &'static Dataset) -> StoreResult<u64>;
 
+    /// Append to the audit log, chaining the entry to the one before it.
+    async fn append_audit(
+        &self,
+        entry: &crate::audit::NewAuditEntry,
+    ) -> StoreResult<crate::audit::AuditEntry>;
+    /// The whole audit log, oldest first, and its head (the newest hash recorded).
+    async fn audit_log(&self) -> StoreResult<(Vec<crate::audit::AuditEntry>, Option<String>)>;
+
     /// A deployment setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// A deployment setting, first storing `value` when there is none.

@@ -22,6 +22,8 @@ pub(crate) struct Dialect {
     /// and replayed after it, because building an index from sorted data is several times faster
     /// than growing it row by row.
     pub(crate) secondary_indexes: &'static str,
+    /// Run first in an audit append's transaction, so appends queue instead of forking the chain.
+    pub(crate) lock_audit: &'static str,
 }
 
 /// A load this large, relative to the rows already there, rebuilds the secondary indexes.
@@ -903,6 +905,84 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 row.map(|r| r.try_get("value")).transpose().map_err(map_err)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn append_audit(&self, e: &lantern_core::audit::NewAuditEntry) -> StoreResult<lantern_core::audit::AuditEntry> {
+                use lantern_core::audit;
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                sqlx::query(DIALECT.lock_audit).execute(&mut *tx).await.map_err(map_err)?;
+                let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let prev = prev.unwrap_or_else(|| audit::GENESIS.to_owned());
+                let at = audit::now();
+                let hash = audit::entry_hash(&prev, at, e);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO audit_log (at, actor, action, dataset, record_id, detail, origin, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(at)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.dataset)
+                .bind(e.record_id)
+                .bind(&e.detail)
+                .bind(&e.origin)
+                .bind(&prev)
+                .bind(&hash)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(audit::HEAD_SETTING)
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(audit::AuditEntry {
+                    id,
+                    at,
+                    actor: e.actor.clone(),
+                    action: e.action.clone(),
+                    dataset: e.dataset.clone(),
+                    record_id: e.record_id,
+                    detail: e.detail.clone(),
+                    origin: e.origin.clone(),
+                    prev_hash: prev,
+                    hash,
+                })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn audit_log(&self) -> StoreResult<(Vec<lantern_core::audit::AuditEntry>, Option<String>)> {
+                let rows = sqlx::query(
+                    "SELECT id, at, actor, action, dataset, record_id, detail, origin, prev_hash, hash FROM audit_log ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                let entries = rows
+                    .iter()
+                    .map(|r| {
+                        Ok(lantern_core::audit::AuditEntry {
+                            id: r.try_get("id")?,
+                            at: r.try_get("at")?,
+                            actor: r.try_get("actor")?,
+                            action: r.try_get("action")?,
+                            dataset: r.try_get("dataset")?,
+                            record_id: r.try_get("record_id")?,
+                            detail: r.try_get("detail")?,
+                            origin: r.try_get("origin")?,
+                            prev_hash: r.try_get("prev_hash")?,
+                            hash: r.try_get("hash")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(map_err)?;
+                Ok((entries, self.setting(lantern_core::audit::HEAD_SETTING).await?))
             }
 
             #[tracing::instrument(skip_all)]

@@ -38,6 +38,7 @@ crate::common::impl_store!(
     sqlx::postgres::PgRow,
     crate::common::Dialect {
         name: "postgres",
+        lock_audit: "LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE",
         secondary_indexes: "SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = $1 \
              AND indexdef NOT LIKE 'CREATE UNIQUE%'",
         plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),

@@ -59,6 +59,8 @@ crate::common::impl_store!(
         name: "sqlite",
         plus_year: |d| format!("date({d}, '+12 months')"),
         // Indexes created by migrations (autoindexes for UNIQUE have no SQL and are kept).
+        // A write first takes SQLite's write lock for the whole transaction.
+        lock_audit: "UPDATE settings SET value = value WHERE key = 'audit_head'",
         secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
         month_of_date: |c| format!("substr({c}, 1, 7)"),
     }

@@ -503,6 +503,32 @@ async fn exercise(store: &dyn Store) {
     );
 }
 
+/// The audit log chains its entries, reads back exactly, and verifies.
+async fn audit_story(store: &dyn Store) {
+    use lantern_core::audit::{NewAuditEntry, verify};
+    let (before, _) = store.audit_log().await.unwrap();
+    for (i, action) in ["view", "update", "export"].iter().enumerate() {
+        let e = NewAuditEntry {
+            actor: "analyst1".into(),
+            action: (*action).to_owned(),
+            dataset: Some("suicides".into()),
+            record_id: Some(i as i64 + 1),
+            detail: format!("step {i}"),
+            origin: "127.0.0.1".into(),
+        };
+        let stored = store.append_audit(&e).await.unwrap();
+        assert_eq!(stored.actor, "analyst1");
+    }
+    let (entries, head) = store.audit_log().await.unwrap();
+    assert_eq!(entries.len(), before.len() + 3);
+    assert_eq!(entries.last().unwrap().action, "export");
+    assert_eq!(
+        verify(&entries, head.as_deref()),
+        Ok(()),
+        "the chain read back must verify"
+    );
+}
+
 /// A load large enough to rebuild the secondary indexes afterwards: the rows, the derived repeats
 /// and the uniqueness of `(source, source_ref)` must come through it.
 async fn bulk_story(store: &dyn Store) {
@@ -602,9 +628,18 @@ async fn the_store_contract_holds_on_postgres() {
     assert_eq!(store.backend(), "postgres");
     exercise(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
+    audit_story(store.as_ref()).await;
     {
         use sqlx::Connection as _;
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        for sql in [
+            "UPDATE audit_log SET detail = 'x'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ] {
+            let err = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+        }
         let names: Vec<String> = sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE tablename = 'self_harm_presentations' ORDER BY indexname")
             .fetch_all(&mut conn)
             .await

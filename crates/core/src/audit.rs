@@ -1,0 +1,195 @@
+//! The audit log: who looked at or changed what, when and from where. Entries are append-only
+//! (the database refuses updates and deletes) and hash-chained: each hash covers the entry's
+//! fields and the previous entry's hash, and the newest hash is kept as the log's head, so
+//! [`verify`] finds an altered, removed or re-ordered entry, and a cut-off tail.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The setting that holds the newest entry's hash.
+pub const HEAD_SETTING: &str = "audit_head";
+
+/// An entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// Who: a user name, `anonymous` (until sign-in exists), or `cli:USER`.
+    pub actor: String,
+    /// What: `view`, `list`, `create`, `update`, `status`, `import`, `export`, ...
+    pub action: String,
+    /// The dataset of a person-level record, if any.
+    pub dataset: Option<String>,
+    /// The record's id, if one record.
+    pub record_id: Option<i64>,
+    /// More detail (filters, file names, counts). Never an identifier such as an NHS number.
+    pub detail: String,
+    /// From where: the client address, or `cli`.
+    pub origin: String,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Position in the log.
+    pub id: i64,
+    /// When (to the microsecond, which both databases keep exactly).
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Dataset.
+    pub dataset: Option<String>,
+    /// Record id.
+    pub record_id: Option<i64>,
+    /// Detail.
+    pub detail: String,
+    /// From where.
+    pub origin: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// Now, truncated to microseconds so the stored time hashes the same after a round trip.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// The hash of an entry: SHA-256 over the previous hash and every field, separated by a byte
+/// that cannot occur in them (0x1f), in hex.
+pub fn entry_hash(prev_hash: &str, at: DateTime<Utc>, e: &NewAuditEntry) -> String {
+    let mut h = Sha256::new();
+    let record = e.record_id.map(|i| i.to_string()).unwrap_or_default();
+    let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    for part in [
+        prev_hash,
+        &at,
+        &e.actor,
+        &e.action,
+        e.dataset.as_deref().unwrap_or(""),
+        &record,
+        &e.detail,
+        &e.origin,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    crate::hex(&h.finalize())
+}
+
+/// Where the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit entry {id}: {reason}")]
+pub struct AuditBreak {
+    /// The first entry that does not fit (0 for the head).
+    pub id: i64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Check the chain and the head: every entry's hash, every link, and that the newest entry is
+/// the one the head names.
+///
+/// # Errors
+/// The first break found.
+pub fn verify(entries: &[AuditEntry], head: Option<&str>) -> Result<(), AuditBreak> {
+    let mut prev = GENESIS.to_owned();
+    for e in entries {
+        if e.prev_hash != prev {
+            return Err(AuditBreak {
+                id: e.id,
+                reason: "does not follow the entry before it (an entry was removed or reordered)"
+                    .to_owned(),
+            });
+        }
+        let new = NewAuditEntry {
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            dataset: e.dataset.clone(),
+            record_id: e.record_id,
+            detail: e.detail.clone(),
+            origin: e.origin.clone(),
+        };
+        if entry_hash(&e.prev_hash, e.at, &new) != e.hash {
+            return Err(AuditBreak {
+                id: e.id,
+                reason: "its contents were altered".to_owned(),
+            });
+        }
+        prev.clone_from(&e.hash);
+    }
+    let last = entries.last().map(|e| e.hash.as_str());
+    if head != last {
+        return Err(AuditBreak {
+            id: 0,
+            reason: "the newest entries are missing (the head does not match)".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<AuditEntry> {
+        let mut prev = GENESIS.to_owned();
+        (1..=n)
+            .map(|id| {
+                let e = NewAuditEntry {
+                    actor: "a".into(),
+                    action: "view".into(),
+                    dataset: Some("suicides".into()),
+                    record_id: Some(id),
+                    detail: String::new(),
+                    origin: "cli".into(),
+                };
+                let at = now();
+                let hash = entry_hash(&prev, at, &e);
+                let entry = AuditEntry {
+                    id,
+                    at,
+                    actor: e.actor,
+                    action: e.action,
+                    dataset: e.dataset,
+                    record_id: e.record_id,
+                    detail: e.detail,
+                    origin: e.origin,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                entry
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let c = chain(4);
+        assert_eq!(verify(&c, Some(&c[3].hash)), Ok(()));
+        assert_eq!(verify(&[], None), Ok(()));
+    }
+
+    #[test]
+    fn alterations_removals_and_a_cut_tail_are_found() {
+        let c = chain(4);
+        let head = c[3].hash.clone();
+        let mut altered = c.clone();
+        altered[1].detail = "nothing to see".into();
+        assert_eq!(verify(&altered, Some(&head)).unwrap_err().id, 2);
+        let mut removed = c.clone();
+        removed.remove(2);
+        assert_eq!(verify(&removed, Some(&head)).unwrap_err().id, 4);
+        assert_eq!(verify(&c[..3], Some(&head)).unwrap_err().id, 0);
+        let mut swapped = c.clone();
+        swapped.swap(1, 2);
+        assert!(verify(&swapped, Some(&head)).is_err());
+    }
+}
