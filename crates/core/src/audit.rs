@@ -188,7 +188,7 @@ mod tests {
         removed.remove(2);
         assert_eq!(verify(&removed, Some(&head)).unwrap_err().id, 4);
         assert_eq!(verify(&c[..3], Some(&head)).unwrap_err().id, 0);
-        let mut swapped = c.clone();
+        let mut swapped = c;
         swapped.swap(1, 2);
         assert!(verify(&swapped, Some(&head)).is_err());
     }
