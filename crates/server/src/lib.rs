@@ -3,6 +3,7 @@
 //! there is no SQL here.
 
 mod api;
+mod audit;
 mod error;
 mod web;
 

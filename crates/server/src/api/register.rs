@@ -7,6 +7,7 @@ use lantern_core::register::{self, Dataset};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::audit::{self, Origin};
 use crate::error::{AppError, Result};
 use crate::web::register::ListParams;
 
@@ -22,9 +23,16 @@ async fn list(
     state: &AppState,
     dataset: &'static Dataset,
     params: &ListParams,
+    origin: &Origin,
 ) -> Result<Json<Value>> {
     let query = params.to_query().map_err(AppError::Invalid)?;
     let page = state.store.list_records(dataset, &query).await?;
+    let detail = format!(
+        "api: {} of {} rows; {query:?}",
+        page.items.len(),
+        page.total
+    );
+    audit::record(state, origin, "list", dataset, None, detail).await?;
     let items: Vec<Value> = page
         .items
         .iter()
@@ -40,26 +48,43 @@ async fn list(
 
 async fn list_suicides(
     State(state): State<AppState>,
+    origin: Origin,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Value>> {
-    list(&state, &register::SUICIDES, &params).await
+    list(&state, &register::SUICIDES, &params, &origin).await
 }
 
 async fn list_self_harm(
     State(state): State<AppState>,
+    origin: Origin,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Value>> {
-    list(&state, &register::SELF_HARM, &params).await
+    list(&state, &register::SELF_HARM, &params, &origin).await
 }
 
-async fn show(state: &AppState, dataset: &'static Dataset, id: i64) -> Result<Json<Value>> {
-    Ok(Json(state.store.record(dataset, id).await?.to_json()))
+async fn show(
+    state: &AppState,
+    origin: &Origin,
+    dataset: &'static Dataset,
+    id: i64,
+) -> Result<Json<Value>> {
+    let record = state.store.record(dataset, id).await?;
+    audit::record(state, origin, "view", dataset, Some(id), "api".to_owned()).await?;
+    Ok(Json(record.to_json()))
 }
 
-async fn show_suicide(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>> {
-    show(&state, &register::SUICIDES, id).await
+async fn show_suicide(
+    State(state): State<AppState>,
+    origin: Origin,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>> {
+    show(&state, &origin, &register::SUICIDES, id).await
 }
 
-async fn show_self_harm(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>> {
-    show(&state, &register::SELF_HARM, id).await
+async fn show_self_harm(
+    State(state): State<AppState>,
+    origin: Origin,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>> {
+    show(&state, &origin, &register::SELF_HARM, id).await
 }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::{Layout, Opt, encode, render};
 use crate::AppState;
+use crate::audit::{self, Origin};
 use crate::error::{AppError, HtmlError};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -243,6 +244,7 @@ fn code_options(list: &str, current: &str) -> Vec<Opt> {
 
 async fn list_records(
     State(state): State<AppState>,
+    origin: Origin,
     Path(name): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HtmlError> {
@@ -253,6 +255,12 @@ async fn list_records(
         Err(e) => (RecordQuery::default(), Some(e)),
     };
     let page = state.store.list_records(dataset, &query).await?;
+    let detail = format!(
+        "web: {} of {} rows; {query:?}",
+        page.items.len(),
+        page.total
+    );
+    audit::record(&state, &origin, "list", dataset, None, detail).await?;
     let areas = area_names(&state).await?;
     let sort = query.sort_field(dataset);
     let mut columns: Vec<ColumnHead> = list_columns(dataset)
@@ -416,11 +424,13 @@ struct ShowParams {
 
 async fn show_record(
     State(state): State<AppState>,
+    origin: Origin,
     Path((name, id)): Path<(String, i64)>,
     Query(params): Query<ShowParams>,
 ) -> Result<Response, HtmlError> {
     let dataset = dataset(&name)?;
     let stored = state.store.record(dataset, id).await?;
+    audit::record(&state, &origin, "view", dataset, Some(id), "web".to_owned()).await?;
     let areas = area_names(&state).await?;
     let fields = dataset
         .fields
@@ -670,10 +680,20 @@ async fn new_record(
 
 async fn edit_record(
     State(state): State<AppState>,
+    origin: Origin,
     Path((name, id)): Path<(String, i64)>,
 ) -> Result<Response, HtmlError> {
     let dataset = dataset(&name)?;
     let stored = state.store.record(dataset, id).await?;
+    audit::record(
+        &state,
+        &origin,
+        "view",
+        dataset,
+        Some(id),
+        "web: edit form".to_owned(),
+    )
+    .await?;
     let values = dataset
         .fields
         .iter()
@@ -739,6 +759,7 @@ async fn parse_form(
 
 async fn save(
     state: AppState,
+    origin: Origin,
     name: String,
     id: Option<i64>,
     pairs: Vec<(String, String)>,
@@ -762,8 +783,21 @@ async fn save(
         None => state.store.create_record(&record, "web").await,
     };
     match saved {
-        Ok(id) => {
-            Ok(Redirect::to(&format!("/register/{}/{id}?saved=1", dataset.name)).into_response())
+        Ok(saved_id) => {
+            let action = if id.is_some() { "update" } else { "create" };
+            audit::record(
+                &state,
+                &origin,
+                action,
+                dataset,
+                Some(saved_id),
+                "web".to_owned(),
+            )
+            .await?;
+            Ok(
+                Redirect::to(&format!("/register/{}/{saved_id}?saved=1", dataset.name))
+                    .into_response(),
+            )
         }
         Err(lantern_core::StoreError::Conflict(m)) => {
             let mut page =
@@ -777,19 +811,21 @@ async fn save(
 
 async fn create_record(
     State(state): State<AppState>,
+    origin: Origin,
     Path(name): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
-    save(state, name, None, pairs).await
+    save(state, origin, name, None, pairs).await
 }
 
 async fn update_record(
     State(state): State<AppState>,
+    origin: Origin,
     Path((name, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     state.store.record(dataset(&name)?, id).await?;
-    save(state, name, Some(id), pairs).await
+    save(state, origin, name, Some(id), pairs).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -800,6 +836,7 @@ struct StatusForm {
 
 async fn change_status(
     State(state): State<AppState>,
+    origin: Origin,
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, HtmlError> {
@@ -818,5 +855,7 @@ async fn change_status(
     record.set("status", Some(status));
     record.set("status_date", Some(date));
     state.store.update_record(id, &record, "web").await?;
+    let detail = format!("web: to {} on {}", form.status, form.effective_on);
+    audit::record(&state, &origin, "status", &SUICIDES, Some(id), detail).await?;
     Ok(Redirect::to(&format!("/register/suicides/{id}?saved=1")).into_response())
 }

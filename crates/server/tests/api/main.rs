@@ -424,12 +424,48 @@ async fn pages_story(app: &TestApp) {
     );
 }
 
+/// Every person-level view, list and change leaves one audit entry, and the chain verifies.
+async fn audit_story(app: &TestApp) {
+    let (before, _) = app.store.audit_log().await.unwrap();
+    let one = app.get("/api/v1/suicides?per_page=1").await.json();
+    let id = one["items"][0]["id"].as_i64().unwrap();
+    app.get(&format!("/api/v1/suicides/{id}")).await;
+    app.get(&format!("/register/suicides/{id}")).await;
+    app.get("/api/v1/indicators?by=year").await; // aggregates are not person-level
+    let (after, head) = app.store.audit_log().await.unwrap();
+    let new: Vec<(&str, Option<i64>)> = after[before.len()..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.record_id))
+        .collect();
+    assert_eq!(
+        new,
+        [("list", None), ("view", Some(id)), ("view", Some(id))]
+    );
+    assert!(
+        after[before.len()..]
+            .iter()
+            .all(|e| e.dataset.as_deref() == Some("suicides") && e.actor == "anonymous")
+    );
+    for action in ["create", "update", "status", "list", "view"] {
+        assert!(
+            after.iter().any(|e| e.action == action),
+            "no {action} entry"
+        );
+    }
+    assert_eq!(lantern_core::audit::verify(&after, head.as_deref()), Ok(()));
+    assert!(
+        !after.iter().any(|e| e.detail.contains("9434765919")),
+        "identifiers never reach the log"
+    );
+}
+
 #[tokio::test]
 async fn the_api_and_pages_work_on_sqlite() {
     let app = TestApp::spawn(false).await.unwrap();
     api_story(&app).await;
     indicators_story(&app).await;
     pages_story(&app).await;
+    audit_story(&app).await;
 }
 
 #[tokio::test]
@@ -441,4 +477,5 @@ async fn the_api_and_pages_work_on_postgres() {
     api_story(&app).await;
     indicators_story(&app).await;
     pages_story(&app).await;
+    audit_story(&app).await;
 }
