@@ -32,6 +32,11 @@ pub(crate) enum Command {
     },
     /// Export a register dataset with the same columns the importer reads.
     Export(ExportArgs),
+    /// Check or export the audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
     /// Statistics on plain CSV files, no database: JSON on standard output.
     Stats {
         #[command(subcommand)]
@@ -117,6 +122,29 @@ pub(crate) enum ImportCommand {
         #[command(flatten)]
         opts: ImportOpts,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check the hash chain: exits 1 if any entry was altered, removed or reordered.
+    Verify,
+    /// Write every entry (one row each, with the user name and the record id).
+    Export {
+        /// csv or json.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: AuditFormat,
+        /// Where to write.
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum AuditFormat {
+    /// Comma-separated values.
+    Csv,
+    /// JSON array.
+    Json,
 }
 
 /// A confidence level strictly between 0 and 1.

@@ -12,8 +12,8 @@ use lantern_server::{AppState, ServerConfig};
 use lantern_storage::DatabaseUrl;
 
 use crate::cli::{
-    Cli, Command, DemoArgs, ExportArgs, ExportDataset, ExportFormat, ImportCommand, ImportOpts,
-    PseudonymiseArgs, ServeArgs, StatsCommand,
+    AuditCommand, AuditFormat, Cli, Command, DemoArgs, ExportArgs, ExportDataset, ExportFormat,
+    ImportCommand, ImportOpts, PseudonymiseArgs, ServeArgs, StatsCommand,
 };
 use crate::progress::Bar;
 
@@ -42,6 +42,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export(&cli.database_url, &args).await?,
         Command::Pseudonymise(args) => return pseudonymise(&cli.database_url, &args).await,
         Command::Stats { what } => return stats(what),
+        Command::Audit { what } => return audit(&cli.database_url, what).await,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -198,18 +199,51 @@ async fn register_import(
     let bar = Bar::new(format!("Importing {}", file.display()));
     bar.note(&format!("Reading and checking {}…", file.display()));
     let progress = |done, total| bar.update(done, total);
-    report(
-        import::import_register(
-            store.as_ref(),
-            dataset,
-            file,
-            key.as_ref(),
-            opts.dry_run,
-            &progress,
-        )
-        .await,
-        opts,
+    let result = import::import_register(
+        store.as_ref(),
+        dataset,
+        file,
+        key.as_ref(),
+        opts.dry_run,
+        &progress,
     )
+    .await;
+    if let (Ok(s), false) = (&result, opts.dry_run) {
+        let detail = format!(
+            "file={} inserted={} updated={} unchanged={}",
+            file.display(),
+            s.inserted,
+            s.updated,
+            s.unchanged
+        );
+        cli_audit(store, "import", dataset, detail).await?;
+    }
+    report(result, opts)
+}
+
+/// An audit entry for something done from the command line.
+async fn cli_audit(
+    store: &SharedStore,
+    action: &str,
+    dataset: &register::Dataset,
+    detail: String,
+) -> anyhow::Result<()> {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    let entry = lantern_core::audit::NewAuditEntry {
+        actor: format!("cli:{user}"),
+        action: action.to_owned(),
+        dataset: Some(dataset.name.to_owned()),
+        record_id: None,
+        detail,
+        origin: "cli".to_owned(),
+    };
+    store
+        .append_audit(&entry)
+        .await
+        .context("cannot write the audit log")?;
+    Ok(())
 }
 
 async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
@@ -225,6 +259,16 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
         ExportFormat::Json => export::write_json(&records, &mut bytes)?,
         ExportFormat::Xlsx => bytes = export::xlsx_bytes(dataset, &records)?,
     }
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let format = format!("{:?}", args.format).to_lowercase();
+    let detail = format!(
+        "format={format} rows={} output={destination}",
+        records.len()
+    );
+    cli_audit(&store, "export", dataset, detail).await?;
     match &args.output {
         Some(path) => {
             std::fs::write(path, &bytes)
@@ -303,5 +347,69 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
         }
         Err(ImportError::Invalid(problems)) => Ok(print_problems(&problems, " in the input")),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// `lantern audit verify|export`.
+async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
+    let store = open(url).await?;
+    let (entries, head) = store.audit_log().await?;
+    match what {
+        AuditCommand::Verify => match lantern_core::audit::verify(&entries, head.as_deref()) {
+            Ok(()) => {
+                println!("The audit log is intact: {} entries.", entries.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: the audit log has been tampered with: {e}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        AuditCommand::Export { format, output } => {
+            let mut bytes = Vec::new();
+            match format {
+                AuditFormat::Json => serde_json::to_writer_pretty(&mut bytes, &entries)?,
+                AuditFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(&mut bytes);
+                    w.write_record([
+                        "id",
+                        "at",
+                        "actor",
+                        "action",
+                        "dataset",
+                        "record_id",
+                        "detail",
+                        "origin",
+                        "prev_hash",
+                        "hash",
+                    ])?;
+                    for e in &entries {
+                        let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                        let record = e.record_id.map(|r| r.to_string()).unwrap_or_default();
+                        w.write_record([
+                            &e.id.to_string(),
+                            &at,
+                            &e.actor,
+                            &e.action,
+                            e.dataset.as_deref().unwrap_or(""),
+                            &record,
+                            &e.detail,
+                            &e.origin,
+                            &e.prev_hash,
+                            &e.hash,
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+            }
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            eprintln!(
+                "Wrote {} audit entries to {}.",
+                entries.len(),
+                output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

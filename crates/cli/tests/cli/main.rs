@@ -5,6 +5,7 @@
     reason = "a test should stop at the first unexpected error"
 )]
 
+mod audit;
 mod geography;
 mod helpers;
 mod register;

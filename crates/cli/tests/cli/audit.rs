@@ -1,0 +1,118 @@
+//! The audit log from the command line: imports and exports are recorded, `lantern audit verify`
+//! passes on an intact log and fails once anything is altered or cut off, and `lantern audit
+//! export` writes every entry.
+
+use sqlx::Connection as _;
+
+use crate::helpers::TestDb;
+
+const AREAS: &str = "code,name,level\nE01000001,A,lsoa\n";
+const SUICIDES: &str = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type\n\
+    police,R1,2024-01-05,34,male,E01000001,suspected,hanging,home\n";
+
+async fn sql(db: &TestDb, statements: &[&str]) {
+    let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    for s in statements {
+        sqlx::query(s).execute(&mut conn).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn imports_and_exports_are_audited_and_tampering_is_caught() {
+    let db = TestDb::sqlite();
+    db.run(&["import", "areas", &db.write("a.csv", AREAS)]).ok();
+    let file = db.write("s.csv", SUICIDES);
+    db.run(&["import", "suicides", &file, "--dry-run"]).ok();
+    db.run(&["import", "suicides", &file]).ok();
+    db.run(&["export", "suicides", "--format", "json"]).ok();
+    let verify = db.run(&["audit", "verify"]);
+    assert!(
+        verify.ok().stdout.contains("intact: 2 entries"),
+        "{}",
+        verify.stdout
+    );
+
+    let out = db.path("audit.csv");
+    db.run(&[
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--output",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,at,actor,action,dataset,record_id,detail,origin,prev_hash,hash"
+    );
+    assert_eq!(lines.len(), 3, "a dry run is not audited: {text}");
+    assert!(
+        lines[1].contains(",import,suicides,") && lines[1].contains("inserted=1"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains(",export,suicides,") && lines[2].contains("format=json"),
+        "{text}"
+    );
+    assert!(lines[1].contains("cli:"));
+    let json_out = db.path("audit.json");
+    db.run(&[
+        "audit",
+        "export",
+        "--format",
+        "json",
+        "--output",
+        json_out.to_str().unwrap(),
+    ])
+    .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+
+    // Someone with database access removes the guard and edits an entry.
+    sql(
+        &db,
+        &[
+            "DROP TRIGGER audit_log_no_update",
+            "UPDATE audit_log SET detail = 'nothing happened' WHERE id = 1",
+        ],
+    )
+    .await;
+    let broken = db.run(&["audit", "verify"]);
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken
+            .stderr
+            .contains("audit entry 1: its contents were altered"),
+        "{}",
+        broken.stderr
+    );
+}
+
+#[tokio::test]
+async fn cutting_off_the_newest_entries_is_caught() {
+    let db = TestDb::sqlite();
+    db.run(&["import", "areas", &db.write("a.csv", AREAS)]).ok();
+    db.run(&["import", "suicides", &db.write("s.csv", SUICIDES)])
+        .ok();
+    db.run(&["export", "suicides", "--format", "csv"]).ok();
+    db.run(&["audit", "verify"]).ok();
+    sql(
+        &db,
+        &[
+            "DROP TRIGGER audit_log_no_delete",
+            "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
+        ],
+    )
+    .await;
+    let broken = db.run(&["audit", "verify"]);
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stderr.contains("the newest entries are missing"),
+        "{}",
+        broken.stderr
+    );
+}
