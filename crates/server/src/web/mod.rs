@@ -3,6 +3,7 @@
 //! always shows where to get help now.
 
 mod areas;
+mod audit;
 mod home;
 mod quality;
 pub(crate) mod register;
@@ -21,6 +22,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(areas::routes())
         .merge(quality::routes())
+        .merge(audit::routes())
         .route("/static/style.css", get(stylesheet))
 }
 
