@@ -118,6 +118,13 @@ test('the create form shows problems beside fields, then saves', async () => {
   // The new record is in the list, found by its source filter.
   await p.goto(`${base}/register/suicides?source=ashvale_police&sort=source_ref&order=asc`);
   assert.ok((await p.locator('table.register').innerText()).includes('41'));
+
+  // The audit log has the creation, from this client's address, and its chain is intact.
+  await p.goto(`${base}/admin/audit`);
+  assert.match(await p.locator('.notice').innerText(), /intact/);
+  const log = await p.locator('table').innerText();
+  assert.match(log, /anonymous\s+create\s+suicides \d+\s+web\s+127\.0\.0\.1/);
+  await p.screenshot({ path: join(shots, 'audit-log.png'), fullPage: true });
   await p.close();
 });
 

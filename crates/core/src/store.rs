@@ -104,6 +104,31 @@ impl RecordQuery {
         }
     }
 
+    /// The filters that are set, as `name=value` pairs, for the audit log.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let dates = [("from", self.from), ("to", self.to)];
+        parts.extend(
+            dates
+                .iter()
+                .filter_map(|(k, v)| v.map(|d| format!("{k}={d}"))),
+        );
+        let texts = [
+            ("area", &self.area),
+            ("status", &self.status),
+            ("source", &self.source),
+            ("setting", &self.setting),
+            ("sort", &self.sort),
+        ];
+        parts.extend(
+            texts
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}"))),
+        );
+        parts.push(format!("page={}", self.page.max(1)));
+        parts.join(" ")
+    }
+
     /// Rows to skip.
     pub fn offset(&self) -> u64 {
         u64::from(self.page.max(1) - 1) * u64::from(self.limit())

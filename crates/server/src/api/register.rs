@@ -28,9 +28,10 @@ async fn list(
     let query = params.to_query().map_err(AppError::Invalid)?;
     let page = state.store.list_records(dataset, &query).await?;
     let detail = format!(
-        "api: {} of {} rows; {query:?}",
+        "api: {} of {} rows; {}",
         page.items.len(),
-        page.total
+        page.total,
+        query.describe()
     );
     audit::record(state, origin, "list", dataset, None, detail).await?;
     let items: Vec<Value> = page

@@ -256,9 +256,10 @@ async fn list_records(
     };
     let page = state.store.list_records(dataset, &query).await?;
     let detail = format!(
-        "web: {} of {} rows; {query:?}",
+        "web: {} of {} rows; {}",
         page.items.len(),
-        page.total
+        page.total,
+        query.describe()
     );
     audit::record(&state, &origin, "list", dataset, None, detail).await?;
     let areas = area_names(&state).await?;
