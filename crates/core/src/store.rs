@@ -214,8 +214,15 @@ pub trait Store: Send + Sync + 'static {
     /// Create one record; a duplicate `(source, source_ref)` is a conflict.
     async fn create_record(&self, record: &Record, origin: &str) -> StoreResult<i64>;
     /// Replace a record's values, keeping what changed in its history (and its status
-    /// lifecycle, for suicides).
-    async fn update_record(&self, id: i64, record: &Record, origin: &str) -> StoreResult<()>;
+    /// lifecycle, for suicides). With `expected_version`, an edit begun from an older version is
+    /// refused with [`StoreError::Conflict`] instead of overwriting the newer one.
+    async fn update_record(
+        &self,
+        id: i64,
+        record: &Record,
+        origin: &str,
+        expected_version: Option<i64>,
+    ) -> StoreResult<()>;
     /// One record.
     async fn record(&self, dataset: &'static Dataset, id: i64) -> StoreResult<StoredRecord>;
     /// A record's history, oldest first.

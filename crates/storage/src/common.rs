@@ -132,7 +132,7 @@ pub(crate) const BOOKKEEPING: [&str; 4] =
 pub(crate) fn select_columns(dataset: &Dataset) -> String {
     let mut cols = vec!["id"];
     cols.extend(dataset.fields.iter().map(|f| f.name));
-    cols.extend(["created_at", "updated_at"]);
+    cols.extend(["created_at", "updated_at", "version"]);
     cols.join(", ")
 }
 
@@ -226,6 +226,7 @@ macro_rules! impl_store {
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
                 repeat_within_12m: repeat,
+                version: row.try_get("version")?,
             })
         }
 
@@ -343,8 +344,34 @@ macro_rules! impl_store {
             }
 
             /// Replace a record's values; returns whether anything changed.
-            async fn update_in(conn: &mut $conn, id: i64, new: &Record, origin: &str) -> StoreResult<bool> {
+            async fn update_in(
+                conn: &mut $conn,
+                id: i64,
+                new: &Record,
+                origin: &str,
+                expected_version: Option<i64>,
+            ) -> StoreResult<bool> {
                 let dataset = new.dataset;
+                // Write first: it takes SQLite's write lock and PostgreSQL's row lock, so two
+                // edits of one record queue, and the second sees the first's version.
+                let touched = sqlx::query(&format!("UPDATE {} SET version = version WHERE id = $1", dataset.table))
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                if touched.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let current: i64 = sqlx::query_scalar(&format!("SELECT version FROM {} WHERE id = $1", dataset.table))
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                if expected_version.is_some_and(|v| v != current) {
+                    return Err(StoreError::Conflict(
+                        "this record was changed by someone else after you opened it; reload it and make your change again".to_owned(),
+                    ));
+                }
                 let old = Self::fetch_record(conn, dataset, id).await?;
                 let changes = register::diff(&old, new);
                 if changes.is_empty() {
@@ -359,6 +386,7 @@ macro_rules! impl_store {
                     }
                     set.push("row_hash = ").push_bind_unseparated(new.content_hash());
                     set.push("updated_at = ").push_bind_unseparated(Utc::now());
+                    set.push("version = version + 1");
                 }
                 qb.push(" WHERE id = ").push_bind(id);
                 qb.build().execute(&mut *conn).await.map_err(map_err)?;
@@ -713,7 +741,7 @@ macro_rules! impl_store {
                 summary.inserted = new.len() as u64;
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "inserted");
                 for (id, record) in changed {
-                    if Self::update_in(&mut tx, id, record, origin).await? {
+                    if Self::update_in(&mut tx, id, record, origin, None).await? {
                         summary.updated += 1;
                     } else {
                         summary.unchanged += 1;
@@ -755,9 +783,15 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn update_record(&self, id: i64, record: &Record, origin: &str) -> StoreResult<()> {
+            async fn update_record(
+                &self,
+                id: i64,
+                record: &Record,
+                origin: &str,
+                expected_version: Option<i64>,
+            ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                Self::update_in(&mut tx, id, record, origin).await?;
+                Self::update_in(&mut tx, id, record, origin, expected_version).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }

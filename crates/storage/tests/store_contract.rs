@@ -395,7 +395,10 @@ async fn exercise(store: &dyn Store) {
     ));
     let mut edited = store.record(&SUICIDES, id).await.unwrap().record;
     edited.set("age", Some(lantern_core::register::Value::Int(45)));
-    store.update_record(id, &edited, "web").await.unwrap();
+    store
+        .update_record(id, &edited, "web", Some(1))
+        .await
+        .unwrap();
     let after = store.record(&SUICIDES, id).await.unwrap();
     assert_eq!(after.record.text("age"), "45");
     let kinds: Vec<String> = store
@@ -501,6 +504,63 @@ async fn exercise(store: &dyn Store) {
         "a",
         "the first value stays"
     );
+}
+
+/// Optimistic locking: an edit from an older version is refused, and of two simultaneous edits
+/// from the same version exactly one wins.
+async fn versions_story(store: &dyn Store) {
+    use lantern_core::register::Value;
+    let id = store
+        .create_record(
+            &suicide("V-1", "2024-05-01", "E01000001", "suspected"),
+            "web",
+        )
+        .await
+        .unwrap();
+    let start = store.record(&SUICIDES, id).await.unwrap();
+    assert_eq!(start.version, 1);
+    let with_age = |n: i64| {
+        let mut r = start.record.clone();
+        r.set("age", Some(Value::Int(n)));
+        r
+    };
+    store
+        .update_record(id, &with_age(50), "web", Some(1))
+        .await
+        .unwrap();
+    assert_eq!(store.record(&SUICIDES, id).await.unwrap().version, 2);
+    let stale = store.update_record(id, &with_age(51), "web", Some(1)).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(
+        store
+            .record(&SUICIDES, id)
+            .await
+            .unwrap()
+            .record
+            .text("age"),
+        "50",
+        "the first edit stands"
+    );
+    let (sixty, sixty_one) = (with_age(60), with_age(61));
+    let (a, b) = tokio::join!(
+        store.update_record(id, &sixty, "web", Some(2)),
+        store.update_record(id, &sixty_one, "web", Some(2)),
+    );
+    let wins = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    let conflicts = [&a, &b]
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict(_))))
+        .count();
+    assert_eq!((wins, conflicts), (1, 1), "{a:?} {b:?}");
+    let after = store.record(&SUICIDES, id).await.unwrap();
+    assert_eq!(after.version, 3);
+    assert!(["60", "61"].contains(&after.record.text("age").as_str()));
+    assert!(matches!(
+        store
+            .update_record(999_999, &with_age(1), "web", None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 /// The audit log chains its entries, reads back exactly, and verifies.
@@ -629,6 +689,7 @@ async fn the_store_contract_holds_on_postgres() {
     exercise(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
+    versions_story(store.as_ref()).await;
     {
         use sqlx::Connection as _;
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();

@@ -27,6 +27,8 @@ pub struct StoredRecord {
     /// Self-harm only: whether the same person presented again within 12 months after this
     /// presentation. `None` when it does not apply or there is no person key.
     pub repeat_within_12m: Option<bool>,
+    /// Bumped by every change; an edit must name the version it started from.
+    pub version: i64,
 }
 
 impl StoredRecord {
@@ -36,6 +38,7 @@ impl StoredRecord {
         map.insert("id".to_owned(), self.id.into());
         map.insert("created_at".to_owned(), self.created_at.to_rfc3339().into());
         map.insert("updated_at".to_owned(), self.updated_at.to_rfc3339().into());
+        map.insert("version".to_owned(), self.version.into());
         if self.record.dataset.name == SELF_HARM.name {
             map.insert(
                 "repeat_within_12m".to_owned(),

@@ -416,6 +416,7 @@ struct RecordPage {
     saved: bool,
     created: String,
     updated: String,
+    version: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -511,6 +512,7 @@ async fn show_record(
         saved: params.saved.is_some(),
         created: stored.created_at.format("%Y-%m-%d %H:%M").to_string(),
         updated: stored.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+        version: stored.version,
     };
     Ok(render(&view))
 }
@@ -548,6 +550,8 @@ struct FormPage {
     conflict: Option<String>,
     nhs_number_field: bool,
     nhs_error: Option<String>,
+    /// The version an edit starts from (empty for a new record).
+    version: String,
 }
 
 fn form_fields(
@@ -662,6 +666,7 @@ async fn form_page(
         conflict,
         nhs_number_field: std::ptr::eq(dataset, &SELF_HARM),
         nhs_error: errors.get("nhs_number").cloned(),
+        version: values.get("version").cloned().unwrap_or_default(),
     })
 }
 
@@ -699,6 +704,10 @@ async fn edit_record(
         .fields
         .iter()
         .map(|f| (f.name.to_owned(), stored.record.text(f.name)))
+        .chain(std::iter::once((
+            "version".to_owned(),
+            stored.version.to_string(),
+        )))
         .collect();
     Ok(render(
         &form_page(&state, dataset, Some(id), &values, &HashMap::new(), None).await?,
@@ -778,7 +787,12 @@ async fn save(
     let saved = match id {
         Some(id) => state
             .store
-            .update_record(id, &record, "web")
+            .update_record(
+                id,
+                &record,
+                "web",
+                values.get("version").and_then(|v| v.parse().ok()),
+            )
             .await
             .map(|()| id),
         None => state.store.create_record(&record, "web").await,
@@ -833,6 +847,7 @@ async fn update_record(
 struct StatusForm {
     status: String,
     effective_on: String,
+    version: Option<i64>,
 }
 
 async fn change_status(
@@ -855,7 +870,10 @@ async fn change_status(
     };
     record.set("status", Some(status));
     record.set("status_date", Some(date));
-    state.store.update_record(id, &record, "web").await?;
+    state
+        .store
+        .update_record(id, &record, "web", form.version)
+        .await?;
     let detail = format!("web: to {} on {}", form.status, form.effective_on);
     audit::record(&state, &origin, "status", &SUICIDES, Some(id), detail).await?;
     Ok(Redirect::to(&format!("/register/suicides/{id}?saved=1")).into_response())

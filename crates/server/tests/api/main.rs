@@ -373,6 +373,43 @@ async fn pages_story(app: &TestApp) {
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     let page = app.get(&format!("/register/suicides/{id}")).await;
     assert!(page.body.contains("Age: 30 → 31"), "{}", page.body);
+
+    // Two people open the edit form at the same version; the second save is refused, not lost.
+    let form = app.get(&format!("/register/suicides/{id}/edit")).await;
+    let version = form
+        .body
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let mut first = good.to_vec();
+    first[3] = ("age", "32");
+    first.push(("version", &version));
+    assert_eq!(
+        app.post_form(&format!("/register/suicides/{id}"), &first)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let mut second = good.to_vec();
+    second[3] = ("age", "33");
+    second.push(("version", &version));
+    let refused = app
+        .post_form(&format!("/register/suicides/{id}"), &second)
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains("changed by someone else"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        app.get(&format!("/api/v1/suicides/{id}"))
+            .await
+            .body
+            .contains("\"age\":32")
+    );
     assert!(
         page.body
             .contains("<td>Awaiting inquest</td><td>2025-03-10</td>"),
