@@ -9,4 +9,5 @@ mod audit;
 mod geography;
 mod helpers;
 mod register;
+mod reliability;
 mod stats;
