@@ -371,33 +371,9 @@ async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
                 AuditFormat::Json => serde_json::to_writer_pretty(&mut bytes, &entries)?,
                 AuditFormat::Csv => {
                     let mut w = csv::Writer::from_writer(&mut bytes);
-                    w.write_record([
-                        "id",
-                        "at",
-                        "actor",
-                        "action",
-                        "dataset",
-                        "record_id",
-                        "detail",
-                        "origin",
-                        "prev_hash",
-                        "hash",
-                    ])?;
+                    w.write_record(lantern_core::audit::AuditEntry::CSV_HEADER)?;
                     for e in &entries {
-                        let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-                        let record = e.record_id.map(|r| r.to_string()).unwrap_or_default();
-                        w.write_record([
-                            &e.id.to_string(),
-                            &at,
-                            &e.actor,
-                            &e.action,
-                            e.dataset.as_deref().unwrap_or(""),
-                            &record,
-                            &e.detail,
-                            &e.origin,
-                            &e.prev_hash,
-                            &e.hash,
-                        ])?;
+                        w.write_record(e.csv_row())?;
                     }
                     w.flush()?;
                 }

@@ -14,7 +14,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub const HEAD_SETTING: &str = "audit_head";
 
 /// An entry to append.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewAuditEntry {
     /// Who: a user name, `anonymous` (until sign-in exists), or `cli:USER`.
     pub actor: String,
@@ -30,29 +30,53 @@ pub struct NewAuditEntry {
     pub origin: String,
 }
 
-/// A stored entry.
+/// A stored entry: what was appended, with its place in the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     /// Position in the log.
     pub id: i64,
     /// When (to the microsecond, which both databases keep exactly).
     pub at: DateTime<Utc>,
-    /// Who.
-    pub actor: String,
-    /// What.
-    pub action: String,
-    /// Dataset.
-    pub dataset: Option<String>,
-    /// Record id.
-    pub record_id: Option<i64>,
-    /// Detail.
-    pub detail: String,
-    /// From where.
-    pub origin: String,
+    /// Who, what and from where.
+    #[serde(flatten)]
+    pub entry: NewAuditEntry,
     /// The previous entry's hash.
     pub prev_hash: String,
     /// This entry's hash.
     pub hash: String,
+}
+
+impl AuditEntry {
+    /// Column names of [`AuditEntry::csv_row`].
+    pub const CSV_HEADER: [&'static str; 10] = [
+        "id",
+        "at",
+        "actor",
+        "action",
+        "dataset",
+        "record_id",
+        "detail",
+        "origin",
+        "prev_hash",
+        "hash",
+    ];
+
+    /// The entry as one CSV row, in [`AuditEntry::CSV_HEADER`] order.
+    pub fn csv_row(&self) -> [String; 10] {
+        let e = &self.entry;
+        [
+            self.id.to_string(),
+            self.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            e.actor.clone(),
+            e.action.clone(),
+            e.dataset.clone().unwrap_or_default(),
+            e.record_id.map(|r| r.to_string()).unwrap_or_default(),
+            e.detail.clone(),
+            e.origin.clone(),
+            self.prev_hash.clone(),
+            self.hash.clone(),
+        ]
+    }
 }
 
 /// Now, truncated to microseconds so the stored time hashes the same after a round trip.
@@ -108,15 +132,7 @@ pub fn verify(entries: &[AuditEntry], head: Option<&str>) -> Result<(), AuditBre
                     .to_owned(),
             });
         }
-        let new = NewAuditEntry {
-            actor: e.actor.clone(),
-            action: e.action.clone(),
-            dataset: e.dataset.clone(),
-            record_id: e.record_id,
-            detail: e.detail.clone(),
-            origin: e.origin.clone(),
-        };
-        if entry_hash(&e.prev_hash, e.at, &new) != e.hash {
+        if entry_hash(&e.prev_hash, e.at, &e.entry) != e.hash {
             return Err(AuditBreak {
                 id: e.id,
                 reason: "its contents were altered".to_owned(),
@@ -155,12 +171,7 @@ mod tests {
                 let entry = AuditEntry {
                     id,
                     at,
-                    actor: e.actor,
-                    action: e.action,
-                    dataset: e.dataset,
-                    record_id: e.record_id,
-                    detail: e.detail,
-                    origin: e.origin,
+                    entry: e,
                     prev_hash: prev.clone(),
                     hash: hash.clone(),
                 };
@@ -182,7 +193,7 @@ mod tests {
         let c = chain(4);
         let head = c[3].hash.clone();
         let mut altered = c.clone();
-        altered[1].detail = "nothing to see".into();
+        altered[1].entry.detail = "nothing to see".into();
         assert_eq!(verify(&altered, Some(&head)).unwrap_err().id, 2);
         let mut removed = c.clone();
         removed.remove(2);

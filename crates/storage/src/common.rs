@@ -976,18 +976,7 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
-                Ok(audit::AuditEntry {
-                    id,
-                    at,
-                    actor: e.actor.clone(),
-                    action: e.action.clone(),
-                    dataset: e.dataset.clone(),
-                    record_id: e.record_id,
-                    detail: e.detail.clone(),
-                    origin: e.origin.clone(),
-                    prev_hash: prev,
-                    hash,
-                })
+                Ok(audit::AuditEntry { id, at, entry: e.clone(), prev_hash: prev, hash })
             }
 
             #[tracing::instrument(skip_all)]
@@ -1004,12 +993,14 @@ macro_rules! impl_store {
                         Ok(lantern_core::audit::AuditEntry {
                             id: r.try_get("id")?,
                             at: r.try_get("at")?,
-                            actor: r.try_get("actor")?,
-                            action: r.try_get("action")?,
-                            dataset: r.try_get("dataset")?,
-                            record_id: r.try_get("record_id")?,
-                            detail: r.try_get("detail")?,
-                            origin: r.try_get("origin")?,
+                            entry: lantern_core::audit::NewAuditEntry {
+                                actor: r.try_get("actor")?,
+                                action: r.try_get("action")?,
+                                dataset: r.try_get("dataset")?,
+                                record_id: r.try_get("record_id")?,
+                                detail: r.try_get("detail")?,
+                                origin: r.try_get("origin")?,
+                            },
                             prev_hash: r.try_get("prev_hash")?,
                             hash: r.try_get("hash")?,
                         })

@@ -577,11 +577,11 @@ async fn audit_story(store: &dyn Store) {
             origin: "127.0.0.1".into(),
         };
         let stored = store.append_audit(&e).await.unwrap();
-        assert_eq!(stored.actor, "analyst1");
+        assert_eq!(stored.entry.actor, "analyst1");
     }
     let (entries, head) = store.audit_log().await.unwrap();
     assert_eq!(entries.len(), before.len() + 3);
-    assert_eq!(entries.last().unwrap().action, "export");
+    assert_eq!(entries.last().unwrap().entry.action, "export");
     assert_eq!(
         verify(&entries, head.as_deref()),
         Ok(()),

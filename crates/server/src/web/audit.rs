@@ -42,9 +42,10 @@ async fn show_audit(State(state): State<AppState>) -> Result<Response, HtmlError
         .iter()
         .rev()
         .take(200)
-        .map(|e| Row {
-            id: e.id,
-            at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        .map(|stored| (stored, &stored.entry))
+        .map(|(stored, e)| Row {
+            id: stored.id,
+            at: stored.at.format("%Y-%m-%d %H:%M:%S").to_string(),
             actor: e.actor.clone(),
             action: e.action.clone(),
             what: match (&e.dataset, e.record_id) {

@@ -221,14 +221,16 @@ fn display(
     }
 }
 
+/// Area names by code.
+fn names_of(areas: &[lantern_core::area::Area]) -> HashMap<String, String> {
+    areas
+        .iter()
+        .map(|a| (a.code.clone(), a.name.clone()))
+        .collect()
+}
+
 async fn area_names(state: &AppState) -> Result<HashMap<String, String>, HtmlError> {
-    Ok(state
-        .store
-        .areas(None)
-        .await?
-        .into_iter()
-        .map(|a| (a.code, a.name))
-        .collect())
+    Ok(names_of(&state.store.areas(None).await?))
 }
 
 fn code_options(list: &str, current: &str) -> Vec<Opt> {
@@ -262,7 +264,8 @@ async fn list_records(
         query.describe()
     );
     audit::record(&state, &origin, "list", dataset, None, detail).await?;
-    let areas = area_names(&state).await?;
+    let mut area_list = state.store.areas(None).await?;
+    let areas = names_of(&area_list);
     let sort = query.sort_field(dataset);
     let mut columns: Vec<ColumnHead> = list_columns(dataset)
         .iter()
@@ -324,7 +327,6 @@ async fn list_records(
     let pages = page.total.div_ceil(u64::from(query.limit())).max(1);
     let current = query.page.max(1);
     let page_link = |p: u32| params.link(&base, &[("page", p.to_string())]);
-    let mut area_list = state.store.areas(None).await?;
     area_list.retain(|a| a.level != AreaLevel::Lsoa);
     let area_now = given(&params.area).unwrap_or("");
     let mut area_options = vec![Opt::new("", "All areas", area_now)];

@@ -472,7 +472,7 @@ async fn audit_story(app: &TestApp) {
     let (after, head) = app.store.audit_log().await.unwrap();
     let new: Vec<(&str, Option<i64>)> = after[before.len()..]
         .iter()
-        .map(|e| (e.action.as_str(), e.record_id))
+        .map(|e| (e.entry.action.as_str(), e.entry.record_id))
         .collect();
     assert_eq!(
         new,
@@ -481,17 +481,17 @@ async fn audit_story(app: &TestApp) {
     assert!(
         after[before.len()..]
             .iter()
-            .all(|e| e.dataset.as_deref() == Some("suicides") && e.actor == "anonymous")
+            .all(|e| e.entry.dataset.as_deref() == Some("suicides") && e.entry.actor == "anonymous")
     );
     for action in ["create", "update", "status", "list", "view"] {
         assert!(
-            after.iter().any(|e| e.action == action),
+            after.iter().any(|e| e.entry.action == action),
             "no {action} entry"
         );
     }
     assert_eq!(lantern_core::audit::verify(&after, head.as_deref()), Ok(()));
     assert!(
-        !after.iter().any(|e| e.detail.contains("9434765919")),
+        !after.iter().any(|e| e.entry.detail.contains("9434765919")),
         "identifiers never reach the log"
     );
 }
