@@ -37,6 +37,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// Manage user accounts. Passwords are read from standard input, never from arguments.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
     /// Statistics on plain CSV files, no database: JSON on standard output.
     Stats {
         #[command(subcommand)]
@@ -49,9 +54,19 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on. Until sign-in arrives, keep this on 127.0.0.1.
+    /// Address to listen on. Lantern speaks plain HTTP: put a TLS proxy in front of it before
+    /// listening on anything but loopback (see SECURITY.md).
     #[arg(long, env = "LANTERN_LISTEN", default_value = "127.0.0.1:8080")]
     pub(crate) listen: String,
+    /// Lantern is reached over HTTPS through a proxy: send Strict-Transport-Security.
+    #[arg(long, env = "LANTERN_BEHIND_TLS")]
+    pub(crate) behind_tls: bool,
+    /// Minutes of inactivity that end a session.
+    #[arg(long, env = "LANTERN_IDLE_MINUTES", default_value_t = 30)]
+    pub(crate) idle_minutes: i64,
+    /// Hours after sign-in that end a session however busy.
+    #[arg(long, env = "LANTERN_SESSION_HOURS", default_value_t = 12)]
+    pub(crate) session_hours: i64,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +136,58 @@ pub(crate) enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a user; the password is the first line of standard input.
+    Add {
+        /// Sign-in name (a-z, 0-9, '.', '_', '-').
+        name: String,
+        /// admin, analyst, recorder, lead or partner.
+        #[arg(long)]
+        role: String,
+        /// Limit the user to this area and the areas inside it (a GSS code Lantern knows).
+        #[arg(long)]
+        area: Option<String>,
+        /// The user's organisation: for a recorder, the register `source` whose records they
+        /// enter and see (required for recorders).
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// List users (never their password hashes).
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user and end their sessions.
+    Disable {
+        /// The user.
+        name: String,
+    },
+    /// Enable a disabled user.
+    Enable {
+        /// The user.
+        name: String,
+    },
+    /// Set a new password (first line of standard input, or --generate) and end the user's
+    /// sessions.
+    ResetPassword {
+        /// The user.
+        name: String,
+        /// Generate a password and print it once.
+        #[arg(long)]
+        generate: bool,
+    },
+    /// Change a user's role and end their sessions.
+    SetRole {
+        /// The user.
+        name: String,
+        /// The new role.
+        #[arg(long)]
+        role: String,
     },
 }
 

@@ -43,6 +43,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pseudonymise(args) => return pseudonymise(&cli.database_url, &args).await,
         Command::Stats { what } => return stats(what),
         Command::Audit { what } => return audit(&cli.database_url, what).await,
+        Command::User { what } => {
+            let store = open(&cli.database_url).await?;
+            return crate::users::run(&store, what).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -57,7 +61,14 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
         "Lantern is serving http://{addr} from {} (press Ctrl+C to stop)",
         store.backend()
     );
-    let state = AppState::new(store, ServerConfig { synthetic });
+    let config = ServerConfig {
+        synthetic,
+        behind_tls: args.behind_tls,
+        idle_timeout: chrono::Duration::minutes(args.idle_minutes.max(1)),
+        absolute_timeout: chrono::Duration::hours(args.session_hours.max(1)),
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store, config);
     lantern_server::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -95,6 +106,7 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             "Loaded {} areas, {} population rows, {} suspected suicides and {} self-harm presentations.",
             summary.areas, summary.populations, summary.suicides, summary.self_harm
         );
+        crate::users::demo_users(&store).await?;
     }
     if !args.no_serve {
         serve(store, &args.serve).await?;
@@ -228,13 +240,23 @@ async fn cli_audit(
     dataset: &register::Dataset,
     detail: String,
 ) -> anyhow::Result<()> {
+    cli_audit_entry(store, action, Some(dataset), detail).await
+}
+
+/// An audit entry for something done from the command line, about a dataset or not.
+pub(crate) async fn cli_audit_entry(
+    store: &SharedStore,
+    action: &str,
+    dataset: Option<&register::Dataset>,
+    detail: String,
+) -> anyhow::Result<()> {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());
     let entry = lantern_core::audit::NewAuditEntry {
         actor: format!("cli:{user}"),
         action: action.to_owned(),
-        dataset: Some(dataset.name.to_owned()),
+        dataset: dataset.map(|d| d.name.to_owned()),
         record_id: None,
         detail,
         origin: "cli".to_owned(),

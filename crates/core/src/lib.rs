@@ -4,6 +4,7 @@
 
 pub mod area;
 pub mod audit;
+pub mod auth;
 pub mod codes;
 pub mod demo;
 pub mod export;

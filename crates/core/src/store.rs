@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::area::{Area, AreaLevel, AreaSummary, PopulationRow};
+use crate::auth::{NewUser, Session, User, UserChange};
 use crate::register::{Dataset, HistoryEntry, Record, StatusChange, StoredRecord};
 
 /// Errors from a store.
@@ -74,6 +75,11 @@ pub struct RecordQuery {
     pub page: u32,
     /// Rows a page (1-500).
     pub per_page: u32,
+    /// Access scope, set by the server's access layer from the user, never from the request:
+    /// only records of residents of this area (and the areas inside it).
+    pub scope_area: Option<String>,
+    /// Access scope: only records from this source (a recorder's organisation).
+    pub scope_source: Option<String>,
 }
 
 impl Default for RecordQuery {
@@ -89,6 +95,8 @@ impl Default for RecordQuery {
             desc: true,
             page: 1,
             per_page: 50,
+            scope_area: None,
+            scope_source: None,
         }
     }
 }
@@ -258,4 +266,25 @@ pub trait Store: Send + Sync + 'static {
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
     /// Set a deployment setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    /// Whether `code` is `ancestor` or inside it.
+    async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;
+
+    /// Add a user; a taken user name is a conflict.
+    async fn create_user(&self, user: &NewUser) -> StoreResult<i64>;
+    /// One user by name.
+    async fn user(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Every user, by name.
+    async fn users(&self) -> StoreResult<Vec<User>>;
+    /// Change a user. Any change ends the user's sessions, so a new role or password, or a
+    /// disabled account, takes effect at once.
+    async fn update_user(&self, username: &str, change: &UserChange) -> StoreResult<()>;
+    /// Start a session.
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// A session by its token's hash, with its user.
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(Session, User)>>;
+    /// Note a request in a session (the idle timeout runs from the last one).
+    async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// End a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 }

@@ -19,6 +19,26 @@ pub enum AppError {
     /// The request conflicts with stored data (409).
     #[error("{0}")]
     Conflict(String),
+    /// Not signed in (401).
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Signed in, but not allowed (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// An analyst outside their area must give a reason to open this record (403).
+    #[error("this record is outside your area")]
+    BreakGlass {
+        /// The dataset's name.
+        dataset: &'static str,
+        /// The record.
+        id: i64,
+    },
+    /// Too many failed sign-ins; try again after this many seconds (429).
+    #[error("too many failed sign-ins")]
+    TooManyRequests(u64),
+    /// The request body is too large (413).
+    #[error("the request is too large")]
+    TooLarge,
     /// Anything else (500, logged).
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -43,6 +63,31 @@ impl AppError {
             Self::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.clone()),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".to_owned()),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            Self::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in first, or check the user name and password".to_owned(),
+            ),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
+            Self::BreakGlass { .. } => (
+                StatusCode::FORBIDDEN,
+                "break_glass_required",
+                "this record is outside your area: open it in the web page and give a reason, which is audited"
+                    .to_owned(),
+            ),
+            Self::TooManyRequests(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "too many failed sign-ins: try again in {} minutes, or ask an admin",
+                    secs.div_ceil(60)
+                ),
+            ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request is too large".to_owned(),
+            ),
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (
@@ -55,14 +100,32 @@ impl AppError {
     }
 }
 
+impl AppError {
+    fn retry_after(&self) -> Option<(axum::http::HeaderName, String)> {
+        match self {
+            Self::TooManyRequests(secs) => {
+                Some((axum::http::header::RETRY_AFTER, secs.to_string()))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        (
+        let retry = self.retry_after();
+        let mut res = (
             status,
             axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
         )
-            .into_response()
+            .into_response();
+        if let Some((k, v)) = retry
+            && let Ok(v) = axum::http::HeaderValue::from_str(&v)
+        {
+            res.headers_mut().insert(k, v);
+        }
+        res
     }
 }
 
@@ -78,6 +141,9 @@ impl<E: Into<AppError>> From<E> for HtmlError {
 
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
+        if let AppError::BreakGlass { dataset, id } = self.0 {
+            return crate::web::break_glass_page(dataset, id);
+        }
         let (status, _, message) = self.0.parts();
         let page = crate::web::error_page(status, &message);
         (status, page).into_response()

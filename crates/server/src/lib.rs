@@ -2,23 +2,49 @@
 //! without JavaScript. Handlers parse input into domain types, call the store, and render;
 //! there is no SQL here.
 
+mod access;
 mod api;
-mod audit;
 mod error;
+mod session;
 mod web;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use lantern_core::SharedStore;
 
 pub use error::AppError;
+pub use session::{ACCOUNT_FAILURES, ADDRESS_FAILURES, LoginLimiter, WINDOW as LOGIN_WINDOW};
 
 /// Settings the server needs; libraries never read the environment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// The database holds synthetic demo data: every page says so.
     pub synthetic: bool,
+    /// Mark the session cookie `Secure` (browsers still send it to `http://localhost`).
+    pub secure_cookies: bool,
+    /// Lantern is served over TLS by a proxy in front: send HSTS.
+    pub behind_tls: bool,
+    /// A session unused this long ends.
+    pub idle_timeout: chrono::Duration,
+    /// A session this old ends, however busy.
+    pub absolute_timeout: chrono::Duration,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            synthetic: false,
+            secure_cookies: true,
+            behind_tls: false,
+            idle_timeout: chrono::Duration::minutes(30),
+            absolute_timeout: chrono::Duration::hours(12),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
 }
 
 /// What every handler gets.
@@ -28,6 +54,10 @@ pub struct AppState {
     pub store: SharedStore,
     /// Server settings.
     pub config: Arc<ServerConfig>,
+    /// Recent failed sign-ins.
+    pub limiter: Arc<LoginLimiter>,
+    /// Break-the-glass grants of this process.
+    grants: access::Grants,
 }
 
 impl AppState {
@@ -36,16 +66,36 @@ impl AppState {
         Self {
             store,
             config: Arc::new(config),
+            limiter: Arc::default(),
+            grants: access::Grants::default(),
         }
     }
 }
 
-/// The application's routes, for serving or for `oneshot` tests.
+/// The application's routes, for serving or for `oneshot` tests. Every route passes the access
+/// layer ([`access`]) and gets the security headers.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(web::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::security_headers,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
+}
+
+/// Every `(method, route)` the router serves, for the route-table test.
+pub fn route_policy() -> Vec<(&'static str, &'static str, &'static str)> {
+    access::POLICY
+        .iter()
+        .map(|(m, p, r)| (*m, *p, r.name()))
+        .collect()
 }
 
 /// Serve on a bound listener until `shutdown` resolves.

@@ -641,6 +641,121 @@ async fn bulk_story(store: &dyn Store) {
     ));
 }
 
+/// Users, sessions, and the access scope of a list. Runs after `exercise` (its areas).
+async fn users_story(store: &dyn Store) {
+    use lantern_core::auth::{NewUser, Role, Session, UserChange};
+    let new = NewUser {
+        username: "rita.recorder".into(),
+        role: Role::Recorder,
+        area: Some("E10000001".into()),
+        organisation: Some("scope_police".into()),
+        password_hash: "$argon2id$fake".into(),
+    };
+    let id = store.create_user(&new).await.unwrap();
+    assert!(matches!(
+        store.create_user(&new).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let user = store.user("rita.recorder").await.unwrap().unwrap();
+    assert_eq!(
+        (user.id, user.role, user.disabled),
+        (id, Role::Recorder, false)
+    );
+    assert_eq!(user.organisation.as_deref(), Some("scope_police"));
+    assert!(store.user("nobody").await.unwrap().is_none());
+    assert_eq!(store.users().await.unwrap().len(), 1);
+
+    let now = chrono::Utc::now();
+    let session = Session {
+        token_hash: "h1".into(),
+        user_id: id,
+        csrf_token: "c1".into(),
+        created_at: now,
+        last_seen_at: now,
+        origin: "127.0.0.1".into(),
+    };
+    store.create_session(&session).await.unwrap();
+    let (s, u) = store.session("h1").await.unwrap().unwrap();
+    assert_eq!(
+        (s.csrf_token.as_str(), u.username.as_str()),
+        ("c1", "rita.recorder")
+    );
+    let later = now + chrono::Duration::minutes(5);
+    store.touch_session("h1", later).await.unwrap();
+    let (s, _) = store.session("h1").await.unwrap().unwrap();
+    assert_eq!(s.last_seen_at.timestamp(), later.timestamp());
+    // Any change to a user ends their sessions.
+    let change = UserChange {
+        disabled: Some(true),
+        ..UserChange::default()
+    };
+    store.update_user("rita.recorder", &change).await.unwrap();
+    assert!(store.session("h1").await.unwrap().is_none());
+    assert!(store.user("rita.recorder").await.unwrap().unwrap().disabled);
+    assert!(matches!(
+        store.update_user("nobody", &change).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .create_session(&Session {
+            token_hash: "h2".into(),
+            ..session
+        })
+        .await
+        .unwrap();
+    store.delete_session("h2").await.unwrap();
+    assert!(store.session("h2").await.unwrap().is_none());
+
+    // The area hierarchy and the scope of a list.
+    assert!(store.area_contains("E10000001", "E01000001").await.unwrap());
+    assert!(store.area_contains("E01000001", "E01000001").await.unwrap());
+    assert!(!store.area_contains("E10000001", "E01000003").await.unwrap());
+    assert!(!store.area_contains("E01000001", "E10000001").await.unwrap());
+    let mut inside = suicide("SCOPE-1", "2024-01-01", "E01000001", "suspected");
+    let mut outside = suicide("SCOPE-2", "2024-01-01", "E01000003", "suspected");
+    for r in [&mut inside, &mut outside] {
+        r.set(
+            "source",
+            Some(lantern_core::register::Value::Text("scope_police".into())),
+        );
+    }
+    store.create_record(&inside, "test").await.unwrap();
+    store.create_record(&outside, "test").await.unwrap();
+    let scoped = |area: Option<&str>, source: Option<&str>| RecordQuery {
+        scope_area: area.map(str::to_owned),
+        scope_source: source.map(str::to_owned),
+        per_page: 500,
+        ..RecordQuery::default()
+    };
+    let refs = |page: lantern_core::store::Page| -> Vec<String> {
+        page.items
+            .iter()
+            .map(|r| r.record.text("source_ref"))
+            .collect()
+    };
+    let got = refs(
+        store
+            .list_records(&SUICIDES, &scoped(Some("E10000001"), Some("scope_police")))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(got, ["SCOPE-1"]);
+    let got = refs(
+        store
+            .list_records(&SUICIDES, &scoped(None, Some("scope_police")))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(got.len(), 2);
+    // A request filter cannot widen the scope.
+    let mut q = scoped(Some("E07000001"), Some("scope_police"));
+    q.area = Some("E01000003".into());
+    assert_eq!(store.list_records(&SUICIDES, &q).await.unwrap().total, 0);
+    q.area = None;
+    q.source = Some("police".into());
+    assert_eq!(store.list_records(&SUICIDES, &q).await.unwrap().total, 0);
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -651,6 +766,7 @@ async fn the_store_contract_holds_on_sqlite() {
     let store = lantern_storage::open(&url).await.unwrap();
     assert_eq!(store.backend(), "sqlite");
     exercise(store.as_ref()).await;
+    users_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
@@ -687,6 +803,7 @@ async fn the_store_contract_holds_on_postgres() {
         .unwrap();
     assert_eq!(store.backend(), "postgres");
     exercise(store.as_ref()).await;
+    users_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
+use crate::access::{Rule, Viewer};
 use crate::error::{AppError, Result};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -60,9 +61,14 @@ fn parse(p: &Params) -> Result<IndicatorQuery, String> {
 
 async fn show_indicators(
     State(state): State<AppState>,
+    viewer: Viewer,
     Query(p): Query<Params>,
 ) -> Result<Json<Value>> {
     let query = parse(&p).map_err(AppError::Invalid)?;
+    // Unsuppressed figures are for the statutory core only.
+    if query.audience == Audience::Statutory {
+        viewer.require(Rule::Analysts)?;
+    }
     let table = indicators(state.store.as_ref(), &query)
         .await
         .map_err(|e| match e {

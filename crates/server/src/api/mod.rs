@@ -3,6 +3,7 @@
 mod areas;
 mod indicators;
 mod register;
+mod session;
 
 use axum::Router;
 use axum::routing::get;
@@ -14,11 +15,43 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(areas::routes())
         .merge(indicators::routes())
+        .merge(session::routes())
         .route("/healthz", get(healthz))
 }
 
+/// `200 {"status": "ok"}` while the database answers; `503 {"status": "unavailable"}` with the
+/// reason while it does not (and `ok` again once it is back: the pool reconnects by itself).
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"status": "ok", "database": state.store.backend()}))
+) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    use axum::http::StatusCode;
+    let backend = state.store.backend();
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        state.store.setting("schema_probe"),
+    )
+    .await;
+    match probe {
+        Ok(Ok(_)) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": backend})),
+        ),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(
+                    serde_json::json!({"status": "unavailable", "database": backend,
+                    "message": "the database is not answering; Lantern will recover when it is back"}),
+                ),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(
+                serde_json::json!({"status": "unavailable", "database": backend,
+                "message": "the database did not answer within 3 seconds"}),
+            ),
+        ),
+    }
 }

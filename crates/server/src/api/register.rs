@@ -1,13 +1,13 @@
 //! `GET /api/v1/suicides`, `/api/v1/self-harm` and one record by id.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::routing::get;
 use axum::{Json, Router};
 use lantern_core::register::{self, Dataset};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::audit::{self, Origin};
+use crate::access::Guard;
 use crate::error::{AppError, Result};
 use crate::web::register::ListParams;
 
@@ -20,20 +20,12 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 async fn list(
-    state: &AppState,
+    guard: &Guard,
     dataset: &'static Dataset,
     params: &ListParams,
-    origin: &Origin,
 ) -> Result<Json<Value>> {
     let query = params.to_query().map_err(AppError::Invalid)?;
-    let page = state.store.list_records(dataset, &query).await?;
-    let detail = format!(
-        "api: {} of {} rows; {}",
-        page.items.len(),
-        page.total,
-        query.describe()
-    );
-    audit::record(state, origin, "list", dataset, None, detail).await?;
+    let (page, query) = guard.list(dataset, query, "api").await?;
     let items: Vec<Value> = page
         .items
         .iter()
@@ -47,45 +39,22 @@ async fn list(
     })))
 }
 
-async fn list_suicides(
-    State(state): State<AppState>,
-    origin: Origin,
-    Query(params): Query<ListParams>,
-) -> Result<Json<Value>> {
-    list(&state, &register::SUICIDES, &params, &origin).await
+async fn list_suicides(guard: Guard, Query(params): Query<ListParams>) -> Result<Json<Value>> {
+    list(&guard, &register::SUICIDES, &params).await
 }
 
-async fn list_self_harm(
-    State(state): State<AppState>,
-    origin: Origin,
-    Query(params): Query<ListParams>,
-) -> Result<Json<Value>> {
-    list(&state, &register::SELF_HARM, &params, &origin).await
+async fn list_self_harm(guard: Guard, Query(params): Query<ListParams>) -> Result<Json<Value>> {
+    list(&guard, &register::SELF_HARM, &params).await
 }
 
-async fn show(
-    state: &AppState,
-    origin: &Origin,
-    dataset: &'static Dataset,
-    id: i64,
-) -> Result<Json<Value>> {
-    let record = state.store.record(dataset, id).await?;
-    audit::record(state, origin, "view", dataset, Some(id), "api".to_owned()).await?;
-    Ok(Json(record.to_json()))
+async fn show_suicide(guard: Guard, Path(id): Path<i64>) -> Result<Json<Value>> {
+    Ok(Json(
+        guard.open(&register::SUICIDES, id, "api").await?.to_json(),
+    ))
 }
 
-async fn show_suicide(
-    State(state): State<AppState>,
-    origin: Origin,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>> {
-    show(&state, &origin, &register::SUICIDES, id).await
-}
-
-async fn show_self_harm(
-    State(state): State<AppState>,
-    origin: Origin,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>> {
-    show(&state, &origin, &register::SELF_HARM, id).await
+async fn show_self_harm(guard: Guard, Path(id): Path<i64>) -> Result<Json<Value>> {
+    Ok(Json(
+        guard.open(&register::SELF_HARM, id, "api").await?.to_json(),
+    ))
 }

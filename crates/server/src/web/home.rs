@@ -25,10 +25,20 @@ struct HomePage {
 }
 
 async fn show_home(State(state): State<AppState>) -> Result<Response, HtmlError> {
+    let layout = Layout::new(&state, "Lantern", "home");
+    // Totals are shown only to roles that see the register.
+    let (suicides, self_harm) = if layout.people() {
+        (
+            state.store.count(&SUICIDES).await?,
+            state.store.count(&SELF_HARM).await?,
+        )
+    } else {
+        (0, 0)
+    };
     let page = HomePage {
-        layout: Layout::new(&state, "Lantern", "home"),
-        suicides: state.store.count(&SUICIDES).await?,
-        self_harm: state.store.count(&SELF_HARM).await?,
+        layout,
+        suicides,
+        self_harm,
         areas: state.store.area_codes().await?.len(),
     };
     Ok(render(&page))

@@ -2,9 +2,11 @@
 //! handlers and view structs; `templates/` holds the markup, all extending `base.html`, which
 //! always shows where to get help now.
 
+mod admin;
 mod areas;
 mod audit;
 mod home;
+mod login;
 mod quality;
 pub(crate) mod register;
 
@@ -15,6 +17,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::AppState;
+use crate::access::{self, Principal, Rule};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -23,6 +26,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(areas::routes())
         .merge(quality::routes())
         .merge(audit::routes())
+        .merge(login::routes())
+        .merge(admin::routes())
         .route("/static/style.css", get(stylesheet))
 }
 
@@ -42,6 +47,8 @@ pub(crate) struct Layout {
     pub(crate) active: &'static str,
     /// The data is synthetic demo data.
     pub(crate) synthetic: bool,
+    /// The signed-in user, if any.
+    pub(crate) user: Option<Principal>,
 }
 
 impl Layout {
@@ -50,7 +57,32 @@ impl Layout {
             title: title.into(),
             active,
             synthetic: state.config.synthetic,
+            user: access::current(),
         }
+    }
+
+    /// The user may see person-level records.
+    pub(crate) fn people(&self) -> bool {
+        self.allows(Rule::People)
+    }
+
+    /// The user is an analyst or admin.
+    pub(crate) fn analyst(&self) -> bool {
+        self.allows(Rule::Analysts)
+    }
+
+    /// The user is an admin.
+    pub(crate) fn admin(&self) -> bool {
+        self.allows(Rule::Admin)
+    }
+
+    fn allows(&self, rule: Rule) -> bool {
+        self.user.as_ref().is_some_and(|u| rule.allows(u.role))
+    }
+
+    /// The CSRF token for this user's forms.
+    pub(crate) fn csrf(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.csrf.as_str())
     }
 }
 
@@ -83,11 +115,35 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> Html<String> {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             active: "",
             synthetic: false,
+            user: access::current(),
         },
         status: status.as_u16(),
         message: message.to_owned(),
     };
     Html(page.render().unwrap_or_else(|_| message.to_owned()))
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+struct BreakGlassPage {
+    layout: Layout,
+    dataset: &'static str,
+    id: i64,
+}
+
+/// The page an analyst sees when a record is outside their area: give a reason to open it.
+pub(crate) fn break_glass_page(dataset: &'static str, id: i64) -> Response {
+    let page = BreakGlassPage {
+        layout: Layout {
+            title: "Outside your area".to_owned(),
+            active: dataset,
+            synthetic: false,
+            user: access::current(),
+        },
+        dataset,
+        id,
+    };
+    (StatusCode::FORBIDDEN, render(&page)).into_response()
 }
 
 /// One `<option>`.

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::{Layout, Opt, encode, render};
 use crate::AppState;
-use crate::audit::{self, Origin};
+use crate::access::Guard;
 use crate::error::{AppError, HtmlError};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/register/{dataset}/{id}/edit", get(edit_record))
         .route("/register/suicides/{id}/status", post(change_status))
+        .route("/register/{dataset}/{id}/break-glass", post(break_glass))
 }
 
 fn dataset(name: &str) -> Result<&'static Dataset, HtmlError> {
@@ -93,6 +94,9 @@ impl ListParams {
             desc: order != Some("asc"),
             page: number("page", &self.page, 1)?.max(1),
             per_page: number("per_page", &self.per_page, 50)?.clamp(1, 500),
+            // The scope is the access layer's to set, never the request's.
+            scope_area: None,
+            scope_source: None,
         })
     }
 
@@ -246,7 +250,7 @@ fn code_options(list: &str, current: &str) -> Vec<Opt> {
 
 async fn list_records(
     State(state): State<AppState>,
-    origin: Origin,
+    guard: Guard,
     Path(name): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HtmlError> {
@@ -256,14 +260,7 @@ async fn list_records(
         Ok(q) => (q, None),
         Err(e) => (RecordQuery::default(), Some(e)),
     };
-    let page = state.store.list_records(dataset, &query).await?;
-    let detail = format!(
-        "web: {} of {} rows; {}",
-        page.items.len(),
-        page.total,
-        query.describe()
-    );
-    audit::record(&state, &origin, "list", dataset, None, detail).await?;
+    let (page, query) = guard.list(dataset, query, "web").await?;
     let mut area_list = state.store.areas(None).await?;
     let areas = names_of(&area_list);
     let sort = query.sort_field(dataset);
@@ -428,13 +425,12 @@ struct ShowParams {
 
 async fn show_record(
     State(state): State<AppState>,
-    origin: Origin,
+    guard: Guard,
     Path((name, id)): Path<(String, i64)>,
     Query(params): Query<ShowParams>,
 ) -> Result<Response, HtmlError> {
     let dataset = dataset(&name)?;
-    let stored = state.store.record(dataset, id).await?;
-    audit::record(&state, &origin, "view", dataset, Some(id), "web".to_owned()).await?;
+    let stored = guard.open(dataset, id, "web").await?;
     let areas = area_names(&state).await?;
     let fields = dataset
         .fields
@@ -464,8 +460,7 @@ async fn show_record(
     } else {
         Vec::new()
     };
-    let history = state
-        .store
+    let history = guard
         .history(dataset, id)
         .await?
         .into_iter()
@@ -688,20 +683,11 @@ async fn new_record(
 
 async fn edit_record(
     State(state): State<AppState>,
-    origin: Origin,
+    guard: Guard,
     Path((name, id)): Path<(String, i64)>,
 ) -> Result<Response, HtmlError> {
     let dataset = dataset(&name)?;
-    let stored = state.store.record(dataset, id).await?;
-    audit::record(
-        &state,
-        &origin,
-        "view",
-        dataset,
-        Some(id),
-        "web: edit form".to_owned(),
-    )
-    .await?;
+    let stored = guard.open(dataset, id, "web: edit form").await?;
     let values = dataset
         .fields
         .iter()
@@ -771,7 +757,7 @@ async fn parse_form(
 
 async fn save(
     state: AppState,
-    origin: Origin,
+    guard: Guard,
     name: String,
     id: Option<i64>,
     pairs: Vec<(String, String)>,
@@ -787,36 +773,23 @@ async fn save(
         }
     };
     let saved = match id {
-        Some(id) => state
-            .store
-            .update_record(
+        Some(id) => guard
+            .update(
                 id,
-                &record,
-                "web",
+                record,
                 values.get("version").and_then(|v| v.parse().ok()),
+                "update",
+                "web".to_owned(),
             )
             .await
             .map(|()| id),
-        None => state.store.create_record(&record, "web").await,
+        None => guard.create(record, "web").await,
     };
     match saved {
-        Ok(saved_id) => {
-            let action = if id.is_some() { "update" } else { "create" };
-            audit::record(
-                &state,
-                &origin,
-                action,
-                dataset,
-                Some(saved_id),
-                "web".to_owned(),
-            )
-            .await?;
-            Ok(
-                Redirect::to(&format!("/register/{}/{saved_id}?saved=1", dataset.name))
-                    .into_response(),
-            )
-        }
-        Err(lantern_core::StoreError::Conflict(m)) => {
+        Ok(saved_id) => Ok(
+            Redirect::to(&format!("/register/{}/{saved_id}?saved=1", dataset.name)).into_response(),
+        ),
+        Err(AppError::Conflict(m)) => {
             let mut page =
                 render(&form_page(&state, dataset, id, &values, &HashMap::new(), Some(m)).await?);
             *page.status_mut() = StatusCode::CONFLICT;
@@ -828,21 +801,21 @@ async fn save(
 
 async fn create_record(
     State(state): State<AppState>,
-    origin: Origin,
+    guard: Guard,
     Path(name): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
-    save(state, origin, name, None, pairs).await
+    save(state, guard, name, None, pairs).await
 }
 
 async fn update_record(
     State(state): State<AppState>,
-    origin: Origin,
+    guard: Guard,
     Path((name, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
-    state.store.record(dataset(&name)?, id).await?;
-    save(state, origin, name, Some(id), pairs).await
+    guard.for_update(dataset(&name)?, id).await?;
+    save(state, guard, name, Some(id), pairs).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -853,12 +826,11 @@ struct StatusForm {
 }
 
 async fn change_status(
-    State(state): State<AppState>,
-    origin: Origin,
+    guard: Guard,
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, HtmlError> {
-    let mut record = state.store.record(&SUICIDES, id).await?.record;
+    let mut record = guard.for_update(&SUICIDES, id).await?.record;
     let status = SUICIDES
         .field("status")
         .and_then(|f| f.parse(&form.status, &|_| true).ok().flatten());
@@ -872,11 +844,24 @@ async fn change_status(
     };
     record.set("status", Some(status));
     record.set("status_date", Some(date));
-    state
-        .store
-        .update_record(id, &record, "web", form.version)
-        .await?;
     let detail = format!("web: to {} on {}", form.status, form.effective_on);
-    audit::record(&state, &origin, "status", &SUICIDES, Some(id), detail).await?;
+    guard
+        .update(id, record, form.version, "status", detail)
+        .await?;
     Ok(Redirect::to(&format!("/register/suicides/{id}?saved=1")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct BreakGlassForm {
+    reason: String,
+}
+
+async fn break_glass(
+    guard: Guard,
+    Path((name, id)): Path<(String, i64)>,
+    Form(form): Form<BreakGlassForm>,
+) -> Result<Response, HtmlError> {
+    let dataset = dataset(&name)?;
+    guard.break_glass(dataset, id, &form.reason).await?;
+    Ok(Redirect::to(&format!("/register/{}/{id}", dataset.name)).into_response())
 }

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use lantern_core::SharedStore;
+use lantern_core::auth::{NewUser, Role};
 use lantern_server::{AppState, ServerConfig, router};
 use tower::ServiceExt as _;
 
@@ -13,8 +14,21 @@ pub(crate) struct TestApp {
     state: AppState,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
+    /// The session requests are sent with (none: the public).
+    session: std::sync::Mutex<Option<Session>>,
 }
 
+/// A signed-in client: the cookie to send and the token forms must echo.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
+}
+
+/// The password every test user gets.
+pub(crate) const PASSWORD: &str = "harbour kettle violet 42";
+
+#[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) location: Option<String>,
@@ -61,17 +75,156 @@ impl TestApp {
             .await
             .unwrap();
         fill(&store).await;
-        let state = AppState::new(store.clone(), ServerConfig { synthetic: true });
-        Some(Self {
+        Self::with_config(
+            store,
+            dir,
+            pg,
+            ServerConfig {
+                synthetic: true,
+                ..ServerConfig::default()
+            },
+        )
+        .await
+    }
+
+    async fn with_config(
+        store: SharedStore,
+        dir: tempfile::TempDir,
+        pg: Option<(String, String)>,
+        config: ServerConfig,
+    ) -> Option<Self> {
+        let state = AppState::new(store.clone(), config);
+        let app = Self {
             store,
             state,
             _dir: dir,
             pg,
-        })
+            session: std::sync::Mutex::new(None),
+        };
+        app.add_user("admin", Role::Admin, None, None).await;
+        let admin = app.sign_in("admin", PASSWORD).await.unwrap();
+        app.switch(Some(admin));
+        Some(app)
     }
 
-    pub(crate) async fn send(&self, req: Request<Body>) -> Reply {
+    /// A fresh SQLite app with other server settings (session timeouts).
+    pub(crate) async fn spawn_with(config: ServerConfig) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/lantern.db", dir.path().display());
+        let store = lantern_storage::open(&lantern_storage::DatabaseUrl::new(url))
+            .await
+            .unwrap();
+        fill(&store).await;
+        Self::with_config(store, dir, None, config).await.unwrap()
+    }
+
+    /// Add a user with [`PASSWORD`].
+    pub(crate) async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        area: Option<&str>,
+        org: Option<&str>,
+    ) {
+        self.store
+            .create_user(&NewUser {
+                username: name.to_owned(),
+                role,
+                area: area.map(str::to_owned),
+                organisation: org.map(str::to_owned),
+                password_hash: lantern_core::auth::hash_password(PASSWORD).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Sign in through `POST /api/v1/session`: the session, or the reply that refused it.
+    pub(crate) async fn sign_in(&self, name: &str, password: &str) -> Result<Session, Reply> {
+        let body = serde_json::json!({"username": name, "password": password}).to_string();
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
         let res = router(self.state.clone()).oneshot(req).await.unwrap();
+        let cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+        let reply = Reply::read(res).await;
+        match cookie {
+            Some(cookie) if reply.status == StatusCode::OK => Ok(Session {
+                cookie,
+                csrf: reply.json()["csrf_token"].as_str().unwrap().to_owned(),
+            }),
+            _ => Err(reply),
+        }
+    }
+
+    /// The attributes of the session cookie a sign-in sets.
+    pub(crate) async fn sign_in_cookie_attributes(&self) -> String {
+        let body = serde_json::json!({"username": "admin", "password": PASSWORD}).to_string();
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let res = router(self.state.clone()).oneshot(req).await.unwrap();
+        res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Send later requests with this session (or none).
+    pub(crate) fn switch(&self, session: Option<Session>) {
+        *self.session.lock().unwrap() = session;
+    }
+
+    /// The current session.
+    pub(crate) fn session(&self) -> Option<Session> {
+        self.session.lock().unwrap().clone()
+    }
+
+    pub(crate) async fn send(&self, mut req: Request<Body>) -> Reply {
+        if let Some(s) = self.session() {
+            req.headers_mut()
+                .insert(header::COOKIE, s.cookie.parse().unwrap());
+        }
+        let res = router(self.state.clone()).oneshot(req).await.unwrap();
+        Reply::read(res).await
+    }
+
+    /// Send without adding the session's CSRF token (to show it is needed).
+    pub(crate) async fn post_form_without_csrf(&self, uri: &str, form: &[(&str, &str)]) -> Reply {
+        self.send(form_request(uri, form)).await
+    }
+
+    pub(crate) async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// Post a form, with the session's CSRF token added as a browser's page would.
+    pub(crate) async fn post_form(&self, uri: &str, form: &[(&str, &str)]) -> Reply {
+        let csrf = self.session().map(|s| s.csrf).unwrap_or_default();
+        let mut all = form.to_vec();
+        all.push(("csrf", &csrf));
+        self.send(form_request(uri, &all)).await
+    }
+}
+
+fn form_request(uri: &str, form: &[(&str, &str)]) -> Request<Body> {
+    let body: Vec<String> = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.join("&")))
+        .unwrap()
+}
+
+impl Reply {
+    async fn read(res: axum::response::Response) -> Self {
         let status = res.status();
         let location = res
             .headers()
@@ -83,23 +236,6 @@ impl TestApp {
             location,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
-    }
-
-    pub(crate) async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-    }
-
-    pub(crate) async fn post_form(&self, uri: &str, form: &[(&str, &str)]) -> Reply {
-        let body: Vec<String> = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        let req = Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.join("&")))
-            .unwrap();
-        self.send(req).await
     }
 }
 

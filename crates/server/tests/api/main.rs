@@ -5,6 +5,7 @@
     reason = "a test should stop at the first unexpected error"
 )]
 
+mod access;
 mod helpers;
 
 use axum::http::StatusCode;
@@ -481,7 +482,7 @@ async fn audit_story(app: &TestApp) {
     assert!(
         after[before.len()..]
             .iter()
-            .all(|e| e.entry.dataset.as_deref() == Some("suicides") && e.entry.actor == "anonymous")
+            .all(|e| e.entry.dataset.as_deref() == Some("suicides") && e.entry.actor == "admin")
     );
     for action in ["create", "update", "status", "list", "view"] {
         assert!(

@@ -1,0 +1,682 @@
+//! The one access layer. Every request passes through [`enforce`], which finds the user from the
+//! session cookie, looks the route up in [`POLICY`] (a route missing from the table is refused,
+//! so a new handler cannot be forgotten), answers 401 or 403, and checks the CSRF token of every
+//! state-changing form. Person-level records are then reached only through [`Guard`], which
+//! narrows every list to the user's scope (area down the hierarchy; a recorder's organisation),
+//! checks each record opened, hides restricted fields from roles that may not see them, and
+//! writes the audit log. Handlers never call the store's record methods directly.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use lantern_core::audit::NewAuditEntry;
+use lantern_core::auth::{Role, token_hash};
+use lantern_core::register::{Dataset, HistoryEntry, Record, StoredRecord};
+use lantern_core::store::{Page, RecordQuery};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// The session cookie.
+pub(crate) const COOKIE: &str = "lantern_session";
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    /// Anyone, signed in or not: help, sign-in, geography, suppressed aggregates.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Roles that see person-level records in their scope: admin, analyst, recorder.
+    People,
+    /// Admins and analysts.
+    Analysts,
+    /// Admins only.
+    Admin,
+}
+
+impl Rule {
+    /// The rule's name, for tests and documentation.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::SignedIn => "signed-in",
+            Self::People => "people",
+            Self::Analysts => "analysts",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Whether `role` passes (a signed-in user is assumed).
+    pub(crate) fn allows(self, role: Role) -> bool {
+        match self {
+            Self::Public | Self::SignedIn => true,
+            Self::People => role.sees_people(),
+            Self::Analysts => role.sees_restricted(),
+            Self::Admin => role == Role::Admin,
+        }
+    }
+}
+
+/// Every route, by method and path pattern, with who may use it. A route that is not here is
+/// refused with 403 and logged as a programming error (the route-table test also checks that
+/// every registered route appears here).
+pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
+    ("GET", "/", Rule::Public),
+    ("GET", "/healthz", Rule::Public),
+    ("GET", "/static/style.css", Rule::Public),
+    ("GET", "/login", Rule::Public),
+    ("POST", "/login", Rule::Public),
+    ("POST", "/logout", Rule::SignedIn),
+    ("POST", "/api/v1/session", Rule::Public),
+    ("GET", "/api/v1/session", Rule::SignedIn),
+    ("DELETE", "/api/v1/session", Rule::SignedIn),
+    ("GET", "/areas", Rule::Public),
+    ("GET", "/api/v1/areas", Rule::Public),
+    // Partner-preset aggregates are public; `audience=statutory` asks for analysts (checked
+    // by the handler through `Viewer::require`).
+    ("GET", "/api/v1/indicators", Rule::Public),
+    ("GET", "/quality", Rule::Analysts),
+    ("GET", "/admin/audit", Rule::Admin),
+    ("GET", "/admin/users", Rule::Admin),
+    ("GET", "/register/{dataset}", Rule::People),
+    ("POST", "/register/{dataset}", Rule::People),
+    ("GET", "/register/{dataset}/new", Rule::People),
+    ("GET", "/register/{dataset}/{id}", Rule::People),
+    ("POST", "/register/{dataset}/{id}", Rule::People),
+    ("GET", "/register/{dataset}/{id}/edit", Rule::People),
+    (
+        "POST",
+        "/register/{dataset}/{id}/break-glass",
+        Rule::Analysts,
+    ),
+    ("POST", "/register/suicides/{id}/status", Rule::People),
+    ("GET", "/api/v1/suicides", Rule::People),
+    ("GET", "/api/v1/self-harm", Rule::People),
+    ("GET", "/api/v1/suicides/{id}", Rule::People),
+    ("GET", "/api/v1/self-harm/{id}", Rule::People),
+];
+
+/// The rule for a route, if it is in the table.
+pub(crate) fn rule(method: &Method, path: &str) -> Option<Rule> {
+    // HEAD is answered by the GET handler, so it follows the GET rule.
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    POLICY
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, r)| *r)
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Principal {
+    pub(crate) username: String,
+    pub(crate) role: Role,
+    /// Area scope (with everything inside it); `None` for all areas.
+    pub(crate) area: Option<String>,
+    /// A recorder's organisation (the register `source` they own).
+    pub(crate) organisation: Option<String>,
+    /// The token every state-changing form must echo.
+    pub(crate) csrf: String,
+    /// The session's token hash (break-the-glass grants last for the session).
+    pub(crate) session: String,
+}
+
+tokio::task_local! {
+    /// The user of the request being handled, for the page layout.
+    pub(crate) static CURRENT: Option<Principal>;
+}
+
+/// The user of the current request, if signed in.
+pub(crate) fn current() -> Option<Principal> {
+    CURRENT.try_with(Clone::clone).ok().flatten()
+}
+
+/// The client's address, or `unknown` (in tests without a socket).
+pub(crate) fn origin_of(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+}
+
+fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Find the signed-in user from the cookie, ending a session past its idle or absolute timeout.
+async fn resolve(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Principal>, AppError> {
+    let Some(token) = cookie_value(headers, COOKIE) else {
+        return Ok(None);
+    };
+    let hash = token_hash(token);
+    let Some((session, user)) = state.store.session(&hash).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let idle = now - session.last_seen_at;
+    let age = now - session.created_at;
+    if user.disabled || idle > state.config.idle_timeout || age > state.config.absolute_timeout {
+        state.store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    // One write a minute at most per session, not one per request.
+    if idle > chrono::Duration::seconds(60) {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok(Some(Principal {
+        username: user.username,
+        role: user.role,
+        area: user.area,
+        organisation: user.organisation,
+        csrf: session.csrf_token,
+        session: hash,
+    }))
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The middleware: authenticate, authorise, check CSRF, then run the handler with the user in
+/// the request's extensions (for [`Viewer`] and [`Guard`]) and in [`CURRENT`] (for the layout).
+pub(crate) async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match check(&state, req).await {
+        Ok((req, principal)) => CURRENT.scope(principal, next.run(req)).await,
+        Err(response) => response,
+    }
+}
+
+async fn check(
+    state: &AppState,
+    mut req: Request,
+) -> Result<(Request, Option<Principal>), Response> {
+    let path = req.uri().path().to_owned();
+    let api = is_api(&path);
+    let fail = |e: AppError| {
+        if api {
+            e.into_response()
+        } else {
+            crate::error::HtmlError(e).into_response()
+        }
+    };
+    let principal = resolve(state, req.headers()).await.map_err(fail)?;
+    req.extensions_mut().insert(Viewer(principal.clone()));
+    let Some(matched) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
+        // No route matched: the router answers 404 or 405 itself.
+        return Ok((req, principal));
+    };
+    let Some(rule) = rule(req.method(), &matched) else {
+        tracing::error!(method = %req.method(), route = matched, "route missing from the access policy");
+        return Err(fail(AppError::Forbidden(
+            "this page is not available".to_owned(),
+        )));
+    };
+    if rule != Rule::Public {
+        let Some(p) = &principal else {
+            if api || req.method() != Method::GET {
+                return Err(fail(AppError::Unauthenticated));
+            }
+            let next = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            return Err(
+                Redirect::to(&format!("/login?next={}", crate::web::encode(next))).into_response(),
+            );
+        };
+        if !rule.allows(p.role) {
+            return Err(fail(AppError::Forbidden(format!(
+                "your role ({}) cannot open this page",
+                p.role
+            ))));
+        }
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        req = check_csrf(state, req, principal.as_ref(), api)
+            .await
+            .map_err(fail)?;
+    }
+    Ok((req, principal))
+}
+
+/// State-changing requests: the `Origin` header, when sent, must be this site; HTML forms of a
+/// signed-in user must carry the session's CSRF token; JSON requests must be JSON (which a
+/// cross-site form cannot send), and the cookie is SameSite=Strict besides.
+async fn check_csrf(
+    state: &AppState,
+    req: Request,
+    principal: Option<&Principal>,
+    api: bool,
+) -> Result<Request, AppError> {
+    let headers = req.headers();
+    if let (Some(origin), Some(host)) = (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        let same = origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host);
+        if !same {
+            return Err(AppError::Forbidden(
+                "cross-site requests are refused".to_owned(),
+            ));
+        }
+    }
+    if api {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if req.method() != Method::DELETE && !json {
+            return Err(AppError::Invalid(
+                "send JSON (Content-Type: application/json)".to_owned(),
+            ));
+        }
+        return Ok(req);
+    }
+    let Some(p) = principal else {
+        // Only the sign-in form is public and state-changing; SameSite and Origin cover it.
+        return Ok(req);
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let token = form_urlencoded_value(&bytes, "csrf");
+    let ok = token.is_some_and(|t| constant_time_eq(t.as_bytes(), p.csrf.as_bytes()));
+    if !ok {
+        return Err(AppError::Forbidden(
+            "the form had expired or came from another site; go back, reload the page and try again"
+                .to_owned(),
+        ));
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
+    body.split(|&b| b == b'&').find_map(|pair| {
+        let (k, v) = match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &[][..]),
+        };
+        (k == key.as_bytes()).then(|| String::from_utf8_lossy(v).into_owned())
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The user of a request, if any: for public routes that show more to the signed-in.
+#[derive(Debug, Clone)]
+pub(crate) struct Viewer(pub(crate) Option<Principal>);
+
+impl Viewer {
+    /// The user, when their role passes `rule`; otherwise 401 or 403.
+    pub(crate) fn require(&self, rule: Rule) -> Result<&Principal, AppError> {
+        match &self.0 {
+            None => Err(AppError::Unauthenticated),
+            Some(p) if rule.allows(p.role) => Ok(p),
+            Some(p) => Err(AppError::Forbidden(format!(
+                "your role ({}) cannot see this",
+                p.role
+            ))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Self>()
+            .cloned()
+            .unwrap_or(Self(None)))
+    }
+}
+
+/// The client's address, as an extractor.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(origin_of(&parts.extensions)))
+    }
+}
+
+/// Break-the-glass grants: (session, dataset, record id), for the rest of the session.
+pub(crate) type Grants = Arc<Mutex<HashSet<(String, &'static str, i64)>>>;
+
+/// The only way to person-level records: scoped, redacted and audited.
+pub(crate) struct Guard {
+    state: AppState,
+    pub(crate) principal: Principal,
+    pub(crate) origin: String,
+}
+
+impl FromRequestParts<AppState> for Guard {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let viewer = parts
+            .extensions
+            .get::<Viewer>()
+            .cloned()
+            .unwrap_or(Viewer(None));
+        let principal = viewer.require(Rule::People)?.clone();
+        Ok(Self {
+            state: state.clone(),
+            principal,
+            origin: origin_of(&parts.extensions),
+        })
+    }
+}
+
+impl Guard {
+    /// Append an audit entry as this user.
+    pub(crate) async fn audit(
+        &self,
+        action: &str,
+        dataset: Option<&Dataset>,
+        record_id: Option<i64>,
+        detail: String,
+    ) -> Result<(), AppError> {
+        audit(
+            &self.state,
+            &self.principal.username,
+            &self.origin,
+            action,
+            dataset,
+            record_id,
+            detail,
+        )
+        .await
+    }
+
+    /// Narrow a query to what this user may see; a request's own filters only narrow further.
+    fn scoped(&self, mut q: RecordQuery) -> RecordQuery {
+        q.scope_area.clone_from(&self.principal.area);
+        q.scope_source = match self.principal.role {
+            Role::Recorder => Some(self.principal.organisation.clone().unwrap_or_default()),
+            _ => None,
+        };
+        q
+    }
+
+    fn redact(&self, r: &mut Record) {
+        if self.principal.role.sees_restricted() {
+            return;
+        }
+        for f in r.dataset.fields.iter().filter(|f| f.restricted) {
+            r.set(f.name, None);
+        }
+    }
+
+    /// A page of records in scope, audited as `list`.
+    pub(crate) async fn list(
+        &self,
+        dataset: &'static Dataset,
+        query: RecordQuery,
+        channel: &str,
+    ) -> Result<(Page, RecordQuery), AppError> {
+        let query = self.scoped(query);
+        let mut page = self.state.store.list_records(dataset, &query).await?;
+        for r in &mut page.items {
+            self.redact(&mut r.record);
+        }
+        let detail = format!(
+            "{channel}: {} of {} rows; {}",
+            page.items.len(),
+            page.total,
+            query.describe()
+        );
+        self.audit("list", Some(dataset), None, detail).await?;
+        Ok((page, query))
+    }
+
+    /// Whether this user may open a stored record: `Forbidden` outside a recorder's
+    /// organisation; `BreakGlass` for an analyst outside their area who has not given a reason.
+    async fn check(&self, dataset: &'static Dataset, r: &StoredRecord) -> Result<(), AppError> {
+        let p = &self.principal;
+        if p.role == Role::Recorder
+            && p.organisation.as_deref() != Some(r.record.text("source").as_str())
+        {
+            return Err(AppError::Forbidden(
+                "this record belongs to another organisation".to_owned(),
+            ));
+        }
+        if let Some(area) = &p.area {
+            let home = r.record.text("residence_area");
+            if !self.state.store.area_contains(area, &home).await? {
+                let granted = self
+                    .state
+                    .grants
+                    .lock()
+                    .map_err(|_| AppError::Unexpected(anyhow::anyhow!("grants lock poisoned")))?
+                    .contains(&(p.session.clone(), dataset.name, r.id));
+                if granted {
+                    return Ok(());
+                }
+                return Err(if p.role == Role::Analyst {
+                    AppError::BreakGlass {
+                        dataset: dataset.name,
+                        id: r.id,
+                    }
+                } else {
+                    AppError::Forbidden("this record is outside your area".to_owned())
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// One record, checked and redacted, audited as `view` with `purpose`.
+    pub(crate) async fn open(
+        &self,
+        dataset: &'static Dataset,
+        id: i64,
+        purpose: &str,
+    ) -> Result<StoredRecord, AppError> {
+        let mut r = self.state.store.record(dataset, id).await?;
+        self.check(dataset, &r).await?;
+        self.audit("view", Some(dataset), Some(id), purpose.to_owned())
+            .await?;
+        self.redact(&mut r.record);
+        Ok(r)
+    }
+
+    /// A record's field history, without restricted fields for roles that may not see them.
+    /// (Call after [`Guard::open`].)
+    pub(crate) async fn history(
+        &self,
+        dataset: &'static Dataset,
+        id: i64,
+    ) -> Result<Vec<HistoryEntry>, AppError> {
+        let mut history = self.state.store.history(dataset, id).await?;
+        if !self.principal.role.sees_restricted() {
+            for h in &mut history {
+                h.changes
+                    .retain(|c| dataset.field(&c.field).is_none_or(|f| !f.restricted));
+            }
+        }
+        Ok(history)
+    }
+
+    /// Record a break-the-glass reason; the record can then be opened for the rest of the
+    /// session. Audited as `break_glass`, which the admin pages report.
+    pub(crate) async fn break_glass(
+        &self,
+        dataset: &'static Dataset,
+        id: i64,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let reason = reason.trim();
+        if reason.chars().count() < 10 {
+            return Err(AppError::Invalid(
+                "give the reason you need this record (at least 10 characters)".to_owned(),
+            ));
+        }
+        self.state.store.record(dataset, id).await?;
+        self.audit(
+            "break_glass",
+            Some(dataset),
+            Some(id),
+            format!("reason: {reason}"),
+        )
+        .await?;
+        self.state
+            .grants
+            .lock()
+            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("grants lock poisoned")))?
+            .insert((self.principal.session.clone(), dataset.name, id));
+        Ok(())
+    }
+
+    /// Fit a record being saved to this user: a recorder's records are their organisation's,
+    /// and restricted fields they cannot see keep their stored values.
+    fn fit(&self, record: &mut Record, before: Option<&Record>) {
+        if self.principal.role == Role::Recorder {
+            let org = self.principal.organisation.clone().unwrap_or_default();
+            record.set("source", Some(lantern_core::register::Value::Text(org)));
+        }
+        if let Some(before) = before
+            && !self.principal.role.sees_restricted()
+        {
+            for f in record.dataset.fields.iter().filter(|f| f.restricted) {
+                record.set(f.name, before.get(f.name).cloned());
+            }
+        }
+    }
+
+    /// Create a record, audited as `create`.
+    pub(crate) async fn create(&self, mut record: Record, channel: &str) -> Result<i64, AppError> {
+        self.fit(&mut record, None);
+        let id = self.state.store.create_record(&record, channel).await?;
+        self.audit("create", Some(record.dataset), Some(id), channel.to_owned())
+            .await?;
+        Ok(id)
+    }
+
+    /// Update a record the user may open, from `version`; audited as `action`.
+    pub(crate) async fn update(
+        &self,
+        id: i64,
+        mut record: Record,
+        version: Option<i64>,
+        action: &str,
+        detail: String,
+    ) -> Result<(), AppError> {
+        let dataset = record.dataset;
+        let before = self.state.store.record(dataset, id).await?;
+        self.check(dataset, &before).await?;
+        self.fit(&mut record, Some(&before.record));
+        self.state
+            .store
+            .update_record(id, &record, "web", version)
+            .await?;
+        self.audit(action, Some(dataset), Some(id), detail).await
+    }
+
+    /// The stored record, unredacted, for building an update (checked, not audited: the
+    /// update that follows is).
+    pub(crate) async fn for_update(
+        &self,
+        dataset: &'static Dataset,
+        id: i64,
+    ) -> Result<StoredRecord, AppError> {
+        let r = self.state.store.record(dataset, id).await?;
+        self.check(dataset, &r).await?;
+        Ok(r)
+    }
+}
+
+/// Append one audit entry.
+pub(crate) async fn audit(
+    state: &AppState,
+    actor: &str,
+    origin: &str,
+    action: &str,
+    dataset: Option<&Dataset>,
+    record_id: Option<i64>,
+    detail: String,
+) -> Result<(), AppError> {
+    let entry = NewAuditEntry {
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        dataset: dataset.map(|d| d.name.to_owned()),
+        record_id,
+        detail,
+        origin: origin.to_owned(),
+    };
+    state.store.append_audit(&entry).await?;
+    Ok(())
+}
+
+/// Security headers on every response: a strict CSP (no inline script or style), no sniffing,
+/// no referrer, no framing, no caching of pages that may hold personal data, and HSTS when
+/// Lantern sits behind TLS.
+pub(crate) async fn security_headers(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.insert(k, axum::http::HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "x-frame-options", "DENY");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(
+        h,
+        "permissions-policy",
+        "geolocation=(), camera=(), microphone=()",
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
+    if state.config.behind_tls {
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    res
+}

@@ -1,0 +1,734 @@
+//! The access layer: every route × every role × the status it must answer, with a check that no
+//! person-level row reaches partners, the public, leads or an out-of-area user; sign-in
+//! lockout; CSRF; session timeouts; break the glass; restricted fields; and identifiers never
+//! logged.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use lantern_core::area::AreaLevel;
+use lantern_core::auth::Role;
+use lantern_core::register::{SELF_HARM, SUICIDES};
+use lantern_core::store::RecordQuery;
+use lantern_server::ServerConfig;
+
+use crate::helpers::{PASSWORD, Session, TestApp};
+
+/// The people the table runs as, in the order of each row's expected statuses.
+const WHO: [&str; 7] = [
+    "public", "admin", "analyst", "district", "recorder", "lead", "partner",
+];
+
+/// Who may never see a person-level row.
+const NO_PEOPLE: [&str; 3] = ["public", "lead", "partner"];
+
+struct Row {
+    method: &'static str,
+    /// The route pattern, as in the access policy.
+    pattern: &'static str,
+    uri: String,
+    /// Form fields (POST) or a JSON body (`json:` prefix in the first field).
+    form: Vec<(&'static str, String)>,
+    json: Option<String>,
+    expect: [u16; 7],
+    /// The request ends the session, so each role signs in afresh first.
+    ends_session: bool,
+}
+
+fn row(method: &'static str, pattern: &'static str, uri: &str, expect: [u16; 7]) -> Row {
+    Row {
+        method,
+        pattern,
+        uri: uri.to_owned(),
+        form: Vec::new(),
+        json: None,
+        expect,
+        ends_session: false,
+    }
+}
+
+/// Records the table opens, found in the demo data.
+struct Fixture {
+    district: String,
+    /// A suspected suicide of a district resident, recorded by the police.
+    in_police: i64,
+    /// A suspected suicide of a resident outside the district, recorded by the coroner.
+    out_coroner: i64,
+    out_coroner_ref: String,
+    /// A self-harm presentation of a district resident.
+    sh_in: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let district = app.store.areas(Some(AreaLevel::Lad)).await.unwrap()[0]
+        .code
+        .clone();
+    let all = RecordQuery {
+        per_page: 500,
+        ..RecordQuery::default()
+    };
+    let suicides = app.store.list_records(&SUICIDES, &all).await.unwrap().items;
+    let mut in_police = None;
+    let mut out_coroner = None;
+    for r in &suicides {
+        let home = r.record.text("residence_area");
+        let inside = app.store.area_contains(&district, &home).await.unwrap();
+        match (inside, r.record.text("source").as_str()) {
+            (true, "ashvale_police") if in_police.is_none() => in_police = Some(r),
+            (false, "ashvale_coroner") if out_coroner.is_none() => out_coroner = Some(r),
+            _ => {}
+        }
+    }
+    let in_district = RecordQuery {
+        area: Some(district.clone()),
+        per_page: 1,
+        ..RecordQuery::default()
+    };
+    let sh_in = app
+        .store
+        .list_records(&SELF_HARM, &in_district)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let out = out_coroner.unwrap();
+    Fixture {
+        district,
+        in_police: in_police.unwrap().id,
+        out_coroner: out.id,
+        out_coroner_ref: out.record.text("source_ref"),
+        sh_in,
+    }
+}
+
+fn table(f: &Fixture) -> Vec<Row> {
+    let all_200 = [200; 7];
+    // Columns: public, admin, analyst, district, recorder, lead, partner.
+    let html_people = [303, 200, 200, 200, 200, 403, 403];
+    let api_people = [401, 200, 200, 200, 200, 403, 403];
+    let write_people = [401, 422, 422, 422, 422, 403, 403];
+    let (ip, oc, sh) = (f.in_police, f.out_coroner, f.sh_in);
+    let mut rows = vec![
+        row("GET", "/", "/", all_200),
+        row("GET", "/healthz", "/healthz", all_200),
+        row("GET", "/static/style.css", "/static/style.css", all_200),
+        row("GET", "/login", "/login", all_200),
+        row("GET", "/areas", "/areas", all_200),
+        row("GET", "/api/v1/areas", "/api/v1/areas", all_200),
+        row(
+            "GET",
+            "/api/v1/indicators",
+            "/api/v1/indicators?by=year",
+            all_200,
+        ),
+        row(
+            "GET",
+            "/api/v1/indicators",
+            "/api/v1/indicators?by=year&audience=statutory",
+            [401, 200, 200, 200, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/api/v1/session",
+            "/api/v1/session",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/quality",
+            "/quality",
+            [303, 200, 200, 200, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/admin/audit",
+            "/admin/audit",
+            [303, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/admin/users",
+            "/admin/users",
+            [303, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/register/{dataset}",
+            "/register/suicides",
+            html_people,
+        ),
+        row(
+            "GET",
+            "/register/{dataset}",
+            "/register/self-harm",
+            html_people,
+        ),
+        row(
+            "GET",
+            "/register/{dataset}/new",
+            "/register/suicides/new",
+            html_people,
+        ),
+        row(
+            "GET",
+            "/register/{dataset}/{id}",
+            &format!("/register/suicides/{ip}"),
+            html_people,
+        ),
+        row(
+            "GET",
+            "/register/{dataset}/{id}",
+            &format!("/register/suicides/{oc}"),
+            [303, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/register/{dataset}/{id}",
+            &format!("/register/self-harm/{sh}"),
+            [303, 200, 200, 200, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/register/{dataset}/{id}/edit",
+            &format!("/register/suicides/{ip}/edit"),
+            html_people,
+        ),
+        row(
+            "GET",
+            "/register/{dataset}/{id}/edit",
+            &format!("/register/suicides/{oc}/edit"),
+            [303, 200, 200, 403, 403, 403, 403],
+        ),
+        row("GET", "/api/v1/suicides", "/api/v1/suicides", api_people),
+        row("GET", "/api/v1/self-harm", "/api/v1/self-harm", api_people),
+        row(
+            "GET",
+            "/api/v1/suicides/{id}",
+            &format!("/api/v1/suicides/{ip}"),
+            api_people,
+        ),
+        row(
+            "GET",
+            "/api/v1/suicides/{id}",
+            &format!("/api/v1/suicides/{oc}"),
+            [401, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/api/v1/self-harm/{id}",
+            &format!("/api/v1/self-harm/{sh}"),
+            [401, 200, 200, 200, 403, 403, 403],
+        ),
+        // Writes with empty forms: allowed roles get as far as validation (422).
+        row(
+            "POST",
+            "/register/{dataset}",
+            "/register/suicides",
+            write_people,
+        ),
+        row(
+            "POST",
+            "/register/{dataset}/{id}",
+            &format!("/register/suicides/{ip}"),
+            write_people,
+        ),
+        row(
+            "POST",
+            "/register/{dataset}/{id}",
+            &format!("/register/suicides/{oc}"),
+            [401, 422, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "POST",
+            "/register/suicides/{id}/status",
+            &format!("/register/suicides/{ip}/status"),
+            write_people,
+        ),
+        row(
+            "POST",
+            "/register/suicides/{id}/status",
+            &format!("/register/suicides/{oc}/status"),
+            [401, 422, 422, 403, 403, 403, 403],
+        ),
+    ];
+    rows.push(row(
+        "POST",
+        "/register/{dataset}/{id}/break-glass",
+        &format!("/register/suicides/{oc}/break-glass"),
+        [401, 422, 422, 422, 403, 403, 403],
+    ));
+    for r in rows.iter_mut().filter(|r| r.method == "POST") {
+        if r.pattern.ends_with("/status") {
+            r.form = vec![("status", String::new()), ("effective_on", String::new())];
+        }
+        if r.pattern.ends_with("/break-glass") {
+            r.form = vec![("reason", "short".to_owned())];
+        }
+    }
+    let mut login = row("POST", "/login", "/login", [401; 7]);
+    login.form = vec![
+        ("username", "nobody.WHO".to_owned()),
+        ("password", "not the password at all".to_owned()),
+    ];
+    rows.push(login);
+    let mut api_login = row("POST", "/api/v1/session", "/api/v1/session", [401; 7]);
+    api_login.json =
+        Some(r#"{"username":"nobody.api.WHO","password":"wrong wrong wrong"}"#.to_owned());
+    rows.push(api_login);
+    let mut logout = row(
+        "POST",
+        "/logout",
+        "/logout",
+        [401, 303, 303, 303, 303, 303, 303],
+    );
+    logout.ends_session = true;
+    rows.push(logout);
+    let mut api_logout = row(
+        "DELETE",
+        "/api/v1/session",
+        "/api/v1/session",
+        [401, 204, 204, 204, 204, 204, 204],
+    );
+    api_logout.ends_session = true;
+    rows.push(api_logout);
+    rows
+}
+
+async fn add_users(app: &TestApp, district: &str) {
+    let county = app.store.areas(Some(AreaLevel::County)).await.unwrap()[0]
+        .code
+        .clone();
+    app.add_user("analyst", Role::Analyst, Some(&county), None)
+        .await;
+    app.add_user("district", Role::Analyst, Some(district), None)
+        .await;
+    app.add_user(
+        "recorder",
+        Role::Recorder,
+        Some(&county),
+        Some("ashvale_police"),
+    )
+    .await;
+    app.add_user("lead", Role::Lead, None, None).await;
+    app.add_user("partner", Role::Partner, None, None).await;
+}
+
+async fn sign_in(app: &TestApp, who: &str) -> Option<Session> {
+    (who != "public").then_some(())?;
+    Some(app.sign_in(who, PASSWORD).await.unwrap())
+}
+
+/// Send a row's request; `WHO` in a body becomes the role (so failed sign-ins of one role do
+/// not lock out the next).
+async fn send(app: &TestApp, r: &Row, who: &str) -> crate::helpers::Reply {
+    match (r.method, &r.json) {
+        ("GET", _) => app.get(&r.uri).await,
+        ("DELETE", _) => {
+            app.send(Request::delete(&r.uri).body(Body::empty()).unwrap())
+                .await
+        }
+        ("POST", Some(json)) => {
+            let req = Request::post(&r.uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.replace("WHO", who)))
+                .unwrap();
+            app.send(req).await
+        }
+        _ => {
+            let values: Vec<(&str, String)> = r
+                .form
+                .iter()
+                .map(|(k, v)| (*k, v.replace("WHO", who)))
+                .collect();
+            let form: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(&r.uri, &form).await
+        }
+    }
+}
+
+async fn route_table(app: &TestApp) {
+    let f = fixture(app).await;
+    add_users(app, &f.district).await;
+    let rows = table(&f);
+
+    // The table covers every route the server has.
+    let covered: HashSet<(&str, &str)> = rows.iter().map(|r| (r.method, r.pattern)).collect();
+    for (method, pattern, _) in lantern_server::route_policy() {
+        assert!(
+            covered.contains(&(method, pattern)),
+            "{method} {pattern} is not in the route × role table"
+        );
+    }
+
+    let source_refs: Vec<String> = [&SUICIDES, &SELF_HARM]
+        .iter()
+        .flat_map(|d| {
+            futures_lite(app.store.export_records(d))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.text("source_ref"))
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (i, who) in WHO.iter().enumerate() {
+        let mut session = sign_in(app, who).await;
+        app.switch(session.clone());
+        for r in &rows {
+            if r.ends_session && session.is_none() && *who != "public" {
+                session = sign_in(app, who).await;
+                app.switch(session.clone());
+            }
+            let reply = send(app, r, who).await;
+            if reply.status.as_u16() != r.expect[i] {
+                failures.push(format!(
+                    "{who:>8} {} {}: got {}, want {}",
+                    r.method, r.uri, reply.status, r.expect[i]
+                ));
+            }
+            if NO_PEOPLE.contains(who) {
+                if let Some(leak) = source_refs.iter().find(|s| reply.body.contains(s.as_str())) {
+                    failures.push(format!("{who} {} {}: shows record {leak}", r.method, r.uri));
+                }
+            }
+            if *who == "district" && reply.body.contains(&f.out_coroner_ref) {
+                failures.push(format!(
+                    "district {} {}: shows an out-of-area record",
+                    r.method, r.uri
+                ));
+            }
+            if r.ends_session {
+                session = None;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Run a store future to completion inside the async test without `.await` in a closure.
+fn futures_lite<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}
+
+async fn scoped_lists(app: &TestApp, district: &str) {
+    // A district analyst's list holds only district residents; a recorder's only their own.
+    app.switch(Some(app.sign_in("district", PASSWORD).await.unwrap()));
+    let list = app.get("/api/v1/suicides?per_page=500").await.json();
+    let items = list["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        let home = item["residence_area"].as_str().unwrap();
+        assert!(
+            app.store.area_contains(district, home).await.unwrap(),
+            "{home}"
+        );
+    }
+    // Asking for another area does not widen the scope.
+    let other = app.store.areas(Some(AreaLevel::Lad)).await.unwrap()[1]
+        .code
+        .clone();
+    let list = app
+        .get(&format!("/api/v1/suicides?area={other}"))
+        .await
+        .json();
+    assert_eq!(list["total"], 0);
+
+    app.switch(Some(app.sign_in("recorder", PASSWORD).await.unwrap()));
+    let list = app.get("/api/v1/suicides?per_page=500").await.json();
+    let items = list["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["source"] == "ashvale_police"));
+    let list = app
+        .get("/api/v1/suicides?source=ashvale_coroner")
+        .await
+        .json();
+    assert_eq!(list["total"], 0);
+    // Restricted fields are hidden from a recorder, in lists and records, even where filled.
+    for item in items {
+        for f in ["location_text", "substances", "notes"] {
+            assert!(item[f].is_null(), "{f} shown to a recorder");
+        }
+    }
+    // A recorder's new record is their organisation's, whatever the form says.
+    let form = [
+        ("source", "ashvale_coroner"),
+        ("source_ref", "REC-1"),
+        ("date_of_death", "2025-01-02"),
+        ("age", "40"),
+        ("sex", "male"),
+        ("residence_area", "X01000002"),
+        ("status", "suspected"),
+        ("method_group", "other"),
+        ("location_type", "home"),
+        ("notes", "entered by the recorder"),
+    ];
+    let created = app.post_form("/register/suicides", &form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id: i64 = created
+        .location
+        .unwrap()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stored = app.store.record(&SUICIDES, id).await.unwrap();
+    assert_eq!(stored.record.text("source"), "ashvale_police");
+    assert_eq!(stored.record.text("notes"), "entered by the recorder");
+    // Editing without seeing the notes keeps them.
+    let mut edit = form.to_vec();
+    edit.retain(|(k, _)| *k != "notes");
+    let version = stored.version.to_string();
+    edit.push(("version", &version));
+    edit[5] = ("residence_area", "X01000003");
+    let saved = app
+        .post_form(&format!("/register/suicides/{id}"), &edit)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stored = app.store.record(&SUICIDES, id).await.unwrap();
+    assert_eq!(stored.record.text("notes"), "entered by the recorder");
+    assert_eq!(stored.record.text("residence_area"), "X01000003");
+}
+
+async fn break_the_glass(app: &TestApp, f: &Fixture) {
+    app.switch(Some(app.sign_in("district", PASSWORD).await.unwrap()));
+    let page = app
+        .get(&format!("/register/suicides/{}", f.out_coroner))
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("Why do you need this record?"));
+    let reason = "Linking with a death in my district (coroner request 7)";
+    let opened = app
+        .post_form(
+            &format!("/register/suicides/{}/break-glass", f.out_coroner),
+            &[("reason", reason)],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    let page = app
+        .get(&format!("/register/suicides/{}", f.out_coroner))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (log, _) = app.store.audit_log().await.unwrap();
+    let entry = log
+        .iter()
+        .rev()
+        .find(|e| e.entry.action == "break_glass")
+        .unwrap();
+    assert_eq!(entry.entry.actor, "district");
+    assert_eq!(entry.entry.record_id, Some(f.out_coroner));
+    assert!(entry.entry.detail.contains(reason));
+    // Admins see it reported.
+    app.switch(Some(app.sign_in("admin", PASSWORD).await.unwrap()));
+    let users = app.get("/admin/users").await;
+    assert!(users.body.contains("Linking with a death in my district"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_every_role_as_the_table_says() {
+    let app = TestApp::spawn(false).await.unwrap();
+    route_table(&app).await;
+    let f = fixture(&app).await;
+    scoped_lists(&app, &f.district).await;
+    break_the_glass(&app, &f).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_route_table_holds_on_postgres() {
+    let Some(app) = TestApp::spawn(true).await else {
+        eprintln!("skipped PostgreSQL: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    route_table(&app).await;
+    let f = fixture(&app).await;
+    scoped_lists(&app, &f.district).await;
+    break_the_glass(&app, &f).await;
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_account() {
+    let app = TestApp::spawn_with(ServerConfig::default()).await;
+    app.add_user("ann", Role::Analyst, None, None).await;
+    app.add_user("bob", Role::Analyst, None, None).await;
+    for _ in 0..lantern_server::ACCOUNT_FAILURES {
+        let refused = app.sign_in("ann", "wrong password here").await.unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert!(!refused.body.contains("wrong password here"));
+    }
+    let locked = app.sign_in("ann", "wrong password here").await.unwrap_err();
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    // Locked even with the right password; another account is not.
+    let locked = app.sign_in("ann", PASSWORD).await.unwrap_err();
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(app.sign_in("bob", PASSWORD).await.is_ok());
+    // The web form says so too.
+    app.switch(None);
+    let page = app
+        .post_form("/login", &[("username", "ann"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("Too many failed sign-ins"));
+    // Everything is in the audit log, without the passwords.
+    let (log, _) = app.store.audit_log().await.unwrap();
+    let count = |a: &str| {
+        log.iter()
+            .filter(|e| e.entry.action == a && e.entry.actor == "ann")
+            .count()
+    };
+    assert_eq!(count("login_failed"), 5);
+    assert!(count("login_locked") >= 2);
+    assert!(log.iter().all(|e| !e.entry.detail.contains(PASSWORD)));
+}
+
+#[tokio::test]
+async fn forms_need_the_csrf_token_and_responses_carry_security_headers() {
+    let app = TestApp::spawn_with(ServerConfig::default()).await;
+    let refused = app
+        .post_form_without_csrf("/register/suicides", &[("source", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let req = Request::post("/register/suicides")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::HOST, "lantern.example")
+        .body(Body::from(format!("csrf={}", app.session().unwrap().csrf)))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+
+    let router = lantern_server::router(lantern_server::AppState::new(
+        app.store.clone(),
+        ServerConfig {
+            behind_tls: true,
+            ..ServerConfig::default()
+        },
+    ));
+    use tower::ServiceExt as _;
+    let res = router
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let h = res.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(
+        h["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    // The cookie: HttpOnly, SameSite=Strict, Secure.
+    let cookie = app.sign_in_cookie_attributes().await;
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    // A body over the limit is refused.
+    let big = "a".repeat(3 * 1024 * 1024);
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(big))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn sessions_end_after_idle_and_absolute_timeouts_and_on_disable() {
+    for config in [
+        ServerConfig {
+            idle_timeout: chrono::Duration::zero(),
+            ..ServerConfig::default()
+        },
+        ServerConfig {
+            absolute_timeout: chrono::Duration::zero(),
+            ..ServerConfig::default()
+        },
+    ] {
+        let app = TestApp::spawn_with(config).await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert_eq!(
+            app.get("/api/v1/session").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let app = TestApp::spawn_with(ServerConfig::default()).await;
+    assert_eq!(app.get("/api/v1/session").await.status, StatusCode::OK);
+    let off = lantern_core::auth::UserChange {
+        disabled: Some(true),
+        ..Default::default()
+    };
+    app.store.update_user("admin", &off).await.unwrap();
+    assert_eq!(
+        app.get("/api/v1/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let refused = app.sign_in("admin", PASSWORD).await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A writer the test's tracing subscriber fills.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn nhs_numbers_never_reach_the_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::spawn_with(ServerConfig::default()).await;
+    let mut form = vec![
+        ("source", "ashvale_general_ed"),
+        ("source_ref", "LOG-1"),
+        ("presented_at", "2025-02-03"),
+        ("setting", "ed"),
+        ("nhs_number", "943 476 5919"),
+        ("age", "22"),
+        ("sex", "female"),
+        ("residence_area", "X01000002"),
+        ("presentation_type", "self_injury"),
+        ("intent", "self_harm"),
+        ("methods", "cutting"),
+    ];
+    assert_eq!(
+        app.post_form("/register/self-harm", &form).await.status,
+        StatusCode::SEE_OTHER
+    );
+    form[1] = ("source_ref", "LOG-2");
+    form[4] = ("nhs_number", "9434765910");
+    assert_eq!(
+        app.post_form("/register/self-harm", &form).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let _ = std::io::stdout().flush();
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(
+        logs.len() > 100,
+        "the subscriber captured the request's logs"
+    );
+    let (audit, _) = app.store.audit_log().await.unwrap();
+    let audit = format!("{audit:?}");
+    for number in ["9434765919", "943 476 5919", "9434765910"] {
+        assert!(!logs.contains(number), "{number} in the logs");
+        assert!(!audit.contains(number), "{number} in the audit log");
+    }
+}
