@@ -1,5 +1,5 @@
-// Browser tests: the register list, its filters and sorting, and the create-record form, in a
-// real Chromium. Screenshots go to target/browser/ (kept as CI artefacts).
+// Browser tests: signing in, roles and lockout; the register list, its filters and sorting, and
+// the create-record form, in a real Chromium. Screenshots go to target/browser/ (kept as CI artefacts).
 //
 // Needs LANTERN_BIN (the built `lantern` binary); CHROMIUM defaults to /usr/bin/chromium.
 import { test, before, after } from 'node:test';
@@ -17,9 +17,14 @@ const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
 const db = `sqlite://${dir}/lantern.db`;
 
 let server, browser, base;
+// The demo prints each user's password once: `  NAME  PASSWORD  ROLE: ...`.
+const passwords = {};
 
 before(async () => {
-  execFileSync(bin, ['demo', '--no-serve', '--end', '2025-06-30', '--database-url', db], { stdio: 'ignore' });
+  const out = execFileSync(bin, ['demo', '--no-serve', '--end', '2025-06-30', '--database-url', db],
+    { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  for (const m of out.matchAll(/^ {2}(\S+)\s+(\S+)\s+\w+:/gm)) passwords[m[1]] = m[2];
+  assert.ok(passwords.admin && passwords.partner, out);
   server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db], { stdio: ['ignore', 'ignore', 'pipe'] });
   base = await new Promise((ok, fail) => {
     let seen = '';
@@ -43,11 +48,66 @@ after(async () => {
   server?.kill();
 });
 
-async function page() {
-  const p = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+async function signIn(p, user, password = passwords[user]) {
+  await p.goto(`${base}/login`);
+  await p.fill('#username', user);
+  await p.fill('#password', password);
+  await p.click('button:has-text("Sign in")');
+}
+
+// A page in a fresh browser context (its own cookies), signed in as `user` (admin by default).
+async function page(user = 'admin', options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, ...options });
+  const p = await ctx.newPage();
   p.setDefaultTimeout(15000);
+  if (user) {
+    await signIn(p, user);
+    await p.waitForURL(`${base}/`);
+  }
   return p;
 }
+
+test('signing in shows the pages of the role; signing out ends the session', async () => {
+  const p = await page(null);
+  await p.goto(`${base}/register/suicides`);
+  await p.waitForURL(/\/login\?next=%2Fregister%2Fsuicides/);
+  assert.match(await p.locator('.help-now').innerText(), /116\s123/);
+  await p.screenshot({ path: join(shots, 'sign-in.png'), fullPage: true });
+  await p.fill('#username', 'analyst');
+  await p.fill('#password', passwords.analyst);
+  await p.click('button:has-text("Sign in")');
+  await p.waitForURL(/\/register\/suicides$/);
+  assert.match(await p.locator('.account').innerText(), /analyst \(analyst\)/);
+  await p.click('button:has-text("Sign out")');
+  await p.goto(`${base}/register/suicides`);
+  await p.waitForURL(/\/login/);
+  await p.context().close();
+});
+
+test('a partner sees no person-level page and cannot reach an admin page', async () => {
+  const p = await page('partner');
+  const nav = await p.locator('nav').innerText();
+  assert.ok(!/Suspected suicides|Audit log/.test(nav), nav);
+  const res = await p.goto(`${base}/admin/audit`);
+  assert.equal(res.status(), 403);
+  assert.match(await p.locator('main').innerText(), /your role \(partner\) cannot open this page/);
+  await p.screenshot({ path: join(shots, 'partner-refused.png'), fullPage: true });
+  assert.equal((await p.goto(`${base}/register/suicides`)).status(), 403);
+  assert.equal((await p.goto(`${base}/api/v1/suicides`)).status(), 403);
+  await p.context().close();
+});
+
+test('repeated wrong passwords lock the account, even for the right password', async () => {
+  const p = await page(null);
+  for (let i = 0; i < 5; i += 1) {
+    await signIn(p, 'lead', 'not the right password');
+    assert.match(await p.locator('.error-summary').innerText(), /not right/);
+  }
+  await signIn(p, 'lead');
+  assert.match(await p.locator('.error-summary').innerText(), /Too many failed sign-ins/);
+  await p.screenshot({ path: join(shots, 'locked-out.png'), fullPage: true });
+  await p.context().close();
+});
 
 test('the register list shows records, help now and the synthetic banner', async () => {
   const p = await page();
@@ -58,7 +118,7 @@ test('the register list shows records, help now and the synthetic banner', async
   assert.ok(rows > 10, `expected a page of records, saw ${rows}`);
   assert.match(await p.locator('#result-count').innerText(), /\d+ records · page 1 of \d+/);
   await p.screenshot({ path: join(shots, 'register-list.png'), fullPage: true });
-  await p.close();
+  await p.context().close();
 });
 
 test('filters narrow the list and keep their values', async () => {
@@ -86,7 +146,7 @@ test('filters narrow the list and keep their values', async () => {
   await p.waitForURL(/sort=age/);
   const ages = (await p.locator('table.register tbody tr td:nth-child(3)').allInnerTexts()).map(Number);
   assert.deepEqual(ages, [...ages].sort((a, b) => a - b));
-  await p.close();
+  await p.context().close();
 });
 
 test('the create form shows problems beside fields, then saves', async () => {
@@ -123,14 +183,13 @@ test('the create form shows problems beside fields, then saves', async () => {
   await p.goto(`${base}/admin/audit`);
   assert.match(await p.locator('.notice').innerText(), /intact/);
   const log = await p.locator('table').innerText();
-  assert.match(log, /anonymous\s+create\s+suicides \d+\s+web\s+127\.0\.0\.1/);
+  assert.match(log, /admin\s+create\s+suicides \d+\s+web\s+127\.0\.0\.1/);
   await p.screenshot({ path: join(shots, 'audit-log.png'), fullPage: true });
-  await p.close();
+  await p.context().close();
 });
 
 test('pages work without JavaScript', async () => {
-  const ctx = await browser.newContext({ javaScriptEnabled: false });
-  const p = await ctx.newPage();
+  const p = await page('admin', { javaScriptEnabled: false });
   await p.goto(`${base}/register/self-harm`);
   await p.selectOption('#setting', 'ambulance');
   await p.click('button:has-text("Apply filters")');
@@ -138,5 +197,5 @@ test('pages work without JavaScript', async () => {
   const settings = await p.locator('table.register tbody tr td:nth-child(6)').allInnerTexts();
   assert.ok(settings.length > 0 && settings.every((s) => s.startsWith('Ambulance')), settings.join(','));
   await p.screenshot({ path: join(shots, 'self-harm-no-js.png'), fullPage: true });
-  await ctx.close();
+  await p.context().close();
 });

@@ -202,26 +202,37 @@ fn is_api(path: &str) -> bool {
 /// The middleware: authenticate, authorise, check CSRF, then run the handler with the user in
 /// the request's extensions (for [`Viewer`] and [`Guard`]) and in [`CURRENT`] (for the layout).
 pub(crate) async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match check(&state, req).await {
-        Ok((req, principal)) => CURRENT.scope(principal, next.run(req)).await,
-        Err(response) => response,
+    let api = is_api(req.uri().path());
+    let principal = match resolve(&state, req.headers()).await {
+        Ok(p) => p,
+        Err(e) => return fail(api, e),
+    };
+    // Refusals render inside the scope too, so their page shows who is signed in.
+    CURRENT
+        .scope(principal.clone(), async move {
+            match check(&state, req, principal).await {
+                Ok(req) => next.run(req).await,
+                Err(response) => response,
+            }
+        })
+        .await
+}
+
+fn fail(api: bool, e: AppError) -> Response {
+    if api {
+        e.into_response()
+    } else {
+        crate::error::HtmlError(e).into_response()
     }
 }
 
 async fn check(
     state: &AppState,
     mut req: Request,
-) -> Result<(Request, Option<Principal>), Response> {
-    let path = req.uri().path().to_owned();
-    let api = is_api(&path);
-    let fail = |e: AppError| {
-        if api {
-            e.into_response()
-        } else {
-            crate::error::HtmlError(e).into_response()
-        }
-    };
-    let principal = resolve(state, req.headers()).await.map_err(fail)?;
+    principal: Option<Principal>,
+) -> Result<Request, Response> {
+    let api = is_api(req.uri().path());
+    let fail = |e: AppError| fail(api, e);
     req.extensions_mut().insert(Viewer(principal.clone()));
     let Some(matched) = req
         .extensions()
@@ -229,7 +240,7 @@ async fn check(
         .map(|m| m.as_str().to_owned())
     else {
         // No route matched: the router answers 404 or 405 itself.
-        return Ok((req, principal));
+        return Ok(req);
     };
     let Some(rule) = rule(req.method(), &matched) else {
         tracing::error!(method = %req.method(), route = matched, "route missing from the access policy");
@@ -259,7 +270,7 @@ async fn check(
             .await
             .map_err(fail)?;
     }
-    Ok((req, principal))
+    Ok(req)
 }
 
 /// State-changing requests: the `Origin` header, when sent, must be this site; HTML forms of a
@@ -641,7 +652,7 @@ pub(crate) async fn audit(
 }
 
 /// Security headers on every response: a strict CSP (no inline script or style), no sniffing,
-/// no referrer, no framing, no caching of pages that may hold personal data, and HSTS when
+/// referrers only within the site, no framing, no caching of pages that may hold personal data, and HSTS when
 /// Lantern sits behind TLS.
 pub(crate) async fn security_headers(
     State(state): State<AppState>,
@@ -660,7 +671,9 @@ pub(crate) async fn security_headers(
          connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     set(h, "x-content-type-options", "nosniff");
-    set(h, "referrer-policy", "no-referrer");
+    // `same-origin`, not `no-referrer`: with `no-referrer` browsers send `Origin: null` on form
+    // posts, and the origin check needs the real one.
+    set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");
     set(h, "cross-origin-opener-policy", "same-origin");
     set(

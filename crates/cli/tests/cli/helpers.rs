@@ -44,16 +44,28 @@ impl TestDb {
 
     /// Run `lantern ARGS` against this database.
     pub(crate) fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        self.run_with_input(args, "")
+    }
+
+    /// Run with `input` on standard input.
+    pub(crate) fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lantern"))
             .args(args)
             .arg("--database-url")
             .arg(&self.url)
             .env_remove("LANTERN_DATABASE_URL")
             .env_remove("LANTERN_PSEUDONYM_KEY")
             .env("LANTERN_LOG", "error")
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
-        Run::from(out)
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+        drop(stdin);
+        Run::from(child.wait_with_output().unwrap())
     }
 
     /// A path inside this test's temp folder.

@@ -11,3 +11,4 @@ mod helpers;
 mod register;
 mod reliability;
 mod stats;
+mod users;

@@ -252,7 +252,22 @@ fn the_demo_fills_an_empty_database_once_and_refuses_one_with_data() {
         "{}",
         run.stderr
     );
+    // One user per role, each with a fresh password printed once; there is no default password.
+    let printed: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(printed.len(), 6, "{}", run.stdout);
+    for role in ["admin", "analyst", "recorder", "lead", "partner"] {
+        assert!(
+            printed.iter().any(|l| l.contains(&format!("{role}:"))),
+            "{role}"
+        );
+    }
+    let list = db.run(&["user", "list"]);
+    assert_eq!(list.ok().stdout.lines().count(), 7);
     let again = db.run(&["demo", "--no-serve"]);
+    assert!(
+        !again.stdout.contains("Demo users"),
+        "passwords are printed once only"
+    );
     assert!(
         again.ok().stderr.contains("already holds the demo"),
         "{}",

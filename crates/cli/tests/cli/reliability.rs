@@ -61,7 +61,7 @@ fn prepare(db: &TestDb) -> (String, String) {
     .ok();
     let small = db.write("small.csv", &rows("S", 3));
     db.run(&["import", "self-harm", &small]).ok();
-    (small, db.write("big.csv", &rows("B", 400_000)))
+    (small, db.write("big.csv", &rows("B", 1_000_000)))
 }
 
 fn still_whole(db: &TestDb, small: &str) {

@@ -617,7 +617,7 @@ async fn forms_need_the_csrf_token_and_responses_carry_security_headers() {
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     assert!(
         h["strict-transport-security"]
             .to_str()
