@@ -37,6 +37,18 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// Take a consistent backup while the server runs (SQLite: VACUUM INTO; PostgreSQL:
+    /// pg_dump). Writes FILE and FILE.manifest.json; never overwrites.
+    Backup {
+        /// The backup file to create.
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty database, then verify it (checksum, schema, audit chain,
+    /// and SQLite's integrity check).
+    Restore {
+        /// The backup file (its manifest must be beside it).
+        file: PathBuf,
+    },
     /// Manage user accounts. Passwords are read from standard input, never from arguments.
     User {
         #[command(subcommand)]

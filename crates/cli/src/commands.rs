@@ -43,6 +43,29 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pseudonymise(args) => return pseudonymise(&cli.database_url, &args).await,
         Command::Stats { what } => return stats(what),
         Command::Audit { what } => return audit(&cli.database_url, what).await,
+        Command::Backup { file } => {
+            let url = DatabaseUrl::new(cli.database_url.as_str());
+            let store = open(&cli.database_url).await?;
+            cli_audit_entry(&store, "backup", None, format!("to {}", file.display())).await?;
+            let m = lantern_storage::backup::backup(&url, &file).await?;
+            eprintln!(
+                "Backed up the {} database to {} ({} bytes, sha256 {}).",
+                m.backend,
+                file.display(),
+                m.bytes,
+                m.sha256
+            );
+        }
+        Command::Restore { file } => {
+            let url = DatabaseUrl::new(cli.database_url.as_str());
+            let report = lantern_storage::backup::restore(&url, &file).await?;
+            let store = open(&cli.database_url).await?;
+            cli_audit_entry(&store, "restore", None, format!("from {}", file.display())).await?;
+            eprintln!(
+                "Restored and verified: {} suspected suicides, {} self-harm presentations, {} areas, {} users, {} audit entries (chain intact).",
+                report.suicides, report.self_harm, report.areas, report.users, report.audit_entries
+            );
+        }
         Command::User { what } => {
             let store = open(&cli.database_url).await?;
             return crate::users::run(&store, what).await;

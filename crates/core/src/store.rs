@@ -22,6 +22,9 @@ pub enum StoreError {
     /// A write would break a rule of the data (duplicate key, unknown parent, ...).
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot be reached (down, restarting, or out of connections).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The database failed.
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),

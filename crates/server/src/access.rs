@@ -202,15 +202,16 @@ fn is_api(path: &str) -> bool {
 /// The middleware: authenticate, authorise, check CSRF, then run the handler with the user in
 /// the request's extensions (for [`Viewer`] and [`Guard`]) and in [`CURRENT`] (for the layout).
 pub(crate) async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let api = is_api(req.uri().path());
-    let principal = match resolve(&state, req.headers()).await {
-        Ok(p) => p,
-        Err(e) => return fail(api, e),
+    // A database that is down must not stop public pages such as /healthz from answering, so
+    // a failed session lookup only refuses routes that need a user.
+    let (principal, lookup) = match resolve(&state, req.headers()).await {
+        Ok(p) => (p, None),
+        Err(e) => (None, Some(e)),
     };
     // Refusals render inside the scope too, so their page shows who is signed in.
     CURRENT
         .scope(principal.clone(), async move {
-            match check(&state, req, principal).await {
+            match check(&state, req, principal, lookup).await {
                 Ok(req) => next.run(req).await,
                 Err(response) => response,
             }
@@ -230,6 +231,7 @@ async fn check(
     state: &AppState,
     mut req: Request,
     principal: Option<Principal>,
+    lookup: Option<AppError>,
 ) -> Result<Request, Response> {
     let api = is_api(req.uri().path());
     let fail = |e: AppError| fail(api, e);
@@ -249,6 +251,9 @@ async fn check(
         )));
     };
     if rule != Rule::Public {
+        if let Some(e) = lookup {
+            return Err(fail(e));
+        }
         let Some(p) = &principal else {
             if api || req.method() != Method::GET {
                 return Err(fail(AppError::Unauthenticated));

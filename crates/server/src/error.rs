@@ -36,6 +36,9 @@ pub enum AppError {
     /// Too many failed sign-ins; try again after this many seconds (429).
     #[error("too many failed sign-ins")]
     TooManyRequests(u64),
+    /// The database is not answering (503, logged).
+    #[error("the database is unavailable")]
+    Unavailable(String),
     /// The request body is too large (413).
     #[error("the request is too large")]
     TooLarge,
@@ -52,6 +55,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Unavailable(m) => Self::Unavailable(m),
             other => Self::Unexpected(anyhow::Error::new(other)),
         }
     }
@@ -83,6 +87,15 @@ impl AppError {
                     secs.div_ceil(60)
                 ),
             ),
+            Self::Unavailable(cause) => {
+                tracing::warn!(cause, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Lantern cannot reach its database just now; nothing was changed. Try again in a minute."
+                        .to_owned(),
+                )
+            }
             Self::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",

@@ -152,6 +152,10 @@ pub(crate) fn insert_columns(dataset: &Dataset) -> String {
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
             "a record with this source and source reference already exists".to_owned(),
         ),

@@ -3,6 +3,7 @@
 //! versions; both implement `lantern_core::Store` from one body of code (`common.rs`), because
 //! the SQL is the same but for a few dialect fragments.
 
+pub mod backup;
 mod common;
 mod postgres;
 mod sqlite;

@@ -837,6 +837,156 @@ async fn the_store_contract_holds_on_postgres() {
     db.drop_database().await;
 }
 
+/// Writes in flight while a backup is taken: audit appends committing one after another, and
+/// a 400,000-row import whose transaction is open. The restored copy must hold a whole audit
+/// chain and none of the unfinished import, and then pass the whole contract itself.
+async fn backup_story(
+    url: &DatabaseUrl,
+    restored: &DatabaseUrl,
+    file: &std::path::Path,
+    importing: impl AsyncFn() -> bool,
+) {
+    let store = lantern_storage::open(url).await.unwrap();
+    let rows: Vec<Record> = (0..400_000)
+        .map(|i| presentation(&format!("INFLIGHT-{i}"), "2022-05-01", 'a'))
+        .collect();
+    let importer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .import_records(&rows, "inflight", false, &lantern_core::import::no_progress)
+                .await
+        })
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let auditor = {
+        let (store, stop) = (store.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let entry = lantern_core::audit::NewAuditEntry {
+                    actor: "writer".into(),
+                    action: "view".into(),
+                    dataset: Some("suicides".into()),
+                    record_id: Some(i64::try_from(n).unwrap()),
+                    detail: "during the backup".into(),
+                    origin: "test".into(),
+                };
+                store.append_audit(&entry).await.unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    let start = std::time::Instant::now();
+    while !importing().await {
+        assert!(
+            !importer.is_finished(),
+            "the import finished before the backup; use more rows"
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "the import never started writing"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let manifest = lantern_storage::backup::backup(url, file).await.unwrap();
+    assert!(
+        !importer.is_finished(),
+        "the backup must be taken while the import is open"
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let appended = auditor.await.unwrap();
+    importer.abort();
+    let _ = importer.await;
+    assert!(appended > 0);
+    assert!(manifest.bytes > 0 && manifest.sha256.len() == 64);
+    // Backups are never overwritten.
+    assert!(lantern_storage::backup::backup(url, file).await.is_err());
+
+    let report = lantern_storage::backup::restore(restored, file)
+        .await
+        .unwrap();
+    assert_eq!(report.self_harm, 0, "none of the unfinished import");
+    assert!(
+        report.audit_entries > 0,
+        "the audit chain came across whole"
+    );
+    // Restoring again into the now-full database is refused.
+    assert!(
+        lantern_storage::backup::restore(restored, file)
+            .await
+            .is_err()
+    );
+    let copy = lantern_storage::open(restored).await.unwrap();
+    exercise(copy.as_ref()).await;
+    users_story(copy.as_ref()).await;
+    bulk_story(copy.as_ref()).await;
+    audit_story(copy.as_ref()).await;
+    versions_story(copy.as_ref()).await;
+
+    // A damaged file is refused before anything is written.
+    let mut bytes = std::fs::read(file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(file, bytes).unwrap();
+    let err = lantern_storage::backup::restore(restored, file)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its manifest"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_during_writes_restores_and_passes_the_contract_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    let url = DatabaseUrl::new(format!("sqlite://{}", path.display()));
+    let restored = DatabaseUrl::new(format!(
+        "sqlite://{}/restored/copy.db",
+        dir.path().display()
+    ));
+    let wal = dir.path().join("live.db-wal");
+    // The import is writing once its pages spill into the WAL.
+    let importing = async || std::fs::metadata(&wal).is_ok_and(|m| m.len() > 8 << 20);
+    backup_story(&url, &restored, &dir.path().join("backup.db"), importing).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_during_writes_restores_and_passes_the_contract_on_postgres() {
+    let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
+        eprintln!("skipped PostgreSQL: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let live = helpers::PgTestDb::create(&base).await;
+    let target = helpers::PgTestDb::create(&base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let watch = live.url.clone();
+    let importing = async || {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&watch).await.unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND state = 'active' AND query LIKE 'INSERT INTO self_harm_presentations%'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        n > 0
+    };
+    backup_story(
+        &DatabaseUrl::new(live.url.clone()),
+        &DatabaseUrl::new(target.url.clone()),
+        &dir.path().join("backup.dump"),
+        importing,
+    )
+    .await;
+    live.drop_database().await;
+    target.drop_database().await;
+}
+
 mod helpers {
     use sqlx::Connection as _;
 

@@ -6,6 +6,7 @@
 )]
 
 mod audit;
+mod backup;
 mod geography;
 mod helpers;
 mod register;

@@ -732,3 +732,42 @@ async fn nhs_numbers_never_reach_the_logs() {
         assert!(!audit.contains(number), "{number} in the audit log");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_degrades_while_the_database_is_away_and_recovers() {
+    let Some(app) = TestApp::spawn(true).await else {
+        eprintln!("skipped PostgreSQL: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let ok = app.get("/healthz").await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.json()["status"], "ok");
+    // The database goes away: no new connections, and the open ones are cut.
+    let name = app.database_name().unwrap();
+    app.admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
+    app.admin_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ));
+    let down = app.get("/healthz").await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(down.json()["status"], "unavailable");
+    let page = app.get("/register/suicides").await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        page.body.contains("something went wrong"),
+        "a clear page, no internals"
+    );
+    assert!(!page.body.contains("pg_") && !page.body.contains("sqlx"));
+    // It comes back, and so does Lantern, without a restart.
+    app.admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    let mut back = false;
+    for _ in 0..50 {
+        if app.get("/healthz").await.status == StatusCode::OK {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(back, "healthz recovers once the database is back");
+    assert_eq!(app.get("/register/suicides").await.status, StatusCode::OK);
+}

@@ -174,6 +174,17 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The PostgreSQL database's name, if on PostgreSQL.
+    pub(crate) fn database_name(&self) -> Option<String> {
+        self.pg.as_ref().map(|(_, name)| name.clone())
+    }
+
+    /// Run SQL as the PostgreSQL superuser, on the base database.
+    pub(crate) fn admin_sql(&self, sql: &str) {
+        let (base, _) = self.pg.as_ref().unwrap();
+        psql(base, sql);
+    }
+
     /// Send later requests with this session (or none).
     pub(crate) fn switch(&self, session: Option<Session>) {
         *self.session.lock().unwrap() = session;
