@@ -92,6 +92,9 @@ pub(crate) struct DemoArgs {
     /// Last day of the five synthetic years (YYYY-MM-DD); today when not given.
     #[arg(long)]
     pub(crate) end: Option<chrono::NaiveDate>,
+    /// Multiply the self-harm presentations, for load tests (110 gives about 1,000,000).
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) self_harm_scale: f64,
     #[command(flatten)]
     pub(crate) serve: ServeArgs,
 }

@@ -121,7 +121,7 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             args.seed
         );
         let key = pseudonym::deployment_key(store.as_ref()).await?;
-        let data = lantern_core::demo::generate(args.seed, end, &key);
+        let data = lantern_core::demo::generate_scaled(args.seed, end, &key, args.self_harm_scale);
         // Mark the database first, so a page served during loading already says "synthetic".
         store.set_setting(SYNTHETIC_SETTING, "true").await?;
         let summary = lantern_core::demo::load(store.as_ref(), &data).await?;

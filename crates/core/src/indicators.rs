@@ -346,8 +346,22 @@ pub async fn indicators(
     {
         return Err(IndicatorError::Invalid(format!("area {a} is not known")));
     }
+    // Only the fields a dimension, the filter or the count can use.
+    let fields = [
+        q.dataset.date_field,
+        "status",
+        "residence_area",
+        "sex",
+        "age",
+        "person_key",
+        "methods",
+        "method_group",
+        "location_type",
+        "setting",
+        "priority_groups",
+    ];
     let records: Vec<Record> = store
-        .export_records(q.dataset)
+        .export_fields(q.dataset, &fields)
         .await?
         .into_iter()
         .filter(counted)

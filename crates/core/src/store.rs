@@ -260,6 +260,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         entry: &crate::audit::NewAuditEntry,
     ) -> StoreResult<crate::audit::AuditEntry>;
+    /// Append several entries in one transaction, chained in order (group commit: many
+    /// requests' entries cost one lock and one commit).
+    async fn append_audits(
+        &self,
+        entries: &[crate::audit::NewAuditEntry],
+    ) -> StoreResult<Vec<crate::audit::AuditEntry>>;
     /// The whole audit log, oldest first, and its head (the newest hash recorded).
     async fn audit_log(&self) -> StoreResult<(Vec<crate::audit::AuditEntry>, Option<String>)>;
 
@@ -269,6 +275,18 @@ pub trait Store: Send + Sync + 'static {
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
     /// Set a deployment setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    /// A token that changes whenever the register changes (in the same transaction), for
+    /// caches of counts and indicators.
+    async fn data_version(&self) -> StoreResult<String>;
+
+    /// Every record of a dataset with only `fields` read (the rest blank): what aggregates
+    /// need, at a fraction of the cost of [`Store::export_records`].
+    async fn export_fields(
+        &self,
+        dataset: &'static Dataset,
+        fields: &[&str],
+    ) -> StoreResult<Vec<Record>>;
 
     /// Whether `code` is `ancestor` or inside it.
     async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;

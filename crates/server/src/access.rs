@@ -151,7 +151,7 @@ pub(crate) fn origin_of(parts_ext: &axum::http::Extensions) -> String {
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
-fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -332,7 +332,7 @@ async fn check_csrf(
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
+pub(crate) fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
     body.split(|&b| b == b'&').find_map(|pair| {
         let (k, v) = match pair.iter().position(|&b| b == b'=') {
             Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -652,8 +652,7 @@ pub(crate) async fn audit(
         detail,
         origin: origin.to_owned(),
     };
-    state.store.append_audit(&entry).await?;
-    Ok(())
+    state.audit.append(&state.store, entry).await
 }
 
 /// Security headers on every response: a strict CSP (no inline script or style), no sniffing,

@@ -4,6 +4,7 @@
 
 mod access;
 mod api;
+mod audit_writer;
 mod error;
 mod session;
 mod web;
@@ -58,7 +59,15 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Break-the-glass grants of this process.
     grants: access::Grants,
+    /// Indicator tables by query, with the register version they were computed at.
+    indicators: IndicatorCache,
+    /// Group commit for audit entries.
+    audit: audit_writer::AuditWriter,
 }
+
+/// Indicator tables by query key: (register version, JSON body).
+type IndicatorCache =
+    Arc<tokio::sync::Mutex<std::collections::HashMap<String, (String, Arc<serde_json::Value>)>>>;
 
 impl AppState {
     /// State over a store.
@@ -68,6 +77,8 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::default(),
             grants: access::Grants::default(),
+            indicators: IndicatorCache::default(),
+            audit: audit_writer::AuditWriter::default(),
         }
     }
 }
@@ -88,6 +99,51 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
+}
+
+/// The parsers of untrusted request text, for the fuzz targets: each must answer every input
+/// with a value or an error, never a panic.
+pub mod parsers {
+    use axum::extract::Query;
+    use axum::http::Uri;
+
+    fn query<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
+        let uri: Uri = format!("/?{raw}").parse().ok()?;
+        Query::<T>::try_from_uri(&uri).ok().map(|q| q.0)
+    }
+
+    /// A register list's query string: filters, sorting and paging.
+    ///
+    /// # Errors
+    /// The message the list page shows.
+    pub fn list_query(raw: &str) -> Result<lantern_core::store::RecordQuery, String> {
+        query::<crate::web::register::ListParams>(raw)
+            .ok_or_else(|| "not a query string".to_owned())?
+            .to_query()
+    }
+
+    /// The indicators API's query string.
+    ///
+    /// # Errors
+    /// The message the API answers with.
+    pub fn indicator_query(raw: &str) -> Result<lantern_core::indicators::IndicatorQuery, String> {
+        crate::api::indicators::parse(
+            &query::<crate::api::indicators::Params>(raw)
+                .ok_or_else(|| "not a query string".to_owned())?,
+        )
+    }
+
+    /// One field of a form body (the CSRF check's reader).
+    pub fn form_field(body: &[u8], key: &str) -> Option<String> {
+        crate::access::form_urlencoded_value(body, key)
+    }
+
+    /// One cookie from a `Cookie` header value.
+    pub fn cookie(header: &str, name: &str) -> Option<String> {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(axum::http::header::COOKIE, header.parse().ok()?);
+        crate::access::cookie_value(&headers, name).map(str::to_owned)
+    }
 }
 
 /// Every `(method, route)` the router serves, for the route-table test.

@@ -9,6 +9,8 @@ use crate::common::map_err;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
+    counts: crate::common::CountCache,
+    sources: crate::common::SourceCache,
 }
 
 impl PostgresStore {
@@ -27,7 +29,11 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            counts: crate::common::CountCache::default(),
+            sources: crate::common::SourceCache::default(),
+        })
     }
 }
 
@@ -42,6 +48,7 @@ crate::common::impl_store!(
         secondary_indexes: "SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = $1 \
              AND indexdef NOT LIKE 'CREATE UNIQUE%'",
         plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),
+        scope_column: "residence_area",
         month_of_date: |c| format!("to_char({c}, 'YYYY-MM')"),
     }
 );

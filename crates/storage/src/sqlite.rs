@@ -11,6 +11,8 @@ use crate::common::map_err;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    counts: crate::common::CountCache,
+    sources: crate::common::SourceCache,
 }
 
 impl SqliteStore {
@@ -46,7 +48,11 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            counts: crate::common::CountCache::default(),
+            sources: crate::common::SourceCache::default(),
+        })
     }
 }
 
@@ -62,6 +68,7 @@ crate::common::impl_store!(
         // A write first takes SQLite's write lock for the whole transaction.
         lock_audit: "UPDATE settings SET value = value WHERE key = 'audit_head'",
         secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
+        scope_column: "+residence_area",
         month_of_date: |c| format!("substr({c}, 1, 7)"),
     }
 );

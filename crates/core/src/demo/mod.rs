@@ -40,10 +40,22 @@ pub const DEFAULT_SEED: u64 = 20_261_124;
 
 /// Generate the demo for the five years ending on `end`.
 pub fn generate(seed: u64, end: NaiveDate, key: &PseudonymKey) -> DemoData {
+    generate_scaled(seed, end, key, 1.0)
+}
+
+/// The demo with self-harm presentations multiplied by about `self_harm_scale`, for load tests
+/// (110 gives about 1,000,000). Rates then are far above any real area's.
+pub fn generate_scaled(
+    seed: u64,
+    end: NaiveDate,
+    key: &PseudonymKey,
+    self_harm_scale: f64,
+) -> DemoData {
     let mut rng = StdRng::seed_from_u64(seed);
     let geo = geography::build(&mut rng);
     let populations = geography::populations(&geo, end, &mut rng);
-    let (suicides, self_harm) = people::generate(&geo, end, key, &mut rng);
+    let (suicides, self_harm) =
+        people::generate(&geo, end, key, &mut rng, self_harm_scale.max(0.0));
     DemoData {
         areas: geo.areas,
         populations,

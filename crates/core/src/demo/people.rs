@@ -671,6 +671,7 @@ pub(crate) fn generate(
     end: NaiveDate,
     key: &PseudonymKey,
     rng: &mut StdRng,
+    self_harm_scale: f64,
 ) -> (Vec<Record>, Vec<Record>) {
     let mut deaths: Vec<Death<'_>> = Vec::new();
     let mut presentations: Vec<Presentation<'_>> = Vec::new();
@@ -704,7 +705,7 @@ pub(crate) fn generate(
                         });
                     }
                 }
-                let sh_rate = SELF_HARM_RATE_FEMALE[band - 2];
+                let sh_rate = SELF_HARM_RATE_FEMALE[band - 2] * self_harm_scale;
                 for (is_female, pop, rate) in [
                     (true, female, sh_rate),
                     (false, persons - female, sh_rate * 0.6),

@@ -94,14 +94,28 @@ impl Table {
     /// # Errors
     /// When the workbook cannot be opened or has no sheet.
     pub fn from_xlsx(path: &Path) -> Result<Self, ImportError> {
-        use calamine::{Data, Reader as _};
         let file = display_name(path);
+        let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        Self::from_xlsx_bytes(&file, bytes)
+    }
+
+    /// [`Table::from_xlsx`] on bytes already read (an upload, or a fuzz input).
+    ///
+    /// # Errors
+    /// When the bytes are not a workbook or it has no sheet.
+    pub fn from_xlsx_bytes(file: &str, bytes: Vec<u8>) -> Result<Self, ImportError> {
+        use calamine::{Data, Reader as _};
+        let file = file.to_owned();
         let unreadable = |message: String| ImportError::Unreadable {
             file: file.clone(),
             message,
         };
-        let mut workbook =
-            calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+                .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
         let range = workbook
             .worksheet_range_at(0)
             .ok_or_else(|| unreadable("the workbook has no sheet".to_owned()))?
@@ -141,12 +155,21 @@ impl Table {
     }
 }
 
-/// Excel's serial date (days since 1899-12-30) as a date, or RFC 3339 when it has a time.
+/// Excel's serial date (days since 1899-12-30) as a date, or RFC 3339 when it has a time. A
+/// serial outside the years chrono can hold comes back as the number, for validation to refuse.
 fn excel_serial_to_text(serial: f64) -> String {
+    let as_number = || serial.to_string();
+    if !serial.is_finite() || serial.abs() > 3_000_000.0 {
+        return as_number();
+    }
     let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
     let days = serial.floor();
     let seconds = ((serial - days) * 86_400.0).round() as i64;
-    let date = epoch + chrono::Duration::days(days as i64);
+    let Some(date) =
+        chrono::Duration::try_days(days as i64).and_then(|d| epoch.checked_add_signed(d))
+    else {
+        return as_number();
+    };
     if seconds == 0 {
         date.format("%Y-%m-%d").to_string()
     } else {

@@ -21,7 +21,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize)]
-struct Params {
+pub(crate) struct Params {
     dataset: Option<String>,
     by: Option<String>,
     area: Option<String>,
@@ -29,7 +29,7 @@ struct Params {
     measure: Option<String>,
 }
 
-fn parse(p: &Params) -> Result<IndicatorQuery, String> {
+pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
     let name = p.dataset.as_deref().unwrap_or("suicides");
     let dataset = register::dataset(name)
         .ok_or_else(|| format!("dataset '{name}' is not one of suicides|self-harm"))?;
@@ -69,6 +69,24 @@ async fn show_indicators(
     if query.audience == Audience::Statutory {
         viewer.require(Rule::Analysts)?;
     }
+    // Tables are cached until the register, areas or populations change: the same question
+    // asked by fifty users costs one computation. One computation at a time, so a burst of
+    // identical misses waits for the first instead of repeating it.
+    let key = format!(
+        "{}|{:?}|{:?}|{}|{:?}",
+        query.dataset.name,
+        query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
+        query.area,
+        matches!(query.audience, Audience::Statutory),
+        p.measure
+    );
+    let version = state.store.data_version().await?;
+    let mut cache = state.indicators.lock().await;
+    if let Some((v, body)) = cache.get(&key)
+        && *v == version
+    {
+        return Ok(Json(body.as_ref().clone()));
+    }
     let table = indicators(state.store.as_ref(), &query)
         .await
         .map_err(|e| match e {
@@ -92,10 +110,15 @@ async fn show_indicators(
             Value::Object(o)
         })
         .collect();
-    Ok(Json(json!({
+    let body = json!({
         "dataset": query.dataset.name,
         "by": query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         "rows": rows,
         "disclosure": table.disclosure,
-    })))
+    });
+    if cache.len() > 1_000 {
+        cache.clear();
+    }
+    cache.insert(key, (version, std::sync::Arc::new(body.clone())));
+    Ok(Json(body))
 }

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, one file per resource.
 
 mod areas;
-mod indicators;
+pub(crate) mod indicators;
 mod register;
 mod session;
 

@@ -7,6 +7,7 @@
 
 mod access;
 mod helpers;
+mod robustness;
 
 use axum::http::StatusCode;
 use helpers::TestApp;
