@@ -15,6 +15,8 @@ const shots = resolve('../target/browser');
 mkdirSync(shots, { recursive: true });
 const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
 const db = `sqlite://${dir}/lantern.db`;
+// The pseudonymisation key lives outside the database, in a file of its own.
+process.env.LANTERN_PSEUDONYM_KEY_FILE = join(dir, 'pseudonym.key');
 
 let server, browser, base;
 // The demo prints each user's password once: `  NAME  PASSWORD  ROLE: ...`.

@@ -49,6 +49,9 @@ pub(crate) enum Command {
         /// The backup file (its manifest must be beside it).
         file: PathBuf,
     },
+    /// Rotate the pseudonymisation key: every stored person key is re-keyed under a new key
+    /// added to the key file's chain (stop the server first; see SECURITY.md).
+    RotateKey,
     /// Manage user accounts. Passwords are read from standard input, never from arguments.
     User {
         #[command(subcommand)]
@@ -60,7 +63,8 @@ pub(crate) enum Command {
         what: StatsCommand,
     },
     /// Replace the nhs_number column of a self-harm CSV with person_key, before the file leaves
-    /// the source. The key comes from --key-file, LANTERN_PSEUDONYM_KEY, or the database.
+    /// the source. The key comes from --key-file, LANTERN_PSEUDONYM_KEY, LANTERN_PSEUDONYM_KEY_FILE
+    /// or data/pseudonym.key.
     Pseudonymise(PseudonymiseArgs),
 }
 

@@ -40,7 +40,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { what } => return import(&cli.database_url, what).await,
         Command::Export(args) => export(&cli.database_url, &args).await?,
-        Command::Pseudonymise(args) => return pseudonymise(&cli.database_url, &args).await,
+        Command::Pseudonymise(args) => return pseudonymise(&args).await,
         Command::Stats { what } => return stats(what),
         Command::Audit { what } => return audit(&cli.database_url, what).await,
         Command::Backup { file } => {
@@ -66,6 +66,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.suicides, report.self_harm, report.areas, report.users, report.audit_entries
             );
         }
+        Command::RotateKey => {
+            let store = open(&cli.database_url).await?;
+            rotate_key(&store).await?;
+        }
         Command::User { what } => {
             let store = open(&cli.database_url).await?;
             return crate::users::run(&store, what).await;
@@ -86,6 +90,7 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
     );
     let config = ServerConfig {
         synthetic,
+        pseudonym_key: Some(deployment_key(Some(&store)).await?),
         behind_tls: args.behind_tls,
         idle_timeout: chrono::Duration::minutes(args.idle_minutes.max(1)),
         absolute_timeout: chrono::Duration::hours(args.session_hours.max(1)),
@@ -120,7 +125,7 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             "Generating synthetic data for a fictional county (seed {}, five years to {end})…",
             args.seed
         );
-        let key = pseudonym::deployment_key(store.as_ref()).await?;
+        let key = deployment_key(Some(&store)).await?;
         let data = lantern_core::demo::generate_scaled(args.seed, end, &key, args.self_harm_scale);
         // Mark the database first, so a page served during loading already says "synthetic".
         store.set_setting(SYNTHETIC_SETTING, "true").await?;
@@ -170,18 +175,72 @@ fn report(
     }
 }
 
-/// The key for turning NHS numbers into person keys: `LANTERN_PSEUDONYM_KEY`, or the one kept in
-/// the database (made on first use).
-async fn key_from_env_or(store: Option<&SharedStore>) -> anyhow::Result<PseudonymKey> {
-    if let Ok(hex) = std::env::var("LANTERN_PSEUDONYM_KEY") {
-        return PseudonymKey::from_hex(&hex).context("LANTERN_PSEUDONYM_KEY");
+fn key_file_path() -> std::path::PathBuf {
+    std::env::var_os("LANTERN_PSEUDONYM_KEY_FILE").map_or_else(
+        || Path::new(pseudonym::DEFAULT_KEY_FILE).to_path_buf(),
+        Into::into,
+    )
+}
+
+/// Re-key every person key under a new key added to the chain. The new key file is written
+/// beside the old one first, the database changes in one transaction, then the new file
+/// replaces the old: a failure at any step leaves a key that matches the database.
+async fn rotate_key(store: &SharedStore) -> anyhow::Result<()> {
+    if std::env::var("LANTERN_PSEUDONYM_KEY").is_ok() {
+        anyhow::bail!(
+            "the key comes from LANTERN_PSEUDONYM_KEY: rotate with a key file (LANTERN_PSEUDONYM_KEY_FILE), then move it to your secrets store"
+        );
     }
-    match store {
-        Some(s) => Ok(pseudonym::deployment_key(s.as_ref()).await?),
-        None => {
-            anyhow::bail!("no pseudonymisation key: give --key-file or set LANTERN_PSEUDONYM_KEY")
-        }
+    let path = key_file_path();
+    let old = deployment_key(Some(store)).await?;
+    let new = old.rotated();
+    let mut staged = path.as_os_str().to_owned();
+    staged.push(".new");
+    let staged = std::path::PathBuf::from(staged);
+    let _ = std::fs::remove_file(&staged);
+    pseudonym::write_key_file(&staged, &new).map_err(anyhow::Error::msg)?;
+    let rekey = |v: &str| new.rekey(v);
+    let n = store.rekey_person_keys(&rekey, &new.fingerprint()).await?;
+    std::fs::rename(&staged, &path).with_context(|| {
+        format!(
+            "the database is re-keyed, but {} could not replace {}: move it by hand",
+            staged.display(),
+            path.display()
+        )
+    })?;
+    cli_audit_entry(
+        store,
+        "key_rotation",
+        Some(&SELF_HARM),
+        format!(
+            "{n} person keys re-keyed; key fingerprint {} -> {}",
+            old.fingerprint(),
+            new.fingerprint()
+        ),
+    )
+    .await?;
+    eprintln!(
+        "Re-keyed {n} person keys. {} now holds the new key chain (fingerprint {}); give it to every source that pseudonymises at source.",
+        path.display(),
+        new.fingerprint()
+    );
+    Ok(())
+}
+
+/// The deployment's key for turning NHS numbers into person keys, kept outside the database:
+/// `LANTERN_PSEUDONYM_KEY` (hex), or the file `LANTERN_PSEUDONYM_KEY_FILE` names, or
+/// `data/pseudonym.key` (created on first use, mode 0600). With a store, the key must be the one
+/// the database was first used with (its fingerprint is stored, never the key).
+pub(crate) async fn deployment_key(store: Option<&SharedStore>) -> anyhow::Result<PseudonymKey> {
+    let key = if let Ok(hex) = std::env::var("LANTERN_PSEUDONYM_KEY") {
+        PseudonymKey::from_hex(&hex).context("LANTERN_PSEUDONYM_KEY")?
+    } else {
+        pseudonym::load_or_create_key_file(&key_file_path()).map_err(anyhow::Error::msg)?
+    };
+    if let Some(s) = store {
+        pseudonym::check_key(s.as_ref(), &key).await?;
     }
+    Ok(key)
 }
 
 async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
@@ -227,7 +286,7 @@ async fn register_import(
     opts: ImportOpts,
 ) -> anyhow::Result<ExitCode> {
     let key = if std::ptr::eq(dataset, &SELF_HARM) {
-        Some(key_from_env_or(Some(store)).await?)
+        Some(deployment_key(Some(store)).await?)
     } else {
         None
     };
@@ -328,7 +387,7 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn pseudonymise(url: &str, args: &PseudonymiseArgs) -> anyhow::Result<ExitCode> {
+async fn pseudonymise(args: &PseudonymiseArgs) -> anyhow::Result<ExitCode> {
     let key = match &args.key_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -336,8 +395,7 @@ async fn pseudonymise(url: &str, args: &PseudonymiseArgs) -> anyhow::Result<Exit
             PseudonymKey::from_hex(&text)
                 .with_context(|| format!("the key in {}", path.display()))?
         }
-        None if std::env::var("LANTERN_PSEUDONYM_KEY").is_ok() => key_from_env_or(None).await?,
-        None => key_from_env_or(Some(&open(url).await?)).await?,
+        None => deployment_key(None).await?,
     };
     match import::pseudonymise_file(&args.file, &args.output, &key) {
         Ok(n) => {

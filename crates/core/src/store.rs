@@ -288,6 +288,15 @@ pub trait Store: Send + Sync + 'static {
         fields: &[&str],
     ) -> StoreResult<Vec<Record>>;
 
+    /// Rotate the pseudonymisation key: replace every stored person key (in records and field
+    /// histories) by `rekey` of it, and record the new key's fingerprint, in one transaction.
+    /// Returns how many presentations were re-keyed.
+    async fn rekey_person_keys(
+        &self,
+        rekey: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+        fingerprint: &str,
+    ) -> StoreResult<u64>;
+
     /// Whether `code` is `ancestor` or inside it.
     async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;
 

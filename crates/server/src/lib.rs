@@ -33,6 +33,9 @@ pub struct ServerConfig {
     pub absolute_timeout: chrono::Duration,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
+    /// The deployment's pseudonymisation key (kept outside the database), for NHS numbers
+    /// typed into the self-harm form; without it the form asks for a person key instead.
+    pub pseudonym_key: Option<lantern_core::pseudonym::PseudonymKey>,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
             idle_timeout: chrono::Duration::minutes(30),
             absolute_timeout: chrono::Duration::hours(12),
             max_body_bytes: 2 * 1024 * 1024,
+            pseudonym_key: None,
         }
     }
 }

@@ -48,7 +48,7 @@ crate::common::impl_store!(
         secondary_indexes: "SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = $1 \
              AND indexdef NOT LIKE 'CREATE UNIQUE%'",
         plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),
-        scope_column: "residence_area",
+        scope_term: (" AND (residence_area || '') = ANY(ARRAY(", "))"),
         month_of_date: |c| format!("to_char({c}, 'YYYY-MM')"),
     }
 );

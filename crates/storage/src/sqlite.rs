@@ -68,7 +68,7 @@ crate::common::impl_store!(
         // A write first takes SQLite's write lock for the whole transaction.
         lock_audit: "UPDATE settings SET value = value WHERE key = 'audit_head'",
         secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
-        scope_column: "+residence_area",
+        scope_term: (" AND +residence_area IN (", ")"),
         month_of_date: |c| format!("substr({c}, 1, 7)"),
     }
 );

@@ -56,6 +56,10 @@ impl TestDb {
             .arg(&self.url)
             .env_remove("LANTERN_DATABASE_URL")
             .env_remove("LANTERN_PSEUDONYM_KEY")
+            .env(
+                "LANTERN_PSEUDONYM_KEY_FILE",
+                self.dir.path().join("pseudonym.key"),
+            )
             .env("LANTERN_LOG", "error")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

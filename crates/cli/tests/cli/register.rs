@@ -293,3 +293,97 @@ fn the_database_url_is_a_global_flag() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("sqlite database is up to date"));
 }
+
+#[test]
+fn the_pseudonymisation_key_lives_outside_the_database_and_a_wrong_one_is_refused() {
+    let db = setup();
+    let raw = db.write("raw.csv", SELF_HARM_NHS);
+    // The first use creates the key file (owner-only) and ties the database to it.
+    db.run(&["import", "self-harm", &raw]).ok();
+    let key = std::fs::read_to_string(db.path("pseudonym.key")).unwrap();
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(db.path("pseudonym.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let url_path = db
+        .url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    for file in [url_path.clone(), format!("{url_path}-wal")] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(key.trim()), "the key is not in {file}");
+    }
+    // Another key is refused before anything is written.
+    std::fs::write(db.path("pseudonym.key"), "7b".repeat(32)).unwrap();
+    let run = db.run(&["import", "self-harm", &raw]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("made with another pseudonymisation key"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rotating_the_key_rekeys_every_person_key_and_keeps_repeats_linked() {
+    let db = setup();
+    let raw = db.write("raw.csv", SELF_HARM_NHS);
+    db.run(&["import", "self-harm", &raw]).ok();
+    let export = |db: &TestDb| -> Vec<String> {
+        let json = db.run(&["export", "self-harm", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["person_key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = export(&db);
+    let run = db.run(&["rotate-key"]);
+    assert!(
+        run.ok().stderr.contains("Re-keyed 2 person keys"),
+        "{}",
+        run.stderr
+    );
+    let after = export(&db);
+    assert_ne!(before, after);
+    assert_eq!(after[0], after[1], "the same person is still one person");
+    // The new chain makes the same keys from the NHS numbers, so new data links to old.
+    let chain = db.path("pseudonym.key");
+    assert_eq!(std::fs::read_to_string(&chain).unwrap().lines().count(), 2);
+    let out = db.path("p.csv");
+    db.run(&[
+        "pseudonymise",
+        &raw,
+        "--output",
+        out.to_str().unwrap(),
+        "--key-file",
+        chain.to_str().unwrap(),
+    ])
+    .ok();
+    assert!(std::fs::read_to_string(&out).unwrap().contains(&after[0]));
+    assert_eq!(
+        db.run(&["import", "self-harm", &raw, "--json"]).summary(),
+        (0, 0, 2)
+    );
+    // The old key alone no longer fits the database.
+    let first_line = std::fs::read_to_string(&chain)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(&chain, first_line).unwrap();
+    assert_eq!(db.run(&["import", "self-harm", &raw]).code, 1);
+}

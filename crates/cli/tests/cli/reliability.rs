@@ -29,6 +29,7 @@ async fn kill_mid_import(db: &TestDb, big: &str, writing: impl AsyncFn() -> bool
     let mut child = Command::new(env!("CARGO_BIN_EXE_lantern"))
         .args(["import", "self-harm", big, "--database-url", &db.url])
         .env("LANTERN_LOG", "error")
+        .env("LANTERN_PSEUDONYM_KEY_FILE", db.path("pseudonym.key"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -727,7 +727,11 @@ async fn parse_form(
     if std::ptr::eq(dataset, &SELF_HARM)
         && let Some(nhs) = values.remove("nhs_number").filter(|n| !n.trim().is_empty())
     {
-        let key = lantern_core::pseudonym::deployment_key(state.store.as_ref()).await?;
+        let Some(key) = &state.config.pseudonym_key else {
+            return Err(HtmlError(AppError::Invalid(
+                "this server has no pseudonymisation key, so it cannot take NHS numbers; give the person key instead".to_owned(),
+            )));
+        };
         match key.person_key(&nhs) {
             Ok(k) => {
                 values.insert("person_key".to_owned(), k);

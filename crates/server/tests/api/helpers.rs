@@ -41,8 +41,13 @@ impl Reply {
     }
 }
 
+/// The key the test data are pseudonymised with.
+pub(crate) fn test_key() -> lantern_core::pseudonym::PseudonymKey {
+    lantern_core::pseudonym::PseudonymKey::from_hex(&"42".repeat(32)).unwrap()
+}
+
 async fn fill(store: &SharedStore) {
-    let key = lantern_core::pseudonym::PseudonymKey::from_hex(&"42".repeat(32)).unwrap();
+    let key = test_key();
     let end = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
     let data = lantern_core::demo::generate(3, end, &key);
     lantern_core::demo::load(store.as_ref(), &data)
@@ -81,6 +86,7 @@ impl TestApp {
             pg,
             ServerConfig {
                 synthetic: true,
+                pseudonym_key: Some(test_key()),
                 ..ServerConfig::default()
             },
         )
@@ -115,6 +121,10 @@ impl TestApp {
             .await
             .unwrap();
         fill(&store).await;
+        let config = ServerConfig {
+            pseudonym_key: config.pseudonym_key.or_else(|| Some(test_key())),
+            ..config
+        };
         Self::with_config(store, dir, None, config).await.unwrap()
     }
 
