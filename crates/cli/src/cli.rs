@@ -52,6 +52,11 @@ pub(crate) enum Command {
     /// Rotate the pseudonymisation key: every stored person key is re-keyed under a new key
     /// added to the key file's chain (stop the server first; see SECURITY.md).
     RotateKey,
+    /// Retention periods per dataset, and deleting records past them.
+    Retention {
+        #[command(subcommand)]
+        what: RetentionCommand,
+    },
     /// Manage user accounts. Passwords are read from standard input, never from arguments.
     User {
         #[command(subcommand)]
@@ -155,6 +160,29 @@ pub(crate) enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RetentionCommand {
+    /// Keep a dataset's records this many whole years after their date (0: keep for ever).
+    Set {
+        /// suicides or self-harm.
+        #[arg(value_enum)]
+        dataset: ExportDataset,
+        /// Years to keep.
+        years: u32,
+    },
+    /// Show each dataset's period.
+    Show,
+    /// Delete records past their dataset's period, with their histories (audited).
+    Apply {
+        /// Count what would be deleted, and delete nothing (also audited).
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

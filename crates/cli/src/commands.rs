@@ -66,6 +66,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.suicides, report.self_harm, report.areas, report.users, report.audit_entries
             );
         }
+        Command::Retention { what } => {
+            let store = open(&cli.database_url).await?;
+            retention(&store, what).await?;
+        }
         Command::RotateKey => {
             let store = open(&cli.database_url).await?;
             rotate_key(&store).await?;
@@ -173,6 +177,75 @@ fn report(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+async fn retention(store: &SharedStore, what: crate::cli::RetentionCommand) -> anyhow::Result<()> {
+    use crate::cli::RetentionCommand;
+    use lantern_core::retention;
+    let datasets: [&'static register::Dataset; 2] = [&SUICIDES, &SELF_HARM];
+    match what {
+        RetentionCommand::Set { dataset, years } => {
+            let dataset = match dataset {
+                ExportDataset::Suicides => &SUICIDES,
+                ExportDataset::SelfHarm => &SELF_HARM,
+            };
+            store
+                .set_setting(&retention::setting(dataset), &years.to_string())
+                .await?;
+            let what = if years == 0 {
+                "kept for ever".to_owned()
+            } else {
+                format!("kept {years} years")
+            };
+            cli_audit_entry(store, "retention_set", Some(dataset), what.clone()).await?;
+            eprintln!("{}: {what}.", dataset.name);
+        }
+        RetentionCommand::Show => {
+            for d in datasets {
+                match retention::period(store.as_ref(), d).await? {
+                    Some(y) => println!("{:<10} {y} years", d.name),
+                    None => println!("{:<10} kept for ever (no period set)", d.name),
+                }
+            }
+        }
+        RetentionCommand::Apply { dry_run, json } => {
+            let today = chrono::Local::now().date_naive();
+            let mut results = Vec::new();
+            for d in datasets {
+                let r = retention::apply(store.as_ref(), d, today, dry_run).await?;
+                if let Some(before) = r.before {
+                    let action = if dry_run {
+                        "retention_dry_run"
+                    } else {
+                        "retention_apply"
+                    };
+                    let verb = if dry_run { "would delete" } else { "deleted" };
+                    let detail = format!(
+                        "{verb} {} records dated before {before} ({} years)",
+                        r.deleted,
+                        r.years.unwrap_or(0)
+                    );
+                    cli_audit_entry(store, action, Some(d), detail).await?;
+                }
+                results.push(r);
+            }
+            if json {
+                println!("{}", serde_json::to_string(&results)?);
+            }
+            for r in &results {
+                match r.before {
+                    Some(before) => eprintln!(
+                        "{}: {} {} records dated before {before}.",
+                        r.dataset,
+                        if dry_run { "would delete" } else { "deleted" },
+                        r.deleted
+                    ),
+                    None => eprintln!("{}: no retention period set; nothing deleted.", r.dataset),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn key_file_path() -> std::path::PathBuf {

@@ -13,6 +13,7 @@ pub mod indicators;
 pub mod pseudonym;
 pub mod quality;
 pub mod register;
+pub mod retention;
 pub mod stats_files;
 pub mod store;
 

@@ -297,6 +297,15 @@ pub trait Store: Send + Sync + 'static {
         fingerprint: &str,
     ) -> StoreResult<u64>;
 
+    /// Delete the records a query's filters match (paging ignored), with their histories, in one
+    /// transaction; a dry run counts them and writes nothing. For retention.
+    async fn delete_records(
+        &self,
+        dataset: &'static Dataset,
+        q: &RecordQuery,
+        dry_run: bool,
+    ) -> StoreResult<u64>;
+
     /// Whether `code` is `ancestor` or inside it.
     async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;
 

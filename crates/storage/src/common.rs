@@ -1219,6 +1219,45 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn delete_records(&self, dataset: &'static Dataset, q: &RecordQuery, dry_run: bool) -> StoreResult<u64> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let mut ids = QueryBuilder::<$db>::new(format!("SELECT id FROM {} WHERE 1 = 1", dataset.table));
+                push_filters(&mut ids, dataset, q);
+                let ids: Vec<i64> = ids
+                    .build()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<Result<_, _>>()
+                    .map_err(map_err)?;
+                if !ids.is_empty() && !dry_run {
+                    sqlx::query(common::BUMP_VERSION).execute(&mut *tx).await.map_err(map_err)?;
+                    for chunk in ids.chunks(5_000) {
+                        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                        sqlx::query(&format!("DELETE FROM record_history WHERE dataset = $1 AND record_id IN ({list})"))
+                            .bind(dataset.name)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        if std::ptr::eq(dataset, &SUICIDES) {
+                            sqlx::query(&format!("DELETE FROM suicide_status_history WHERE record_id IN ({list})"))
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                        sqlx::query(&format!("DELETE FROM {} WHERE id IN ({list})", dataset.table))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                }
+                finish(tx, dry_run).await?;
+                Ok(ids.len() as u64)
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool> {
                 let found: Option<i32> = sqlx::query_scalar(
                     "WITH RECURSIVE u(code) AS (SELECT CAST($1 AS TEXT) UNION SELECT a.parent_code FROM areas a JOIN u ON a.code = u.code WHERE a.parent_code IS NOT NULL) \

@@ -387,3 +387,62 @@ fn rotating_the_key_rekeys_every_person_key_and_keeps_repeats_linked() {
     std::fs::write(&chain, first_line).unwrap();
     assert_eq!(db.run(&["import", "self-harm", &raw]).code, 1);
 }
+
+#[test]
+fn retention_deletes_only_records_past_their_period_and_a_dry_run_deletes_nothing() {
+    let db = setup();
+    // Two deaths in 2023-24 and one ten years before today; self-harm dated 2024.
+    let old = SUICIDES.replace("coroner,C7,2023-12-30", "coroner,C7,2014-01-15");
+    db.run(&["import", "suicides", &db.write("s.csv", &old)])
+        .ok();
+    db.run(&["import", "self-harm", &db.write("sh.csv", SELF_HARM_NHS)])
+        .ok();
+    let apply = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["retention", "apply", "--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(db.run(&all).ok().stdout.trim()).unwrap()
+    };
+    // No period: nothing happens.
+    assert_eq!(apply(&[])[0]["deleted"], 0);
+    db.run(&["retention", "set", "suicides", "5"]).ok();
+    assert!(
+        db.run(&["retention", "show"])
+            .ok()
+            .stdout
+            .contains("suicides   5 years")
+    );
+    let dry = apply(&["--dry-run"]);
+    assert_eq!(dry[0]["deleted"], 1);
+    assert_eq!(
+        dry[1]["years"],
+        serde_json::Value::Null,
+        "self-harm has no period"
+    );
+    let count = |db: &TestDb| -> usize {
+        let out = db.run(&["export", "suicides", "--format", "json"]);
+        serde_json::from_str::<serde_json::Value>(&out.ok().stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(&db), 3, "a dry run deletes nothing");
+    assert_eq!(apply(&[])[0]["deleted"], 1);
+    assert_eq!(count(&db), 2);
+    assert_eq!(
+        apply(&[])[0]["deleted"],
+        0,
+        "applying again finds nothing more"
+    );
+    let log = db.path("audit.csv");
+    db.run(&["audit", "export", "--output", log.to_str().unwrap()])
+        .ok();
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(
+        log.contains(",retention_set,")
+            && log.contains(",retention_dry_run,")
+            && log.contains(",retention_apply,")
+    );
+    assert!(log.contains("would delete 1 records"));
+    db.run(&["audit", "verify"]).ok();
+}
