@@ -228,6 +228,15 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         generate: bool,
     },
+    /// Set up a TOTP second factor for a user (prints the secret once, for their authenticator
+    /// app), or remove it with --off.
+    Totp {
+        /// The user.
+        name: String,
+        /// Remove the second factor.
+        #[arg(long)]
+        off: bool,
+    },
     /// Change a user's role and end their sessions.
     SetRole {
         /// The user.

@@ -133,6 +133,31 @@ pub(crate) async fn run(store: &SharedStore, what: UserCommand) -> anyhow::Resul
                 println!("{password}");
             }
         }
+        UserCommand::Totp { name, off } => {
+            if off {
+                let c = UserChange {
+                    totp_secret: Some(None),
+                    ..UserChange::default()
+                };
+                change(store, &name, c, "totp_disable", "has no second factor").await?;
+            } else {
+                let secret = auth::new_totp_secret();
+                let c = UserChange {
+                    totp_secret: Some(Some(lantern_core::hex(&secret))),
+                    ..UserChange::default()
+                };
+                change(
+                    store,
+                    &name,
+                    c,
+                    "totp_enable",
+                    "needs an authentication code to sign in",
+                )
+                .await?;
+                println!("secret: {}", auth::base32(&secret));
+                println!("uri:    {}", auth::totp_uri(&name, &secret));
+            }
+        }
         UserCommand::SetRole { name, role } => {
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
             let before = store

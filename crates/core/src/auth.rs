@@ -110,6 +110,9 @@ pub struct User {
     pub password_hash: String,
     /// A disabled user cannot sign in and has no sessions.
     pub disabled: bool,
+    /// The TOTP secret (hex) when a second factor is set up.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
     /// When created.
     pub created_at: DateTime<Utc>,
 }
@@ -123,6 +126,8 @@ pub struct UserChange {
     pub password_hash: Option<String>,
     /// Disable or enable.
     pub disabled: Option<bool>,
+    /// Set (`Some(Some(hex))`) or remove (`Some(None)`) the TOTP secret.
+    pub totp_secret: Option<Option<String>>,
 }
 
 /// A server-side session. The cookie holds the token; the database holds its hash.
@@ -387,6 +392,74 @@ pub fn generate_password() -> String {
     groups.join("-")
 }
 
+/// Seconds in a TOTP time step (RFC 6238's default, what authenticator apps use).
+pub const TOTP_STEP: u64 = 30;
+
+/// A new random TOTP secret (160 bits, as RFC 4226 recommends).
+pub fn new_totp_secret() -> Vec<u8> {
+    let mut bytes = vec![0u8; 20];
+    os_rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// The six-digit code of `secret` for time step `step` (RFC 4226 HOTP with HMAC-SHA1).
+pub fn totp_code(secret: &[u8], step: u64) -> u32 {
+    use hmac::{Hmac, Mac as _};
+    #[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(&step.to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let offset = usize::from(h[19] & 0x0f);
+    let bin = u32::from_be_bytes([
+        h[offset] & 0x7f,
+        h[offset + 1],
+        h[offset + 2],
+        h[offset + 3],
+    ]);
+    bin % 1_000_000
+}
+
+/// The time step a code matches, allowing one step of clock drift either way.
+pub fn verify_totp(secret: &[u8], code: &str, unix_secs: u64) -> Option<u64> {
+    let code = code.trim().replace(' ', "");
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let given: u32 = code.parse().ok()?;
+    let now = unix_secs / TOTP_STEP;
+    [now.saturating_sub(1), now, now + 1]
+        .into_iter()
+        .find(|step| totp_code(secret, *step) == given)
+}
+
+/// RFC 4648 base32 without padding, as authenticator apps take secrets.
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for b in bytes {
+        buffer = (buffer << 8) | u32::from(*b);
+        bits += 8;
+        while bits >= 5 {
+            out.push(char::from(ALPHABET[((buffer >> (bits - 5)) & 31) as usize]));
+            bits -= 5;
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// The `otpauth://` URI an authenticator app scans.
+pub fn totp_uri(username: &str, secret: &[u8]) -> String {
+    format!(
+        "otpauth://totp/Lantern:{username}?secret={}&issuer=Lantern&algorithm=SHA1&digits=6&period={TOTP_STEP}",
+        base32(secret)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,6 +506,29 @@ mod tests {
         assert_ne!(t1, t2);
         assert_eq!(token_hash(&t1), h1);
         assert_ne!(t1, h1);
+    }
+
+    #[test]
+    fn totp_matches_rfc_6238_and_allows_one_step_of_drift() {
+        // RFC 6238 appendix B, SHA-1 secret "12345678901234567890": 94287082 at T=59 (8 digits),
+        // so 287082 with 6; 07081804 at T=1111111109, so 081804.
+        let secret = b"12345678901234567890";
+        assert_eq!(totp_code(secret, 59 / TOTP_STEP), 287_082);
+        assert_eq!(totp_code(secret, 1_111_111_109 / TOTP_STEP), 81_804);
+        assert_eq!(verify_totp(secret, "287082", 59), Some(1));
+        assert_eq!(
+            verify_totp(secret, "287 082", 59 + 30),
+            Some(1),
+            "one step late"
+        );
+        assert_eq!(
+            verify_totp(secret, "287082", 59 + 90),
+            None,
+            "three steps late"
+        );
+        assert_eq!(verify_totp(secret, "28708", 59), None);
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert!(totp_uri("ann", secret).contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
     }
 
     #[test]

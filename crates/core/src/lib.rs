@@ -29,3 +29,15 @@ pub fn hex(bytes: &[u8]) -> String {
             s
         })
 }
+
+/// Bytes from lowercase or uppercase hexadecimal, if it is hexadecimal of even length.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    let t = text.trim();
+    if !t.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| t.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
+}

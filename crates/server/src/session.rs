@@ -26,6 +26,8 @@ pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// The last TOTP step each user signed in with: a code works once (ASVS 2.8.4).
+    totp_steps: Mutex<HashMap<String, u64>>,
 }
 
 impl LoginLimiter {
@@ -71,6 +73,19 @@ impl LoginLimiter {
         }
     }
 
+    /// Accept a TOTP step for `username` only if it is newer than the last one used.
+    fn fresh_totp(&self, username: &str, step: u64) -> bool {
+        self.totp_steps.lock().is_ok_and(|mut m| {
+            let last = m.entry(username.to_owned()).or_insert(0);
+            if step > *last {
+                *last = step;
+                true
+            } else {
+                false
+            }
+        })
+    }
+
     fn succeed(&self, username: &str) {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(&Self::key_account(username));
@@ -94,6 +109,7 @@ pub(crate) async fn sign_in(
     state: &AppState,
     username: &str,
     password: &str,
+    totp: Option<&str>,
     origin: &str,
 ) -> Result<SignedIn, AppError> {
     let username = username.trim().to_lowercase();
@@ -120,14 +136,26 @@ pub(crate) async fn sign_in(
     let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
         .await
         .map_err(|e| AppError::Unexpected(e.into()))?;
+    // The second factor, for users who set one up: a current code, used once.
+    let second_ok = |u: &User| match u.totp_secret.as_deref() {
+        None => true,
+        Some(hex) => {
+            let now = u64::try_from(Utc::now().timestamp()).unwrap_or(0);
+            lantern_core::unhex(hex)
+                .zip(totp)
+                .and_then(|(secret, code)| auth::verify_totp(&secret, code, now))
+                .is_some_and(|step| state.limiter.fresh_totp(&u.username, step))
+        }
+    };
     let user = match user {
-        Some(u) if matches && !u.disabled => u,
+        Some(u) if matches && !u.disabled && second_ok(&u) => u,
         other => {
             state.limiter.fail(&username, origin);
             let why = match other {
                 None => "no such user",
                 Some(u) if u.disabled => "account disabled",
-                Some(_) => "wrong password",
+                Some(_) if !matches => "wrong password",
+                Some(_) => "wrong or reused authentication code",
             };
             audit(
                 state,

@@ -24,7 +24,7 @@ pub(crate) type CountCache =
     std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, i64)>>>;
 
 /// The `users` columns (table alias `u`) that `decode_user` reads.
-pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.role, u.area_code, u.organisation, u.password_hash, u.disabled, u.created_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.role, u.area_code, u.organisation, u.password_hash, u.disabled, u.created_at, u.totp_secret";
 
 /// Bind parameters in one statement, under SQLite's 32,766 and PostgreSQL's 65,535.
 pub(crate) const MAX_PARAMS: usize = 30_000;
@@ -281,6 +281,7 @@ macro_rules! impl_store {
                 password_hash: row.try_get("password_hash")?,
                 disabled: row.try_get("disabled")?,
                 created_at: row.try_get("created_at")?,
+                totp_secret: row.try_get("totp_secret")?,
             })
         }
 
@@ -1324,11 +1325,13 @@ macro_rules! impl_store {
                     .ok_or(StoreError::NotFound)?;
                 sqlx::query(
                     "UPDATE users SET role = COALESCE($1, role), password_hash = COALESCE($2, password_hash), \
-                     disabled = COALESCE($3, disabled) WHERE id = $4",
+                     disabled = COALESCE($3, disabled), totp_secret = CASE WHEN $4 THEN $5 ELSE totp_secret END WHERE id = $6",
                 )
                 .bind(c.role.map(|r| r.as_str()))
                 .bind(&c.password_hash)
                 .bind(c.disabled)
+                .bind(c.totp_secret.is_some())
+                .bind(c.totp_secret.clone().flatten())
                 .bind(id)
                 .execute(&mut *tx)
                 .await

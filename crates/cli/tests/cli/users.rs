@@ -112,6 +112,15 @@ fn users_are_added_listed_disabled_and_reset_with_every_change_audited() {
     let reset = db.run(&["user", "reset-password", "ann.analyst", "--generate"]);
     assert_eq!(reset.ok().stdout.trim().len(), 24);
     assert_eq!(db.run(&["user", "disable", "nobody"]).code, 1);
+    let totp = db.run(&["user", "totp", "ann.analyst"]);
+    assert!(
+        totp.ok()
+            .stdout
+            .contains("otpauth://totp/Lantern:ann.analyst?secret="),
+        "{}",
+        totp.stdout
+    );
+    db.run(&["user", "totp", "ann.analyst", "--off"]).ok();
 
     let out = db.path("audit.json");
     db.run(&[

@@ -27,6 +27,8 @@ pub(crate) fn routes() -> Router<AppState> {
 struct Credentials {
     username: String,
     password: String,
+    /// The authenticator app's code, for users who set one up.
+    totp: Option<String>,
 }
 
 fn describe(p: &Principal) -> serde_json::Value {
@@ -47,7 +49,14 @@ async fn create_session(
     let creds: Credentials = serde_json::from_slice(&body).map_err(|_| {
         AppError::Invalid("send {\"username\": \"...\", \"password\": \"...\"}".to_owned())
     })?;
-    let signed_in = session::sign_in(&state, &creds.username, &creds.password, &origin).await?;
+    let signed_in = session::sign_in(
+        &state,
+        &creds.username,
+        &creds.password,
+        creds.totp.as_deref(),
+        &origin,
+    )
+    .await?;
     Ok((
         StatusCode::OK,
         [(

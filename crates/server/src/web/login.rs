@@ -56,6 +56,8 @@ async fn show_login(State(state): State<AppState>, Query(q): Query<NextParam>) -
 struct LoginForm {
     username: String,
     password: String,
+    /// The authenticator app's code, for users who set one up.
+    totp: Option<String>,
     next: Option<String>,
 }
 
@@ -65,7 +67,15 @@ async fn do_login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    match session::sign_in(&state, &form.username, &form.password, &origin).await {
+    match session::sign_in(
+        &state,
+        &form.username,
+        &form.password,
+        form.totp.as_deref().filter(|t| !t.is_empty()),
+        &origin,
+    )
+    .await
+    {
         Ok(signed_in) => (
             [(
                 header::SET_COOKIE,

@@ -771,3 +771,46 @@ async fn health_degrades_while_the_database_is_away_and_recovers() {
     assert!(back, "healthz recovers once the database is back");
     assert_eq!(app.get("/register/suicides").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_user_with_a_second_factor_needs_a_fresh_code() {
+    use lantern_core::auth;
+    let app = TestApp::spawn_with(ServerConfig::default()).await;
+    app.add_user("tess", Role::Analyst, None, None).await;
+    let secret = auth::new_totp_secret();
+    let change = auth::UserChange {
+        totp_secret: Some(Some(lantern_core::hex(&secret))),
+        ..Default::default()
+    };
+    app.store.update_user("tess", &change).await.unwrap();
+    // The password alone is not enough.
+    assert_eq!(
+        app.sign_in("tess", PASSWORD).await.unwrap_err().status,
+        StatusCode::UNAUTHORIZED
+    );
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let code = format!("{:06}", auth::totp_code(&secret, now / auth::TOTP_STEP));
+    let wrong = format!(
+        "{:06}",
+        (auth::totp_code(&secret, now / auth::TOTP_STEP) + 1) % 1_000_000
+    );
+    let with = |code: &str| {
+        serde_json::json!({"username": "tess", "password": PASSWORD, "totp": code}).to_string()
+    };
+    let send = |body: String| async {
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        app.send(req).await.status
+    };
+    assert_eq!(send(with(&wrong)).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(with(&code)).await, StatusCode::OK);
+    // A code works once.
+    assert_eq!(send(with(&code)).await, StatusCode::UNAUTHORIZED);
+    let (log, _) = app.store.audit_log().await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.entry.detail == "wrong or reused authentication code")
+    );
+}
