@@ -12,6 +12,9 @@ use lantern_core::register::{Dataset, Field, FieldKind, Value};
 pub(crate) const BUMP_VERSION: &str = "INSERT INTO settings (key, value) VALUES ('register_version', '1') \
      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)";
 
+/// Set a setting, `$1` the key and `$2` the value.
+pub(crate) const UPSERT_SETTING: &str = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 /// The register's version: see [`BUMP_VERSION`].
 pub(crate) const VERSION_SETTING: &str = "register_version";
 
@@ -1088,7 +1091,7 @@ macro_rules! impl_store {
                     .map_err(map_err)?;
                     written.push(audit::AuditEntry { id, at, entry: e.clone(), prev_hash: std::mem::replace(&mut prev, hash.clone()), hash });
                 }
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                sqlx::query(common::UPSERT_SETTING)
                     .bind(audit::HEAD_SETTING)
                     .bind(&prev)
                     .execute(&mut *tx)
@@ -1209,7 +1212,7 @@ macro_rules! impl_store {
                         .await
                         .map_err(map_err)?;
                 }
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                sqlx::query(common::UPSERT_SETTING)
                     .bind(lantern_core::pseudonym::FINGERPRINT_SETTING)
                     .bind(fingerprint)
                     .execute(&mut *tx)
@@ -1410,7 +1413,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all)]
             async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                sqlx::query(common::UPSERT_SETTING)
                     .bind(key)
                     .bind(value)
                     .execute(&self.pool)
