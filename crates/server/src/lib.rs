@@ -88,7 +88,7 @@ impl AppState {
 }
 
 /// The application's routes, for serving or for `oneshot` tests. Every route passes the access
-/// layer ([`access`]) and gets the security headers.
+/// layer (`access.rs`) and gets the security headers.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())

@@ -388,10 +388,10 @@ async fn route_table(app: &TestApp) {
                     r.method, r.uri, reply.status, r.expect[i]
                 ));
             }
-            if NO_PEOPLE.contains(who) {
-                if let Some(leak) = source_refs.iter().find(|s| reply.body.contains(s.as_str())) {
-                    failures.push(format!("{who} {} {}: shows record {leak}", r.method, r.uri));
-                }
+            if NO_PEOPLE.contains(who)
+                && let Some(leak) = source_refs.iter().find(|s| reply.body.contains(s.as_str()))
+            {
+                failures.push(format!("{who} {} {}: shows record {leak}", r.method, r.uri));
             }
             if *who == "district" && reply.body.contains(&f.out_coroner_ref) {
                 failures.push(format!(

@@ -252,7 +252,7 @@ impl Reply {
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
+        Self {
             status,
             location,
             body: String::from_utf8_lossy(&bytes).into_owned(),
