@@ -22,6 +22,11 @@ pub(crate) const VERSION_SETTING: &str = "register_version";
 pub(crate) type SourceCache =
     std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, Vec<String>)>>>;
 
+/// Area lists by level at a register version (areas bump it too).
+pub(crate) type AreaCache = std::sync::Arc<
+    std::sync::Mutex<std::collections::HashMap<String, (String, Vec<lantern_core::area::Area>)>>,
+>;
+
 /// Counts of list filters at a register version.
 pub(crate) type CountCache =
     std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, i64)>>>;
@@ -566,6 +571,12 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all)]
             async fn areas(&self, level: Option<AreaLevel>) -> StoreResult<Vec<Area>> {
+                // Every register page names areas: cached until areas (or anything) change.
+                let version = self.setting(common::VERSION_SETTING).await?.unwrap_or_default();
+                let key = format!("{level:?}");
+                if let Some(list) = self.area_lists.lock().ok().and_then(|c| c.get(&key).filter(|(v, _)| *v == version).map(|(_, l)| l.clone())) {
+                    return Ok(list);
+                }
                 let rows = match level {
                     Some(l) => sqlx::query("SELECT code, name, level, parent_code, CAST(NULL AS TEXT) AS boundary FROM areas WHERE level = $1 ORDER BY code")
                         .bind(l.as_str())
@@ -578,6 +589,9 @@ macro_rules! impl_store {
                 .map_err(map_err)?;
                 let mut areas: Vec<Area> = rows.iter().map(decode_area).collect::<Result<_, _>>().map_err(map_err)?;
                 areas.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));
+                if let Ok(mut c) = self.area_lists.lock() {
+                    c.insert(key, (version, areas.clone()));
+                }
                 Ok(areas)
             }
 

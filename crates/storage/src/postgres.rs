@@ -11,6 +11,7 @@ pub struct PostgresStore {
     pool: sqlx::PgPool,
     counts: crate::common::CountCache,
     sources: crate::common::SourceCache,
+    area_lists: crate::common::AreaCache,
 }
 
 impl PostgresStore {
@@ -33,6 +34,7 @@ impl PostgresStore {
             pool,
             counts: crate::common::CountCache::default(),
             sources: crate::common::SourceCache::default(),
+            area_lists: crate::common::AreaCache::default(),
         })
     }
 }
