@@ -353,6 +353,16 @@ pub(crate) enum ExportFormat {
     Json,
 }
 
+impl ExportDataset {
+    /// The register dataset named.
+    pub(crate) fn dataset(self) -> &'static lantern_core::register::Dataset {
+        match self {
+            Self::Suicides => &lantern_core::register::SUICIDES,
+            Self::SelfHarm => &lantern_core::register::SELF_HARM,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
     /// What to export.

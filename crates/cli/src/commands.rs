@@ -12,8 +12,8 @@ use lantern_server::{AppState, ServerConfig};
 use lantern_storage::DatabaseUrl;
 
 use crate::cli::{
-    AuditCommand, AuditFormat, Cli, Command, DemoArgs, ExportArgs, ExportDataset, ExportFormat,
-    ImportCommand, ImportOpts, PseudonymiseArgs, ServeArgs, StatsCommand,
+    AuditCommand, AuditFormat, Cli, Command, DemoArgs, ExportArgs, ExportFormat, ImportCommand,
+    ImportOpts, PseudonymiseArgs, ServeArgs, StatsCommand,
 };
 use crate::progress::Bar;
 
@@ -185,10 +185,7 @@ async fn retention(store: &SharedStore, what: crate::cli::RetentionCommand) -> a
     let datasets: [&'static register::Dataset; 2] = [&SUICIDES, &SELF_HARM];
     match what {
         RetentionCommand::Set { dataset, years } => {
-            let dataset = match dataset {
-                ExportDataset::Suicides => &SUICIDES,
-                ExportDataset::SelfHarm => &SELF_HARM,
-            };
+            let dataset = dataset.dataset();
             store
                 .set_setting(&retention::setting(dataset), &years.to_string())
                 .await?;
@@ -425,10 +422,7 @@ pub(crate) async fn cli_audit_entry(
 
 async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     let store = open(url).await?;
-    let dataset = match args.dataset {
-        ExportDataset::Suicides => &SUICIDES,
-        ExportDataset::SelfHarm => &SELF_HARM,
-    };
+    let dataset = args.dataset.dataset();
     let records = store.export_records(dataset).await?;
     let mut bytes = Vec::new();
     match args.format {

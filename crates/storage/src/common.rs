@@ -18,18 +18,50 @@ pub(crate) const UPSERT_SETTING: &str = "INSERT INTO settings (key, value) VALUE
 /// The register's version: see [`BUMP_VERSION`].
 pub(crate) const VERSION_SETTING: &str = "register_version";
 
-/// Source lists by dataset at a register version.
-pub(crate) type SourceCache =
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, Vec<String>)>>>;
+/// Values computed from the register, kept until its version changes: the counts of list
+/// filters, source lists and area lists. A value is only ever served at the version it was read
+/// at, so a cache is never stale.
+pub(crate) struct VersionCache<T>(std::sync::Mutex<std::collections::HashMap<String, (String, T)>>);
 
-/// Area lists by level at a register version (areas bump it too).
-pub(crate) type AreaCache = std::sync::Arc<
-    std::sync::Mutex<std::collections::HashMap<String, (String, Vec<lantern_core::area::Area>)>>,
->;
+impl<T> Default for VersionCache<T> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::default())
+    }
+}
 
-/// Counts of list filters at a register version.
-pub(crate) type CountCache =
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, i64)>>>;
+impl<T: Clone> VersionCache<T> {
+    /// The value for `key` if it was stored at `version`.
+    pub(crate) fn get(&self, key: &str, version: &str) -> Option<T> {
+        let map = self.0.lock().ok()?;
+        map.get(key)
+            .filter(|(v, _)| v == version)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// Keep `value` for `key` at `version` (forgetting everything past 10,000 keys).
+    pub(crate) fn put(&self, key: String, version: String, value: T) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(key, (version, value));
+        }
+    }
+}
+
+/// The caches a store keeps.
+#[derive(Default)]
+pub(crate) struct Caches {
+    pub(crate) counts: VersionCache<i64>,
+    pub(crate) sources: VersionCache<Vec<String>>,
+    pub(crate) areas: VersionCache<Vec<lantern_core::area::Area>>,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Caches")
+    }
+}
 
 /// The `users` columns (table alias `u`) that `decode_user` reads.
 pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.role, u.area_code, u.organisation, u.password_hash, u.disabled, u.created_at, u.totp_secret";
@@ -574,7 +606,7 @@ macro_rules! impl_store {
                 // Every register page names areas: cached until areas (or anything) change.
                 let version = self.setting(common::VERSION_SETTING).await?.unwrap_or_default();
                 let key = format!("{level:?}");
-                if let Some(list) = self.area_lists.lock().ok().and_then(|c| c.get(&key).filter(|(v, _)| *v == version).map(|(_, l)| l.clone())) {
+                if let Some(list) = self.caches.areas.get(&key, &version) {
                     return Ok(list);
                 }
                 let rows = match level {
@@ -589,9 +621,7 @@ macro_rules! impl_store {
                 .map_err(map_err)?;
                 let mut areas: Vec<Area> = rows.iter().map(decode_area).collect::<Result<_, _>>().map_err(map_err)?;
                 areas.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));
-                if let Ok(mut c) = self.area_lists.lock() {
-                    c.insert(key, (version, areas.clone()));
-                }
+                self.caches.areas.put(key, version, areas.clone());
                 Ok(areas)
             }
 
@@ -947,23 +977,13 @@ macro_rules! impl_store {
                     "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
                     dataset.name, q.from, q.to, q.area, q.status, q.source, q.setting, q.scope_area, q.scope_source
                 );
-                let cached = self
-                    .counts
-                    .lock()
-                    .ok()
-                    .and_then(|c| c.get(&key).filter(|(v, _)| *v == version).map(|(_, n)| *n));
-                let total = match cached {
+                let total = match self.caches.counts.get(&key, &version) {
                     Some(n) => n,
                     None => {
                         let mut count = QueryBuilder::<$db>::new(format!("SELECT COUNT(*) AS n FROM {} WHERE 1 = 1", dataset.table));
                         push_filters(&mut count, dataset, q);
                         let n: i64 = count.build().fetch_one(&self.pool).await.map_err(map_err)?.try_get("n").map_err(map_err)?;
-                        if let Ok(mut c) = self.counts.lock() {
-                            if c.len() > 10_000 {
-                                c.clear();
-                            }
-                            c.insert(key, (version, n));
-                        }
+                        self.caches.counts.put(key, version, n);
                         n
                     }
                 };
@@ -1006,15 +1026,13 @@ macro_rules! impl_store {
                 // Cached until the register changes, like counts: it reads every row's source.
                 let version = self.setting(common::VERSION_SETTING).await?.unwrap_or_default();
                 let key = format!("sources|{}", dataset.name);
-                if let Some(list) = self.sources.lock().ok().and_then(|c| c.get(&key).filter(|(v, _)| *v == version).map(|(_, l)| l.clone())) {
+                if let Some(list) = self.caches.sources.get(&key, &version) {
                     return Ok(list);
                 }
                 let sql = format!("SELECT DISTINCT source FROM {} ORDER BY source", dataset.table);
                 let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
                 let list: Vec<String> = rows.iter().map(|r| r.try_get("source")).collect::<Result<_, _>>().map_err(map_err)?;
-                if let Ok(mut c) = self.sources.lock() {
-                    c.insert(key, (version, list.clone()));
-                }
+                self.caches.sources.put(key, version, list.clone());
                 Ok(list)
             }
 

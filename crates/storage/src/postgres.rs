@@ -9,9 +9,7 @@ use crate::common::map_err;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
-    counts: crate::common::CountCache,
-    sources: crate::common::SourceCache,
-    area_lists: crate::common::AreaCache,
+    caches: std::sync::Arc<crate::common::Caches>,
 }
 
 impl PostgresStore {
@@ -32,9 +30,7 @@ impl PostgresStore {
             .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
         Ok(Self {
             pool,
-            counts: crate::common::CountCache::default(),
-            sources: crate::common::SourceCache::default(),
-            area_lists: crate::common::AreaCache::default(),
+            caches: std::sync::Arc::default(),
         })
     }
 }

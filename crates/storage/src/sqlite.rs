@@ -11,9 +11,7 @@ use crate::common::map_err;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
-    counts: crate::common::CountCache,
-    sources: crate::common::SourceCache,
-    area_lists: crate::common::AreaCache,
+    caches: std::sync::Arc<crate::common::Caches>,
 }
 
 impl SqliteStore {
@@ -54,9 +52,7 @@ impl SqliteStore {
             .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
         Ok(Self {
             pool,
-            counts: crate::common::CountCache::default(),
-            sources: crate::common::SourceCache::default(),
-            area_lists: crate::common::AreaCache::default(),
+            caches: std::sync::Arc::default(),
         })
     }
 }
