@@ -4,70 +4,19 @@
 // Needs LANTERN_BIN (the built `lantern` binary); CHROMIUM defaults to /usr/bin/chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { shots, startDemo } from './lantern.mjs';
 
-const bin = process.env.LANTERN_BIN ?? resolve('../target/debug/lantern');
-const shots = resolve('../target/browser');
-mkdirSync(shots, { recursive: true });
-const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
-const db = `sqlite://${dir}/lantern.db`;
-// The pseudonymisation key lives outside the database, in a file of its own.
-process.env.LANTERN_PSEUDONYM_KEY_FILE = join(dir, 'pseudonym.key');
-
-let server, browser, base;
-// The demo prints each user's password once: `  NAME  PASSWORD  ROLE: ...`.
-const passwords = {};
+let demo, base, passwords, page, signIn;
 
 before(async () => {
-  const out = execFileSync(bin, ['demo', '--no-serve', '--end', '2025-06-30', '--database-url', db],
-    { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  for (const m of out.matchAll(/^ {2}(\S+)\s+(\S+)\s+\w+:/gm)) passwords[m[1]] = m[2];
-  assert.ok(passwords.admin && passwords.partner, out);
-  server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db], { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise((ok, fail) => {
-    let seen = '';
-    server.stderr.on('data', (d) => {
-      seen += d;
-      const m = seen.match(/serving (http:\/\/[0-9.:]+)/);
-      if (m) ok(m[1]);
-    });
-    server.on('exit', (code) => fail(new Error(`server exited ${code}: ${seen}`)));
-    setTimeout(() => fail(new Error(`server did not start: ${seen}`)), 20000);
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  demo = await startDemo('2025-06-30');
+  ({ base, passwords, page, signIn } = demo);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
+  await demo?.close();
 });
-
-async function signIn(p, user, password = passwords[user]) {
-  await p.goto(`${base}/login`);
-  await p.fill('#username', user);
-  await p.fill('#password', password);
-  await p.click('button:has-text("Sign in")');
-}
-
-// A page in a fresh browser context (its own cookies), signed in as `user` (admin by default).
-async function page(user = 'admin', options = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, ...options });
-  const p = await ctx.newPage();
-  p.setDefaultTimeout(15000);
-  if (user) {
-    await signIn(p, user);
-    await p.waitForURL(`${base}/`);
-  }
-  return p;
-}
 
 test('signing in shows the pages of the role; signing out ends the session', async () => {
   const p = await page(null);

@@ -30,8 +30,13 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
-    /// Export a register dataset with the same columns the importer reads.
+    /// Export a register dataset, or the action plans, with the same columns the importer reads.
     Export(ExportArgs),
+    /// List or remove action plans.
+    Plans {
+        #[command(subcommand)]
+        what: PlansCommand,
+    },
     /// Check or export the audit log.
     Audit {
         #[command(subcommand)]
@@ -160,6 +165,62 @@ pub(crate) enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
+    },
+    /// An action plan: the CSV or XLSX template (docs/templates/plan.csv), or a document's
+    /// table saved as text (tab-separated cells, numbered headings, HTML fragments), detected
+    /// from the file. Use --dry-run to see what was understood before importing.
+    Plans(PlanImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PlanImportArgs {
+    /// The file.
+    pub(crate) file: PathBuf,
+    /// How the file is laid out (detected from its name and content when not given).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<PlanFileFormat>,
+    /// Print the plan as understood, as a tree, and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// The plan's title (otherwise its first heading).
+    #[arg(long)]
+    pub(crate) title: Option<String>,
+    /// The area the plan covers (an area code or name).
+    #[arg(long)]
+    pub(crate) area: Option<String>,
+    /// The plan's period, e.g. 2024-25 (otherwise read from the title).
+    #[arg(long)]
+    pub(crate) period: Option<String>,
+    /// The group that owns the plan, e.g. "Suicide Prevention Oversight Group".
+    #[arg(long)]
+    pub(crate) owner: Option<String>,
+    /// The statuses an action may have, comma-separated, in order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "idea,initial meeting,underway,awaiting,complete,not started,paused,cancelled"
+    )]
+    pub(crate) statuses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PlanFileFormat {
+    /// A document's table as text.
+    Document,
+    /// The CSV template.
+    Csv,
+    /// The XLSX template.
+    Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PlansCommand {
+    /// Every plan with its id and number of actions.
+    List,
+    /// Remove a plan, its actions and their progress updates.
+    Remove {
+        /// The plan's id (see `lantern plans list`).
+        id: i64,
     },
 }
 
@@ -363,10 +424,23 @@ impl ExportDataset {
     }
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExportWhat {
+    /// Suspected suicides.
+    Suicides,
+    /// Self-harm presentations.
+    SelfHarm,
+    /// Action plans (JSON: the plans whole; CSV and XLSX: the plan template's columns).
+    Plans,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
     /// What to export.
-    pub(crate) dataset: ExportDataset,
+    pub(crate) dataset: ExportWhat,
+    /// Only this plan (plans only; see `lantern plans list`).
+    #[arg(long)]
+    pub(crate) plan: Option<i64>,
     /// File format.
     #[arg(long, value_enum, default_value = "csv")]
     pub(crate) format: ExportFormat,

@@ -12,8 +12,8 @@ use lantern_server::{AppState, ServerConfig};
 use lantern_storage::DatabaseUrl;
 
 use crate::cli::{
-    AuditCommand, AuditFormat, Cli, Command, DemoArgs, ExportArgs, ExportFormat, ImportCommand,
-    ImportOpts, PseudonymiseArgs, ServeArgs, StatsCommand,
+    AuditCommand, AuditFormat, Cli, Command, DemoArgs, ExportArgs, ExportFormat, ExportWhat,
+    ImportCommand, ImportOpts, PseudonymiseArgs, ServeArgs, StatsCommand,
 };
 use crate::progress::Bar;
 
@@ -40,6 +40,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { what } => return import(&cli.database_url, what).await,
         Command::Export(args) => export(&cli.database_url, &args).await?,
+        Command::Plans { what } => {
+            let store = open(&cli.database_url).await?;
+            crate::plans::manage(&store, what).await?;
+        }
         Command::Pseudonymise(args) => return pseudonymise(&args).await,
         Command::Stats { what } => return stats(what),
         Command::Audit { what } => return audit(&cli.database_url, what).await,
@@ -138,6 +142,8 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             "Loaded {} areas, {} population rows, {} suspected suicides and {} self-harm presentations.",
             summary.areas, summary.populations, summary.suicides, summary.self_harm
         );
+        let plan = lantern_core::demo::plan::load(store.as_ref(), end, args.seed).await?;
+        eprintln!("Loaded the demo action plan with its progress updates (plan {plan}).");
         crate::users::demo_users(&store).await?;
     }
     if !args.no_serve {
@@ -147,7 +153,7 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
 }
 
 /// Every problem as `FILE:LINE: COLUMN: message` on stderr, then a count; exit status 1.
-fn print_problems(problems: &[import::Problem], tail: &str) -> ExitCode {
+pub(crate) fn print_problems(problems: &[import::Problem], tail: &str) -> ExitCode {
     for p in problems {
         eprintln!("{p}");
     }
@@ -346,6 +352,7 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
         ImportCommand::SelfHarm { file, opts } => {
             register_import(&store, &SELF_HARM, &file, opts).await
         }
+        ImportCommand::Plans(args) => crate::plans::import(&store, &args).await,
     }
 }
 
@@ -422,7 +429,14 @@ pub(crate) async fn cli_audit_entry(
 
 async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     let store = open(url).await?;
-    let dataset = args.dataset.dataset();
+    let dataset = match args.dataset {
+        ExportWhat::Suicides => &SUICIDES,
+        ExportWhat::SelfHarm => &SELF_HARM,
+        ExportWhat::Plans => return crate::plans::export(&store, args).await,
+    };
+    if args.plan.is_some() {
+        anyhow::bail!("--plan applies to `lantern export plans` only");
+    }
     let records = store.export_records(dataset).await?;
     let mut bytes = Vec::new();
     match args.format {

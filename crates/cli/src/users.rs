@@ -232,8 +232,11 @@ pub(crate) async fn demo_users(store: &SharedStore) -> anyhow::Result<()> {
             "lead",
             Role::Lead,
             None,
-            None,
-            "action plans (no person-level records)".to_owned(),
+            Some(lantern_core::demo::plan::DEMO_LEAD_ORGANISATION),
+            format!(
+                "action plans; posts updates on {}'s actions (no person-level records)",
+                lantern_core::demo::plan::DEMO_LEAD_ORGANISATION
+            ),
         ),
         (
             "partner",

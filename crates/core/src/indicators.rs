@@ -156,6 +156,103 @@ pub struct IndicatorQuery {
     pub measure: Measure,
 }
 
+impl IndicatorQuery {
+    /// A query from the parameters of `GET /api/v1/indicators`: `dataset` (default `suicides`),
+    /// `by` (comma-separated, default `year`), `area`, `audience` (default `partner`) and
+    /// `measure` (`presentations` or, for self-harm, `persons`).
+    ///
+    /// # Errors
+    /// A message naming the parameter that is wrong and its choices.
+    pub fn from_params(
+        dataset: Option<&str>,
+        by: Option<&str>,
+        area: Option<&str>,
+        audience: Option<&str>,
+        measure: Option<&str>,
+    ) -> Result<Self, String> {
+        let name = dataset.unwrap_or("suicides");
+        let dataset = crate::register::dataset(name)
+            .ok_or_else(|| format!("dataset '{name}' is not one of suicides|self-harm"))?;
+        let by = by
+            .unwrap_or("year")
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(Dimension::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        let audience = Audience::parse(audience.unwrap_or("partner"))?;
+        let measure = match measure.unwrap_or("presentations") {
+            "presentations" | "deaths" => Measure::Presentations,
+            "persons" if std::ptr::eq(dataset, &SELF_HARM) => Measure::Persons,
+            other => {
+                return Err(format!(
+                    "measure '{other}' is not one of presentations|persons (persons: self-harm only)"
+                ));
+            }
+        };
+        Ok(Self {
+            dataset,
+            by,
+            area: area.filter(|a| !a.is_empty()).map(str::to_owned),
+            audience,
+            measure,
+        })
+    }
+
+    /// A query from a query string as the API takes it: `dataset=suicides&by=year,sex`.
+    ///
+    /// # Errors
+    /// An unknown parameter, or a wrong value.
+    pub fn from_query_string(s: &str) -> Result<Self, String> {
+        let mut p: [Option<&str>; 5] = [None; 5];
+        for pair in s
+            .trim()
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|x| !x.is_empty())
+        {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let i = ["dataset", "by", "area", "audience", "measure"]
+                .iter()
+                .position(|n| *n == k.trim())
+                .ok_or_else(|| format!("'{k}' is not one of dataset|by|area|audience|measure"))?;
+            p[i] = Some(v.trim());
+        }
+        Self::from_params(p[0], p[1], p[2], p[3], p[4])
+    }
+
+    /// The query as a query string (the inverse of [`Self::from_query_string`]).
+    pub fn to_query_string(&self) -> String {
+        let mut s = format!(
+            "dataset={}&by={}",
+            self.dataset.name,
+            self.by
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        if let Some(a) = &self.area {
+            s.push_str(&format!("&area={a}"));
+        }
+        s.push_str(&format!(
+            "&audience={}",
+            match self.audience {
+                Audience::Statutory => "statutory",
+                Audience::Partner => "partner",
+            }
+        ));
+        if self.measure == Measure::Persons {
+            s.push_str("&measure=persons");
+        }
+        s
+    }
+
+    /// The period dimension, if the query has one.
+    pub fn period(&self) -> Option<Dimension> {
+        self.by.iter().copied().find(|d| d.is_period())
+    }
+}
+
 /// One row of an indicator table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorRow {

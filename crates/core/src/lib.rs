@@ -10,6 +10,7 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod indicators;
+pub mod plans;
 pub mod pseudonym;
 pub mod quality;
 pub mod register;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::area::{Area, AreaLevel, AreaSummary, PopulationRow};
 use crate::auth::{NewUser, Session, User, UserChange};
+use crate::plans::{NewUpdate, Plan, PlanSummary, StoredPlan, Update};
 use crate::register::{Dataset, HistoryEntry, Record, StatusChange, StoredRecord};
 
 /// Errors from a store.
@@ -326,4 +327,18 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// End a session.
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Keep a plan and its actions; a title already taken is a conflict.
+    async fn create_plan(&self, plan: &Plan) -> StoreResult<i64>;
+    /// Every plan, by title.
+    async fn plans(&self) -> StoreResult<Vec<PlanSummary>>;
+    /// One plan with its actions as they stand now.
+    async fn plan(&self, id: i64) -> StoreResult<StoredPlan>;
+    /// Remove a plan with its actions and their updates.
+    async fn delete_plan(&self, id: i64) -> StoreResult<()>;
+    /// Add a progress update to an action, changing its status and RAG when the update gives
+    /// them, in one transaction.
+    async fn add_update(&self, action_id: i64, update: &NewUpdate) -> StoreResult<i64>;
+    /// Every update of a plan's actions, oldest first.
+    async fn plan_updates(&self, plan_id: i64) -> StoreResult<Vec<Update>>;
 }

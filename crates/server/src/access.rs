@@ -85,6 +85,25 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     // by the handler through `Viewer::require`).
     ("GET", "/api/v1/indicators", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
+    // Plans: any signed-in user reads them; the update handler lets only the action's leads
+    // (and analysts) post.
+    ("GET", "/plans", Rule::SignedIn),
+    ("GET", "/plans/mine", Rule::SignedIn),
+    ("GET", "/plans/{id}", Rule::SignedIn),
+    ("GET", "/plans/{id}/summary", Rule::SignedIn),
+    ("GET", "/plans/{id}/attention", Rule::SignedIn),
+    ("GET", "/plans/{id}/export", Rule::SignedIn),
+    ("GET", "/plans/{id}/actions/{action}", Rule::SignedIn),
+    ("POST", "/plans/{id}/actions/{action}", Rule::SignedIn),
+    ("GET", "/api/v1/plans", Rule::SignedIn),
+    ("GET", "/api/v1/plans/{id}", Rule::SignedIn),
+    ("GET", "/api/v1/plans/{id}/summary", Rule::SignedIn),
+    ("GET", "/api/v1/plans/{id}/actions/{action}", Rule::SignedIn),
+    (
+        "POST",
+        "/api/v1/plans/{id}/actions/{action}/updates",
+        Rule::SignedIn,
+    ),
     ("GET", "/admin/audit", Rule::Admin),
     ("GET", "/admin/users", Rule::Admin),
     ("GET", "/register/{dataset}", Rule::People),

@@ -67,6 +67,8 @@ pub struct AppState {
     indicators: IndicatorCache,
     /// Group commit for audit entries.
     audit: audit_writer::AuditWriter,
+    /// Where live plan measures get their figures; register more with [`AppState::sources_mut`].
+    sources: lantern_core::plans::live::Sources,
 }
 
 /// Indicator tables by query key: (register version, JSON body).
@@ -83,7 +85,13 @@ impl AppState {
             grants: access::Grants::default(),
             indicators: IndicatorCache::default(),
             audit: audit_writer::AuditWriter::default(),
+            sources: lantern_core::plans::live::Sources::default(),
         }
+    }
+
+    /// The live measure sources, to register another before serving.
+    pub fn sources_mut(&mut self) -> &mut lantern_core::plans::live::Sources {
+        &mut self.sources
     }
 }
 

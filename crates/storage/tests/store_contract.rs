@@ -756,6 +756,75 @@ async fn users_story(store: &dyn Store) {
     assert_eq!(store.list_records(&SUICIDES, &q).await.unwrap().total, 0);
 }
 
+/// A plan kept and read back whole, updates that change status and RAG, and removal.
+async fn plans_story(store: &dyn Store) {
+    use lantern_core::plans::{NewUpdate, PlanOptions, Rag, parse_plan_bytes};
+    let text = "Ashvale plan 2025-26\n1. Men\nNo.\tAction\tLead\tStatus\tTimescale\tMeasure\tLinks\n\
+1.1\tRun a campaign\tAshvale Council\tUnderway\tMarch 2026\tReach\t1.2\n\
+1.2\tTrain supervisors\tAshvale Hub\tIdea\tOngoing\t\t\n\
+2. Bereaved\n2.1\tCommission postvention\tAshvale ICB\tNot started\t2025/26\t\t\n";
+    let plan = parse_plan_bytes("plan.txt", text.as_bytes(), None, &PlanOptions::default())
+        .unwrap()
+        .plan;
+    let id = store.create_plan(&plan).await.unwrap();
+    assert!(matches!(
+        store.create_plan(&plan).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let stored = store.plan(id).await.unwrap();
+    assert_eq!(stored.plan, plan, "the plan reads back as it was written");
+    assert_eq!(stored.action_ids.len(), 3);
+    let list = store.plans().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].id, list[0].actions), (id, 3));
+    assert_eq!(list[0].period.as_deref(), Some("2025-26"));
+
+    let a = stored.action_id("1.2").unwrap();
+    let at = chrono::Utc::now();
+    let u1 = NewUpdate {
+        at,
+        author: "lead".into(),
+        text: "Funding agreed".into(),
+        status: Some("underway".into()),
+        rag: Some(Rag::Amber),
+    };
+    store.add_update(a, &u1).await.unwrap();
+    let u2 = NewUpdate {
+        at: at + chrono::Duration::seconds(1),
+        author: "lead".into(),
+        text: "First cohort booked".into(),
+        status: None,
+        rag: None,
+    };
+    store.add_update(a, &u2).await.unwrap();
+    assert!(matches!(
+        store.add_update(999_999, &u2).await,
+        Err(StoreError::NotFound)
+    ));
+    let now = store.plan(id).await.unwrap();
+    let action = now.plan.action("1.2").unwrap();
+    assert_eq!(action.status.as_deref(), Some("underway"));
+    assert_eq!(
+        action.rag,
+        Some(Rag::Amber),
+        "an update without a RAG keeps the last"
+    );
+    let updates = store.plan_updates(id).await.unwrap();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0].status_before.as_deref(), Some("idea"));
+    assert_eq!(updates[0].update.text, "Funding agreed");
+    assert_eq!(updates[1].status_before.as_deref(), Some("underway"));
+    assert_eq!(updates[1].update.status, None);
+
+    store.delete_plan(id).await.unwrap();
+    assert!(matches!(store.plan(id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_plan(id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.plans().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -767,6 +836,7 @@ async fn the_store_contract_holds_on_sqlite() {
     assert_eq!(store.backend(), "sqlite");
     exercise(store.as_ref()).await;
     users_story(store.as_ref()).await;
+    plans_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
@@ -804,6 +874,7 @@ async fn the_store_contract_holds_on_postgres() {
     assert_eq!(store.backend(), "postgres");
     exercise(store.as_ref()).await;
     users_story(store.as_ref()).await;
+    plans_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;

@@ -9,6 +9,7 @@ mod audit;
 mod backup;
 mod geography;
 mod helpers;
+mod plans;
 mod register;
 mod reliability;
 mod stats;

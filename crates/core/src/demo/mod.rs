@@ -9,6 +9,7 @@
 
 mod geography;
 mod people;
+pub mod plan;
 
 use chrono::NaiveDate;
 use rand::SeedableRng;

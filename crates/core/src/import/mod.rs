@@ -74,6 +74,10 @@ impl Problems {
         self.list.is_empty()
     }
 
+    pub(crate) fn into_list(self) -> Vec<Problem> {
+        self.list
+    }
+
     pub(crate) fn into_result<T>(self, value: T) -> Result<T, ImportError> {
         if self.list.is_empty() {
             Ok(value)

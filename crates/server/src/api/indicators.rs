@@ -5,10 +5,7 @@
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use lantern_core::indicators::{
-    Audience, Dimension, IndicatorError, IndicatorQuery, Measure, indicators,
-};
-use lantern_core::register;
+use lantern_core::indicators::{Audience, IndicatorError, IndicatorQuery, indicators};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -30,33 +27,13 @@ pub(crate) struct Params {
 }
 
 pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
-    let name = p.dataset.as_deref().unwrap_or("suicides");
-    let dataset = register::dataset(name)
-        .ok_or_else(|| format!("dataset '{name}' is not one of suicides|self-harm"))?;
-    let by =
-        p.by.as_deref()
-            .unwrap_or("year")
-            .split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(Dimension::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-    let audience = Audience::parse(p.audience.as_deref().unwrap_or("partner"))?;
-    let measure = match p.measure.as_deref().unwrap_or("presentations") {
-        "presentations" | "deaths" => Measure::Presentations,
-        "persons" if std::ptr::eq(dataset, &register::SELF_HARM) => Measure::Persons,
-        other => {
-            return Err(format!(
-                "measure '{other}' is not one of presentations|persons (persons: self-harm only)"
-            ));
-        }
-    };
-    Ok(IndicatorQuery {
-        dataset,
-        by,
-        area: p.area.clone().filter(|a| !a.is_empty()),
-        audience,
-        measure,
-    })
+    IndicatorQuery::from_params(
+        p.dataset.as_deref(),
+        p.by.as_deref(),
+        p.area.as_deref(),
+        p.audience.as_deref(),
+        p.measure.as_deref(),
+    )
 }
 
 async fn show_indicators(

@@ -7,6 +7,7 @@ mod areas;
 mod audit;
 mod home;
 mod login;
+pub(crate) mod plans;
 mod quality;
 pub(crate) mod register;
 
@@ -28,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(login::routes())
         .merge(admin::routes())
+        .merge(plans::routes())
         .route("/static/style.css", get(stylesheet))
 }
 

@@ -60,6 +60,9 @@ struct Fixture {
     out_coroner_ref: String,
     /// A self-harm presentation of a district resident.
     sh_in: i64,
+    /// The demo plan, and an action its lead user's organisation leads.
+    plan: i64,
+    action: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -95,7 +98,27 @@ async fn fixture(app: &TestApp) -> Fixture {
         .items[0]
         .id;
     let out = out_coroner.unwrap();
+    let end = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+    let demo_plan = lantern_core::demo::plan::plan(end);
+    // The fixture is made once per story on a database: reuse the plan when it is there.
+    let existing = app.store.plans().await.unwrap();
+    let plan = match existing.iter().find(|p| p.title == demo_plan.title) {
+        Some(p) => p.id,
+        None => app.store.create_plan(&demo_plan).await.unwrap(),
+    };
+    let stored = app.store.plan(plan).await.unwrap();
+    let action = stored
+        .plan
+        .actions()
+        .find(|(_, a)| {
+            a.led_by(lantern_core::demo::plan::DEMO_LEAD_ORGANISATION)
+                && !a.led_by("ashvale_police")
+        })
+        .and_then(|(_, a)| stored.action_id(&a.number))
+        .unwrap();
     Fixture {
+        plan,
+        action,
         district,
         in_police: in_police.unwrap().id,
         out_coroner: out.id,
@@ -254,6 +277,59 @@ fn table(f: &Fixture) -> Vec<Row> {
             [401, 422, 422, 403, 403, 403, 403],
         ),
     ];
+    // Plans: any signed-in user reads them; an update (here empty, so refused as invalid
+    // without writing) is for the action's leads and analysts.
+    let signed_in_html = [303, 200, 200, 200, 200, 200, 200];
+    let signed_in_api = [401, 200, 200, 200, 200, 200, 200];
+    let update = [401, 422, 422, 422, 403, 422, 403];
+    let (pl, ac) = (f.plan, f.action);
+    for (pattern, uri) in [
+        ("/plans", "/plans".to_owned()),
+        ("/plans/mine", "/plans/mine".to_owned()),
+        ("/plans/{id}", format!("/plans/{pl}?status=underway")),
+        ("/plans/{id}/summary", format!("/plans/{pl}/summary")),
+        ("/plans/{id}/attention", format!("/plans/{pl}/attention")),
+        (
+            "/plans/{id}/export",
+            format!("/plans/{pl}/export?format=csv"),
+        ),
+        (
+            "/plans/{id}/actions/{action}",
+            format!("/plans/{pl}/actions/{ac}"),
+        ),
+    ] {
+        rows.push(row("GET", pattern, &uri, signed_in_html));
+    }
+    for (pattern, uri) in [
+        ("/api/v1/plans", "/api/v1/plans".to_owned()),
+        ("/api/v1/plans/{id}", format!("/api/v1/plans/{pl}")),
+        (
+            "/api/v1/plans/{id}/summary",
+            format!("/api/v1/plans/{pl}/summary"),
+        ),
+        (
+            "/api/v1/plans/{id}/actions/{action}",
+            format!("/api/v1/plans/{pl}/actions/{ac}"),
+        ),
+    ] {
+        rows.push(row("GET", pattern, &uri, signed_in_api));
+    }
+    let mut form_update = row(
+        "POST",
+        "/plans/{id}/actions/{action}",
+        &format!("/plans/{pl}/actions/{ac}"),
+        update,
+    );
+    form_update.form = vec![("text", String::new()), ("status", "complete".to_owned())];
+    rows.push(form_update);
+    let mut api_update = row(
+        "POST",
+        "/api/v1/plans/{id}/actions/{action}/updates",
+        &format!("/api/v1/plans/{pl}/actions/{ac}/updates"),
+        update,
+    );
+    api_update.json = Some(r#"{"text": "", "status": "complete"}"#.to_owned());
+    rows.push(api_update);
     rows.push(row(
         "POST",
         "/register/{dataset}/{id}/break-glass",
@@ -312,7 +388,13 @@ async fn add_users(app: &TestApp, district: &str) {
         Some("ashvale_police"),
     )
     .await;
-    app.add_user("lead", Role::Lead, None, None).await;
+    app.add_user(
+        "lead",
+        Role::Lead,
+        None,
+        Some(lantern_core::demo::plan::DEMO_LEAD_ORGANISATION),
+    )
+    .await;
     app.add_user("partner", Role::Partner, None, None).await;
 }
 

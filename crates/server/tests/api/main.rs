@@ -7,6 +7,7 @@
 
 mod access;
 mod helpers;
+mod plans;
 mod robustness;
 
 use axum::http::StatusCode;
@@ -505,6 +506,7 @@ async fn the_api_and_pages_work_on_sqlite() {
     indicators_story(&app).await;
     pages_story(&app).await;
     audit_story(&app).await;
+    plans::plans_story(&app).await;
 }
 
 #[tokio::test]
@@ -517,4 +519,5 @@ async fn the_api_and_pages_work_on_postgres() {
     indicators_story(&app).await;
     pages_story(&app).await;
     audit_story(&app).await;
+    plans::plans_story(&app).await;
 }

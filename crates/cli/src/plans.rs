@@ -1,0 +1,158 @@
+//! `lantern import plans`, `lantern export plans` and `lantern plans list|remove`.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use lantern_core::SharedStore;
+use lantern_core::import::ImportError;
+use lantern_core::plans::{self, Plan, PlanFormat, PlanOptions, write};
+
+use crate::cli::{ExportArgs, ExportFormat, PlanFileFormat, PlanImportArgs, PlansCommand};
+use crate::commands::{cli_audit_entry, print_problems};
+
+pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow::Result<ExitCode> {
+    let opts = PlanOptions {
+        title: args.title.clone(),
+        area: args.area.clone(),
+        period: args.period.clone(),
+        owner: args.owner.clone(),
+        statuses: args
+            .statuses
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    };
+    let format = args.format.map(|f| match f {
+        PlanFileFormat::Document => PlanFormat::Document,
+        PlanFileFormat::Csv => PlanFormat::Csv,
+        PlanFileFormat::Xlsx => PlanFormat::Xlsx,
+    });
+    let parsed = match plans::read_plan(&args.file, format, &opts) {
+        Ok(p) => p,
+        Err(ImportError::Invalid(problems)) => {
+            return Ok(print_problems(&problems, "; nothing was imported"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for w in &parsed.warnings {
+        eprintln!("warning: {w}");
+    }
+    let plan = parsed.plan;
+    if args.dry_run {
+        print!("{}", plan.tree());
+        eprintln!(
+            "Dry run: {} sections and {} actions understood; nothing was imported.",
+            plan.sections.len(),
+            plan.action_count()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id = match store.create_plan(&plan).await {
+        Ok(id) => id,
+        Err(lantern_core::StoreError::Conflict(m)) => {
+            eprintln!("error: {m}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    cli_audit_entry(
+        store,
+        "plan_import",
+        None,
+        format!(
+            "file={} plan={id} actions={}",
+            args.file.display(),
+            plan.action_count()
+        ),
+    )
+    .await?;
+    eprintln!(
+        "Imported plan {id}, '{}': {} sections, {} actions.",
+        plan.title,
+        plan.sections.len(),
+        plan.action_count()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every plan (or one), as they stand now.
+async fn load(store: &SharedStore, only: Option<i64>) -> anyhow::Result<Vec<Plan>> {
+    let mut out = Vec::new();
+    for summary in store.plans().await? {
+        if only.is_none_or(|id| id == summary.id) {
+            out.push(store.plan(summary.id).await?.plan);
+        }
+    }
+    if let Some(id) = only
+        && out.is_empty()
+    {
+        anyhow::bail!("there is no plan {id} (see `lantern plans list`)");
+    }
+    Ok(out)
+}
+
+pub(crate) async fn export(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    let plans = load(store, args.plan).await?;
+    let mut bytes = Vec::new();
+    match args.format {
+        ExportFormat::Json => write::write_json(&plans, &mut bytes)?,
+        ExportFormat::Csv => write::write_csv(&plans, &mut bytes)?,
+        ExportFormat::Xlsx => bytes = write::xlsx_bytes(&plans)?,
+    }
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    cli_audit_entry(
+        store,
+        "plan_export",
+        None,
+        format!(
+            "format={} plans={} output={destination}",
+            format!("{:?}", args.format).to_lowercase(),
+            plans.len()
+        ),
+    )
+    .await?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {} plan(s) to {}.", plans.len(), path.display());
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
+}
+
+pub(crate) async fn manage(store: &SharedStore, what: PlansCommand) -> anyhow::Result<()> {
+    match what {
+        PlansCommand::List => {
+            let list = store.plans().await?;
+            if list.is_empty() {
+                eprintln!("No plans yet: import one with `lantern import plans FILE`.");
+            }
+            for p in list {
+                println!(
+                    "{}\t{}\t{} actions\t{}",
+                    p.id,
+                    p.title,
+                    p.actions,
+                    p.period.unwrap_or_default()
+                );
+            }
+        }
+        PlansCommand::Remove { id } => {
+            let plan = store
+                .plan(id)
+                .await
+                .with_context(|| format!("there is no plan {id}"))?;
+            store.delete_plan(id).await?;
+            cli_audit_entry(store, "plan_remove", None, format!("plan={id}")).await?;
+            eprintln!("Removed plan {id}, '{}'.", plan.plan.title);
+        }
+    }
+    Ok(())
+}

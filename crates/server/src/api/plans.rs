@@ -1,0 +1,193 @@
+//! Action plans as JSON: `GET /api/v1/plans`, `GET /api/v1/plans/{id}` (every action with its
+//! `id`), `GET /api/v1/plans/{id}/summary?since=YYYY-MM-DD`, `GET
+//! /api/v1/plans/{id}/actions/{action}` (the action, its updates and its live measures), and
+//! `POST /api/v1/plans/{id}/actions/{action}/updates` with `{"text", "status", "rag"}`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{NaiveDate, Utc};
+use lantern_core::plans;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::access::{Rule, Viewer};
+use crate::error::{AppError, Result};
+use crate::web::plans::{can_update, check_update, measure_views};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/plans", get(list))
+        .route("/api/v1/plans/{id}", get(one))
+        .route("/api/v1/plans/{id}/summary", get(summary))
+        .route("/api/v1/plans/{id}/actions/{action}", get(action))
+        .route(
+            "/api/v1/plans/{id}/actions/{action}/updates",
+            post(add_update),
+        )
+}
+
+async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
+    Ok(Json(json!(state.store.plans().await?)))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| AppError::Unexpected(e.into()))
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>> {
+    let plan = state.store.plan(id).await?;
+    let mut body = to_json(&plan.plan)?;
+    if let Some(sections) = body.get_mut("sections").and_then(Value::as_array_mut) {
+        for s in sections {
+            for a in s
+                .get_mut("actions")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                let number = a.get("number").and_then(Value::as_str).unwrap_or_default();
+                let aid = plan.action_id(number);
+                if let Some(o) = a.as_object_mut() {
+                    o.insert("id".to_owned(), json!(aid));
+                }
+            }
+        }
+    }
+    if let Some(o) = body.as_object_mut() {
+        o.insert("id".to_owned(), json!(id));
+        o.insert("created_at".to_owned(), json!(plan.created_at));
+    }
+    Ok(Json(body))
+}
+
+#[derive(Debug, Deserialize)]
+struct SummaryParams {
+    since: Option<String>,
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<SummaryParams>,
+) -> Result<Json<Value>> {
+    let plan = state.store.plan(id).await?;
+    let updates = state.store.plan_updates(id).await?;
+    let since = match p.since.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| AppError::Invalid(format!("since '{s}' is not a date (YYYY-MM-DD)")))?,
+        None => Utc::now().date_naive() - chrono::Duration::weeks(6),
+    };
+    let from = since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let sections: Vec<Value> = plans::progress(&plan, &updates, from, Utc::now().date_naive())
+        .iter()
+        .map(|s| {
+            json!({
+                "number": s.number,
+                "title": s.title,
+                "actions": s.actions,
+                "by_status": s.by_status.iter().map(|(k, v)| json!({"status": k, "actions": v})).collect::<Vec<_>>(),
+                "by_rag": {"red": s.by_rag[0], "amber": s.by_rag[1], "green": s.by_rag[2], "unrated": s.by_rag[3]},
+                "overdue": s.overdue,
+                "updates": s.updates,
+                "changes": s.changes.iter().map(|(n, from, to)| json!({"action": n, "from": from, "to": to})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({"id": id, "title": plan.plan.title, "since": since, "sections": sections}),
+    ))
+}
+
+async fn action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action_id)): Path<(i64, i64)>,
+) -> Result<Json<Value>> {
+    let user = viewer.require(Rule::SignedIn)?.clone();
+    let plan = state.store.plan(id).await?;
+    let (_, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
+    let updates: Vec<Value> = state
+        .store
+        .plan_updates(id)
+        .await?
+        .iter()
+        .filter(|u| u.action_id == action_id)
+        .map(to_json)
+        .collect::<Result<_>>()?;
+    let statutory = Rule::Analysts.allows(user.role);
+    let live: Vec<Value> = measure_views(&state, a, statutory)
+        .await
+        .into_iter()
+        .map(|m| {
+            json!({
+                "text": m.text,
+                "indicator": (!m.binding.is_empty()).then_some(m.binding),
+                "points": m.points,
+                "latest": m.points.last(),
+                "disclosure": (!m.disclosure.is_empty()).then_some(m.disclosure),
+                "problem": (!m.problem.is_empty()).then_some(m.problem),
+            })
+        })
+        .collect();
+    let mut body = to_json(a)?;
+    if let Some(o) = body.as_object_mut() {
+        o.insert("id".to_owned(), json!(action_id));
+        o.insert("plan_id".to_owned(), json!(id));
+        o.insert("updates".to_owned(), json!(updates));
+        o.insert("live_measures".to_owned(), json!(live));
+        o.insert("can_update".to_owned(), json!(can_update(&user, a)));
+    }
+    Ok(Json(body))
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateBody {
+    text: String,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    rag: Option<String>,
+}
+
+async fn add_update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action_id)): Path<(i64, i64)>,
+    Json(body): Json<UpdateBody>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let user = viewer.require(Rule::SignedIn)?.clone();
+    let plan = state.store.plan(id).await?;
+    let (_, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
+    if !can_update(&user, a) {
+        return Err(AppError::Forbidden(
+            "only the action's lead partners (and analysts) can post updates".to_owned(),
+        ));
+    }
+    let update = check_update(
+        &plan,
+        &user,
+        &body.text,
+        body.status.as_deref().unwrap_or(""),
+        body.rag.as_deref().unwrap_or(""),
+    )
+    .map_err(AppError::Invalid)?;
+    let uid = state.store.add_update(action_id, &update).await?;
+    crate::access::audit(
+        &state,
+        &user.username,
+        "api",
+        "plan_update",
+        None,
+        None,
+        format!(
+            "plan={id} action={} status={}",
+            a.number,
+            update.status.as_deref().unwrap_or("-")
+        ),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": uid}))))
+}
