@@ -3,7 +3,7 @@
 //! alive between oversight meetings.
 //!
 //! A plan is read from the documents partnerships already have ([`parse`]), kept by the store as
-//! a plan row and one row per action, and written back out ([`write`]). A measure may be bound
+//! a plan row and one row per action, and written back out ([`mod@write`]). A measure may be bound
 //! to an indicator Lantern computes itself ([`live`]).
 
 pub mod live;
