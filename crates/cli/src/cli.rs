@@ -182,6 +182,10 @@ pub(crate) struct PlanImportArgs {
     /// Print the plan as understood, as a tree, and write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Print {"inserted":N,"updated":0,"unchanged":0,"plan":ID,"sections":N} on stdout (N
+    /// inserted: the plan's actions) instead of the tree or the message.
+    #[arg(long)]
+    pub(crate) json: bool,
     /// The plan's title (otherwise its first heading).
     #[arg(long)]
     pub(crate) title: Option<String>,

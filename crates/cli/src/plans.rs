@@ -40,8 +40,21 @@ pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow
         eprintln!("warning: {w}");
     }
     let plan = parsed.plan;
+    let json = |id: Option<i64>| {
+        serde_json::json!({
+            "inserted": plan.action_count(),
+            "updated": 0,
+            "unchanged": 0,
+            "plan": id,
+            "sections": plan.sections.len(),
+        })
+    };
     if args.dry_run {
-        print!("{}", plan.tree());
+        if args.json {
+            println!("{}", json(None));
+        } else {
+            print!("{}", plan.tree());
+        }
         eprintln!(
             "Dry run: {} sections and {} actions understood; nothing was imported.",
             plan.sections.len(),
@@ -68,6 +81,9 @@ pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow
         ),
     )
     .await?;
+    if args.json {
+        println!("{}", json(Some(id)));
+    }
     eprintln!(
         "Imported plan {id}, '{}': {} sections, {} actions.",
         plan.title,

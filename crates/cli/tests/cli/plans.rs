@@ -51,8 +51,11 @@ fn story(db: &TestDb) {
     assert_eq!(list.stdout, "");
 
     // Both real plans import, forced or detected.
-    let r = db.run(&["import", "plans", &gloucestershire, "--format", "document"]);
-    r.ok();
+    let dry_json = db.run(&["import", "plans", &gloucestershire, "--dry-run", "--json"]);
+    assert_eq!(dry_json.summary(), (32, 0, 0));
+    let r = db.run(&["import", "plans", &gloucestershire, "--format", "document", "--json"]);
+    assert_eq!(r.summary(), (32, 0, 0));
+    assert!(r.stdout.contains("\"plan\":1"), "{}", r.stdout);
     assert!(
         r.stderr.contains(
             "Imported plan 1, 'Preventing Self-Harm Action Plan': 5 sections, 32 actions."
