@@ -53,7 +53,14 @@ fn story(db: &TestDb) {
     // Both real plans import, forced or detected.
     let dry_json = db.run(&["import", "plans", &gloucestershire, "--dry-run", "--json"]);
     assert_eq!(dry_json.summary(), (32, 0, 0));
-    let r = db.run(&["import", "plans", &gloucestershire, "--format", "document", "--json"]);
+    let r = db.run(&[
+        "import",
+        "plans",
+        &gloucestershire,
+        "--format",
+        "document",
+        "--json",
+    ]);
     assert_eq!(r.summary(), (32, 0, 0));
     assert!(r.stdout.contains("\"plan\":1"), "{}", r.stdout);
     assert!(

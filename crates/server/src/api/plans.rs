@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use lantern_core::plans;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::access::{Rule, Viewer};
 use crate::error::{AppError, Result};
-use crate::web::plans::{can_update, check_update, measure_views};
+use crate::web::plans::{self as web, UpdateFields, can_update, measure_views, since_of};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -75,11 +75,7 @@ async fn summary(
 ) -> Result<Json<Value>> {
     let plan = state.store.plan(id).await?;
     let updates = state.store.plan_updates(id).await?;
-    let since = match p.since.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| AppError::Invalid(format!("since '{s}' is not a date (YYYY-MM-DD)")))?,
-        None => Utc::now().date_naive() - chrono::Duration::weeks(6),
-    };
+    let since = since_of(p.since.as_deref())?;
     let from = since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let sections: Vec<Value> = plans::progress(&plan, &updates, from, Utc::now().date_naive())
         .iter()
@@ -159,35 +155,13 @@ async fn add_update(
     Json(body): Json<UpdateBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let user = viewer.require(Rule::SignedIn)?.clone();
-    let plan = state.store.plan(id).await?;
-    let (_, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
-    if !can_update(&user, a) {
-        return Err(AppError::Forbidden(
-            "only the action's lead partners (and analysts) can post updates".to_owned(),
-        ));
-    }
-    let update = check_update(
-        &plan,
-        &user,
-        &body.text,
-        body.status.as_deref().unwrap_or(""),
-        body.rag.as_deref().unwrap_or(""),
-    )
-    .map_err(AppError::Invalid)?;
-    let uid = state.store.add_update(action_id, &update).await?;
-    crate::access::audit(
-        &state,
-        &user.username,
-        "api",
-        "plan_update",
-        None,
-        None,
-        format!(
-            "plan={id} action={} status={}",
-            a.number,
-            update.status.as_deref().unwrap_or("-")
-        ),
-    )
-    .await?;
+    let fields = UpdateFields {
+        text: &body.text,
+        status: body.status.as_deref().unwrap_or(""),
+        rag: body.rag.as_deref().unwrap_or(""),
+    };
+    let uid = web::add_update(&state, &user, "api", id, action_id, &fields)
+        .await?
+        .map_err(AppError::Invalid)?;
     Ok((StatusCode::CREATED, Json(json!({"id": uid}))))
 }

@@ -850,27 +850,57 @@ async fn post_update(
     axum::Form(form): axum::Form<UpdateForm>,
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::SignedIn)?.clone();
-    let plan = state.store.plan(id).await?;
-    let (_, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
-    if !can_update(&user, a) {
-        return Err(AppError::Forbidden(
-            "only the action's lead partners (and analysts) can post updates".to_owned(),
-        )
-        .into());
-    }
-    let update = match check_update(&plan, &user, &form.text, &form.status, &form.rag) {
-        Ok(u) => u,
+    let fields = UpdateFields {
+        text: &form.text,
+        status: &form.status,
+        rag: &form.rag,
+    };
+    match add_update(&state, &user, "web", id, action_id, &fields).await? {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/plans/{id}/actions/{action_id}?saved=1")).into_response())
+        }
         Err(message) => {
             let mut res = action_page(&state, &viewer, id, action_id, false, message).await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(res);
+            Ok(res)
         }
+    }
+}
+
+/// An update's fields as posted (blank status or RAG: no change).
+pub(crate) struct UpdateFields<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) status: &'a str,
+    pub(crate) rag: &'a str,
+}
+
+/// Post an update as `user`, from the web form or the API (`channel`), and audit it: 403 unless
+/// the user may update the action, `Ok(Err(message))` when a field is wrong, else the update's
+/// id.
+pub(crate) async fn add_update(
+    state: &AppState,
+    user: &Principal,
+    channel: &str,
+    id: i64,
+    action_id: i64,
+    fields: &UpdateFields<'_>,
+) -> Result<Result<i64, String>, AppError> {
+    let plan = state.store.plan(id).await?;
+    let (_, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
+    if !can_update(user, a) {
+        return Err(AppError::Forbidden(
+            "only the action's lead partners (and analysts) can post updates".to_owned(),
+        ));
+    }
+    let update = match check_update(&plan, user, fields.text, fields.status, fields.rag) {
+        Ok(u) => u,
+        Err(message) => return Ok(Err(message)),
     };
-    state.store.add_update(action_id, &update).await?;
+    let uid = state.store.add_update(action_id, &update).await?;
     crate::access::audit(
-        &state,
+        state,
         &user.username,
-        "web",
+        channel,
         "plan_update",
         None,
         None,
@@ -881,11 +911,11 @@ async fn post_update(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!("/plans/{id}/actions/{action_id}?saved=1")).into_response())
+    Ok(Ok(uid))
 }
 
 /// Check an update's fields; the message says what to fix.
-pub(crate) fn check_update(
+fn check_update(
     plan: &StoredPlan,
     user: &Principal,
     text: &str,
@@ -955,7 +985,7 @@ struct SummaryPage {
 }
 
 /// The default "since": six weeks ago, about one oversight meeting's interval.
-fn since_of(s: Option<&str>) -> Result<NaiveDate, AppError> {
+pub(crate) fn since_of(s: Option<&str>) -> Result<NaiveDate, AppError> {
     match s.filter(|s| !s.is_empty()) {
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| AppError::Invalid(format!("since '{s}' is not a date (YYYY-MM-DD)"))),
