@@ -37,7 +37,7 @@ test('a lead sees only their actions, posts a status change, and the summary ref
   assert.equal(await rows.count(), mine.length);
   const numbers = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.number));
   assert.deepEqual(numbers.sort(), mine.map((a) => a.number).sort());
-  for (const leads of await rows.locator('td:nth-child(4)').allInnerTexts()) {
+  for (const leads of await rows.locator('td.leads').allInnerTexts()) {
     assert.match(leads, /Ashvale Public Health/);
   }
   await p.screenshot({ path: join(shots, 'plan-my-actions.png'), fullPage: true });

@@ -403,17 +403,23 @@ fn updates(plan: &Plan, end: NaiveDate, seed: u64) -> Vec<(String, NewUpdate)> {
     ];
     let mut out = Vec::new();
     for (_, a) in plan.actions() {
-        // Every fourth action has had no update for months: the stale list shows them.
+        // The third action of each outcome has had no update for months: the stale list
+        // shows them.
         let quiet = a.number.ends_with(".3");
         let n = if quiet { 1 } else { rng.random_range(1..=4) };
-        let first_day = if quiet { 330 } else { 300 };
         let author = if a.led_by(DEMO_LEAD_ORGANISATION) {
             "lead"
         } else {
             "analyst"
         };
         for k in 0..n {
-            let days_ago = first_day - (first_day - 10) * k / n.max(1) - rng.random_range(0..10);
+            // Spread over the year; the last a few days before the end (or half a year before,
+            // for the quiet ones).
+            let days_ago = if quiet {
+                180 + rng.random_range(0..30)
+            } else {
+                3 + 297 * (n - 1 - k) / n + rng.random_range(0..7)
+            };
             let day = end - Duration::days(i64::from(days_ago));
             let at = Utc
                 .from_utc_datetime(&day.and_hms_opt(10 + k as u32 % 6, 0, 0).unwrap_or_default());

@@ -86,7 +86,6 @@ fn last_updates(updates: &[Update]) -> BTreeMap<i64, DateTime<Utc>> {
 /// An action in a list.
 struct ActionRow {
     plan_id: i64,
-    plan_title: String,
     id: i64,
     number: String,
     text: String,
@@ -116,7 +115,6 @@ fn clip(s: &str, n: usize) -> String {
 fn row(plan: &StoredPlan, a: &Action, last: Option<&DateTime<Utc>>) -> ActionRow {
     ActionRow {
         plan_id: plan.id,
-        plan_title: plan.plan.title.clone(),
         id: plan.action_id(&a.number).unwrap_or_default(),
         number: a.number.clone(),
         text: clip(&a.text, 180),
@@ -178,34 +176,54 @@ async fn show_plans(State(state): State<AppState>) -> Result<Response, HtmlError
 
 // ---------------------------------------------------------------- my actions
 
+/// One plan's share of "My actions".
+struct MineGroup {
+    plan_id: i64,
+    title: String,
+    rows: Vec<ActionRow>,
+}
+
 #[derive(Template)]
 #[template(path = "my_actions.html")]
 struct MinePage {
     layout: Layout,
     organisation: String,
-    rows: Vec<ActionRow>,
+    groups: Vec<MineGroup>,
+    count: usize,
     overdue: usize,
 }
 
 async fn show_mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::SignedIn)?.clone();
     let organisation = user.organisation.clone().unwrap_or_default();
-    let mut rows = Vec::new();
+    let mut groups = Vec::new();
     for summary in state.store.plans().await? {
         let plan = state.store.plan(summary.id).await?;
         let last = last_updates(&state.store.plan_updates(plan.id).await?);
-        for (_, a) in plan.plan.actions() {
-            if !organisation.is_empty() && a.led_by(&organisation) {
+        let rows: Vec<ActionRow> = plan
+            .plan
+            .actions()
+            .filter(|(_, a)| !organisation.is_empty() && a.led_by(&organisation))
+            .map(|(_, a)| {
                 let id = plan.action_id(&a.number).unwrap_or_default();
-                rows.push(row(&plan, a, last.get(&id)));
-            }
+                row(&plan, a, last.get(&id))
+            })
+            .collect();
+        if !rows.is_empty() {
+            groups.push(MineGroup {
+                plan_id: plan.id,
+                title: plan.plan.title.clone(),
+                rows,
+            });
         }
     }
-    let overdue = rows.iter().filter(|r| r.overdue).count();
+    let all = groups.iter().flat_map(|g| g.rows.iter());
+    let (count, overdue) = all.fold((0, 0), |(c, o), r| (c + 1, o + usize::from(r.overdue)));
     Ok(render(&MinePage {
         layout: Layout::new(&state, "My actions", "mine"),
         organisation,
-        rows,
+        groups,
+        count,
         overdue,
     }))
 }
@@ -1041,6 +1059,23 @@ async fn show_summary(
         overdue: rows.iter().map(|r| r.overdue).sum(),
         updates: rows.iter().map(|r| r.updates).sum(),
         changes: Vec::new(),
+    };
+    // Statuses no action has are left out, so the table fits a page.
+    let keep: Vec<usize> = (0..statuses.len())
+        .filter(|&i| totals.by_status[i] > 0)
+        .collect();
+    let pick = |v: &[usize]| keep.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    let statuses = keep.iter().map(|&i| statuses[i].clone()).collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| SummaryRow {
+            by_status: pick(&r.by_status),
+            ..r
+        })
+        .collect();
+    let totals = SummaryRow {
+        by_status: pick(&totals.by_status),
+        ..totals
     };
     Ok(render(&SummaryPage {
         layout: Layout::new(&state, format!("Progress: {}", plan.plan.title), "plans"),
