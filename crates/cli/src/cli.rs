@@ -381,6 +381,46 @@ pub(crate) enum StatsCommand {
         #[arg(long, default_value = "100", value_parser = multiplier)]
         multiplier: f64,
     },
+    /// Aberration detection on a count series: is a period's count above what the recent past
+    /// leads one to expect? Input: period,count in time order. Output: one object per period in
+    /// the range with period, count, upper_bound and alarm. Parameters are named after R
+    /// surveillance's controls; its defaults apply.
+    Detect {
+        /// ears-c1, ears-c2 (EARS, Hutwagner 2003) or cusum (standardised counts).
+        #[arg(long, value_enum)]
+        method: DetectMethodArg,
+        /// The CSV file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Periods a year (52 weekly, 12 monthly); for the seasonal methods to come.
+        #[arg(long, default_value_t = 52)]
+        frequency: u32,
+        /// Rows to assess, 1-based and inclusive, as R's range: START:END (default: every row
+        /// the method can assess).
+        #[arg(long, value_parser = detect_range)]
+        range: Option<(usize, usize)>,
+        /// EARS: the bound is the 1 - alpha quantile.
+        #[arg(long, default_value_t = 0.001)]
+        alpha: f64,
+        /// EARS: periods in the sliding baseline.
+        #[arg(long, default_value_t = 7)]
+        baseline: usize,
+        /// EARS: the smallest standard deviation used.
+        #[arg(long, default_value_t = 0.0)]
+        min_sigma: f64,
+        /// CUSUM: the reference value subtracted from each standardised count.
+        #[arg(long, required_if_eq("method", "cusum"))]
+        k: Option<f64>,
+        /// CUSUM: the decision interval.
+        #[arg(long, required_if_eq("method", "cusum"))]
+        h: Option<f64>,
+        /// CUSUM: the in-control mean (default: the mean of the rows before the range).
+        #[arg(long)]
+        m: Option<f64>,
+        /// CUSUM: start the sum again from 0 after an alarm (R's cusum does not).
+        #[arg(long)]
+        reset: bool,
+    },
     /// Directly standardised rates with Dobson limits (not computed when a group's total count
     /// is below 10). Input: group,age_band,count,population; bands as ESP2013 (0-4 ... 90+) or
     /// ONS labels (10 to 14).
@@ -463,4 +503,37 @@ pub(crate) struct PseudonymiseArgs {
     /// A file holding the deployment's key in hexadecimal (64 or more characters).
     #[arg(long)]
     pub(crate) key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DetectMethodArg {
+    /// EARS C1: a baseline of the periods just before.
+    #[value(name = "ears-c1")]
+    EarsC1,
+    /// EARS C2: the baseline ends two periods before.
+    #[value(name = "ears-c2")]
+    EarsC2,
+    /// CUSUM of standardised counts.
+    Cusum,
+}
+
+/// `START:END`, 1-based, START at least 1 and not after END.
+fn detect_range(s: &str) -> Result<(usize, usize), String> {
+    let (a, b) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}' is not START:END (e.g. 282:312)"))?;
+    let a: usize = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{a}' is not a row number"))?;
+    let b: usize = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{b}' is not a row number"))?;
+    if a == 0 || a > b {
+        return Err(format!(
+            "{s}: rows count from 1 and START must not be after END"
+        ));
+    }
+    Ok((a, b))
 }

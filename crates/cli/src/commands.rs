@@ -499,7 +499,44 @@ async fn pseudonymise(args: &PseudonymiseArgs) -> anyhow::Result<ExitCode> {
 /// `lantern stats`: no database; JSON on stdout, problems on stderr.
 fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
     use lantern_core::stats_files::{self, Standard};
+    if let StatsCommand::Detect {
+        method,
+        input,
+        frequency: _,
+        range,
+        alpha,
+        baseline,
+        min_sigma,
+        k,
+        h,
+        m,
+        reset,
+    } = what
+    {
+        use crate::cli::DetectMethodArg;
+        use lantern_core::stats_files::{Cusum, Ears};
+        let ears = |method| stats_files::DetectMethod::Ears {
+            method,
+            baseline,
+            alpha,
+            min_sigma,
+        };
+        let method = match method {
+            DetectMethodArg::EarsC1 => ears(Ears::C1),
+            DetectMethodArg::EarsC2 => ears(Ears::C2),
+            DetectMethodArg::Cusum => stats_files::DetectMethod::Cusum(Cusum {
+                k: k.unwrap_or_default(),
+                h: h.unwrap_or_default(),
+                m,
+                reset,
+            }),
+        };
+        return print_stats(
+            stats_files::detect(&input, method, range).map(|r| serde_json::json!(r)),
+        );
+    }
     let result = match what {
+        StatsCommand::Detect { .. } => unreachable!("handled above"),
         StatsCommand::Crude {
             input,
             multiplier,
@@ -524,6 +561,11 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
             standard.and_then(|s| stats_files::dsrs(&input, &s, multiplier, confidence))
         }
     };
+    print_stats(result.map(|r| serde_json::json!(r)))
+}
+
+/// A `lantern stats` result: JSON on stdout, or the problems on stderr and exit status 1.
+fn print_stats(result: Result<serde_json::Value, ImportError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(rows) => {
             println!("{}", serde_json::to_string_pretty(&rows)?);

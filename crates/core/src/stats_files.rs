@@ -11,6 +11,8 @@ use lantern_stats::{
 };
 use serde::Serialize;
 
+pub use lantern_stats::{Cusum, Ears};
+
 use crate::import::{ImportError, Problems, Table, read_table};
 
 /// One group's result, as `lantern stats` prints it.
@@ -372,4 +374,123 @@ pub fn dsrs(
         }
     }
     problems.into_result(out)
+}
+
+/// A detection method `lantern stats detect` runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DetectMethod {
+    /// EARS C1 or C2 with its baseline length, alpha and floor on the standard deviation.
+    Ears {
+        /// C1 or C2.
+        method: lantern_stats::Ears,
+        /// Periods in the sliding baseline.
+        baseline: usize,
+        /// One minus the quantile of the bound.
+        alpha: f64,
+        /// The smallest standard deviation used.
+        min_sigma: f64,
+    },
+    /// The CUSUM.
+    Cusum(lantern_stats::Cusum),
+}
+
+/// One monitored period, as `lantern stats detect` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectRow {
+    /// The period's label from the input.
+    pub period: String,
+    /// Its count.
+    pub count: serde_json::Number,
+    /// The count above which it alarms; `null` where undefined.
+    pub upper_bound: Option<f64>,
+    /// The count was above the bound.
+    pub alarm: bool,
+}
+
+/// Aberration detection on a CSV `period,count` (rows in time order) over the 1-based inclusive
+/// `range` of rows (every row the method can assess when `None`).
+///
+/// # Errors
+/// Every problem in the file with its line and column; a range or parameter the method cannot
+/// take.
+pub fn detect(
+    path: &Path,
+    method: DetectMethod,
+    range: Option<(usize, usize)>,
+) -> Result<Vec<DetectRow>, ImportError> {
+    let table = read_table(path)?;
+    let mut problems = Problems::new(&table.file);
+    let Some(cols) = columns(&table, &["period", "count"], &mut problems) else {
+        return problems.into_result(Vec::new());
+    };
+    let mut periods = Vec::new();
+    let mut counts = Vec::new();
+    for (line, cells) in &table.rows {
+        let period = cells[cols[0]].trim().to_owned();
+        if period.is_empty() {
+            problems.add(*line, "period", "is required");
+        }
+        if let Some(c) = number_at(cells, cols[1], "count", *line, &mut problems) {
+            if c.fract() != 0.0 {
+                problems.add(*line, "count", format!("{c} is not a whole number"));
+            }
+            periods.push(period);
+            counts.push(c);
+        }
+    }
+    if table.rows.is_empty() {
+        problems.add(
+            1,
+            "-",
+            "the file has no rows: give one row per period, in time order",
+        );
+    }
+    if !problems.is_empty() {
+        return problems.into_result(Vec::new());
+    }
+    let first = match method {
+        DetectMethod::Ears {
+            method: lantern_stats::Ears::C1,
+            baseline,
+            ..
+        } => baseline + 1,
+        DetectMethod::Ears { baseline, .. } => baseline + 3,
+        DetectMethod::Cusum(p) => {
+            if p.m.is_some() {
+                1
+            } else {
+                2
+            }
+        }
+    };
+    let (start, end) = range.unwrap_or((first, counts.len()));
+    let result = match method {
+        DetectMethod::Ears {
+            method,
+            baseline,
+            alpha,
+            min_sigma,
+        } => lantern_stats::ears(&counts, start..=end, method, baseline, alpha, min_sigma),
+        DetectMethod::Cusum(p) => lantern_stats::cusum(&counts, start..=end, p),
+    };
+    match result {
+        Ok(found) => Ok(found
+            .into_iter()
+            .zip(start..=end)
+            .map(|(d, t)| DetectRow {
+                period: periods[t - 1].clone(),
+                count: number(counts[t - 1]),
+                upper_bound: d.upper_bound,
+                alarm: d.alarm,
+            })
+            .collect()),
+        Err(e) => {
+            let column = match e {
+                lantern_stats::DetectError::BadRange(_) => "--range",
+                _ => "-",
+            };
+            problems.add(0, column, e.to_string());
+            problems.into_result(Vec::new())
+        }
+    }
 }

@@ -7,12 +7,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aberration;
 mod compare;
 mod disclosure;
 mod dsr;
 mod normal;
 mod rates;
 
+pub use aberration::{Cusum, DetectError, Detection, Ears, cusum, ears};
 pub use compare::{
     Comparison, FunnelLimits, Isr, IsrBand, Polarity, compare_with_benchmark,
     funnel_limits_proportion, funnel_limits_rate, isr,

@@ -283,3 +283,113 @@ fn bad_stats_input_is_reported_by_line_and_column_with_exit_1() {
         run.stderr
     );
 }
+
+/// A surveillance series as `period,count` in a temp file.
+fn series_file(dir: &tempfile::TempDir, name: &str) -> String {
+    let src = refdata().join("stats/surveillance").join(name);
+    let t = lantern_core::import::read_table(&src).unwrap();
+    let col = t.column("observed").unwrap();
+    let mut text = String::from("period,count\n");
+    for (i, (_, r)) in t.rows.iter().enumerate() {
+        text.push_str(&format!("{},{}\n", i + 1, &r[col]));
+    }
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn detect_reproduces_surveillance_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let agona = series_file(&dir, "salmonella_agona_series.csv");
+    for (args, peer) in [
+        (
+            vec!["--method", "ears-c1"],
+            "earsC_C1_alpha0.001_salmonella_agona.csv",
+        ),
+        (
+            vec!["--method", "ears-c2"],
+            "earsC_C2_alpha0.001_salmonella_agona.csv",
+        ),
+        (
+            vec!["--method", "cusum", "--k", "1.04", "--h", "2.26"],
+            "cusum_standard_k1.04_h2.26_salmonella_agona.csv",
+        ),
+    ] {
+        let mut all = vec!["detect", "--input", &agona, "--range", "282:312"];
+        all.extend(args);
+        let run = stats(&all);
+        let got: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
+        let want = lantern_core::import::read_table(
+            &refdata()
+                .join("stats/surveillance/peer_runs_surveillance_1.20.3")
+                .join(peer),
+        )
+        .unwrap();
+        let got = got.as_array().unwrap();
+        assert_eq!(got.len(), want.rows.len(), "{peer}");
+        let (t, ub, alarm) = (
+            want.column("t").unwrap(),
+            want.column("upperbound").unwrap(),
+            want.column("alarm").unwrap(),
+        );
+        for (g, (_, w)) in got.iter().zip(&want.rows) {
+            assert_eq!(g["period"], w[t], "{peer}");
+            assert_eq!(g["alarm"], w[alarm] == *"1", "{peer} {}", &w[t]);
+            let expected: f64 = w[ub].parse().unwrap();
+            assert!(
+                (g["upper_bound"].as_f64().unwrap() - expected).abs() < 1e-6,
+                "{peer} {}",
+                &w[t]
+            );
+        }
+    }
+}
+
+#[test]
+fn detect_refuses_bad_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let bad = write("bad.csv", "period,count\n1,2\n2,-1\n3,1.5\n");
+    let run = stats(&["detect", "--method", "ears-c1", "--input", &bad]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("bad.csv:3: count: -1 is negative"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("bad.csv:4: count: 1.5 is not a whole number"),
+        "{}",
+        run.stderr
+    );
+    let empty = write("empty.csv", "period,count\n");
+    let run = stats(&[
+        "detect", "--method", "cusum", "--k", "1", "--h", "2", "--input", &empty,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("the file has no rows"),
+        "{}",
+        run.stderr
+    );
+    let short = write("short.csv", "period,count\n1,1\n2,2\n3,1\n");
+    let run = stats(&[
+        "detect", "--method", "ears-c1", "--input", &short, "--range", "1:3",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("--range: the range starts at period 1"),
+        "{}",
+        run.stderr
+    );
+    let run = stats(&[
+        "detect", "--method", "ears-c1", "--input", &short, "--range", "3:2",
+    ]);
+    assert_eq!(run.code, 2, "clap refuses a range that runs backwards");
+}
