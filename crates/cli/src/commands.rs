@@ -499,54 +499,50 @@ async fn pseudonymise(args: &PseudonymiseArgs) -> anyhow::Result<ExitCode> {
 /// `lantern stats`: no database; JSON on stdout, problems on stderr.
 fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
     use lantern_core::stats_files::{self, Standard};
-    if let StatsCommand::Detect {
-        method,
-        input,
-        frequency: _,
-        range,
-        alpha,
-        baseline,
-        min_sigma,
-        k,
-        h,
-        m,
-        reset,
-    } = what
-    {
-        use crate::cli::DetectMethodArg;
-        use lantern_core::stats_files::{Cusum, Ears};
-        let ears = |method| stats_files::DetectMethod::Ears {
-            method,
-            baseline,
-            alpha,
-            min_sigma,
-        };
-        let method = match method {
-            DetectMethodArg::EarsC1 => ears(Ears::C1),
-            DetectMethodArg::EarsC2 => ears(Ears::C2),
-            DetectMethodArg::Cusum => stats_files::DetectMethod::Cusum(Cusum {
-                k: k.unwrap_or_default(),
-                h: h.unwrap_or_default(),
-                m,
-                reset,
-            }),
-        };
-        return print_stats(
-            stats_files::detect(&input, method, range).map(|r| serde_json::json!(r)),
-        );
-    }
     let result = match what {
-        StatsCommand::Detect { .. } => unreachable!("handled above"),
+        StatsCommand::Detect {
+            method,
+            input,
+            frequency: _,
+            range,
+            alpha,
+            baseline,
+            min_sigma,
+            k,
+            h,
+            m,
+            reset,
+        } => {
+            use crate::cli::DetectMethodArg;
+            use lantern_core::stats_files::{Cusum, DetectMethod, Ears};
+            let ears = |method| DetectMethod::Ears {
+                method,
+                baseline,
+                alpha,
+                min_sigma,
+            };
+            let method = match method {
+                DetectMethodArg::EarsC1 => ears(Ears::C1),
+                DetectMethodArg::EarsC2 => ears(Ears::C2),
+                DetectMethodArg::Cusum => DetectMethod::Cusum(Cusum {
+                    k: k.unwrap_or_default(),
+                    h: h.unwrap_or_default(),
+                    m,
+                    reset,
+                }),
+            };
+            stats_files::detect(&input, method, range).map(|r| serde_json::json!(r))
+        }
         StatsCommand::Crude {
             input,
             multiplier,
             confidence,
-        } => stats_files::crude_rates(&input, multiplier, confidence),
+        } => stats_files::crude_rates(&input, multiplier, confidence).map(|r| serde_json::json!(r)),
         StatsCommand::Proportion {
             input,
             confidence,
             multiplier,
-        } => stats_files::proportions(&input, multiplier, confidence),
+        } => stats_files::proportions(&input, multiplier, confidence).map(|r| serde_json::json!(r)),
         StatsCommand::Dsr {
             input,
             standard,
@@ -558,14 +554,11 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
             } else {
                 Standard::from_file(Path::new(&standard))
             };
-            standard.and_then(|s| stats_files::dsrs(&input, &s, multiplier, confidence))
+            standard
+                .and_then(|s| stats_files::dsrs(&input, &s, multiplier, confidence))
+                .map(|r| serde_json::json!(r))
         }
     };
-    print_stats(result.map(|r| serde_json::json!(r)))
-}
-
-/// A `lantern stats` result: JSON on stdout, or the problems on stderr and exit status 1.
-fn print_stats(result: Result<serde_json::Value, ImportError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(rows) => {
             println!("{}", serde_json::to_string_pretty(&rows)?);

@@ -220,33 +220,6 @@ impl IndicatorQuery {
         Self::from_params(p[0], p[1], p[2], p[3], p[4])
     }
 
-    /// The query as a query string (the inverse of [`Self::from_query_string`]).
-    pub fn to_query_string(&self) -> String {
-        let mut s = format!(
-            "dataset={}&by={}",
-            self.dataset.name,
-            self.by
-                .iter()
-                .map(|d| d.name())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        if let Some(a) = &self.area {
-            s.push_str(&format!("&area={a}"));
-        }
-        s.push_str(&format!(
-            "&audience={}",
-            match self.audience {
-                Audience::Statutory => "statutory",
-                Audience::Partner => "partner",
-            }
-        ));
-        if self.measure == Measure::Persons {
-            s.push_str("&measure=persons");
-        }
-        s
-    }
-
     /// The period dimension, if the query has one.
     pub fn period(&self) -> Option<Dimension> {
         self.by.iter().copied().find(|d| d.is_period())

@@ -450,18 +450,9 @@ pub fn detect(
     }
     let first = match method {
         DetectMethod::Ears {
-            method: lantern_stats::Ears::C1,
-            baseline,
-            ..
-        } => baseline + 1,
-        DetectMethod::Ears { baseline, .. } => baseline + 3,
-        DetectMethod::Cusum(p) => {
-            if p.m.is_some() {
-                1
-            } else {
-                2
-            }
-        }
+            method, baseline, ..
+        } => method.first_period(baseline),
+        DetectMethod::Cusum(p) => p.first_period(),
     };
     let (start, end) = range.unwrap_or((first, counts.len()));
     let result = match method {

@@ -68,6 +68,11 @@ impl Ears {
             Self::C2 => 2,
         }
     }
+
+    /// The earliest 1-based period the method can assess with a baseline of this length.
+    pub fn first_period(self, baseline: usize) -> usize {
+        baseline + self.lag() + 1
+    }
 }
 
 /// Check the counts and a 1-based inclusive `range`; `first` is the earliest 1-based period the
@@ -135,7 +140,7 @@ pub fn ears(
     let z = normal_quantile(1.0 - alpha)
         .ok_or_else(|| DetectError::BadParameter("alpha must be above 0 and below 1".to_owned()))?;
     let lag = method.lag();
-    check(counts, &range, baseline + lag + 1)?;
+    check(counts, &range, method.first_period(baseline))?;
     Ok(range
         .map(|t| {
             // Period t (1-based) is counts[t - 1]; its baseline ends `lag` periods before it.
@@ -163,6 +168,14 @@ pub struct Cusum {
     pub reset: bool,
 }
 
+impl Cusum {
+    /// The earliest 1-based period the CUSUM can assess: the second, when the mean is taken
+    /// from the periods before.
+    pub fn first_period(&self) -> usize {
+        if self.m.is_some() { 1 } else { 2 }
+    }
+}
+
 /// The CUSUM of standardised counts over the 1-based inclusive `range`.
 ///
 /// # Errors
@@ -186,7 +199,7 @@ pub fn cusum(
             "k and h must be 0 or more".to_owned(),
         ));
     }
-    check(counts, &range, if p.m.is_some() { 1 } else { 2 })?;
+    check(counts, &range, p.first_period())?;
     let m = match p.m {
         Some(m) => m,
         None => mean_sd(&counts[..*range.start() - 1]).0,

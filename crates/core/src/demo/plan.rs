@@ -255,16 +255,10 @@ const ACTIONS: &[Spec] = &[
     },
 ];
 
+/// The last day of the month `months` after `d`'s (plans say "by March 2026").
 fn months_from(d: NaiveDate, months: i32) -> NaiveDate {
     let total = d.year() * 12 + d.month0() as i32 + months;
-    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
-    // The month's last day: plans say "by March 2026".
-    let next = if m == 12 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 1, 1)
-    };
-    next.and_then(|n| n.pred_opt()).unwrap_or(d)
+    timescale::last_day(total.div_euclid(12), total.rem_euclid(12) as u32 + 1).unwrap_or(d)
 }
 
 /// The live bindings of the demo's measures, by their words.

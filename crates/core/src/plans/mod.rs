@@ -464,7 +464,7 @@ impl Plan {
 }
 
 /// `text`, cut to `n` characters with an ellipsis, on one line.
-fn clip(text: &str, n: usize) -> String {
+pub fn clip(text: &str, n: usize) -> String {
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.chars().count() <= n {
         one
@@ -475,8 +475,8 @@ fn clip(text: &str, n: usize) -> String {
     }
 }
 
-/// `1.2` or `1.2.3`: dotted numbers.
-pub(crate) fn is_number(s: &str) -> bool {
+/// `1.2` or `1.2.3`: dotted numbers, as plans number outcomes and actions.
+pub fn is_number(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() >= 2
         && parts

@@ -677,7 +677,8 @@ fn attribute_line(text: &str) -> Option<(Role, String)> {
 }
 
 struct Header {
-    roles: Vec<Option<Role>>,
+    /// Each column's role; an unnamed column is a theme.
+    roles: Vec<Role>,
     names: Vec<String>,
 }
 
@@ -696,7 +697,7 @@ impl Header {
         (has_action && known * 10 >= named.len() * 6).then(|| Self {
             roles: roles
                 .into_iter()
-                .map(|r| Some(r.unwrap_or(Role::Theme)))
+                .map(|r| r.unwrap_or(Role::Theme))
                 .collect(),
             names: cells
                 .iter()
@@ -712,7 +713,7 @@ impl Header {
     }
 
     fn role(&self, i: usize) -> Role {
-        self.roles.get(i).copied().flatten().unwrap_or(Role::Other)
+        self.roles.get(i).copied().unwrap_or(Role::Other)
     }
 }
 
@@ -725,8 +726,6 @@ struct Builder<'a> {
     title_set: bool,
     header: Option<Header>,
     section: Option<usize>,
-    /// Each section's first heading and its subsection headings as written.
-    heads: Vec<(String, Vec<String>)>,
     subsection: Option<String>,
     outcome: Option<String>,
     theme: Option<String>,
@@ -763,7 +762,6 @@ impl<'a> Builder<'a> {
             title_set: opts.title.is_some(),
             header: None,
             section: None,
-            heads: Vec::new(),
             subsection: None,
             outcome: None,
             theme: None,
@@ -831,11 +829,11 @@ impl<'a> Builder<'a> {
         if let Some((number, title)) = split_number(t) {
             let depth = number.split('.').count();
             if depth == 1 && number.len() <= 2 && !title.is_empty() {
-                self.heading(&number, &title, row.line);
+                self.heading(&number, &title);
                 return true;
             }
             if depth == 2 && !title.is_empty() && (self.header.is_none() || cell.strong) {
-                self.outline_outcome(&number, &title, row.line);
+                self.outline_outcome(&number, &title);
                 return true;
             }
             if depth >= 3 && self.header.is_none() {
@@ -844,7 +842,7 @@ impl<'a> Builder<'a> {
             }
         }
         if let Some((number, title)) = worded_section(t) {
-            self.heading(&number, &title, row.line);
+            self.heading(&number, &title);
             return true;
         }
         if self.header.is_none() && self.section.is_some() {
@@ -881,14 +879,7 @@ impl<'a> Builder<'a> {
             return false;
         }
         match self.section {
-            Some(s) if cell.strong => {
-                let title = t.to_owned();
-                self.heads[s].1.push(title.clone());
-                if !self.plan.sections[s].subsections.contains(&title) {
-                    self.plan.sections[s].subsections.push(title.clone());
-                }
-                self.subsection = Some(title);
-            }
+            Some(s) if cell.strong => self.enter_subsection(s, t.to_owned()),
             Some(_) if row.indented && self.last.is_some() => {
                 if let Some(a) = self.last_action() {
                     a.text.push(' ');
@@ -915,7 +906,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn heading(&mut self, number: &str, title: &str, _line: u64) {
+    fn heading(&mut self, number: &str, title: &str) {
         let title = title.trim().trim_end_matches(':').trim().to_owned();
         self.outcome = None;
         self.theme = None;
@@ -923,7 +914,8 @@ impl<'a> Builder<'a> {
         self.last = None;
         if let Some(i) = self.plan.sections.iter().position(|s| s.number == number) {
             self.section = Some(i);
-            let first = self.heads[i].0.to_lowercase();
+            // Titles change only in `finish`, so this is the section's first heading.
+            let first = self.plan.sections[i].title.to_lowercase();
             let lower = title.to_lowercase();
             let rest = lower
                 .strip_prefix(&first)
@@ -931,36 +923,40 @@ impl<'a> Builder<'a> {
             if matches!(rest, Some("" | "cont" | "continued" | "contd")) {
                 self.subsection = None;
             } else {
-                self.heads[i].1.push(title.clone());
-                if !self.plan.sections[i].subsections.contains(&title) {
-                    self.plan.sections[i].subsections.push(title.clone());
-                }
-                self.subsection = Some(title);
+                self.enter_subsection(i, title);
             }
         } else {
             self.plan.sections.push(Section {
                 number: number.to_owned(),
-                title: title.clone(),
+                title,
                 subsections: Vec::new(),
                 outcomes: Vec::new(),
                 notes: Vec::new(),
                 actions: Vec::new(),
             });
-            self.heads.push((title, Vec::new()));
             self.section = Some(self.plan.sections.len() - 1);
             self.subsection = None;
         }
+    }
+
+    /// Actions from here on sit under this subsection of section `s`.
+    fn enter_subsection(&mut self, s: usize, title: String) {
+        let subsections = &mut self.plan.sections[s].subsections;
+        if !subsections.contains(&title) {
+            subsections.push(title.clone());
+        }
+        self.subsection = Some(title);
     }
 
     fn ensure_section(&mut self) -> usize {
         if let Some(s) = self.section {
             return s;
         }
-        self.heading("1", "Actions", 0);
+        self.heading("1", "Actions");
         self.section.unwrap_or(0)
     }
 
-    fn outline_outcome(&mut self, number: &str, text: &str, line: u64) {
+    fn outline_outcome(&mut self, number: &str, text: &str) {
         let s = self.ensure_section();
         let text = text
             .strip_prefix("Outcome:")
@@ -970,7 +966,6 @@ impl<'a> Builder<'a> {
             .to_owned();
         self.add_outcome(s, Some(number.to_owned()), text);
         self.outcome = Some(number.to_owned());
-        let _ = line;
     }
 
     fn add_outcome(&mut self, s: usize, number: Option<String>, text: String) {
@@ -1051,7 +1046,7 @@ impl<'a> Builder<'a> {
             .and_then(|h| {
                 h.roles
                     .iter()
-                    .position(|r| *r == Some(role))
+                    .position(|r| *r == role)
                     .and_then(|i| h.names.get(i).cloned())
             })
             .unwrap_or_else(|| format!("{role:?}").to_uppercase())
@@ -1214,7 +1209,7 @@ impl<'a> Builder<'a> {
         let Some(header) = self.header.as_ref() else {
             return;
         };
-        let template = header.roles.contains(&Some(Role::Section));
+        let template = header.roles.contains(&Role::Section);
         let mut by_role: Vec<(Role, String)> = Vec::new();
         for (i, c) in row.cells.iter().enumerate() {
             if c.text.is_empty() {
@@ -1264,18 +1259,14 @@ impl<'a> Builder<'a> {
                 .is_some_and(|s| self.plan.sections[s].number == number);
             if !same {
                 let header = self.header.take();
-                self.heading(&number, &title, row.line);
+                self.heading(&number, &title);
                 self.header = header;
             }
         }
         if let Some(sub) = get(Role::Subsection) {
             let s = self.ensure_section();
             if self.subsection.as_deref() != Some(sub.as_str()) {
-                self.heads[s].1.push(sub.clone());
-                if !self.plan.sections[s].subsections.contains(&sub) {
-                    self.plan.sections[s].subsections.push(sub.clone());
-                }
-                self.subsection = Some(sub);
+                self.enter_subsection(s, sub);
             }
         }
         let outcome_cell = get(Role::Outcome);
@@ -1358,12 +1349,14 @@ impl<'a> Builder<'a> {
 
     /// Drop the words every subsection heading of a section shares ("Priority Groups - ").
     fn name_subsections(&mut self) {
-        for (i, (first, subs)) in self.heads.iter().enumerate() {
-            if subs.is_empty() {
+        for sec in &mut self.plan.sections {
+            if sec.subsections.is_empty() {
                 continue;
             }
+            let first = sec.title.clone();
+            let subs = sec.subsections.clone();
             let mut count: HashMap<String, usize> = HashMap::new();
-            for h in std::iter::once(first).chain(subs.iter()) {
+            for h in std::iter::once(&first).chain(subs.iter()) {
                 let seg = segments(h);
                 if seg.len() >= 2 {
                     *count.entry(seg[0].to_lowercase()).or_default() += 1;
@@ -1375,15 +1368,14 @@ impl<'a> Builder<'a> {
                     .then(|| seg[1..].join(" - "))
             };
             let mut rename: HashMap<String, String> = HashMap::new();
-            for s in subs {
+            for s in &subs {
                 if let Some(n) = shorten(s) {
                     rename.insert(s.clone(), n);
                 }
             }
-            let sec = &mut self.plan.sections[i];
             let mut lead_in: Option<String> = None;
-            if let Some(rest) = shorten(first) {
-                sec.title = segments(first)[0].clone();
+            if let Some(rest) = shorten(&first) {
+                sec.title = segments(&first)[0].clone();
                 lead_in = Some(rest);
             }
             for s in &mut sec.subsections {

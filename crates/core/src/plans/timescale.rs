@@ -34,7 +34,8 @@ fn month(word: &str) -> Option<u32> {
     (full.starts_with(&w) || w == "sept").then_some(i as u32 + 1)
 }
 
-fn last_day(year: i32, month: u32) -> Option<NaiveDate> {
+/// The last day of a month.
+pub(crate) fn last_day(year: i32, month: u32) -> Option<NaiveDate> {
     let (y, m) = if month == 12 {
         (year + 1, 1)
     } else {

@@ -101,23 +101,14 @@ struct ActionRow {
     last_update: String,
 }
 
-fn clip(s: &str, n: usize) -> String {
-    let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() <= n {
-        one
-    } else {
-        let mut c: String = one.chars().take(n - 1).collect();
-        c.push('…');
-        c
-    }
-}
-
-fn row(plan: &StoredPlan, a: &Action, last: Option<&DateTime<Utc>>) -> ActionRow {
+/// An action as a list shows it; `last` holds each action's last update, by action id.
+fn row(plan: &StoredPlan, a: &Action, last: &BTreeMap<i64, DateTime<Utc>>) -> ActionRow {
+    let id = plan.action_id(&a.number).unwrap_or_default();
     ActionRow {
         plan_id: plan.id,
-        id: plan.action_id(&a.number).unwrap_or_default(),
+        id,
         number: a.number.clone(),
-        text: clip(&a.text, 180),
+        text: plans::clip(&a.text, 180),
         leads: a.leads.join("; "),
         status: a.status.clone().unwrap_or_else(|| "no status".to_owned()),
         status_class: status_class(a.status.as_deref()),
@@ -134,6 +125,7 @@ fn row(plan: &StoredPlan, a: &Action, last: Option<&DateTime<Utc>>) -> ActionRow
             .unwrap_or_default(),
         subsection: a.subsection.clone().unwrap_or_default(),
         last_update: last
+            .get(&id)
             .map(|t| t.format("%-d %b %Y").to_string())
             .unwrap_or_else(|| "none".to_owned()),
     }
@@ -204,10 +196,7 @@ async fn show_mine(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
             .plan
             .actions()
             .filter(|(_, a)| !organisation.is_empty() && a.led_by(&organisation))
-            .map(|(_, a)| {
-                let id = plan.action_id(&a.number).unwrap_or_default();
-                row(&plan, a, last.get(&id))
-            })
+            .map(|(_, a)| row(&plan, a, &last))
             .collect();
         if !rows.is_empty() {
             groups.push(MineGroup {
@@ -323,10 +312,7 @@ async fn show_plan(
                 .actions
                 .iter()
                 .filter(|a| keep(a))
-                .map(|a| {
-                    let aid = plan.action_id(&a.number).unwrap_or_default();
-                    row(&plan, a, last.get(&aid))
-                })
+                .map(|a| row(&plan, a, &last))
                 .collect(),
         })
         .collect();
@@ -809,7 +795,7 @@ async fn action_page(
         references: a
             .links
             .iter()
-            .filter(|l| !numbers.contains(l.as_str()) && !plans_is_number(l))
+            .filter(|l| !numbers.contains(l.as_str()) && !plans::is_number(l))
             .cloned()
             .collect(),
     };
@@ -842,14 +828,6 @@ async fn action_page(
         linked,
     };
     Ok(render(&page))
-}
-
-fn plans_is_number(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('.').collect();
-    parts.len() >= 2
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1122,15 +1100,14 @@ async fn show_attention(
     let mut overdue = Vec::new();
     let mut stale = Vec::new();
     for (_, a) in plan.plan.actions() {
-        let aid = plan.action_id(&a.number).unwrap_or_default();
-        let l = last.get(&aid);
         if a.overdue(today) {
-            overdue.push(row(&plan, a, l));
+            overdue.push(row(&plan, a, &last));
         }
         // Stale: open, and no update since the cutoff (an action never updated counts from
         // the plan's import).
-        if !a.closed() && *l.unwrap_or(&plan.created_at) < cutoff {
-            stale.push(row(&plan, a, l));
+        let aid = plan.action_id(&a.number).unwrap_or_default();
+        if !a.closed() && *last.get(&aid).unwrap_or(&plan.created_at) < cutoff {
+            stale.push(row(&plan, a, &last));
         }
     }
     Ok(render(&AttentionPage {
