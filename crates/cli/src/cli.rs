@@ -382,26 +382,35 @@ pub(crate) enum StatsCommand {
         multiplier: f64,
     },
     /// Aberration detection on a count series: is a period's count above what the recent past
-    /// leads one to expect? Input: period,count in time order. Output: one object per period in
-    /// the range with period, count, upper_bound and alarm. Parameters are named after R
-    /// surveillance's controls; its defaults apply.
+    /// (or the same time in past years) leads one to expect? Input: period,count in time order;
+    /// periods that are all ISO dates let the Farrington methods find past years' weeks by date.
+    /// Output: one object per period in the range with period, count, upper_bound (null where
+    /// undefined) and alarm. Parameters are named after R surveillance's controls; its defaults
+    /// apply.
     Detect {
-        /// ears-c1, ears-c2 (EARS, Hutwagner 2003) or cusum (standardised counts).
+        /// ears-c1, ears-c2, ears-c3 (Hutwagner 2003), cusum (standardised counts), farrington
+        /// (Farrington 1996) or farrington-flexible (Noufaily 2013). Default: by the length of
+        /// the series, farrington-flexible from 4 years, ears-c1 from 26 weeks, else cusum.
         #[arg(long, value_enum)]
-        method: DetectMethodArg,
+        method: Option<DetectMethodArg>,
         /// The CSV file.
         #[arg(long)]
         input: PathBuf,
-        /// Periods a year (52 weekly, 12 monthly); for the seasonal methods to come.
-        #[arg(long, default_value_t = 52)]
+        /// Periods a year (52 weekly, 12 monthly), for the Farrington methods' past years.
+        #[arg(long, default_value_t = 52, value_parser = clap::value_parser!(u32).range(2..))]
         frequency: u32,
         /// Rows to assess, 1-based and inclusive, as R's range: START:END (default: every row
         /// the method can assess).
         #[arg(long, value_parser = detect_range)]
         range: Option<(usize, usize)>,
-        /// EARS: the bound is the 1 - alpha quantile.
-        #[arg(long, default_value_t = 0.001)]
-        alpha: f64,
+        /// A period alarms only when its count is at least this (a guard against single
+        /// events in sparse series; 0 as R).
+        #[arg(long, default_value_t = 0.0)]
+        min_count: f64,
+        /// The bound's level: EARS 1 - alpha quantile (default 0.001); Farrington default 0.05
+        /// (two-sided for the classic method, as R).
+        #[arg(long)]
+        alpha: Option<f64>,
         /// EARS: periods in the sliding baseline.
         #[arg(long, default_value_t = 7)]
         baseline: usize,
@@ -409,17 +418,52 @@ pub(crate) enum StatsCommand {
         #[arg(long, default_value_t = 0.0)]
         min_sigma: f64,
         /// CUSUM: the reference value subtracted from each standardised count.
-        #[arg(long, required_if_eq("method", "cusum"))]
-        k: Option<f64>,
+        #[arg(long, default_value_t = 1.04)]
+        k: f64,
         /// CUSUM: the decision interval.
-        #[arg(long, required_if_eq("method", "cusum"))]
-        h: Option<f64>,
+        #[arg(long, default_value_t = 2.26)]
+        h: f64,
         /// CUSUM: the in-control mean (default: the mean of the rows before the range).
         #[arg(long)]
         m: Option<f64>,
         /// CUSUM: start the sum again from 0 after an alarm (R's cusum does not).
         #[arg(long)]
         reset: bool,
+        /// Farrington: years back.
+        #[arg(long, default_value_t = 5)]
+        b: usize,
+        /// Farrington: half-width of the window around the same week in past years.
+        #[arg(long, default_value_t = 3)]
+        w: usize,
+        /// Farrington flexible: levels of the seasonal factor (1: the windows only).
+        #[arg(long, default_value_t = 1)]
+        no_periods: usize,
+        /// Farrington flexible: recent periods left out of the baseline (default: w).
+        #[arg(long)]
+        past_weeks_not_included: Option<usize>,
+        /// Farrington: Anscombe residuals above this are down-weighted (classic 1, flexible
+        /// 2.58).
+        #[arg(long)]
+        weights_threshold: Option<f64>,
+        /// Farrington: keep the trend only when its p-value is below this.
+        #[arg(long, default_value_t = 0.05)]
+        p_threshold_trend: f64,
+        /// Farrington flexible: delta, nbPlugin or muan.
+        #[arg(long, value_enum, default_value = "delta")]
+        threshold_method: ThresholdMethodArg,
+        /// Farrington: 2/3, 1/2 or none.
+        #[arg(long, value_enum, default_value = "2/3")]
+        power_trans: PowerTransArg,
+        /// Farrington: do not down-weight past outbreaks.
+        #[arg(long)]
+        no_reweight: bool,
+        /// Farrington: fit no trend.
+        #[arg(long)]
+        no_trend: bool,
+        /// Farrington: no bound and no alarm when the last WEEKS periods hold fewer than CASES
+        /// (R's limit54); 0,1 turns it off.
+        #[arg(long, default_value = "5,4", value_parser = limit54)]
+        limit54: (f64, usize),
     },
     /// Directly standardised rates with Dobson limits (not computed when a group's total count
     /// is below 10). Input: group,age_band,count,population; bands as ESP2013 (0-4 ... 90+) or
@@ -513,8 +557,58 @@ pub(crate) enum DetectMethodArg {
     /// EARS C2: the baseline ends two periods before.
     #[value(name = "ears-c2")]
     EarsC2,
+    /// EARS C3: the C2 excesses of the period and the two before.
+    #[value(name = "ears-c3")]
+    EarsC3,
     /// CUSUM of standardised counts.
     Cusum,
+    /// Farrington et al. (1996), as R's farrington.
+    Farrington,
+    /// Noufaily et al. (2013), as R's farringtonFlexible.
+    #[value(name = "farrington-flexible")]
+    FarringtonFlexible,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ThresholdMethodArg {
+    /// The delta method on the power-transformed scale.
+    Delta,
+    /// Negative binomial quantile at the predicted mean.
+    #[value(name = "nbPlugin")]
+    NbPlugin,
+    /// Negative binomial quantile at the mean's upper confidence limit.
+    Muan,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PowerTransArg {
+    /// Counts to the power 2/3.
+    #[value(name = "2/3")]
+    TwoThirds,
+    /// Square roots.
+    #[value(name = "1/2")]
+    Half,
+    /// No transformation.
+    None,
+}
+
+/// `CASES,WEEKS` for the Farrington methods' low-count rule.
+fn limit54(s: &str) -> Result<(f64, usize), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("'{s}' is not CASES,WEEKS (e.g. 5,4)"))?;
+    let cases: f64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{a}' is not a number of cases"))?;
+    let weeks: usize = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{b}' is not a number of weeks"))?;
+    if cases.is_nan() || cases < 0.0 || weeks == 0 {
+        return Err(format!("{s}: cases must be 0 or more and weeks at least 1"));
+    }
+    Ok((cases, weeks))
 }
 
 /// `START:END`, 1-based, START at least 1 and not after END.

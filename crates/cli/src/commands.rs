@@ -503,8 +503,9 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
         StatsCommand::Detect {
             method,
             input,
-            frequency: _,
+            frequency,
             range,
+            min_count,
             alpha,
             baseline,
             min_sigma,
@@ -512,26 +513,72 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
             h,
             m,
             reset,
+            b,
+            w,
+            no_periods,
+            past_weeks_not_included,
+            weights_threshold,
+            p_threshold_trend,
+            threshold_method,
+            power_trans,
+            no_reweight,
+            no_trend,
+            limit54,
         } => {
-            use crate::cli::DetectMethodArg;
-            use lantern_core::stats_files::{Cusum, DetectMethod, Ears};
+            use crate::cli::{DetectMethodArg, PowerTransArg, ThresholdMethodArg};
+            use lantern_core::stats_files::{
+                Cusum, DetectMethod, Ears, Farrington, PowerTrans, ThresholdMethod,
+            };
+            let frequency = frequency as usize;
             let ears = |method| DetectMethod::Ears {
                 method,
                 baseline,
-                alpha,
+                alpha: alpha.unwrap_or(0.001),
                 min_sigma,
             };
-            let method = match method {
+            let farrington = |base: Farrington| {
+                DetectMethod::Farrington(Farrington {
+                    frequency,
+                    b,
+                    w,
+                    reweight: !no_reweight,
+                    weights_threshold: weights_threshold.unwrap_or(base.weights_threshold),
+                    alpha: alpha.unwrap_or(base.alpha),
+                    trend: !no_trend,
+                    p_threshold_trend,
+                    limit54: (limit54.0 > 0.0).then_some(limit54),
+                    power_trans: match power_trans {
+                        PowerTransArg::TwoThirds => PowerTrans::TwoThirds,
+                        PowerTransArg::Half => PowerTrans::Half,
+                        PowerTransArg::None => PowerTrans::None,
+                    },
+                    no_periods,
+                    past_weeks_not_included,
+                    threshold_method: match threshold_method {
+                        ThresholdMethodArg::Delta => ThresholdMethod::Delta,
+                        ThresholdMethodArg::NbPlugin => ThresholdMethod::NbPlugin,
+                        ThresholdMethodArg::Muan => ThresholdMethod::Muan,
+                    },
+                    ..base
+                })
+            };
+            let method = method.map(|arg| match arg {
                 DetectMethodArg::EarsC1 => ears(Ears::C1),
                 DetectMethodArg::EarsC2 => ears(Ears::C2),
-                DetectMethodArg::Cusum => DetectMethod::Cusum(Cusum {
-                    k: k.unwrap_or_default(),
-                    h: h.unwrap_or_default(),
-                    m,
-                    reset,
-                }),
-            };
-            stats_files::detect(&input, method, range).map(|r| serde_json::json!(r))
+                DetectMethodArg::EarsC3 => ears(Ears::C3),
+                DetectMethodArg::Cusum => DetectMethod::Cusum(Cusum { k, h, m, reset }),
+                DetectMethodArg::Farrington => farrington(Farrington::classic()),
+                DetectMethodArg::FarringtonFlexible => farrington(Farrington::flexible()),
+            });
+            stats_files::detect(&input, method, frequency, range, min_count).map(|rows| {
+                if let (None, Some(r)) = (method, rows.first()) {
+                    eprintln!(
+                        "lantern: no --method given; chose {} by the length of the series",
+                        r.method
+                    );
+                }
+                serde_json::json!(rows)
+            })
         }
         StatsCommand::Crude {
             input,

@@ -11,7 +11,7 @@ use lantern_stats::{
 };
 use serde::Serialize;
 
-pub use lantern_stats::{Cusum, Ears};
+pub use lantern_stats::{Cusum, Ears, Farrington, FarringtonKind, PowerTrans, ThresholdMethod};
 
 use crate::import::{ImportError, Problems, Table, read_table};
 
@@ -379,9 +379,9 @@ pub fn dsrs(
 /// A detection method `lantern stats detect` runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DetectMethod {
-    /// EARS C1 or C2 with its baseline length, alpha and floor on the standard deviation.
+    /// EARS C1, C2 or C3 with its baseline length, alpha and floor on the standard deviation.
     Ears {
-        /// C1 or C2.
+        /// C1, C2 or C3.
         method: lantern_stats::Ears,
         /// Periods in the sliding baseline.
         baseline: usize,
@@ -392,6 +392,72 @@ pub enum DetectMethod {
     },
     /// The CUSUM.
     Cusum(lantern_stats::Cusum),
+    /// Farrington, classic or flexible.
+    Farrington(lantern_stats::Farrington),
+}
+
+impl DetectMethod {
+    /// The name `lantern stats detect --method` takes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Ears { method, .. } => match method {
+                Ears::C1 => "ears-c1",
+                Ears::C2 => "ears-c2",
+                Ears::C3 => "ears-c3",
+            },
+            Self::Cusum(_) => "cusum",
+            Self::Farrington(p) => match p.kind {
+                FarringtonKind::Classic => "farrington",
+                FarringtonKind::Flexible => "farrington-flexible",
+            },
+        }
+    }
+
+    /// The method to use when none is named, by the length of the history: Farrington flexible
+    /// (R's defaults, with `b` cut to the years there are) from 4 years and `w` periods; EARS C1
+    /// from 26 weeks (half a year at other frequencies); otherwise the CUSUM with R's `k` 1.04 and
+    /// `h` 2.26.
+    pub fn for_history(periods: usize, frequency: usize) -> Self {
+        let flexible = Farrington {
+            frequency,
+            ..Farrington::flexible()
+        };
+        let years = periods.saturating_sub(flexible.w + 1) / frequency.max(1);
+        if years >= 4 {
+            Self::Farrington(Farrington {
+                b: years.min(flexible.b),
+                ..flexible
+            })
+        } else if periods
+            >= frequency
+                .div_ceil(2)
+                .max(lantern_stats::Ears::C1.first_period(7))
+        {
+            Self::Ears {
+                method: Ears::C1,
+                baseline: 7,
+                alpha: 0.001,
+                min_sigma: 0.0,
+            }
+        } else {
+            Self::Cusum(Cusum {
+                k: 1.04,
+                h: 2.26,
+                m: None,
+                reset: false,
+            })
+        }
+    }
+
+    fn first_period(&self) -> usize {
+        match self {
+            Self::Ears {
+                method, baseline, ..
+            } => method.first_period(*baseline),
+            Self::Cusum(p) => p.first_period(),
+            Self::Farrington(p) => p.first_period(),
+        }
+    }
 }
 
 /// One monitored period, as `lantern stats detect` prints it.
@@ -403,20 +469,41 @@ pub struct DetectRow {
     pub count: serde_json::Number,
     /// The count above which it alarms; `null` where undefined.
     pub upper_bound: Option<f64>,
-    /// The count was above the bound.
+    /// The count was above the bound (and at least the minimum count).
     pub alarm: bool,
+    /// The method that assessed it.
+    pub method: &'static str,
+}
+
+/// Days since 1970-01-01 of every period when all are ISO dates (`YYYY-MM-DD`).
+fn period_dates(periods: &[String]) -> Option<Vec<i64>> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    periods
+        .iter()
+        .map(|p| {
+            chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d")
+                .ok()
+                .map(|d| (d - epoch).num_days())
+        })
+        .collect()
 }
 
 /// Aberration detection on a CSV `period,count` (rows in time order) over the 1-based inclusive
-/// `range` of rows (every row the method can assess when `None`).
+/// `range` of rows (every row the method can assess when `None`). With no method, one is chosen
+/// by the length of the series ([`DetectMethod::for_history`]). When every period is an ISO
+/// date, the Farrington methods find each past year's reference week by date, as R
+/// `surveillance` does for a series with dates. A period alarms only when its count is at least
+/// `min_count`.
 ///
 /// # Errors
 /// Every problem in the file with its line and column; a range or parameter the method cannot
 /// take.
 pub fn detect(
     path: &Path,
-    method: DetectMethod,
+    method: Option<DetectMethod>,
+    frequency: usize,
     range: Option<(usize, usize)>,
+    min_count: f64,
 ) -> Result<Vec<DetectRow>, ImportError> {
     let table = read_table(path)?;
     let mut problems = Problems::new(&table.file);
@@ -448,13 +535,8 @@ pub fn detect(
     if !problems.is_empty() {
         return problems.into_result(Vec::new());
     }
-    let first = match method {
-        DetectMethod::Ears {
-            method, baseline, ..
-        } => method.first_period(baseline),
-        DetectMethod::Cusum(p) => p.first_period(),
-    };
-    let (start, end) = range.unwrap_or((first, counts.len()));
+    let method = method.unwrap_or_else(|| DetectMethod::for_history(counts.len(), frequency));
+    let (start, end) = range.unwrap_or((method.first_period(), counts.len()));
     let result = match method {
         DetectMethod::Ears {
             method,
@@ -463,6 +545,10 @@ pub fn detect(
             min_sigma,
         } => lantern_stats::ears(&counts, start..=end, method, baseline, alpha, min_sigma),
         DetectMethod::Cusum(p) => lantern_stats::cusum(&counts, start..=end, p),
+        DetectMethod::Farrington(p) => {
+            let dates = period_dates(&periods);
+            lantern_stats::farrington(&counts, dates.as_deref(), start..=end, &p)
+        }
     };
     match result {
         Ok(found) => Ok(found
@@ -472,7 +558,8 @@ pub fn detect(
                 period: periods[t - 1].clone(),
                 count: number(counts[t - 1]),
                 upper_bound: d.upper_bound,
-                alarm: d.alarm,
+                alarm: d.alarm && counts[t - 1] >= min_count,
+                method: method.name(),
             })
             .collect()),
         Err(e) => {

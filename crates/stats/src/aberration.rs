@@ -6,6 +6,9 @@
 //!   C2: the same, two periods earlier), and the upper bound is that mean plus the standard
 //!   normal `1 - alpha` quantile times the baseline's sample standard deviation (at least
 //!   `min_sigma`). An alarm is a count above the bound.
+//! - **EARS C3** sums the excesses `max(0, C2 - 1)` of the period and the two before it. Its bound
+//!   follows R `surveillance` 1.20.3 exactly (see [`ears`]), so that the alarms match that
+//!   package's; the discrepancy from the paper's definition is noted there.
 //! - **CUSUM** (Page 1954) of counts standardised by a reference mean `m` (Rossi, Lampugnani and
 //!   Marchi 1999's "standard" transform, `(x - m) / sqrt(m)`): `S_t = max(0, S_{t-1} + z_t - k)`
 //!   and an alarm when `S_t > h`. `m` defaults to the mean of the periods before those monitored.
@@ -51,13 +54,15 @@ pub enum DetectError {
     BadParameter(String),
 }
 
-/// EARS C1 or C2.
+/// EARS C1, C2 or C3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ears {
     /// Baseline just before the period.
     C1,
     /// Baseline ending two periods before.
     C2,
+    /// The C2 statistics of the period and the two before it, summed.
+    C3,
 }
 
 impl Ears {
@@ -65,19 +70,24 @@ impl Ears {
     fn lag(self) -> usize {
         match self {
             Self::C1 => 0,
-            Self::C2 => 2,
+            Self::C2 | Self::C3 => 2,
         }
     }
 
     /// The earliest 1-based period the method can assess with a baseline of this length.
     pub fn first_period(self, baseline: usize) -> usize {
-        baseline + self.lag() + 1
+        let earlier = if self == Self::C3 { 2 } else { 0 };
+        baseline + self.lag() + earlier + 1
     }
 }
 
 /// Check the counts and a 1-based inclusive `range`; `first` is the earliest 1-based period the
 /// method can assess.
-fn check(counts: &[f64], range: &RangeInclusive<usize>, first: usize) -> Result<(), DetectError> {
+pub(crate) fn check(
+    counts: &[f64],
+    range: &RangeInclusive<usize>,
+    first: usize,
+) -> Result<(), DetectError> {
     if counts.is_empty() {
         return Err(DetectError::Empty);
     }
@@ -107,7 +117,12 @@ fn mean_sd(xs: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// EARS C1 or C2 over the 1-based inclusive `range` of `counts`.
+/// EARS C1, C2 or C3 over the 1-based inclusive `range` of `counts`.
+///
+/// C3's bound is R `surveillance` 1.20.3's: the period's own count plus the C2 standard deviation
+/// times `z` less the two previous periods' excesses `max(0, C2 - 1)`, floored at 0. It alarms when
+/// the two previous excesses exceed `z`, and so, unlike Hutwagner et al.'s C3, not in the first
+/// period of a rise; it has no bound when a baseline's standard deviation is 0.
 ///
 /// # Errors
 /// An empty series, a negative count, a range outside the series or too early for the baseline,
@@ -141,18 +156,49 @@ pub fn ears(
         .ok_or_else(|| DetectError::BadParameter("alpha must be above 0 and below 1".to_owned()))?;
     let lag = method.lag();
     check(counts, &range, method.first_period(baseline))?;
+    // Period t (1-based) is counts[t - 1]; its baseline ends `lag` periods before it.
+    let baseline_of = |t: usize| {
+        let end = t - 1 - lag;
+        let (mean, sd) = mean_sd(&counts[end - baseline..end]);
+        (mean, sd.max(min_sigma))
+    };
     Ok(range
         .map(|t| {
-            // Period t (1-based) is counts[t - 1]; its baseline ends `lag` periods before it.
-            let end = t - 1 - lag;
-            let (mean, sd) = mean_sd(&counts[end - baseline..end]);
-            let bound = mean + z * sd.max(min_sigma);
+            let (mean, sd) = baseline_of(t);
+            let bound = if method == Ears::C3 {
+                c3_bound(counts, t, z, baseline_of)
+            } else {
+                Some(mean + z * sd)
+            };
             Detection {
-                upper_bound: Some(bound),
-                alarm: counts[t - 1] > bound,
+                upper_bound: bound,
+                alarm: bound.is_some_and(|b| counts[t - 1] > b),
             }
         })
         .collect())
+}
+
+/// EARS C3's bound for 1-based period `t`, as R `surveillance` 1.20.3 computes it: the count
+/// plus the C2 standard deviation times `z` less the two previous periods' excesses
+/// `max(0, C2 - 1)`, and never below 0. So it alarms when those two excesses alone exceed `z`
+/// (not when the three-period sum `C3` does, as Hutwagner et al. define it). `None` when a
+/// standard deviation is 0.
+fn c3_bound(
+    counts: &[f64],
+    t: usize,
+    z: f64,
+    baseline_of: impl Fn(usize) -> (f64, f64),
+) -> Option<f64> {
+    let (_, sd) = baseline_of(t);
+    let mut excess = 0.0;
+    for i in [t - 2, t - 1] {
+        let (mean, sd) = baseline_of(i);
+        if sd <= 0.0 {
+            return None;
+        }
+        excess += ((counts[i - 1] - mean) / sd - 1.0).max(0.0);
+    }
+    (sd > 0.0).then(|| (counts[t - 1] + sd * (z - excess)).max(0.0))
 }
 
 /// The CUSUM's parameters.

@@ -8,11 +8,15 @@
 #![warn(missing_docs)]
 
 mod aberration;
+mod calendar;
 mod compare;
 mod disclosure;
 mod dsr;
+mod farrington;
+mod glm;
 mod normal;
 mod rates;
+mod special;
 
 pub use aberration::{Cusum, DetectError, Detection, Ears, cusum, ears};
 pub use compare::{
@@ -27,6 +31,7 @@ pub use dsr::{
     AgeBand, DSR_MIN_COUNT, Dsr, DsrError, ESP2013, ESP2013_BANDS, dsr, esp2013_band,
     event_variance,
 };
+pub use farrington::{Farrington, FarringtonKind, PowerTrans, ThresholdMethod, farrington};
 pub use normal::normal_quantile;
 pub use rates::{
     Interval, Method, RateError, byars_limits, crude_rate, exact_poisson_limits, wilson_proportion,

@@ -284,14 +284,17 @@ fn bad_stats_input_is_reported_by_line_and_column_with_exit_1() {
     );
 }
 
-/// A surveillance series as `period,count` in a temp file.
+/// A surveillance series as `period,count` in a temp file; the period is the week's start date
+/// where the series has one, else its number.
 fn series_file(dir: &tempfile::TempDir, name: &str) -> String {
     let src = refdata().join("stats/surveillance").join(name);
     let t = lantern_core::import::read_table(&src).unwrap();
     let col = t.column("observed").unwrap();
+    let date = t.column("week_start");
     let mut text = String::from("period,count\n");
     for (i, (_, r)) in t.rows.iter().enumerate() {
-        text.push_str(&format!("{},{}\n", i + 1, &r[col]));
+        let period = date.map_or_else(|| (i + 1).to_string(), |d| r[d].to_string());
+        text.push_str(&format!("{period},{}\n", &r[col]));
     }
     let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -302,21 +305,150 @@ fn series_file(dir: &tempfile::TempDir, name: &str) -> String {
 fn detect_reproduces_surveillance_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let agona = series_file(&dir, "salmonella_agona_series.csv");
-    for (args, peer) in [
+    let newport = series_file(&dir, "salmNewport_germany_series.csv");
+    let farrington = ["--b", "4", "--w", "3"];
+    let original = [
+        "--no-periods",
+        "1",
+        "--weights-threshold",
+        "1",
+        "--past-weeks-not-included",
+        "3",
+        "--p-threshold-trend",
+        "0.05",
+    ];
+    let noufaily = [
+        "--no-periods",
+        "10",
+        "--weights-threshold",
+        "2.58",
+        "--past-weeks-not-included",
+        "26",
+        "--p-threshold-trend",
+        "1",
+    ];
+    let cases: Vec<(&str, &str, Vec<&str>, &str)> = vec![
         (
+            &agona,
+            "282:312",
             vec!["--method", "ears-c1"],
             "earsC_C1_alpha0.001_salmonella_agona.csv",
         ),
         (
+            &agona,
+            "282:312",
             vec!["--method", "ears-c2"],
             "earsC_C2_alpha0.001_salmonella_agona.csv",
         ),
         (
+            &agona,
+            "282:312",
+            vec!["--method", "ears-c3"],
+            "earsC_C3_alpha0.001_salmonella_agona.csv",
+        ),
+        (
+            &newport,
+            "366:417",
+            vec!["--method", "ears-c1", "--alpha", "0.05"],
+            "earsC_C1_alpha0.05_salmNewport2011.csv",
+        ),
+        (
+            &newport,
+            "366:417",
+            vec!["--method", "ears-c2", "--alpha", "0.05"],
+            "earsC_C2_alpha0.05_salmNewport2011.csv",
+        ),
+        (
+            &newport,
+            "366:417",
+            vec!["--method", "ears-c3", "--alpha", "0.05"],
+            "earsC_C3_alpha0.05_salmNewport2011.csv",
+        ),
+        (
+            &agona,
+            "282:312",
             vec!["--method", "cusum", "--k", "1.04", "--h", "2.26"],
             "cusum_standard_k1.04_h2.26_salmonella_agona.csv",
         ),
-    ] {
-        let mut all = vec!["detect", "--input", &agona, "--range", "282:312"];
+        (
+            &agona,
+            "282:312",
+            [
+                &["--method", "farrington", "--alpha", "0.1"][..],
+                &farrington,
+            ]
+            .concat(),
+            "farrington_classic_b4w3_alpha0.1_salmonella_agona.csv",
+        ),
+        (
+            &agona,
+            "282:312",
+            [
+                &["--method", "farrington-flexible", "--alpha", "0.1"][..],
+                &farrington,
+                &original,
+            ]
+            .concat(),
+            "farringtonFlexible_ctrl1_salmonella_agona.csv",
+        ),
+        (
+            &agona,
+            "282:312",
+            [
+                &["--method", "farrington-flexible", "--alpha", "0.1"][..],
+                &farrington,
+                &noufaily,
+            ]
+            .concat(),
+            "farringtonFlexible_ctrl2_salmonella_agona.csv",
+        ),
+        (
+            &newport,
+            "366:417",
+            [
+                &["--method", "farrington-flexible"][..],
+                &farrington,
+                &original,
+            ]
+            .concat(),
+            "farrington_orig_b4w3_noPeriods1_salmNewport2011.csv",
+        ),
+        (
+            &newport,
+            "366:417",
+            [
+                &[
+                    "--method",
+                    "farrington-flexible",
+                    "--threshold-method",
+                    "nbPlugin",
+                ][..],
+                &farrington,
+                &noufaily,
+            ]
+            .concat(),
+            "farrington_noufaily_nbPlugin_b4w3_noPeriods10_salmNewport2011.csv",
+        ),
+        (
+            &newport,
+            "366:417",
+            [
+                &[
+                    "--method",
+                    "farrington-flexible",
+                    "--threshold-method",
+                    "muan",
+                ][..],
+                &farrington,
+                &noufaily,
+            ]
+            .concat(),
+            "farrington_noufaily_muan_b4w3_noPeriods10_salmNewport2011.csv",
+        ),
+    ];
+    let mut nulls = 0;
+    for (input, range, args, peer) in &cases {
+        let mut all = vec!["detect", "--input", input, "--range", range];
         all.extend(args);
         let run = stats(&all);
         let got: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
@@ -328,21 +460,90 @@ fn detect_reproduces_surveillance_through_the_binary() {
         .unwrap();
         let got = got.as_array().unwrap();
         assert_eq!(got.len(), want.rows.len(), "{peer}");
-        let (t, ub, alarm) = (
-            want.column("t").unwrap(),
+        let period = want
+            .column("week_start")
+            .unwrap_or_else(|| want.column("t").unwrap());
+        let (ub, alarm) = (
             want.column("upperbound").unwrap(),
             want.column("alarm").unwrap(),
         );
         for (g, (_, w)) in got.iter().zip(&want.rows) {
-            assert_eq!(g["period"], w[t], "{peer}");
-            assert_eq!(g["alarm"], w[alarm] == *"1", "{peer} {}", &w[t]);
+            assert_eq!(g["period"], w[period], "{peer}");
+            assert_eq!(g["alarm"], w[alarm] == *"1", "{peer} {}", &w[period]);
+            if w[ub] == *"NA" {
+                assert!(g["upper_bound"].is_null(), "{peer} {}", &w[period]);
+                nulls += 1;
+                continue;
+            }
             let expected: f64 = w[ub].parse().unwrap();
             assert!(
                 (g["upper_bound"].as_f64().unwrap() - expected).abs() < 1e-6,
-                "{peer} {}",
-                &w[t]
+                "{peer} {}: {} vs {expected}",
+                &w[period],
+                g["upper_bound"]
             );
         }
+    }
+    assert_eq!(cases.len(), 13, "every peer run");
+    assert_eq!(nulls, 30, "R's NA weeks");
+}
+
+#[test]
+fn detect_chooses_a_method_by_history_and_guards_small_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let agona = series_file(&dir, "salmonella_agona_series.csv");
+    let run = stats(&["detect", "--input", &agona, "--range", "282:312"]);
+    let rows: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
+    assert_eq!(rows[0]["method"], "farrington-flexible");
+    assert!(
+        run.stderr.contains("chose farrington-flexible"),
+        "{}",
+        run.stderr
+    );
+    // Forty weeks: EARS; ten weeks: the CUSUM.
+    let write = |name: &str, n: usize| {
+        let text: String = std::iter::once("period,count\n".to_owned())
+            .chain((1..=n).map(|i| format!("{i},{}\n", 2 + i % 3)))
+            .collect();
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let forty = write("forty.csv", 40);
+    let rows: serde_json::Value =
+        serde_json::from_str(&stats(&["detect", "--input", &forty]).ok().stdout).unwrap();
+    assert_eq!(rows[0]["method"], "ears-c1");
+    assert_eq!(rows[0]["period"], "8");
+    let ten = write("ten.csv", 10);
+    let rows: serde_json::Value =
+        serde_json::from_str(&stats(&["detect", "--input", &ten]).ok().stdout).unwrap();
+    assert_eq!(rows[0]["method"], "cusum");
+    // The guard: the alarms at 4 cases and more survive a minimum of 5 only where the count is 5
+    // or more.
+    let base = [
+        "detect", "--input", &agona, "--range", "282:312", "--method", "ears-c1",
+    ];
+    let plain: serde_json::Value = serde_json::from_str(&stats(&base).ok().stdout).unwrap();
+    let guarded: serde_json::Value = serde_json::from_str(
+        &stats(&[&base[..], &["--min-count", "5"]].concat())
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    let alarms = |v: &serde_json::Value| -> Vec<(i64, bool)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["count"].as_i64().unwrap(), r["alarm"].as_bool().unwrap()))
+            .collect()
+    };
+    let (plain, guarded) = (alarms(&plain), alarms(&guarded));
+    assert!(
+        plain.iter().any(|&(c, a)| a && c < 5),
+        "the test needs a small alarm"
+    );
+    for ((c, a), (_, g)) in plain.iter().zip(&guarded) {
+        assert_eq!(*g, *a && *c >= 5);
     }
 }
 
@@ -369,9 +570,7 @@ fn detect_refuses_bad_series() {
         run.stderr
     );
     let empty = write("empty.csv", "period,count\n");
-    let run = stats(&[
-        "detect", "--method", "cusum", "--k", "1", "--h", "2", "--input", &empty,
-    ]);
+    let run = stats(&["detect", "--method", "cusum", "--input", &empty]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("the file has no rows"),
