@@ -465,6 +465,29 @@ pub(crate) enum StatsCommand {
         #[arg(long, default_value = "5,4", value_parser = limit54)]
         limit54: (f64, usize),
     },
+    /// Getis-Ord Gi* hot spots over areas (Ord and Getis 1995). Input: id,value; weights:
+    /// from,to[,weight] (1 when absent), each row linking both ways unless --directed. Output:
+    /// one object per area with id, z and p (one-sided on |z|, as PySAL esda).
+    Gistar {
+        /// The CSV of areas and values.
+        #[arg(long)]
+        input: PathBuf,
+        /// The CSV of neighbour pairs.
+        #[arg(long)]
+        weights: PathBuf,
+        /// Gi: leave the area itself out of its neighbourhood.
+        #[arg(long)]
+        no_star: bool,
+        /// Each weights row is one direction only.
+        #[arg(long)]
+        directed: bool,
+        /// Conditional permutations for a permutation p-value, p_sim (e.g. 999).
+        #[arg(long, default_value_t = 0)]
+        permutations: usize,
+        /// The permutations' seed.
+        #[arg(long, default_value_t = 12_345)]
+        seed: u64,
+    },
     /// Directly standardised rates with Dobson limits (not computed when a group's total count
     /// is below 10). Input: group,age_band,count,population; bands as ESP2013 (0-4 ... 90+) or
     /// ONS labels (10 to 14).

@@ -580,6 +580,24 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
                 serde_json::json!(rows)
             })
         }
+        StatsCommand::Gistar {
+            input,
+            weights,
+            no_star,
+            directed,
+            permutations,
+            seed,
+        } => stats_files::gistar(
+            &input,
+            &weights,
+            stats_files::GiOptions {
+                star: !no_star,
+                directed,
+                permutations,
+                seed,
+            },
+        )
+        .map(|r| serde_json::json!(r)),
         StatsCommand::Crude {
             input,
             multiplier,

@@ -572,3 +572,176 @@ pub fn detect(
         }
     }
 }
+
+/// One area's Getis-Ord statistic, as `lantern stats gistar` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GiRow {
+    /// The area's id from the input.
+    pub id: String,
+    /// The z-score; `null` when the values do not vary or the area has no neighbours.
+    pub z: Option<f64>,
+    /// One-sided p-value of `|z|` (normal approximation, as esda's `p_norm`).
+    pub p: Option<f64>,
+    /// Folded conditional-permutation p-value, when `--permutations` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_sim: Option<f64>,
+}
+
+/// How `lantern stats gistar` reads and computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GiOptions {
+    /// Gi* (the area counts as its own neighbour) rather than Gi.
+    pub star: bool,
+    /// Each weights row is one direction only; otherwise a row links both ways.
+    pub directed: bool,
+    /// Conditional permutations for `p_sim` (0 for none).
+    pub permutations: usize,
+    /// The permutations' seed.
+    pub seed: u64,
+}
+
+/// Getis-Ord Gi* (or Gi) for `id,value` areas with a `from,to[,weight]` weights list (weight 1
+/// when absent). Values may be negative. Unless `directed`, a row links both ways, and the same
+/// pair listed again in either order must carry the same weight.
+///
+/// # Errors
+/// Every problem in either file with its line and column: a missing or repeated id, a value that
+/// is not a number, a weight to an unknown area or below 0, a pair listed twice with different
+/// weights; fewer than 3 areas.
+pub fn gistar(input: &Path, weights: &Path, options: GiOptions) -> Result<Vec<GiRow>, ImportError> {
+    let table = read_table(input)?;
+    let mut problems = Problems::new(&table.file);
+    let Some(cols) = columns(&table, &["id", "value"], &mut problems) else {
+        return problems.into_result(Vec::new());
+    };
+    let mut ids = Vec::new();
+    let mut values = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in &table.rows {
+        let id = cells[cols[0]].trim().to_owned();
+        let text = cells[cols[1]].trim();
+        if id.is_empty() {
+            problems.add(*line, "id", "is required");
+            continue;
+        }
+        if index.contains_key(&id) {
+            problems.add(*line, "id", format!("{id} is listed twice"));
+        } else {
+            index.insert(id.clone(), ids.len());
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => values.push(v),
+            _ if text.is_empty() => {
+                problems.add(*line, "value", "is required");
+                values.push(0.0);
+            }
+            _ => {
+                problems.add(*line, "value", format!("'{text}' is not a number"));
+                values.push(0.0);
+            }
+        }
+        ids.push(id);
+    }
+    if ids.len() < 3 && problems.is_empty() {
+        problems.add(
+            1,
+            "-",
+            format!("there are {} areas; Gi needs at least 3", ids.len()),
+        );
+    }
+    let wtable = read_table(weights)?;
+    let mut wproblems = Problems::new(&wtable.file);
+    let mut links: Vec<Vec<(usize, f64)>> = vec![Vec::new(); ids.len()];
+    let mut seen: HashMap<(usize, usize), (f64, u64)> = HashMap::new();
+    if let Some(wc) = columns(&wtable, &["from", "to"], &mut wproblems) {
+        let weight_col = wtable.column("weight");
+        for (line, cells) in &wtable.rows {
+            let mut end = |col: usize, name: &str| {
+                let id = cells[col].trim();
+                let found = index.get(id).copied();
+                if found.is_none() {
+                    wproblems.add(
+                        *line,
+                        name,
+                        format!("unknown area '{id}': not in {}", table.file),
+                    );
+                }
+                found
+            };
+            let (from, to) = (end(wc[0], "from"), end(wc[1], "to"));
+            let weight = match weight_col {
+                Some(c) => number_at(cells, c, "weight", *line, &mut wproblems),
+                None => Some(1.0),
+            };
+            let (Some(i), Some(j), Some(w)) = (from, to, weight) else {
+                continue;
+            };
+            if i == j {
+                wproblems.add(
+                    *line,
+                    "to",
+                    "an area cannot be its own neighbour (Gi* adds the area itself)",
+                );
+                continue;
+            }
+            let key = if options.directed {
+                (i, j)
+            } else {
+                (i.min(j), i.max(j))
+            };
+            match seen.get(&key) {
+                Some(&(before, _))
+                    if (before - w).abs() <= f64::EPSILON * before.abs().max(1.0) =>
+                {
+                    continue;
+                }
+                Some(&(before, at)) => {
+                    wproblems.add(
+                        *line,
+                        "weight",
+                        format!(
+                            "{}-{} is listed on line {at} with weight {before}; give each pair once, or use --directed",
+                            ids[key.0], ids[key.1]
+                        ),
+                    );
+                    continue;
+                }
+                None => {
+                    seen.insert(key, (w, *line));
+                }
+            }
+            links[i].push((j, w));
+            if !options.directed {
+                links[j].push((i, w));
+            }
+        }
+    }
+    problems.extend(wproblems);
+    if !problems.is_empty() {
+        return problems.into_result(Vec::new());
+    }
+    let found = lantern_stats::local_g(
+        &values,
+        &links,
+        options.star,
+        options.permutations,
+        options.seed,
+    );
+    match found {
+        Ok(g) => Ok(ids
+            .into_iter()
+            .zip(g)
+            .map(|(id, g)| GiRow {
+                id,
+                z: g.z,
+                p: g.p,
+                p_sim: g.p_sim,
+            })
+            .collect()),
+        Err(e) => {
+            problems = Problems::new(&table.file);
+            problems.add(0, "-", e.to_string());
+            problems.into_result(Vec::new())
+        }
+    }
+}

@@ -14,6 +14,7 @@ mod disclosure;
 mod dsr;
 mod farrington;
 mod glm;
+mod hotspot;
 mod normal;
 mod rates;
 mod special;
@@ -32,6 +33,9 @@ pub use dsr::{
     event_variance,
 };
 pub use farrington::{Farrington, FarringtonKind, PowerTrans, ThresholdMethod, farrington};
+pub use hotspot::{
+    HotSpotError, Incident, LocalG, Weights, haversine_metres, local_g, point_clusters,
+};
 pub use normal::normal_quantile;
 pub use rates::{
     Interval, Method, RateError, byars_limits, crude_rate, exact_poisson_limits, wilson_proportion,

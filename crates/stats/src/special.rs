@@ -98,6 +98,62 @@ pub(crate) fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     }
 }
 
+/// The regularised upper incomplete gamma function `Q(a, x)` for `a > 0`, `x ≥ 0`: the series
+/// for `P` below `a + 1`, the continued fraction (modified Lentz) above.
+fn gamma_q(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let front = (-x + a * x.ln() - ln_gamma(a)).exp();
+    if x < a + 1.0 {
+        let (mut term, mut sum, mut ap) = (1.0 / a, 1.0 / a, a);
+        for _ in 0..10_000 {
+            ap += 1.0;
+            term *= x / ap;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-17 {
+                break;
+            }
+        }
+        return 1.0 - sum * front;
+    }
+    const TINY: f64 = 1e-300;
+    let mut b = x + 1.0 - a;
+    let mut c = 1.0 / TINY;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..10_000 {
+        let an = -f64::from(i) * (f64::from(i) - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = b + an / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    front * h
+}
+
+/// The standard normal distribution function `Φ(x)` (`pnorm` in R), through
+/// `erfc(t) = Q(1/2, t²)`.
+pub(crate) fn normal_cdf(x: f64) -> f64 {
+    let t = x / std::f64::consts::SQRT_2;
+    if t < 0.0 {
+        0.5 * gamma_q(0.5, t * t)
+    } else {
+        1.0 - 0.5 * gamma_q(0.5, t * t)
+    }
+}
+
 /// The two-sided p-value of a t statistic on `df` degrees of freedom, `2 P(T > |t|)`.
 pub(crate) fn t_two_sided(t: f64, df: f64) -> f64 {
     if !t.is_finite() {
@@ -168,6 +224,18 @@ mod tests {
         assert!((t_two_sided(2.1, 7.0) - 0.073_871_196_212_922_6).abs() < 1e-12);
         assert!((t_two_sided(-0.5, 30.0) - 0.620_723_004_885_127_3).abs() < 1e-12);
         assert!((t_two_sided(0.0, 5.0) - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn normal_cdf_matches_r() {
+        // pnorm(-1.397276), pnorm(0.5), pnorm(-6) in R.
+        assert!((normal_cdf(-1.397_276) - 0.081_165_295_036_784_77).abs() < 1e-12);
+        assert!((normal_cdf(0.5) - 0.691_462_461_274_013_1).abs() < 1e-14);
+        assert!((normal_cdf(-6.0) - 9.865_876_450_376_981e-10).abs() < 1e-22);
+        for p in [0.001, 0.025, 0.3, 0.5, 0.9, 0.999] {
+            let z = crate::normal_quantile(p).unwrap();
+            assert!((normal_cdf(z) - p).abs() < 1e-14, "{p}");
+        }
     }
 
     #[test]

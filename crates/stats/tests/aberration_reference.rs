@@ -36,9 +36,7 @@ fn week_starts(file: &str) -> Vec<i64> {
     let mut r = csv::Reader::from_path(refdata(file)).unwrap();
     let h = r.headers().unwrap().clone();
     let col = h.iter().position(|c| c == "week_start").unwrap();
-    r.records()
-        .map(|x| days(&x.unwrap()[col]))
-        .collect()
+    r.records().map(|x| days(&x.unwrap()[col])).collect()
 }
 
 /// Days since 1970-01-01 of `YYYY-MM-DD` (Hinnant's `days_from_civil`).

@@ -592,3 +592,120 @@ fn detect_refuses_bad_series() {
     ]);
     assert_eq!(run.code, 2, "clap refuses a range that runs backwards");
 }
+
+#[test]
+fn gistar_reproduces_esda_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let esda = refdata().join("stats/esda");
+    let data = lantern_core::import::read_table(&esda.join("columbus_data.csv")).unwrap();
+    let (poly, crime) = (
+        data.column("POLYID").unwrap(),
+        data.column("CRIME").unwrap(),
+    );
+    let mut input = String::from("id,value\n");
+    for (_, r) in &data.rows {
+        input.push_str(&format!("{},{}\n", &r[poly], &r[crime]));
+    }
+    // The edges are 0-based rows; the ids are POLYID (row + 1).
+    let edges = lantern_core::import::read_table(&esda.join("columbus_queen_edges.csv")).unwrap();
+    let mut weights = String::from("from,to\n");
+    for (_, r) in &edges.rows {
+        let (i, j): (usize, usize) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+        weights.push_str(&format!("{},{}\n", i + 1, j + 1));
+    }
+    let input_path = dir.path().join("columbus.csv");
+    let weights_path = dir.path().join("queen.csv");
+    std::fs::write(&input_path, input).unwrap();
+    std::fs::write(&weights_path, weights).unwrap();
+    let (i, w) = (
+        input_path.display().to_string(),
+        weights_path.display().to_string(),
+    );
+    let run = stats(&["gistar", "--input", &i, "--weights", &w]);
+    let got: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
+    let peer = lantern_core::import::read_table(
+        &esda.join("peer_runs_esda_2.9.0/columbus_gistar_localmoran.csv"),
+    )
+    .unwrap();
+    let (id, z) = (
+        peer.column("POLYID").unwrap(),
+        peer.column("gistar_Z").unwrap(),
+    );
+    let got = got.as_array().unwrap();
+    assert_eq!(got.len(), 49);
+    for (g, (_, r)) in got.iter().zip(&peer.rows) {
+        assert_eq!(g["id"], r[id]);
+        let want: f64 = r[z].parse().unwrap();
+        assert!((g["z"].as_f64().unwrap() - want).abs() < 1e-8, "{}", &r[id]);
+        assert!(g["p"].as_f64().unwrap() > 0.0 && g.get("p_sim").is_none());
+    }
+    // Both directions listed once each give the same answer as pairs.
+    let both = dir.path().join("both.csv");
+    let text = std::fs::read_to_string(&weights_path).unwrap();
+    let mut doubled = text.clone();
+    for line in text.lines().skip(1) {
+        let (a, b) = line.split_once(',').unwrap();
+        doubled.push_str(&format!("{b},{a}\n"));
+    }
+    std::fs::write(&both, doubled).unwrap();
+    let again = stats(&[
+        "gistar",
+        "--input",
+        &i,
+        "--weights",
+        &both.display().to_string(),
+    ]);
+    assert_eq!(again.ok().stdout, run.stdout);
+    // Permutations add p_sim, the same for the same seed.
+    let perm = [
+        "gistar",
+        "--input",
+        &i,
+        "--weights",
+        &w,
+        "--permutations",
+        "99",
+        "--seed",
+        "5",
+    ];
+    let a = stats(&perm).ok().stdout.clone();
+    assert_eq!(a, stats(&perm).ok().stdout.clone());
+    assert!(a.contains("p_sim"));
+}
+
+#[test]
+fn gistar_refuses_bad_areas_and_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let input = write("areas.csv", "id,value\nA,1\nB,x\nA,3\nC,-2\n");
+    let weights = write(
+        "w.csv",
+        "from,to,weight\nA,B,1\nA,Z,1\nB,C,-1\nB,A,2\nC,C,1\n",
+    );
+    let run = stats(&["gistar", "--input", &input, "--weights", &weights]);
+    assert_eq!(run.code, 1);
+    for e in [
+        "areas.csv:3: value: 'x' is not a number",
+        "areas.csv:4: id: A is listed twice",
+        "w.csv:3: to: unknown area 'Z'",
+        "w.csv:4: weight: -1 is negative",
+        "w.csv:5: weight: A-B is listed on line 2 with weight 1",
+        "w.csv:6: to: an area cannot be its own neighbour",
+    ] {
+        assert!(run.stderr.contains(e), "{e}\n{}", run.stderr);
+    }
+    let few = write("few.csv", "id,value\nA,1\nB,2\n");
+    let w2 = write("w2.csv", "from,to\nA,B\n");
+    let run = stats(&["gistar", "--input", &few, "--weights", &w2]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("there are 2 areas; Gi needs at least 3"),
+        "{}",
+        run.stderr
+    );
+}
