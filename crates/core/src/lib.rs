@@ -15,6 +15,7 @@ pub mod pseudonym;
 pub mod quality;
 pub mod register;
 pub mod retention;
+pub mod scan_files;
 pub mod stats_files;
 pub mod store;
 

@@ -11,6 +11,7 @@
 //!   `days` days of another in the group (single linkage), so that a run of incidents at one
 //!   bridge, or three at one school over a few weeks, is found wherever it happens.
 
+use crate::rng::SplitMix;
 use crate::special::normal_cdf;
 
 /// One area's statistic.
@@ -44,32 +45,6 @@ pub enum HotSpotError {
 
 /// Spatial weights as a list of neighbours and weights for each area (0-based).
 pub type Weights = Vec<Vec<(usize, f64)>>;
-
-/// A deterministic generator for permutations (SplitMix64; Steele, Lea and Flood 2014).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`, by rejection so that it is unbiased.
-    fn below(&mut self, n: usize) -> usize {
-        let n = n as u64;
-        let zone = u64::MAX - u64::MAX % n;
-        loop {
-            let v = self.next();
-            if v < zone {
-                #[allow(clippy::cast_possible_truncation)]
-                return (v % n) as usize;
-            }
-        }
-    }
-}
 
 /// Getis-Ord Gi\* (`star`) or Gi for each area. `weights[i]` lists area `i`'s neighbours; for
 /// Gi\* the area itself is added with weight 1 unless listed. `permutations` > 0 adds a

@@ -17,6 +17,8 @@ mod glm;
 mod hotspot;
 mod normal;
 mod rates;
+mod rng;
+mod scan;
 mod special;
 
 pub use aberration::{Cusum, DetectError, Detection, Ears, cusum, ears};
@@ -40,3 +42,4 @@ pub use normal::normal_quantile;
 pub use rates::{
     Interval, Method, RateError, byars_limits, crude_rate, exact_poisson_limits, wilson_proportion,
 };
+pub use scan::{ScanCluster, ScanData, ScanError, ScanModel, ScanResult, ScanSettings, scan};

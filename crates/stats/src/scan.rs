@@ -1,0 +1,961 @@
+//! Kulldorff's scan statistics: is there a circle (and, over time, a cylinder) in which cases
+//! are more common than expected?
+//!
+//! - **Poisson** (Kulldorff 1997; space-time: Kulldorff, Athas, Feuer, Miller and Key 1998): each
+//!   cell (location and period) has an expected count under the null, proportional to its
+//!   population-time (adjusted for covariates by the caller), summing to the total `C`. For a
+//!   window with `c` cases and `μ` expected, the log likelihood ratio for high rates is
+//!   `c ln(c/μ) + (C - c) ln((C - c)/(C - μ))` when `c > μ`, otherwise 0. Monte Carlo
+//!   replications spread the `C` cases over the cells in proportion to their expected counts.
+//! - **Space-time permutation** (Kulldorff, Heffernan, Hartman, Assunção and Mostashari 2005):
+//!   cases only. A cell's expected count is `C_location × C_period / C`; the statistic is the same
+//!   Poisson ratio; replications permute the periods among the cases, keeping both margins.
+//!
+//! Windows are circles centred on each location, holding its nearest locations (locations at
+//! the same distance enter together) up to a maximum share of the population (of the cases for
+//! the permutation model), and optionally a maximum radius or number of locations. Cylinders add
+//! every run of consecutive periods up to a maximum duration; a prospective analysis keeps only
+//! those that end in the last period (Kulldorff 2001). The p-value of a cluster is its rank among
+//! the replications' largest ratios, `(1 + #{simulated ≥ observed}) / (R + 1)`. Secondary
+//! clusters are each centre's best window, in decreasing order (the smaller window first at
+//! equal ratios), skipping any that share a location with one already reported.
+//!
+//! Replications run on rayon's threads; each has its own random stream from the seed and its
+//! index, so the result does not depend on the number of threads.
+//!
+//! Implemented from the papers; nothing is ported from SaTScan, smerc or scanstatistics. Tests
+//! compare the results with those tools' recorded output in `../shared/refdata/stats/`.
+
+use rayon::prelude::*;
+
+use crate::hotspot::haversine_metres;
+use crate::rng::SplitMix;
+
+/// Which probability model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanModel {
+    /// Discrete Poisson with a population-based expected count per cell.
+    Poisson,
+    /// Space-time permutation: expected counts from the cases' own margins.
+    Permutation,
+}
+
+/// The data for a scan: locations, periods and counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanData {
+    /// Each location's position: `(x, y)`, or `(longitude, latitude)` in degrees with
+    /// `lat_long`.
+    pub coordinates: Vec<(f64, f64)>,
+    /// Coordinates are degrees on the sphere (distances in km along great circles); otherwise
+    /// Cartesian (distances in the coordinates' units).
+    pub lat_long: bool,
+    /// Number of periods (1 for a purely spatial scan).
+    pub periods: usize,
+    /// Cases by location and period, location-major: `cases[location * periods + period]`.
+    pub cases: Vec<u32>,
+    /// Poisson: the expected count of each cell under the null, in the same layout (any
+    /// positive scale: it is rescaled to sum to the number of cases). Not used by the
+    /// permutation model.
+    pub baseline: Vec<f64>,
+    /// Poisson: each location's population, for the maximum window size (its share of the
+    /// baseline when empty). Not used by the permutation model.
+    pub population: Vec<f64>,
+}
+
+/// How to scan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScanSettings {
+    /// The largest share of the population (of the cases, for the permutation model) a window
+    /// may hold, in (0, 1].
+    pub max_share: f64,
+    /// The largest radius, in the distance unit (km with `lat_long`).
+    pub max_radius: Option<f64>,
+    /// The most locations a window may hold.
+    pub max_locations: Option<usize>,
+    /// The longest cylinder, in periods.
+    pub max_duration: usize,
+    /// Only cylinders that end in the last period (Kulldorff 2001).
+    pub prospective: bool,
+    /// Monte Carlo replications (0 for none: no p-values).
+    pub replications: usize,
+    /// The random seed.
+    pub seed: u64,
+    /// The most clusters reported (the first is the most likely).
+    pub max_clusters: usize,
+    /// The fewest cases a cluster may hold (SaTScan's default is 2, so that one case in a
+    /// sparsely populated place is never a cluster).
+    pub min_cases: u32,
+}
+
+impl Default for ScanSettings {
+    /// SaTScan's defaults: 50% of the population, no radius limit, every duration up to the whole
+    /// study, retrospective, 999 replications, at least 2 cases.
+    fn default() -> Self {
+        Self {
+            max_share: 0.5,
+            max_radius: None,
+            max_locations: None,
+            max_duration: usize::MAX,
+            prospective: false,
+            replications: 999,
+            seed: 12_345_678,
+            max_clusters: 10,
+            min_cases: 2,
+        }
+    }
+}
+
+/// One cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanCluster {
+    /// The centre location (0-based).
+    pub centre: usize,
+    /// The locations in the window, nearest first (0-based).
+    pub locations: Vec<usize>,
+    /// The distance from the centre to the farthest location in it.
+    pub radius: f64,
+    /// The first period of the cylinder (0-based).
+    pub start: usize,
+    /// The last period (inclusive).
+    pub end: usize,
+    /// Cases in the window.
+    pub observed: u64,
+    /// Expected cases under the null.
+    pub expected: f64,
+    /// `(observed / expected) / ((C - observed) / (C - expected))`; infinite when every case
+    /// is in the window.
+    pub relative_risk: f64,
+    /// The log likelihood ratio (SaTScan's "test statistic" for the permutation model).
+    pub llr: f64,
+    /// The Monte Carlo p-value, when there were replications.
+    pub p_value: Option<f64>,
+    /// Prospective analyses: how often, in periods, a cluster this unusual would arise by chance
+    /// when the analysis is repeated every period (`1 / p`).
+    pub recurrence_periods: Option<f64>,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanResult {
+    /// The most likely cluster first, then secondary clusters with no location in common.
+    pub clusters: Vec<ScanCluster>,
+    /// Each replication's largest ratio, in replication order.
+    pub simulated: Vec<f64>,
+}
+
+/// What is wrong with a scan's inputs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// The data's parts do not fit together, or there are no cases.
+    #[error("{0}")]
+    BadData(String),
+    /// A setting is out of its range.
+    #[error("{0}")]
+    BadSetting(String),
+}
+
+/// The windows around each centre: neighbours nearest first, and the ends of the groups of
+/// equally distant neighbours that fit within the limits.
+struct Windows {
+    /// For each centre, its neighbours in order.
+    order: Vec<Vec<u32>>,
+    /// For each centre, the number of neighbours in each admissible window, increasing.
+    ends: Vec<Vec<u32>>,
+    /// For each centre, the radius at each admissible window.
+    radii: Vec<Vec<f64>>,
+}
+
+fn distance(data: &ScanData, a: usize, b: usize) -> f64 {
+    let (p, q) = (data.coordinates[a], data.coordinates[b]);
+    if data.lat_long {
+        haversine_metres(p, q) / 1000.0
+    } else {
+        (p.0 - q.0).hypot(p.1 - q.1)
+    }
+}
+
+/// One centre's window: the neighbours in order, the ends of the admissible windows and their
+/// radii. Sorts only as many neighbours as the limits can admit, doubling until the limit is
+/// met, so that a 10% window over 7,000 locations does not sort all 7,000 for each centre.
+fn centre_window(
+    data: &ScanData,
+    size: &[f64],
+    limit: f64,
+    s: &ScanSettings,
+    c: usize,
+) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+    let n = data.coordinates.len();
+    let mut d: Vec<(f64, u32)> = (0..n)
+        .map(|j| (distance(data, c, j), u32::try_from(j).unwrap_or(u32::MAX)))
+        .collect();
+    // By distance; at equal distance the centre first, then by index.
+    let key = |x: &(f64, u32)| (x.0, x.1 as usize != c, x.1);
+    let cmp = |a: &(f64, u32), b: &(f64, u32)| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let mut k = n.min(64);
+    loop {
+        if k < n {
+            d.select_nth_unstable_by(k - 1, cmp);
+        }
+        d[..k].sort_unstable_by(cmp);
+        let mut order = Vec::new();
+        let mut ends = Vec::new();
+        let mut radii = Vec::new();
+        let mut held = 0.0;
+        let mut i = 0;
+        let mut complete = false;
+        while i < k {
+            // The group of neighbours at this distance.
+            let r = d[i].0;
+            let mut j = i + 1;
+            while j < k && d[j].0 == r {
+                j += 1;
+            }
+            if j == k && k < n {
+                // The group may go on past the sorted part.
+                break;
+            }
+            let group: f64 = d[i..j].iter().map(|x| size[x.1 as usize]).sum();
+            if held + group > limit
+                || s.max_radius.is_some_and(|m| r > m * (1.0 + 1e-12))
+                || s.max_locations.is_some_and(|m| j > m)
+            {
+                complete = true;
+                break;
+            }
+            held += group;
+            order.extend(d[i..j].iter().map(|x| x.1));
+            ends.push(u32::try_from(j).unwrap_or(u32::MAX));
+            radii.push(r);
+            i = j;
+        }
+        if complete || k == n {
+            return (order, ends, radii);
+        }
+        k = (k * 2).min(n);
+    }
+}
+
+fn windows(data: &ScanData, size: &[f64], s: &ScanSettings) -> Windows {
+    let n = data.coordinates.len();
+    let total: f64 = size.iter().sum();
+    let limit = s.max_share * total * (1.0 + 1e-12);
+    let per_centre: Vec<(Vec<u32>, Vec<u32>, Vec<f64>)> = (0..n)
+        .into_par_iter()
+        .map(|c| centre_window(data, size, limit, s, c))
+        .collect();
+    let mut w = Windows {
+        order: Vec::with_capacity(n),
+        ends: Vec::with_capacity(n),
+        radii: Vec::with_capacity(n),
+    };
+    for (o, e, r) in per_centre {
+        w.order.push(o);
+        w.ends.push(e);
+        w.radii.push(r);
+    }
+    w
+}
+
+/// The Poisson log likelihood ratio for high rates.
+fn llr(c: f64, mu: f64, total: f64) -> f64 {
+    if c <= mu || mu <= 0.0 {
+        return 0.0;
+    }
+    let rest = total - c;
+    let out = if rest > 0.0 {
+        rest * (rest / (total - mu)).ln()
+    } else {
+        0.0
+    };
+    c * (c / mu).ln() + out
+}
+
+/// Counts over the scanned span, stored sparsely: for each location, its nonzero
+/// `(period, count)` cells. Most cells of a daily space-time scan are empty.
+struct Sparse {
+    offsets: Vec<usize>,
+    cells: Vec<(u32, u32)>,
+}
+
+impl Sparse {
+    /// From dense location-major counts over `span` periods.
+    fn from_dense(dense: &[u32], n: usize, span: usize) -> Self {
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut cells = Vec::new();
+        offsets.push(0);
+        for loc in 0..n {
+            for (t, &x) in dense[loc * span..(loc + 1) * span].iter().enumerate() {
+                if x > 0 {
+                    cells.push((u32::try_from(t).unwrap_or(u32::MAX), x));
+                }
+            }
+            offsets.push(cells.len());
+        }
+        Self { offsets, cells }
+    }
+
+    fn row(&self, loc: usize) -> &[(u32, u32)] {
+        &self.cells[self.offsets[loc]..self.offsets[loc + 1]]
+    }
+}
+
+/// The best window for one centre: `(llr, window index, first period, last period)`.
+type Best = (f64, usize, usize, usize);
+
+/// Per-thread working space for one pass over the centres.
+struct Scratch {
+    cum_c: Vec<f64>,
+    cum_mu: Vec<f64>,
+    pre_c: Vec<f64>,
+    pre_mu: Vec<f64>,
+}
+
+/// What stays fixed across replications: the windows, the periods scanned, and the expected
+/// counts.
+struct Plan {
+    model: ScanModel,
+    windows: Windows,
+    /// The first period any cylinder can start in.
+    lo: usize,
+    /// Periods scanned, `lo..periods`.
+    span: usize,
+    /// The longest cylinder, at most `span`.
+    duration: usize,
+    prospective: bool,
+    total: f64,
+    min_cases: f64,
+    /// Poisson: expected counts per cell over the span, rescaled to sum to the total.
+    expected: Vec<f64>,
+    /// Permutation: each location's total cases, and each scanned period's.
+    location_totals: Vec<f64>,
+    period_totals: Vec<f64>,
+}
+
+impl Plan {
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            cum_c: vec![0.0; self.span],
+            cum_mu: vec![0.0; self.span],
+            pre_c: vec![0.0; self.span + 1],
+            pre_mu: vec![0.0; self.span + 1],
+        }
+    }
+
+    /// Every centre's best window for these counts.
+    fn best_per_centre(&self, counts: &Sparse) -> Vec<Best> {
+        let mut scratch = self.scratch();
+        (0..self.windows.order.len())
+            .map(|c| self.best_for(c, counts, &mut scratch))
+            .collect()
+    }
+
+    /// The largest ratio over all windows for these counts.
+    fn max_llr(&self, counts: &Sparse) -> f64 {
+        let mut scratch = self.scratch();
+        (0..self.windows.order.len())
+            .map(|c| self.best_for(c, counts, &mut scratch).0)
+            .fold(0.0, f64::max)
+    }
+
+    fn best_for(&self, centre: usize, counts: &Sparse, s: &mut Scratch) -> Best {
+        let span = self.span;
+        s.cum_c.fill(0.0);
+        s.cum_mu.fill(0.0);
+        let mut location_sum = 0.0;
+        let mut best: Best = (0.0, 0, 0, 0);
+        let order = &self.windows.order[centre];
+        let mut from = 0usize;
+        let mut changed = false;
+        for (w, &end) in self.windows.ends[centre].iter().enumerate() {
+            for &loc in &order[from..end as usize] {
+                let loc = loc as usize;
+                for &(t, x) in counts.row(loc) {
+                    s.cum_c[t as usize] += f64::from(x);
+                    changed = true;
+                }
+                match self.model {
+                    ScanModel::Poisson => {
+                        let e = &self.expected[loc * span..(loc + 1) * span];
+                        for (m, e) in s.cum_mu.iter_mut().zip(e) {
+                            *m += e;
+                        }
+                    }
+                    ScanModel::Permutation => location_sum += self.location_totals[loc],
+                }
+            }
+            from = end as usize;
+            // With no new case, every cylinder's expectation grew and its count did not, so no
+            // ratio can beat the best so far.
+            if !changed {
+                continue;
+            }
+            changed = false;
+            self.cylinders(s, location_sum, |r, a, b| {
+                if r > best.0 {
+                    best = (r, w, a, b);
+                }
+            });
+        }
+        best
+    }
+
+    /// Calls `found(llr, first, last)` for each cylinder of the current window whose ratio is
+    /// positive and that holds at least the minimum number of cases.
+    fn cylinders(
+        &self,
+        s: &mut Scratch,
+        location_sum: f64,
+        mut found: impl FnMut(f64, usize, usize),
+    ) {
+        let span = self.span;
+        let d = self.duration;
+        let mu_of = |cum_mu: f64| match self.model {
+            ScanModel::Poisson => cum_mu,
+            ScanModel::Permutation => location_sum * cum_mu / self.total,
+        };
+        let period_mu = |s: &Scratch, t: usize| match self.model {
+            ScanModel::Poisson => s.cum_mu[t],
+            ScanModel::Permutation => self.period_totals[t],
+        };
+        let mut consider = |c: f64, mu: f64, a: usize, b: usize| {
+            if c >= self.min_cases {
+                let r = llr(c, mu, self.total);
+                if r > 0.0 {
+                    found(r, a, b);
+                }
+            }
+        };
+        if self.prospective {
+            let (mut c, mut m) = (0.0, 0.0);
+            for a in (span - d..span).rev() {
+                c += s.cum_c[a];
+                m += period_mu(s, a);
+                consider(c, mu_of(m), a, span - 1);
+            }
+            return;
+        }
+        for t in 0..span {
+            s.pre_c[t + 1] = s.pre_c[t] + s.cum_c[t];
+            s.pre_mu[t + 1] = s.pre_mu[t] + period_mu(s, t);
+        }
+        for b in 0..span {
+            for a in (b + 1 - d.min(b + 1)..=b).rev() {
+                let c = s.pre_c[b + 1] - s.pre_c[a];
+                if c > 0.0 {
+                    consider(c, mu_of(s.pre_mu[b + 1] - s.pre_mu[a]), a, b);
+                }
+            }
+        }
+    }
+
+    /// The window's observed and expected counts, summed directly.
+    fn counts_of(
+        &self,
+        centre: usize,
+        w: usize,
+        a: usize,
+        b: usize,
+        counts: &Sparse,
+    ) -> (f64, f64) {
+        let span = self.span;
+        let locs = &self.windows.order[centre][..self.windows.ends[centre][w] as usize];
+        let mut c = 0.0;
+        let mut mu = 0.0;
+        let mut location_sum = 0.0;
+        for &loc in locs {
+            let loc = loc as usize;
+            c += counts
+                .row(loc)
+                .iter()
+                .filter(|(t, _)| (a..=b).contains(&(*t as usize)))
+                .map(|&(_, x)| f64::from(x))
+                .sum::<f64>();
+            match self.model {
+                ScanModel::Poisson => {
+                    mu += self.expected[loc * span + a..=loc * span + b]
+                        .iter()
+                        .sum::<f64>();
+                }
+                ScanModel::Permutation => location_sum += self.location_totals[loc],
+            }
+        }
+        if self.model == ScanModel::Permutation {
+            mu = location_sum * self.period_totals[a..=b].iter().sum::<f64>() / self.total;
+        }
+        (c, mu)
+    }
+}
+
+fn check(data: &ScanData, settings: &ScanSettings) -> Result<f64, ScanError> {
+    let n = data.coordinates.len();
+    let periods = data.periods;
+    let bad = |m: String| Err(ScanError::BadData(m));
+    if n == 0 || periods == 0 {
+        return bad("there are no locations or no periods".to_owned());
+    }
+    if data.cases.len() != n * periods {
+        return bad(format!(
+            "there are {} case cells for {n} locations × {periods} periods",
+            data.cases.len()
+        ));
+    }
+    if data
+        .coordinates
+        .iter()
+        .any(|(x, y)| !(x.is_finite() && y.is_finite()))
+    {
+        return bad("a coordinate is not a number".to_owned());
+    }
+    let total: f64 = data.cases.iter().map(|&c| f64::from(c)).sum();
+    if total <= 0.0 {
+        return bad("there are no cases".to_owned());
+    }
+    if !(settings.max_share > 0.0 && settings.max_share <= 1.0) {
+        return Err(ScanError::BadSetting(
+            "the maximum window share must be above 0 and at most 1 (100%)".to_owned(),
+        ));
+    }
+    if settings.max_radius.is_some_and(|r| !(r >= 0.0)) {
+        return Err(ScanError::BadSetting(
+            "the maximum radius must be 0 or more".to_owned(),
+        ));
+    }
+    if settings.max_duration == 0 {
+        return Err(ScanError::BadSetting(
+            "the maximum duration must be at least one period".to_owned(),
+        ));
+    }
+    Ok(total)
+}
+
+/// Poisson: the expected counts (rescaled to the number of cases) and each location's size.
+fn poisson_expected(
+    data: &ScanData,
+    total: f64,
+    location_totals: &[f64],
+) -> Result<(Vec<f64>, Vec<f64>), ScanError> {
+    let (n, periods) = (data.coordinates.len(), data.periods);
+    let bad = |m: String| Err(ScanError::BadData(m));
+    if data.baseline.len() != n * periods {
+        return bad(format!(
+            "there are {} baseline cells for {n} locations × {periods} periods",
+            data.baseline.len()
+        ));
+    }
+    if data.baseline.iter().any(|b| !(b.is_finite() && *b >= 0.0)) {
+        return bad("a population or baseline is negative or not a number".to_owned());
+    }
+    let base_total: f64 = data.baseline.iter().sum();
+    if base_total <= 0.0 {
+        return bad("the population is zero".to_owned());
+    }
+    if let Some(i) = (0..n).find(|&i| {
+        location_totals[i] > 0.0
+            && data.baseline[i * periods..(i + 1) * periods]
+                .iter()
+                .sum::<f64>()
+                <= 0.0
+    }) {
+        return bad(format!("location {} has cases but no population", i + 1));
+    }
+    let expected: Vec<f64> = data
+        .baseline
+        .iter()
+        .map(|b| b * total / base_total)
+        .collect();
+    let size = if data.population.len() == n {
+        data.population.clone()
+    } else {
+        (0..n)
+            .map(|i| expected[i * periods..(i + 1) * periods].iter().sum())
+            .collect()
+    };
+    Ok((expected, size))
+}
+
+/// Scan for the most likely cluster and secondary clusters.
+///
+/// # Errors
+/// Data whose parts do not fit together or that has no cases, or settings out of range.
+///
+/// # Examples
+/// ```
+/// use lantern_stats::{ScanData, ScanModel, ScanSettings, scan};
+/// // Ten places in a row, each with 1,000 people; places 4 and 5 have many more cases.
+/// let data = ScanData {
+///     coordinates: (0..10).map(|i| (f64::from(i), 0.0)).collect(),
+///     lat_long: false,
+///     periods: 1,
+///     cases: vec![2, 1, 2, 1, 9, 8, 2, 1, 2, 1],
+///     baseline: vec![1000.0; 10],
+///     population: Vec::new(),
+/// };
+/// let settings = ScanSettings { max_share: 0.2, replications: 99, seed: 1, ..Default::default() };
+/// let result = scan(&data, ScanModel::Poisson, &settings).unwrap();
+/// let mut found = result.clusters[0].locations.clone();
+/// found.sort();
+/// assert_eq!(found, vec![4, 5]);
+/// assert_eq!(result.clusters[0].observed, 17);
+/// ```
+pub fn scan(
+    data: &ScanData,
+    model: ScanModel,
+    settings: &ScanSettings,
+) -> Result<ScanResult, ScanError> {
+    let total = check(data, settings)?;
+    let n = data.coordinates.len();
+    let periods = data.periods;
+    let location_totals: Vec<f64> = (0..n)
+        .map(|i| {
+            data.cases[i * periods..(i + 1) * periods]
+                .iter()
+                .map(|&c| f64::from(c))
+                .sum()
+        })
+        .collect();
+    let (expected_full, size) = match model {
+        ScanModel::Poisson => poisson_expected(data, total, &location_totals)?,
+        ScanModel::Permutation => (Vec::new(), location_totals.clone()),
+    };
+    let duration = settings.max_duration.min(periods);
+    let lo = if settings.prospective {
+        periods - duration
+    } else {
+        0
+    };
+    let span = periods - lo;
+    let restrict_u32 = |v: &[u32]| -> Vec<u32> {
+        (0..n)
+            .flat_map(|i| v[i * periods + lo..(i + 1) * periods].iter().copied())
+            .collect()
+    };
+    let counts = Sparse::from_dense(&restrict_u32(&data.cases), n, span);
+    let expected: Vec<f64> = if model == ScanModel::Poisson {
+        (0..n)
+            .flat_map(|i| {
+                expected_full[i * periods + lo..(i + 1) * periods]
+                    .iter()
+                    .copied()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let all_period_totals: Vec<f64> = (0..periods)
+        .map(|t| (0..n).map(|i| f64::from(data.cases[i * periods + t])).sum())
+        .collect();
+    let plan = Plan {
+        model,
+        windows: windows(data, &size, settings),
+        lo,
+        span,
+        duration,
+        prospective: settings.prospective,
+        total,
+        min_cases: f64::from(settings.min_cases),
+        expected,
+        location_totals,
+        period_totals: all_period_totals[lo..].to_vec(),
+    };
+    let best = plan.best_per_centre(&counts);
+    let cumulative: Vec<f64> = expected_full
+        .iter()
+        .scan(0.0, |acc, e| {
+            *acc += e;
+            Some(*acc)
+        })
+        .collect();
+    let simulated: Vec<f64> = (0..settings.replications)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = SplitMix::stream(settings.seed, r as u64);
+            let sim = match model {
+                ScanModel::Poisson => poisson_null(&cumulative, total, periods, lo, n, &mut rng),
+                ScanModel::Permutation => permutation_null(data, &all_period_totals, lo, &mut rng),
+            };
+            plan.max_llr(&Sparse::from_dense(&sim, n, span))
+        })
+        .collect();
+    Ok(ScanResult {
+        clusters: report(&plan, best, &counts, &simulated, settings),
+        simulated,
+    })
+}
+
+/// The most likely cluster and the secondary clusters: each centre's best window, in
+/// decreasing order of ratio, skipping any that shares a location with one already reported,
+/// up to `max_clusters`.
+fn report(
+    plan: &Plan,
+    best: Vec<Best>,
+    counts: &Sparse,
+    simulated: &[f64],
+    settings: &ScanSettings,
+) -> Vec<ScanCluster> {
+    let p_value = |llr: f64| -> Option<f64> {
+        (settings.replications > 0).then(|| {
+            // Ratios equal to the observed one up to rounding count as at least as large.
+            let above = simulated
+                .iter()
+                .filter(|&&s| s >= llr * (1.0 - 1e-12))
+                .count();
+            #[allow(clippy::cast_precision_loss)]
+            let p = (above + 1) as f64 / (settings.replications + 1) as f64;
+            p
+        })
+    };
+    // By ratio; at equal ratios the smaller window (as SaTScan), then the first centre.
+    let size = |centre: usize, w: usize| plan.windows.ends[centre][w];
+    let mut ranked: Vec<(usize, Best)> = best
+        .into_iter()
+        .enumerate()
+        .filter(|(_, b)| b.0 > 0.0)
+        .collect();
+    ranked.sort_by(|x, y| {
+        y.1.0
+            .partial_cmp(&x.1.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(size(x.0, x.1.1).cmp(&size(y.0, y.1.1)))
+            .then(x.0.cmp(&y.0))
+    });
+    let mut taken = vec![false; plan.windows.order.len()];
+    let mut clusters = Vec::new();
+    for (centre, (ratio, w, a, b)) in ranked {
+        if clusters.len() >= settings.max_clusters {
+            break;
+        }
+        let k = plan.windows.ends[centre][w] as usize;
+        let locations: Vec<usize> = plan.windows.order[centre][..k]
+            .iter()
+            .map(|&l| l as usize)
+            .collect();
+        if locations.iter().any(|&l| taken[l]) {
+            continue;
+        }
+        let p = p_value(ratio);
+        for &l in &locations {
+            taken[l] = true;
+        }
+        let (c, mu) = plan.counts_of(centre, w, a, b, counts);
+        let rest = plan.total - c;
+        let relative_risk = if rest > 0.0 {
+            (c / mu) / (rest / (plan.total - mu))
+        } else {
+            f64::INFINITY
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let observed = c.round() as u64;
+        clusters.push(ScanCluster {
+            centre,
+            locations,
+            radius: plan.windows.radii[centre][w],
+            start: a + plan.lo,
+            end: b + plan.lo,
+            observed,
+            expected: mu,
+            relative_risk,
+            llr: ratio,
+            p_value: p,
+            recurrence_periods: p.filter(|_| settings.prospective).map(|p| 1.0 / p),
+        });
+    }
+    clusters
+}
+
+/// A Poisson null replication: the cases spread over the cells in proportion to their
+/// expected counts (a multinomial draw, by inverse CDF on the cumulative expected counts),
+/// returned over the scanned span.
+fn poisson_null(
+    cumulative: &[f64],
+    total: f64,
+    periods: usize,
+    lo: usize,
+    n: usize,
+    rng: &mut SplitMix,
+) -> Vec<u32> {
+    let acc = cumulative.last().copied().unwrap_or(0.0);
+    let span = periods - lo;
+    let mut out = vec![0u32; n * span];
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let cases = total.round() as u64;
+    for _ in 0..cases {
+        let u = rng.unit() * acc;
+        let cell = cumulative
+            .partition_point(|&c| c <= u)
+            .min(cumulative.len() - 1);
+        let (loc, t) = (cell / periods, cell % periods);
+        if t >= lo {
+            out[loc * span + t - lo] += 1;
+        }
+    }
+    out
+}
+
+/// A permutation null replication: each case keeps its location and gets a period drawn
+/// without replacement from all cases' periods, returned over the scanned span.
+fn permutation_null(
+    data: &ScanData,
+    period_totals: &[f64],
+    lo: usize,
+    rng: &mut SplitMix,
+) -> Vec<u32> {
+    let periods = data.periods;
+    let n = data.coordinates.len();
+    let span = periods - lo;
+    // The pool of periods, one entry per case.
+    let mut pool: Vec<u32> = Vec::new();
+    for (t, &c) in period_totals.iter().enumerate() {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        pool.extend(std::iter::repeat_n(t as u32, c as usize));
+    }
+    let mut out = vec![0u32; n * span];
+    let mut next = 0usize;
+    for loc in 0..n {
+        for t in 0..periods {
+            for _ in 0..data.cases[loc * periods + t] {
+                // Draw one of the remaining periods.
+                let k = next + rng.below(pool.len() - next);
+                pool.swap(next, k);
+                let drawn = pool[next] as usize;
+                next += 1;
+                if drawn >= lo {
+                    out[loc * span + drawn - lo] += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Places along a line with gaps that grow, so that no two are equally far from a third.
+    fn line(cases: &[u32]) -> ScanData {
+        ScanData {
+            coordinates: (0..cases.len())
+                .map(|i| ((i as f64).powf(1.5), 0.0))
+                .collect(),
+            lat_long: false,
+            periods: 1,
+            cases: cases.to_vec(),
+            baseline: vec![100.0; cases.len()],
+            population: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_planted_cluster_is_found() {
+        let mut cases = vec![2u32; 20];
+        cases[7] = 9;
+        cases[8] = 8;
+        let s = ScanSettings {
+            max_share: 0.2,
+            replications: 99,
+            seed: 1,
+            ..ScanSettings::default()
+        };
+        let r = scan(&line(&cases), ScanModel::Poisson, &s).unwrap();
+        let mlc = &r.clusters[0];
+        let mut locs = mlc.locations.clone();
+        locs.sort_unstable();
+        assert_eq!(locs, vec![7, 8]);
+        assert_eq!(mlc.observed, 17);
+        let total = 18.0 * 2.0 + 17.0;
+        assert!((mlc.expected - total * 2.0 / 20.0).abs() < 1e-9);
+        assert!((mlc.llr - llr(17.0, total / 10.0, total)).abs() < 1e-12);
+        assert!(mlc.p_value.unwrap() < 0.05);
+        assert_eq!(r.simulated.len(), 99);
+    }
+
+    #[test]
+    fn ties_in_distance_enter_together() {
+        // Locations 1 and 3 are both 1 from location 2.
+        let mut d = line(&[1, 5, 5, 5, 1]);
+        d.coordinates = (0..5).map(|i| (f64::from(i), 0.0)).collect();
+        let w = windows(
+            &d,
+            &[1.0; 5],
+            &ScanSettings {
+                max_share: 1.0,
+                ..ScanSettings::default()
+            },
+        );
+        assert_eq!(w.ends[2], vec![1, 3, 5]);
+        assert_eq!(w.order[2][0], 2);
+    }
+
+    #[test]
+    fn results_do_not_depend_on_threads() {
+        let mut cases = vec![1u32; 30];
+        cases[3] = 6;
+        let s = ScanSettings {
+            max_share: 0.3,
+            replications: 50,
+            seed: 9,
+            ..ScanSettings::default()
+        };
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let a = one.install(|| scan(&line(&cases), ScanModel::Poisson, &s).unwrap());
+        let b = two.install(|| scan(&line(&cases), ScanModel::Poisson, &s).unwrap());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn prospective_cylinders_end_last() {
+        let d = ScanData {
+            coordinates: vec![(0.0, 0.0), (1.0, 0.0), (5.0, 0.0)],
+            lat_long: false,
+            periods: 4,
+            cases: vec![1, 1, 1, 1, 4, 0, 0, 0, 1, 1, 1, 3],
+            baseline: Vec::new(),
+            population: Vec::new(),
+        };
+        let s = ScanSettings {
+            max_share: 0.5,
+            max_duration: 2,
+            replications: 0,
+            ..ScanSettings::default()
+        };
+        let retro = scan(&d, ScanModel::Permutation, &s).unwrap();
+        assert_eq!((retro.clusters[0].start, retro.clusters[0].end), (0, 0));
+        let pro = scan(
+            &d,
+            ScanModel::Permutation,
+            &ScanSettings {
+                prospective: true,
+                ..s
+            },
+        )
+        .unwrap();
+        assert!(pro.clusters.iter().all(|c| c.end == 3));
+        assert!(pro.clusters[0].p_value.is_none());
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let mut d = line(&[0, 0, 0]);
+        assert!(scan(&d, ScanModel::Poisson, &ScanSettings::default()).is_err());
+        d.cases = vec![1, 0];
+        assert!(scan(&d, ScanModel::Poisson, &ScanSettings::default()).is_err());
+        let d = line(&[1, 2, 3]);
+        let s = ScanSettings {
+            max_share: 0.0,
+            ..ScanSettings::default()
+        };
+        assert!(scan(&d, ScanModel::Poisson, &s).is_err());
+    }
+}
