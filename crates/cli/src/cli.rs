@@ -465,6 +465,77 @@ pub(crate) enum StatsCommand {
         #[arg(long, default_value = "5,4", value_parser = limit54)]
         limit54: (f64, usize),
     },
+    /// Kulldorff's scan statistics on files in SaTScan's formats: is there a circle (a cylinder,
+    /// over time) where cases are more common than expected? Output: the model, the
+    /// replications, and clusters (most likely first, then secondary clusters with no location
+    /// in common), each with rank, centre, locations, radius, start, end, observed, expected,
+    /// relative_risk, llr, p_value and recurrence_interval_days.
+    Scan {
+        /// poisson (purely spatial, needs --population), space-time-poisson (needs
+        /// --population) or space-time-permutation (cases only).
+        #[arg(long, value_enum)]
+        model: ScanModelArg,
+        /// Cases: location count [date] [covariates...], white space or commas between cells.
+        #[arg(long)]
+        cases: PathBuf,
+        /// Coordinates: location latitude longitude (or location x y with
+        /// --coordinates-type cartesian).
+        #[arg(long)]
+        coordinates: PathBuf,
+        /// Population: location year population [covariates...]; censuses are interpolated.
+        #[arg(long)]
+        population: Option<PathBuf>,
+        /// latlong (distances in km on the sphere) or cartesian.
+        #[arg(long, value_enum, default_value = "latlong")]
+        coordinates_type: CoordinatesTypeArg,
+        /// The study period's first day (YYYY-MM-DD, YYYY/MM/DD or YYYY; default: the first
+        /// case's).
+        #[arg(long, value_parser = study_start)]
+        start: Option<chrono::NaiveDate>,
+        /// The study period's last day (default: the last case's).
+        #[arg(long, value_parser = study_end)]
+        end: Option<chrono::NaiveDate>,
+        /// retrospective, or prospective: only clusters still going on at the end date.
+        #[arg(long, value_enum, default_value = "retrospective")]
+        analysis: AnalysisArg,
+        /// The largest window, in percent of the population at risk (of the cases, for the
+        /// permutation model).
+        #[arg(long, default_value_t = 50.0)]
+        max_spatial_percent: f64,
+        /// The largest radius, in km (coordinate units when Cartesian).
+        #[arg(long)]
+        max_radius: Option<f64>,
+        /// The longest cluster in time, in days.
+        #[arg(long, conflicts_with = "max_temporal_percent")]
+        max_temporal_days: Option<u32>,
+        /// The longest cluster in time, in percent of the study period (default 50).
+        #[arg(long)]
+        max_temporal_percent: Option<f64>,
+        /// Days in each period (with --time-aggregation-unit day).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        time_aggregation_days: u32,
+        /// day, month or year.
+        #[arg(long, value_enum, default_value = "day")]
+        time_aggregation_unit: TimeUnitArg,
+        /// Months or years in each period (with --time-aggregation-unit month or year).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        time_aggregation_length: u32,
+        /// Monte Carlo replications (0 for none; 999 is usual).
+        #[arg(long, default_value_t = 999)]
+        replications: usize,
+        /// The random seed: the same seed gives the same p-values on any number of threads.
+        #[arg(long, default_value_t = 12_345_678)]
+        seed: u64,
+        /// Threads for the replications (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// The fewest cases a cluster may hold.
+        #[arg(long, default_value_t = 2)]
+        min_cases: u32,
+        /// The most clusters reported.
+        #[arg(long, default_value_t = 10)]
+        max_clusters: usize,
+    },
     /// Getis-Ord Gi* hot spots over areas (Ord and Getis 1995). Input: id,value; weights:
     /// from,to[,weight] (1 when absent), each row linking both ways unless --directed. Output:
     /// one object per area with id, z and p (one-sided on |z|, as PySAL esda).
@@ -590,6 +661,54 @@ pub(crate) enum DetectMethodArg {
     /// Noufaily et al. (2013), as R's farringtonFlexible.
     #[value(name = "farrington-flexible")]
     FarringtonFlexible,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ScanModelArg {
+    /// Purely spatial, discrete Poisson.
+    Poisson,
+    /// Space-time, discrete Poisson.
+    #[value(name = "space-time-poisson")]
+    SpaceTimePoisson,
+    /// Space-time permutation.
+    #[value(name = "space-time-permutation")]
+    SpaceTimePermutation,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CoordinatesTypeArg {
+    /// Latitude and longitude in degrees.
+    Latlong,
+    /// Cartesian x and y.
+    Cartesian,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum AnalysisArg {
+    /// Every cluster in the study period.
+    Retrospective,
+    /// Only clusters still going on at the end date.
+    Prospective,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum TimeUnitArg {
+    /// Days.
+    Day,
+    /// Calendar months.
+    Month,
+    /// Calendar years.
+    Year,
+}
+
+fn study_start(s: &str) -> Result<chrono::NaiveDate, String> {
+    lantern_core::scan_files::study_date(s, false)
+        .ok_or_else(|| format!("'{s}' is not a date (YYYY-MM-DD, YYYY/MM/DD or YYYY)"))
+}
+
+fn study_end(s: &str) -> Result<chrono::NaiveDate, String> {
+    lantern_core::scan_files::study_date(s, true)
+        .ok_or_else(|| format!("'{s}' is not a date (YYYY-MM-DD, YYYY/MM/DD or YYYY)"))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -580,6 +580,80 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
                 serde_json::json!(rows)
             })
         }
+        StatsCommand::Scan {
+            model,
+            cases,
+            coordinates,
+            population,
+            coordinates_type,
+            start,
+            end,
+            analysis,
+            max_spatial_percent,
+            max_radius,
+            max_temporal_days,
+            max_temporal_percent,
+            time_aggregation_days,
+            time_aggregation_unit,
+            time_aggregation_length,
+            replications,
+            seed,
+            threads,
+            min_cases,
+            max_clusters,
+        } => {
+            use crate::cli::{AnalysisArg, CoordinatesTypeArg, ScanModelArg, TimeUnitArg};
+            use lantern_core::scan_files::{MaxTemporal, ScanKind, ScanOptions, TimeUnit};
+            let (unit, length) = match time_aggregation_unit {
+                TimeUnitArg::Day => (TimeUnit::Day, time_aggregation_days),
+                TimeUnitArg::Month => (TimeUnit::Month, time_aggregation_length),
+                TimeUnitArg::Year => (TimeUnit::Year, time_aggregation_length),
+            };
+            let options = ScanOptions {
+                kind: match model {
+                    ScanModelArg::Poisson => ScanKind::Poisson,
+                    ScanModelArg::SpaceTimePoisson => ScanKind::SpaceTimePoisson,
+                    ScanModelArg::SpaceTimePermutation => ScanKind::SpaceTimePermutation,
+                },
+                lat_long: matches!(coordinates_type, CoordinatesTypeArg::Latlong),
+                start,
+                end,
+                prospective: matches!(analysis, AnalysisArg::Prospective),
+                max_spatial_percent,
+                max_radius,
+                max_temporal: max_temporal_days.map_or(
+                    MaxTemporal::Percent(max_temporal_percent.unwrap_or(50.0)),
+                    MaxTemporal::Days,
+                ),
+                unit,
+                length,
+                replications,
+                seed,
+                min_cases,
+                max_clusters,
+            };
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.unwrap_or(0))
+                .build()?;
+            eprintln!(
+                "lantern: scanning ({}, {replications} replications on {} threads)...",
+                options.kind.name(),
+                pool.current_num_threads()
+            );
+            let started = std::time::Instant::now();
+            let report = pool.install(|| {
+                lantern_core::scan_files::scan(
+                    &cases,
+                    &coordinates,
+                    population.as_deref(),
+                    &options,
+                )
+            });
+            if report.is_ok() {
+                eprintln!("lantern: done in {:.1} s", started.elapsed().as_secs_f64());
+            }
+            report.map(|r| serde_json::json!(r))
+        }
         StatsCommand::Gistar {
             input,
             weights,

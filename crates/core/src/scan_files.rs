@@ -226,6 +226,13 @@ fn parse_date(text: &str, two_digit_years: bool) -> Option<(NaiveDate, TimeUnit)
     }
 }
 
+/// A study period's first (or, with `end`, last) day from `YYYY-MM-DD`, `YYYY/MM/DD`,
+/// `YYYY/MM` or `YYYY`: `1991` ends on 31 December 1991.
+#[must_use]
+pub fn study_date(text: &str, end: bool) -> Option<NaiveDate> {
+    parse_date(text.trim(), false).map(|(d, unit)| if end { last_day(d, unit) } else { d })
+}
+
 /// The last day of what a date of this precision names.
 fn last_day(date: NaiveDate, unit: TimeUnit) -> NaiveDate {
     let next = match unit {

@@ -709,3 +709,207 @@ fn gistar_refuses_bad_areas_and_weights() {
         run.stderr
     );
 }
+
+fn scan(args: &[&str]) -> Run {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    stats(&all)
+}
+
+fn scan_json(run: &Run) -> serde_json::Value {
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn path(rel: &str) -> String {
+    refdata().join("stats").join(rel).display().to_string()
+}
+
+/// The published SaTScan 9.6 result for New York at 10% (smerc's file), through the binary:
+/// the most likely cluster's 26 tracts, 85 cases, 49.71 expected and LLR 11.577255.
+#[test]
+fn scan_reproduces_satscan_through_the_binary() {
+    let run = scan(&[
+        "--model",
+        "poisson",
+        "--cases",
+        &path("smerc/inputs/satscan_ny_cases.txt"),
+        "--coordinates",
+        &path("smerc/inputs/satscan_ny_coords.txt"),
+        "--population",
+        &path("smerc/inputs/satscan_ny_pop.txt"),
+        "--coordinates-type",
+        "cartesian",
+        "--max-spatial-percent",
+        "10",
+        "--replications",
+        "199",
+        "--threads",
+        "1",
+    ]);
+    let out = scan_json(&run);
+    assert_eq!(out["model"], "poisson");
+    assert_eq!(out["replications"], 199);
+    let mlc = &out["clusters"][0];
+    assert_eq!(mlc["rank"], 1);
+    assert_eq!(mlc["observed"], 85);
+    assert!((mlc["expected"].as_f64().unwrap() - 49.71).abs() < 0.005);
+    assert!((mlc["llr"].as_f64().unwrap() - 11.577_255).abs() < 1e-6);
+    assert_eq!(mlc["locations"].as_array().unwrap().len(), 26);
+    assert_eq!(mlc["start"], serde_json::Value::Null);
+    assert_eq!(mlc["recurrence_interval_days"], serde_json::Value::Null);
+    assert!(mlc["p_value"].as_f64().unwrap() <= 0.01);
+    let second = &out["clusters"][1];
+    assert!((second["llr"].as_f64().unwrap() - 9.019_716).abs() < 1e-6);
+    // The same seed gives the same answer on two threads.
+    let again = scan(&[
+        "--model",
+        "poisson",
+        "--cases",
+        &path("smerc/inputs/satscan_ny_cases.txt"),
+        "--coordinates",
+        &path("smerc/inputs/satscan_ny_coords.txt"),
+        "--population",
+        &path("smerc/inputs/satscan_ny_pop.txt"),
+        "--coordinates-type",
+        "cartesian",
+        "--max-spatial-percent",
+        "10",
+        "--replications",
+        "199",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(scan_json(&again), out);
+}
+
+#[test]
+fn a_prospective_permutation_scan_through_the_binary_gives_dates_and_recurrence() {
+    let run = scan(&[
+        "--model",
+        "space-time-permutation",
+        "--cases",
+        &path("satscan/sample_data/NYCfever.cas"),
+        "--coordinates",
+        &path("satscan/sample_data/NYCfever.geo"),
+        "--start",
+        "2001/11/1",
+        "--end",
+        "2001-11-24",
+        "--analysis",
+        "prospective",
+        "--max-radius",
+        "3",
+        "--max-temporal-days",
+        "7",
+    ]);
+    let out = scan_json(&run);
+    let mlc = &out["clusters"][0];
+    assert_eq!(
+        (mlc["start"].as_str(), mlc["end"].as_str()),
+        (Some("2001-11-22"), Some("2001-11-24"))
+    );
+    assert!((mlc["llr"].as_f64().unwrap() - 3.845_418).abs() < 1e-6);
+    let p = mlc["p_value"].as_f64().unwrap();
+    let ri = mlc["recurrence_interval_days"].as_f64().unwrap();
+    assert!((ri * p - 1.0).abs() < 1e-9);
+    assert!(
+        out["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["end"] == "2001-11-24")
+    );
+}
+
+#[test]
+fn scan_refuses_bad_input_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let geo = write("a.geo", "A 51.5 -0.1\nB 51.6 -0.2\nC 51.7 -0.3\n");
+    let cases = write(
+        "a.cas",
+        "A 1 2024/01/05\nZ 1 2024/01/06\nB -2 2024/01/07\nC 1 2025/03/01\nB 1.5 2024/01/08\n",
+    );
+    let run = scan(&[
+        "--model",
+        "space-time-permutation",
+        "--cases",
+        &cases,
+        "--coordinates",
+        &geo,
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2024-12-31",
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    for want in [
+        "a.cas:2: location: unknown location 'Z'",
+        "a.cas:3: count: -2 is negative",
+        "a.cas:4: date: 2025-03-01 is outside the study period 2024-01-01 to 2024-12-31",
+        "a.cas:5: count: 1.5 is not a whole number",
+    ] {
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+    }
+    let empty = write("empty.cas", "\n\n");
+    let run = scan(&[
+        "--model",
+        "space-time-permutation",
+        "--cases",
+        &empty,
+        "--coordinates",
+        &geo,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("empty.cas:1: count: the file has no cases"),
+        "{}",
+        run.stderr
+    );
+    let run = scan(&[
+        "--model",
+        "poisson",
+        "--cases",
+        &cases,
+        "--coordinates",
+        &geo,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("needs a population file"),
+        "{}",
+        run.stderr
+    );
+    let pop = write("a.pop", "A 2024 100\nQ 2024 50\n");
+    let spatial = write("s.cas", "A 3\nB 1\n");
+    let run = scan(&[
+        "--model",
+        "poisson",
+        "--cases",
+        &spatial,
+        "--coordinates",
+        &geo,
+        "--population",
+        &pop,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("a.pop:2: location: unknown location 'Q'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("location B has cases but no population"),
+        "{}",
+        run.stderr
+    );
+}
