@@ -181,7 +181,10 @@ pub struct ScanReport {
 }
 
 /// One file's non-blank lines, split into cells: `(line number, cells)`.
-fn read_cells(path: &Path) -> Result<(String, Vec<(u64, Vec<String>)>), ImportError> {
+/// A file's name and its non-blank lines as `(line number, cells)`.
+type Cells = (String, Vec<(u64, Vec<String>)>);
+
+fn read_cells(path: &Path) -> Result<Cells, ImportError> {
     let file = display_name(path);
     let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
         file: file.clone(),
@@ -415,15 +418,15 @@ fn read_cases(
         };
         let count = count_cell(text).map_err(|m| p.add(line, "count", m)).ok();
         let date = cells.get(2).and_then(|d| parse_date(d, false));
-        if let (Some(d), None) = (cells.get(2), date) {
-            if d.contains(['/', '-']) {
-                p.add(
-                    line,
-                    "date",
-                    format!("'{d}' is not a date (YYYY/MM/DD, YYYY/MM or YYYY)"),
-                );
-                continue;
-            }
+        if let (Some(d), None) = (cells.get(2), date)
+            && d.contains(['/', '-'])
+        {
+            p.add(
+                line,
+                "date",
+                format!("'{d}' is not a date (YYYY/MM/DD, YYYY/MM or YYYY)"),
+            );
+            continue;
         }
         let skip = if date.is_some() { 3 } else { 2 };
         if let (Some(location), Some(count)) = (location, count) {
@@ -632,14 +635,14 @@ pub fn scan(
             p.add(0, "--end", format!("the end {e} is before the start {s}"));
         }
         for row in &case_rows {
-            if let Some((d, u)) = row.date {
-                if d < s || last_day(d, u) > e {
-                    p.add(
-                        row.line,
-                        "date",
-                        format!("{d} is outside the study period {s} to {e}"),
-                    );
-                }
+            if let Some((d, u)) = row.date
+                && (d < s || last_day(d, u) > e)
+            {
+                p.add(
+                    row.line,
+                    "date",
+                    format!("{d} is outside the study period {s} to {e}"),
+                );
             }
         }
     }
@@ -703,11 +706,7 @@ pub fn scan(
                 );
             }
         }
-        let windows: Vec<(NaiveDate, NaiveDate)> = if study.is_empty() {
-            Vec::new()
-        } else {
-            study.clone()
-        };
+        let windows = &study;
         let mut group_time: HashMap<&str, f64> = HashMap::new();
         let mut times: Vec<((usize, &str), Vec<f64>)> = Vec::new();
         for (key, mut c) in census {
@@ -716,7 +715,7 @@ pub fn scan(
                 let mean = c.iter().map(|x| x.1).sum::<f64>() / c.len() as f64;
                 vec![mean]
             } else {
-                population_time(&mut c, &windows)
+                population_time(&mut c, windows)
             };
             *group_time.entry(key.1).or_default() += pt.iter().sum::<f64>();
             times.push((key, pt));

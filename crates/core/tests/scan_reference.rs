@@ -45,19 +45,19 @@ fn satscan_clusters(path: &Path) -> Vec<Printed> {
     let mut in_ids = false;
     for line in text.lines() {
         let value = line.split_once(": ").map(|(_, v)| v.trim());
-        if let Some((head, ids)) = line.split_once(".Location IDs included.: ") {
-            if head.trim().parse::<usize>().is_ok() {
-                out.push(Printed {
-                    locations: ids
-                        .split(',')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty())
-                        .collect(),
-                    ..Printed::default()
-                });
-                in_ids = true;
-                continue;
-            }
+        if let Some((head, ids)) = line.split_once(".Location IDs included.: ")
+            && head.trim().parse::<usize>().is_ok()
+        {
+            out.push(Printed {
+                locations: ids
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                ..Printed::default()
+            });
+            in_ids = true;
+            continue;
         }
         let Some(c) = out.last_mut() else { continue };
         if in_ids && line.starts_with("                   ") && !line.contains(':') {

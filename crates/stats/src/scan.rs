@@ -175,6 +175,17 @@ fn distance(data: &ScanData, a: usize, b: usize) -> f64 {
     }
 }
 
+/// A number that orders locations as their distance does, cheaper to compute: the squared
+/// Cartesian distance, or the great-circle distance.
+fn distance_key(data: &ScanData, a: usize, b: usize) -> f64 {
+    if data.lat_long {
+        distance(data, a, b)
+    } else {
+        let (p, q) = (data.coordinates[a], data.coordinates[b]);
+        (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)
+    }
+}
+
 /// One centre's window: the neighbours in order, the ends of the admissible windows and their
 /// radii. Sorts only as many neighbours as the limits can admit, doubling until the limit is
 /// met, so that a 10% window over 7,000 locations does not sort all 7,000 for each centre.
@@ -187,7 +198,12 @@ fn centre_window(
 ) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
     let n = data.coordinates.len();
     let mut d: Vec<(f64, u32)> = (0..n)
-        .map(|j| (distance(data, c, j), u32::try_from(j).unwrap_or(u32::MAX)))
+        .map(|j| {
+            (
+                distance_key(data, c, j),
+                u32::try_from(j).unwrap_or(u32::MAX),
+            )
+        })
         .collect();
     // By distance; at equal distance the centre first, then by index.
     let key = |x: &(f64, u32)| (x.0, x.1 as usize != c, x.1);
@@ -221,7 +237,8 @@ fn centre_window(
             }
             let group: f64 = d[i..j].iter().map(|x| size[x.1 as usize]).sum();
             if held + group > limit
-                || s.max_radius.is_some_and(|m| r > m * (1.0 + 1e-12))
+                || s.max_radius
+                    .is_some_and(|m| distance(data, c, d[i].1 as usize) > m * (1.0 + 1e-12))
                 || s.max_locations.is_some_and(|m| j > m)
             {
                 complete = true;
@@ -230,7 +247,7 @@ fn centre_window(
             held += group;
             order.extend(d[i..j].iter().map(|x| x.1));
             ends.push(u32::try_from(j).unwrap_or(u32::MAX));
-            radii.push(r);
+            radii.push(distance(data, c, d[i].1 as usize));
             i = j;
         }
         if complete || k == n {
@@ -261,7 +278,9 @@ fn windows(data: &ScanData, size: &[f64], s: &ScanSettings) -> Windows {
     w
 }
 
-/// The Poisson log likelihood ratio for high rates.
+/// The Poisson log likelihood ratio for high rates (the search uses `Plan::ratio`, the same
+/// figure from tabulated logarithms).
+#[cfg(test)]
 fn llr(c: f64, mu: f64, total: f64) -> f64 {
     if c <= mu || mu <= 0.0 {
         return 0.0;
@@ -280,6 +299,11 @@ fn llr(c: f64, mu: f64, total: f64) -> f64 {
 struct Sparse {
     offsets: Vec<usize>,
     cells: Vec<(u32, u32)>,
+    /// Each location's total over the span (what a purely spatial scan reads).
+    totals: Vec<u32>,
+    /// Whether each location has any case in the span, as bits: small enough to stay in the
+    /// fastest cache while the windows are walked.
+    any: Vec<u64>,
 }
 
 impl Sparse {
@@ -287,16 +311,35 @@ impl Sparse {
     fn from_dense(dense: &[u32], n: usize, span: usize) -> Self {
         let mut offsets = Vec::with_capacity(n + 1);
         let mut cells = Vec::new();
+        let mut totals = Vec::with_capacity(n);
         offsets.push(0);
         for loc in 0..n {
+            let mut total = 0u32;
             for (t, &x) in dense[loc * span..(loc + 1) * span].iter().enumerate() {
                 if x > 0 {
                     cells.push((u32::try_from(t).unwrap_or(u32::MAX), x));
+                    total = total.saturating_add(x);
                 }
             }
             offsets.push(cells.len());
+            totals.push(total);
         }
-        Self { offsets, cells }
+        let mut any = vec![0u64; n.div_ceil(64)];
+        for (loc, &t) in totals.iter().enumerate() {
+            if t > 0 {
+                any[loc / 64] |= 1 << (loc % 64);
+            }
+        }
+        Self {
+            offsets,
+            cells,
+            totals,
+            any,
+        }
+    }
+
+    fn has(&self, loc: usize) -> bool {
+        self.any[loc / 64] & (1 << (loc % 64)) != 0
     }
 
     fn row(&self, loc: usize) -> &[(u32, u32)] {
@@ -336,6 +379,29 @@ struct Plan {
     period_totals: Vec<f64>,
 }
 
+/// Logarithms that stay fixed across replications, so that the search computes at most one
+/// logarithm for most windows and none for most purely spatial ones. The ratio is rewritten as
+/// `T(c) + T(C - c) - c ln μ - (C - c) ln(C - μ)` with `T(x) = x ln x` tabulated over the whole
+/// counts, and `c ln(c/μ)` (the ratio without its second, never positive, term) is an upper
+/// bound that rules most windows out before `ln(C - μ)` is needed.
+struct Logs {
+    /// `T(x) = x ln x` for `x` in `0..=C`.
+    x_ln_x: Vec<f64>,
+    /// Purely spatial Poisson: each centre's windows' `(μ, ln μ)`.
+    spatial: Vec<Vec<(f64, f64)>>,
+    /// Permutation: `ln` of each run of scanned periods' total, at `[last * duration + length - 1]`.
+    period_runs: Vec<f64>,
+    /// Permutation: the total of each scanned period and those after it.
+    suffix: Vec<f64>,
+    /// Permutation: each centre's windows' total cases over the whole study.
+    window_sums: Vec<Vec<f64>>,
+    /// Permutation: for each location, the `(centre, window)` pairs where it joins a window.
+    reach: Vec<Vec<(u32, u32)>>,
+    /// Permutation: `ln` of the smallest scanned period's total (`-inf` when one is empty).
+    ln_min_period: f64,
+    ln_total: f64,
+}
+
 impl Plan {
     fn scratch(&self) -> Scratch {
         Scratch {
@@ -346,46 +412,315 @@ impl Plan {
         }
     }
 
+    fn logs(&self) -> Logs {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let whole = self.total.round() as usize;
+        #[allow(clippy::cast_precision_loss)]
+        let x_ln_x = (0..=whole)
+            .map(|x| {
+                if x == 0 {
+                    0.0
+                } else {
+                    x as f64 * (x as f64).ln()
+                }
+            })
+            .collect();
+        let spatial = if self.model == ScanModel::Poisson && self.span == 1 {
+            (0..self.windows.order.len())
+                .map(|c| {
+                    let order = &self.windows.order[c];
+                    let mut mu = 0.0;
+                    let mut from = 0;
+                    self.windows.ends[c]
+                        .iter()
+                        .map(|&end| {
+                            for &loc in &order[from..end as usize] {
+                                mu += self.expected[loc as usize];
+                            }
+                            from = end as usize;
+                            (mu, mu.ln())
+                        })
+                        .collect()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let d = self.duration;
+        let mut period_runs = Vec::new();
+        if self.model == ScanModel::Permutation {
+            period_runs = vec![f64::NEG_INFINITY; self.span * d];
+            for last in 0..self.span {
+                let mut sum = 0.0;
+                for length in 1..=d.min(last + 1) {
+                    sum += self.period_totals[last + 1 - length];
+                    period_runs[last * d + length - 1] = sum.ln();
+                }
+            }
+        }
+        let window_sums = if self.model == ScanModel::Permutation {
+            (0..self.windows.order.len())
+                .map(|c| {
+                    let order = &self.windows.order[c];
+                    let mut sum = 0.0;
+                    let mut from = 0;
+                    self.windows.ends[c]
+                        .iter()
+                        .map(|&end| {
+                            for &loc in &order[from..end as usize] {
+                                sum += self.location_totals[loc as usize];
+                            }
+                            from = end as usize;
+                            sum
+                        })
+                        .collect()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut reach: Vec<Vec<(u32, u32)>> = Vec::new();
+        if self.model == ScanModel::Permutation {
+            reach = vec![Vec::new(); self.windows.order.len()];
+            for (c, (order, ends)) in self
+                .windows
+                .order
+                .iter()
+                .zip(&self.windows.ends)
+                .enumerate()
+            {
+                let mut from = 0;
+                for (w, &end) in ends.iter().enumerate() {
+                    for &loc in &order[from..end as usize] {
+                        reach[loc as usize].push((
+                            u32::try_from(c).unwrap_or(u32::MAX),
+                            u32::try_from(w).unwrap_or(u32::MAX),
+                        ));
+                    }
+                    from = end as usize;
+                }
+            }
+        }
+        let mut suffix = vec![0.0; self.span + 1];
+        for t in (0..self.span).rev() {
+            suffix[t] = suffix[t + 1] + self.period_totals[t];
+        }
+        Logs {
+            x_ln_x,
+            spatial,
+            period_runs,
+            suffix,
+            window_sums,
+            reach,
+            ln_min_period: self
+                .period_totals
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min)
+                .ln(),
+            ln_total: self.total.ln(),
+        }
+    }
+
     /// Every centre's best window for these counts.
-    fn best_per_centre(&self, counts: &Sparse) -> Vec<Best> {
+    fn best_per_centre(&self, counts: &Sparse, logs: &Logs) -> Vec<Best> {
         let mut scratch = self.scratch();
+        if self.model == ScanModel::Permutation {
+            let mut out = vec![(0.0, 0, 0, 0); self.windows.order.len()];
+            self.permutation_pass(counts, logs, &mut scratch, false, |c, b| out[c] = b);
+            return out;
+        }
         (0..self.windows.order.len())
-            .map(|c| self.best_for(c, counts, &mut scratch))
+            .map(|c| self.best_for(c, counts, logs, &mut scratch, 0.0))
             .collect()
     }
 
-    /// The largest ratio over all windows for these counts.
-    fn max_llr(&self, counts: &Sparse) -> f64 {
+    /// The largest ratio over all windows for these counts. Each centre only has to beat the
+    /// largest found so far.
+    fn max_llr(&self, counts: &Sparse, logs: &Logs) -> f64 {
         let mut scratch = self.scratch();
-        (0..self.windows.order.len())
-            .map(|c| self.best_for(c, counts, &mut scratch).0)
-            .fold(0.0, f64::max)
+        let mut best = 0.0;
+        if self.model == ScanModel::Permutation {
+            self.permutation_pass(counts, logs, &mut scratch, true, |_, b| {
+                best = b.0.max(best);
+            });
+            return best;
+        }
+        for c in 0..self.windows.order.len() {
+            best = self
+                .best_for(c, counts, logs, &mut scratch, best)
+                .0
+                .max(best);
+        }
+        best
     }
 
-    fn best_for(&self, centre: usize, counts: &Sparse, s: &mut Scratch) -> Best {
-        let span = self.span;
+    /// The permutation model keeps each location's total in every replication, so a window's
+    /// expectation only changes where its cases do: each centre visits only the windows that
+    /// gain a location with cases in the span, found from those locations' `reach`. Calls
+    /// `each(centre, best)` for every centre that has any. With `global`, each centre only has
+    /// to beat the best so far.
+    fn permutation_pass(
+        &self,
+        counts: &Sparse,
+        logs: &Logs,
+        s: &mut Scratch,
+        global: bool,
+        mut each: impl FnMut(usize, Best),
+    ) {
+        let n = self.windows.order.len();
+        let with_cases: Vec<usize> = (0..n).filter(|&l| counts.has(l)).collect();
+        let mut start = vec![0usize; n + 1];
+        for &l in &with_cases {
+            for &(c, _) in &logs.reach[l] {
+                start[c as usize + 1] += 1;
+            }
+        }
+        for c in 0..n {
+            start[c + 1] += start[c];
+        }
+        let mut next = start.clone();
+        let mut events = vec![(0u32, 0u32); start[n]];
+        for &l in &with_cases {
+            for &(c, w) in &logs.reach[l] {
+                let c = c as usize;
+                events[next[c]] = (w, u32::try_from(l).unwrap_or(u32::MAX));
+                next[c] += 1;
+            }
+        }
+        let mut floor = 0.0;
+        for c in 0..n {
+            let ev = &mut events[start[c]..start[c + 1]];
+            if ev.is_empty() {
+                continue;
+            }
+            ev.sort_unstable();
+            let b =
+                self.permutation_centre(c, ev, counts, logs, s, if global { floor } else { 0.0 });
+            floor = b.0.max(floor);
+            each(c, b);
+        }
+    }
+
+    /// One centre's best window from the windows (`events`: window index and location, in
+    /// order) that gain cases.
+    fn permutation_centre(
+        &self,
+        centre: usize,
+        events: &[(u32, u32)],
+        counts: &Sparse,
+        logs: &Logs,
+        s: &mut Scratch,
+        floor: f64,
+    ) -> Best {
+        s.cum_c.fill(0.0);
+        let mut window_cases = 0.0;
+        let mut days = 0u64;
+        let mut best: Best = (floor, usize::MAX, 0, 0);
+        let mut i = 0;
+        while i < events.len() {
+            let w = events[i].0;
+            while i < events.len() && events[i].0 == w {
+                for &(t, x) in counts.row(events[i].1 as usize) {
+                    s.cum_c[t as usize] += f64::from(x);
+                    window_cases += f64::from(x);
+                    days |= 1u64.checked_shl(t).unwrap_or(0);
+                }
+                i += 1;
+            }
+            let w = w as usize;
+            let location_sum = logs.window_sums[centre][w];
+            let ln_sum = location_sum.ln();
+            // No cylinder of this window can beat the bound `c ln(c / μ)` with all its cases
+            // and the smallest expectation of any one period.
+            if logs.ln_min_period.is_finite() {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let cw = window_cases as usize;
+                let ln_mu_min = ln_sum + logs.ln_min_period - logs.ln_total;
+                if window_cases < self.min_cases
+                    || logs.x_ln_x[cw] - window_cases * ln_mu_min <= best.0
+                {
+                    continue;
+                }
+            }
+            if self.prospective && self.span <= 64 {
+                self.prospective_permutation(
+                    s,
+                    logs,
+                    (location_sum, ln_sum),
+                    (window_cases, days),
+                    &mut best,
+                    w,
+                );
+            } else {
+                self.cylinders(s, logs, location_sum, best.0, |r, a, b| {
+                    if r > best.0 {
+                        best = (r, w, a, b);
+                    }
+                });
+            }
+        }
+        if best.1 == usize::MAX {
+            (0.0, 0, 0, 0)
+        } else {
+            best
+        }
+    }
+
+    /// The ratio of a window with `c` cases, `μ` expected and `ln μ`, when it holds enough
+    /// cases, is a high rate, and can beat `floor`.
+    #[inline]
+    fn ratio(&self, logs: &Logs, c: f64, mu: f64, ln_mu: f64, floor: f64) -> Option<f64> {
+        if c < self.min_cases || c <= mu {
+            return None;
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ci = c as usize;
+        let upper = logs.x_ln_x[ci] - c * ln_mu;
+        if upper <= floor {
+            return None;
+        }
+        let rest = self.total - c;
+        let r = if rest > 0.0 {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let ri = rest.round() as usize;
+            upper + logs.x_ln_x[ri] - rest * (self.total - mu).ln()
+        } else {
+            upper
+        };
+        (r > floor).then_some(r)
+    }
+
+    /// The centre's best window, if its ratio beats `floor`; otherwise a ratio of 0.
+    fn best_for(
+        &self,
+        centre: usize,
+        counts: &Sparse,
+        logs: &Logs,
+        s: &mut Scratch,
+        floor: f64,
+    ) -> Best {
+        if !logs.spatial.is_empty() {
+            return self.best_spatial(centre, counts, logs, floor);
+        }
         s.cum_c.fill(0.0);
         s.cum_mu.fill(0.0);
-        let mut location_sum = 0.0;
-        let mut best: Best = (0.0, 0, 0, 0);
+        let mut best: Best = (floor, usize::MAX, 0, 0);
         let order = &self.windows.order[centre];
         let mut from = 0usize;
         let mut changed = false;
         for (w, &end) in self.windows.ends[centre].iter().enumerate() {
             for &loc in &order[from..end as usize] {
                 let loc = loc as usize;
-                for &(t, x) in counts.row(loc) {
-                    s.cum_c[t as usize] += f64::from(x);
+                if counts.has(loc) {
+                    for &(t, x) in counts.row(loc) {
+                        s.cum_c[t as usize] += f64::from(x);
+                    }
                     changed = true;
                 }
-                match self.model {
-                    ScanModel::Poisson => {
-                        let e = &self.expected[loc * span..(loc + 1) * span];
-                        for (m, e) in s.cum_mu.iter_mut().zip(e) {
-                            *m += e;
-                        }
-                    }
-                    ScanModel::Permutation => location_sum += self.location_totals[loc],
+                let e = &self.expected[loc * self.span..(loc + 1) * self.span];
+                for (m, e) in s.cum_mu.iter_mut().zip(e) {
+                    *m += e;
                 }
             }
             from = end as usize;
@@ -395,47 +730,145 @@ impl Plan {
                 continue;
             }
             changed = false;
-            self.cylinders(s, location_sum, |r, a, b| {
+            self.cylinders(s, logs, 0.0, best.0, |r, a, b| {
                 if r > best.0 {
                     best = (r, w, a, b);
                 }
             });
         }
-        best
+        if best.1 == usize::MAX {
+            (0.0, 0, 0, 0)
+        } else {
+            best
+        }
     }
 
-    /// Calls `found(llr, first, last)` for each cylinder of the current window whose ratio is
-    /// positive and that holds at least the minimum number of cases.
+    /// A prospective permutation window's cylinders, starting only in the periods with cases
+    /// (`days`, as bits): a cylinder that starts in a period with none has the cases of a
+    /// shorter one and a larger expectation.
+    fn prospective_permutation(
+        &self,
+        s: &Scratch,
+        logs: &Logs,
+        (location_sum, ln_sum): (f64, f64),
+        (window_cases, days): (f64, u64),
+        best: &mut Best,
+        w: usize,
+    ) {
+        let last = self.span - 1;
+        let first = self.span - self.duration;
+        let ln_location = ln_sum - logs.ln_total;
+        // A cylinder with at most `window_cases` cases beats the best so far only if its
+        // expectation is below `window_cases · exp(-best / window_cases)` (as `c ln(c/μ)`
+        // bounds the ratio and `c exp(-F/c)` grows with `c`); expectations only grow as the
+        // cylinder lengthens.
+        let limit = window_cases * (-best.0 / window_cases).exp();
+        let mut c = 0.0;
+        let mut bits = days;
+        while bits != 0 {
+            let a = 63 - bits.leading_zeros() as usize;
+            bits &= !(1u64 << a);
+            if a < first {
+                break;
+            }
+            let mu = location_sum * logs.suffix[a] / self.total;
+            if mu >= limit {
+                break;
+            }
+            c += s.cum_c[a];
+            let ln_mu = ln_location + logs.period_runs[last * self.duration + last - a];
+            if let Some(r) = self.ratio(logs, c, mu, ln_mu, best.0) {
+                *best = (r, w, a, last);
+            }
+        }
+    }
+
+    /// Purely spatial Poisson: the windows' expectations and their logarithms are fixed, so a
+    /// window costs an addition per location and, mostly, no logarithm.
+    fn best_spatial(&self, centre: usize, counts: &Sparse, logs: &Logs, floor: f64) -> Best {
+        let order = &self.windows.order[centre];
+        let mut best: Best = (floor, usize::MAX, 0, 0);
+        let mut c = 0u64;
+        let mut from = 0usize;
+        for (w, (&end, &(mu, ln_mu))) in self.windows.ends[centre]
+            .iter()
+            .zip(&logs.spatial[centre])
+            .enumerate()
+        {
+            let before = c;
+            for &loc in &order[from..end as usize] {
+                c += u64::from(counts.totals[loc as usize]);
+            }
+            from = end as usize;
+            if c == before {
+                continue;
+            }
+            #[allow(clippy::cast_precision_loss)]
+            if let Some(r) = self.ratio(logs, c as f64, mu, ln_mu, best.0) {
+                best = (r, w, 0, 0);
+            }
+        }
+        if best.1 == usize::MAX {
+            (0.0, 0, 0, 0)
+        } else {
+            best
+        }
+    }
+
+    /// Calls `found(llr, first, last)` for each cylinder of the current window whose ratio
+    /// beats `floor` and that holds at least the minimum number of cases.
     fn cylinders(
         &self,
         s: &mut Scratch,
+        logs: &Logs,
         location_sum: f64,
+        mut floor: f64,
         mut found: impl FnMut(f64, usize, usize),
     ) {
         let span = self.span;
         let d = self.duration;
-        let mu_of = |cum_mu: f64| match self.model {
-            ScanModel::Poisson => cum_mu,
-            ScanModel::Permutation => location_sum * cum_mu / self.total,
+        let permutation = self.model == ScanModel::Permutation;
+        let ln_location = if permutation {
+            location_sum.ln() - logs.ln_total
+        } else {
+            0.0
         };
-        let period_mu = |s: &Scratch, t: usize| match self.model {
-            ScanModel::Poisson => s.cum_mu[t],
-            ScanModel::Permutation => self.period_totals[t],
+        // μ and ln μ of the cylinder `a..=b` whose period sum (Poisson: expectation) is `m`.
+        let mu_of = |m: f64, a: usize, b: usize| -> (f64, f64) {
+            if permutation {
+                let ln = ln_location + logs.period_runs[b * d + b - a];
+                (location_sum * m / self.total, ln)
+            } else {
+                (m, m.ln())
+            }
         };
-        let mut consider = |c: f64, mu: f64, a: usize, b: usize| {
+        let period_mu = |s: &Scratch, t: usize| {
+            if permutation {
+                self.period_totals[t]
+            } else {
+                s.cum_mu[t]
+            }
+        };
+        let mut consider = |c: f64, m: f64, a: usize, b: usize| {
             if c >= self.min_cases {
-                let r = llr(c, mu, self.total);
-                if r > 0.0 {
+                let (mu, ln_mu) = mu_of(m, a, b);
+                if let Some(r) = self.ratio(logs, c, mu, ln_mu, floor) {
+                    floor = r;
                     found(r, a, b);
                 }
             }
         };
+        // A cylinder that starts (or ends) in a period with no case in the window has the
+        // cases of a shorter one and a larger expectation, so only periods with cases can
+        // bound the best one.
         if self.prospective {
             let (mut c, mut m) = (0.0, 0.0);
             for a in (span - d..span).rev() {
                 c += s.cum_c[a];
                 m += period_mu(s, a);
-                consider(c, mu_of(m), a, span - 1);
+                if s.cum_c[a] > 0.0 || a + 1 == span {
+                    consider(c, m, a, span - 1);
+                }
             }
             return;
         }
@@ -443,11 +876,11 @@ impl Plan {
             s.pre_c[t + 1] = s.pre_c[t] + s.cum_c[t];
             s.pre_mu[t + 1] = s.pre_mu[t] + period_mu(s, t);
         }
-        for b in 0..span {
+        for b in (0..span).filter(|&b| s.cum_c[b] > 0.0) {
             for a in (b + 1 - d.min(b + 1)..=b).rev() {
-                let c = s.pre_c[b + 1] - s.pre_c[a];
-                if c > 0.0 {
-                    consider(c, mu_of(s.pre_mu[b + 1] - s.pre_mu[a]), a, b);
+                if s.cum_c[a] > 0.0 {
+                    let c = s.pre_c[b + 1] - s.pre_c[a];
+                    consider(c, s.pre_mu[b + 1] - s.pre_mu[a], a, b);
                 }
             }
         }
@@ -520,7 +953,7 @@ fn check(data: &ScanData, settings: &ScanSettings) -> Result<f64, ScanError> {
             "the maximum window share must be above 0 and at most 1 (100%)".to_owned(),
         ));
     }
-    if settings.max_radius.is_some_and(|r| !(r >= 0.0)) {
+    if settings.max_radius.is_some_and(|r| r.is_nan() || r < 0.0) {
         return Err(ScanError::BadSetting(
             "the maximum radius must be 0 or more".to_owned(),
         ));
@@ -662,7 +1095,8 @@ pub fn scan(
         location_totals,
         period_totals: all_period_totals[lo..].to_vec(),
     };
-    let best = plan.best_per_centre(&counts);
+    let logs = plan.logs();
+    let best = plan.best_per_centre(&counts, &logs);
     let cumulative: Vec<f64> = expected_full
         .iter()
         .scan(0.0, |acc, e| {
@@ -670,15 +1104,24 @@ pub fn scan(
             Some(*acc)
         })
         .collect();
+    let located: Vec<(usize, u32)> = data
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &c)| (i / periods, c))
+        .collect();
     let simulated: Vec<f64> = (0..settings.replications)
         .into_par_iter()
         .map(|r| {
             let mut rng = SplitMix::stream(settings.seed, r as u64);
             let sim = match model {
                 ScanModel::Poisson => poisson_null(&cumulative, total, periods, lo, n, &mut rng),
-                ScanModel::Permutation => permutation_null(data, &all_period_totals, lo, &mut rng),
+                ScanModel::Permutation => {
+                    permutation_null(n, &located, &all_period_totals, lo, &mut rng)
+                }
             };
-            plan.max_llr(&Sparse::from_dense(&sim, n, span))
+            plan.max_llr(&Sparse::from_dense(&sim, n, span), &logs)
         })
         .collect();
     Ok(ScanResult {
@@ -797,15 +1240,16 @@ fn poisson_null(
 }
 
 /// A permutation null replication: each case keeps its location and gets a period drawn
-/// without replacement from all cases' periods, returned over the scanned span.
+/// without replacement from all cases' periods, returned over the scanned span. `located`
+/// lists the cells with cases as `(location, cases)`, in the data's order.
 fn permutation_null(
-    data: &ScanData,
+    n: usize,
+    located: &[(usize, u32)],
     period_totals: &[f64],
     lo: usize,
     rng: &mut SplitMix,
 ) -> Vec<u32> {
-    let periods = data.periods;
-    let n = data.coordinates.len();
+    let periods = period_totals.len();
     let span = periods - lo;
     // The pool of periods, one entry per case.
     let mut pool: Vec<u32> = Vec::new();
@@ -815,17 +1259,15 @@ fn permutation_null(
     }
     let mut out = vec![0u32; n * span];
     let mut next = 0usize;
-    for loc in 0..n {
-        for t in 0..periods {
-            for _ in 0..data.cases[loc * periods + t] {
-                // Draw one of the remaining periods.
-                let k = next + rng.below(pool.len() - next);
-                pool.swap(next, k);
-                let drawn = pool[next] as usize;
-                next += 1;
-                if drawn >= lo {
-                    out[loc * span + drawn - lo] += 1;
-                }
+    for &(loc, cases) in located {
+        for _ in 0..cases {
+            // Draw one of the remaining periods.
+            let k = next + rng.below(pool.len() - next);
+            pool.swap(next, k);
+            let drawn = pool[next] as usize;
+            next += 1;
+            if drawn >= lo {
+                out[loc * span + drawn - lo] += 1;
             }
         }
     }
