@@ -1019,9 +1019,10 @@ fn poisson_expected(
 /// # Examples
 /// ```
 /// use lantern_stats::{ScanData, ScanModel, ScanSettings, scan};
-/// // Ten places in a row, each with 1,000 people; places 4 and 5 have many more cases.
+/// // Ten places along a road, farther apart further out, each with 1,000 people; places 4 and
+/// // 5 have many more cases.
 /// let data = ScanData {
-///     coordinates: (0..10).map(|i| (f64::from(i), 0.0)).collect(),
+///     coordinates: (0..10).map(|i| (f64::from(i).powf(1.5), 0.0)).collect(),
 ///     lat_long: false,
 ///     periods: 1,
 ///     cases: vec![2, 1, 2, 1, 9, 8, 2, 1, 2, 1],
