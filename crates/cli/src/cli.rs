@@ -37,6 +37,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: PlansCommand,
     },
+    /// Signals: run the detectors now, list what they found, register locations of concern.
+    Signals {
+        #[command(subcommand)]
+        what: SignalsCommand,
+    },
     /// Check or export the audit log.
     Audit {
         #[command(subcommand)]
@@ -226,6 +231,60 @@ pub(crate) enum PlansCommand {
         /// The plan's id (see `lantern plans list`).
         id: i64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SignalsCommand {
+    /// Run every detector over the register now and keep what they find (the server also does
+    /// this by itself after imports and edits).
+    Run {
+        /// Monte Carlo replications for the scans.
+        #[arg(long, default_value_t = 999)]
+        replications: usize,
+        /// Scans report clusters with a p-value at most this.
+        #[arg(long, default_value_t = 0.05)]
+        scan_alpha: f64,
+        /// The Farrington methods' significance for unusual rises.
+        #[arg(long, default_value_t = 0.001)]
+        temporal_alpha: f64,
+        /// A week is an unusual rise only with at least this many events.
+        #[arg(long, default_value_t = 5.0)]
+        min_count: f64,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every signal, the latest first, with its review status.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a location of concern (a bridge, a railway crossing, a cliff, a car park).
+    AddLocation {
+        /// Its name, as records give it in location_of_concern.
+        name: String,
+        /// What kind of place it is.
+        #[arg(long, default_value = "other")]
+        kind: String,
+        /// Latitude.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// Measures in place, separated by commas (barriers, signage, helpline signs).
+        #[arg(long, value_delimiter = ',')]
+        measures: Vec<String>,
+        /// When the measures are next reviewed (YYYY-MM-DD).
+        #[arg(long)]
+        review_date: Option<chrono::NaiveDate>,
+        /// Notes.
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// The registered locations of concern.
+    Locations,
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,6 +40,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { what } => return import(&cli.database_url, what).await,
         Command::Export(args) => export(&cli.database_url, &args).await?,
+        Command::Signals { what } => {
+            let store = open(&cli.database_url).await?;
+            return crate::signals::manage(&store, what).await;
+        }
         Command::Plans { what } => {
             let store = open(&cli.database_url).await?;
             crate::plans::manage(&store, what).await?;

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod plans;
 mod progress;
+mod signals;
 mod users;
 
 use std::process::ExitCode;

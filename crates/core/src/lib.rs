@@ -16,6 +16,7 @@ pub mod quality;
 pub mod register;
 pub mod retention;
 pub mod scan_files;
+pub mod signals;
 pub mod stats_files;
 pub mod store;
 

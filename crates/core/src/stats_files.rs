@@ -449,7 +449,31 @@ impl DetectMethod {
         }
     }
 
-    fn first_period(&self) -> usize {
+    /// Assess the 1-based inclusive `range` of `counts`; `dates` (days since 1970-01-01 of each
+    /// period) let the Farrington methods find past years' periods by date.
+    ///
+    /// # Errors
+    /// A range or parameter the method cannot take.
+    pub fn run(
+        &self,
+        counts: &[f64],
+        dates: Option<&[i64]>,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> Result<Vec<lantern_stats::Detection>, lantern_stats::DetectError> {
+        match *self {
+            Self::Ears {
+                method,
+                baseline,
+                alpha,
+                min_sigma,
+            } => lantern_stats::ears(counts, range, method, baseline, alpha, min_sigma),
+            Self::Cusum(p) => lantern_stats::cusum(counts, range, p),
+            Self::Farrington(p) => lantern_stats::farrington(counts, dates, range, &p),
+        }
+    }
+
+    /// The earliest 1-based period the method can assess.
+    pub fn first_period(&self) -> usize {
         match self {
             Self::Ears {
                 method, baseline, ..
@@ -537,19 +561,8 @@ pub fn detect(
     }
     let method = method.unwrap_or_else(|| DetectMethod::for_history(counts.len(), frequency));
     let (start, end) = range.unwrap_or((method.first_period(), counts.len()));
-    let result = match method {
-        DetectMethod::Ears {
-            method,
-            baseline,
-            alpha,
-            min_sigma,
-        } => lantern_stats::ears(&counts, start..=end, method, baseline, alpha, min_sigma),
-        DetectMethod::Cusum(p) => lantern_stats::cusum(&counts, start..=end, p),
-        DetectMethod::Farrington(p) => {
-            let dates = period_dates(&periods);
-            lantern_stats::farrington(&counts, dates.as_deref(), start..=end, &p)
-        }
-    };
+    let dates = period_dates(&periods);
+    let result = method.run(&counts, dates.as_deref(), start..=end);
     match result {
         Ok(found) => Ok(found
             .into_iter()

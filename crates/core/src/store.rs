@@ -341,4 +341,33 @@ pub trait Store: Send + Sync + 'static {
     async fn add_update(&self, action_id: i64, update: &NewUpdate) -> StoreResult<i64>;
     /// Every update of a plan's actions, oldest first.
     async fn plan_updates(&self, plan_id: i64) -> StoreResult<Vec<Update>>;
+
+    /// Keep what the detectors found, in one transaction: a new key becomes a new signal, a
+    /// known one has its findings replaced and its review kept, and a signal nobody has
+    /// reviewed that is no longer found is removed. Returns how many were new.
+    async fn save_signals(
+        &self,
+        found: &[crate::signals::Found],
+        at: DateTime<Utc>,
+    ) -> StoreResult<usize>;
+    /// Every signal, the latest events first.
+    async fn signals(&self) -> StoreResult<Vec<crate::signals::Signal>>;
+    /// One signal with its review history, oldest first.
+    async fn signal(
+        &self,
+        id: i64,
+    ) -> StoreResult<(crate::signals::Signal, Vec<crate::signals::SignalEvent>)>;
+    /// Change a signal's review; a stale `version` is a conflict.
+    async fn review_signal(
+        &self,
+        id: i64,
+        review: &crate::signals::SignalReview,
+    ) -> StoreResult<()>;
+    /// The register of locations of concern, by name.
+    async fn locations_of_concern(&self) -> StoreResult<Vec<crate::signals::LocationOfConcern>>;
+    /// Add a location of concern; a name already taken is a conflict.
+    async fn add_location_of_concern(
+        &self,
+        location: &crate::signals::LocationOfConcern,
+    ) -> StoreResult<i64>;
 }

@@ -136,6 +136,33 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
     let self_harm = store
         .import_records(&data.self_harm, "demo", false, &crate::import::no_progress)
         .await?;
+    // The public height where the planted deaths happened is a registered location of concern,
+    // at the position the records give it.
+    let mut concerns = std::collections::BTreeMap::new();
+    for r in &data.suicides {
+        let name = r.text("location_of_concern");
+        if let (false, Ok(lat), Ok(lon)) = (
+            name.is_empty(),
+            r.text("location_lat").parse::<f64>(),
+            r.text("location_lon").parse::<f64>(),
+        ) {
+            concerns.entry(name).or_insert((lat, lon));
+        }
+    }
+    for (name, (lat, lon)) in concerns {
+        store
+            .add_location_of_concern(&crate::signals::LocationOfConcern {
+                id: 0,
+                name,
+                kind: "bridge".to_owned(),
+                lat,
+                lon,
+                measures: vec!["Samaritans signs".to_owned()],
+                review_date: None,
+                notes: "A road bridge over the river gorge; barriers were proposed after the deaths in the demo's first years.".to_owned(),
+            })
+            .await?;
+    }
     let written = |s: ImportSummary| s.inserted + s.updated + s.unchanged;
     Ok(DemoSummary {
         areas: written(areas),

@@ -1,0 +1,130 @@
+//! `lantern signals run|list|add-location|locations`.
+
+use std::process::ExitCode;
+
+use lantern_core::SharedStore;
+use lantern_core::signals::{self, DetectOptions, LocationOfConcern};
+
+use crate::cli::SignalsCommand;
+use crate::commands::cli_audit_entry;
+
+pub(crate) async fn manage(store: &SharedStore, what: SignalsCommand) -> anyhow::Result<ExitCode> {
+    match what {
+        SignalsCommand::Run {
+            replications,
+            scan_alpha,
+            temporal_alpha,
+            min_count,
+            json,
+        } => {
+            eprintln!(
+                "Running the detectors over the register ({replications} replications for the scans)…"
+            );
+            let options = DetectOptions {
+                replications,
+                scan_alpha,
+                temporal_alpha,
+                min_count,
+                ..DetectOptions::default()
+            };
+            let done = signals::refresh(store.as_ref(), &options).await?;
+            cli_audit_entry(
+                store,
+                "signals_run",
+                None,
+                format!(
+                    "{} found, {} new, snapshot {}",
+                    done.found, done.new, done.snapshot
+                ),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&done)?);
+            } else {
+                eprintln!(
+                    "Found {} signals ({} new) in {:.1} s.",
+                    done.found,
+                    done.new,
+                    done.elapsed_ms as f64 / 1000.0
+                );
+            }
+        }
+        SignalsCommand::List { json } => {
+            let all = store.signals().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for s in &all {
+                    println!(
+                        "{:>5}  {:<12}  {:<18}  {}\n       {}",
+                        s.id,
+                        s.status.label(),
+                        s.found.kind.label(),
+                        s.found.title,
+                        s.found.explanation
+                    );
+                }
+                eprintln!("{} signals.", all.len());
+            }
+        }
+        SignalsCommand::AddLocation {
+            name,
+            kind,
+            lat,
+            lon,
+            measures,
+            review_date,
+            notes,
+        } => {
+            if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+                eprintln!("error: {lat} {lon} is not a latitude and longitude");
+                return Ok(ExitCode::from(1));
+            }
+            if name.trim().is_empty() {
+                eprintln!("error: the location needs a name");
+                return Ok(ExitCode::from(1));
+            }
+            let location = LocationOfConcern {
+                id: 0,
+                name: name.trim().to_owned(),
+                kind,
+                lat,
+                lon,
+                measures: measures
+                    .into_iter()
+                    .map(|m| m.trim().to_owned())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+                review_date,
+                notes,
+            };
+            let id = store.add_location_of_concern(&location).await?;
+            cli_audit_entry(
+                store,
+                "location_of_concern_add",
+                None,
+                format!("{} ({id})", location.name),
+            )
+            .await?;
+            eprintln!("Registered {} as location of concern {id}.", location.name);
+        }
+        SignalsCommand::Locations => {
+            for l in store.locations_of_concern().await? {
+                println!(
+                    "{:>4}  {}  ({}, {:.5} {:.5})  measures: {}",
+                    l.id,
+                    l.name,
+                    l.kind,
+                    l.lat,
+                    l.lon,
+                    if l.measures.is_empty() {
+                        "none recorded".to_owned()
+                    } else {
+                        l.measures.join(", ")
+                    }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
