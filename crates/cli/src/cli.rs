@@ -98,6 +98,10 @@ pub(crate) struct ServeArgs {
     /// Hours after sign-in that end a session however busy.
     #[arg(long, env = "LANTERN_SESSION_HOURS", default_value_t = 12)]
     pub(crate) session_hours: i64,
+    /// How often, in seconds, to check whether the register changed and recompute the signals
+    /// (0: never; `lantern signals run` does it by hand).
+    #[arg(long, env = "LANTERN_SIGNALS_EVERY", default_value_t = 30)]
+    pub(crate) signals_every: u64,
 }
 
 #[derive(Debug, Args)]

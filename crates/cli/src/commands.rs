@@ -108,6 +108,13 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
         absolute_timeout: chrono::Duration::hours(args.session_hours.max(1)),
         ..ServerConfig::default()
     };
+    if args.signals_every > 0 {
+        lantern_server::spawn_signals_job(
+            store.clone(),
+            std::time::Duration::from_secs(args.signals_every),
+            lantern_core::signals::DetectOptions::default(),
+        );
+    }
     let state = AppState::new(store, config);
     lantern_server::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
@@ -149,6 +156,16 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         let plan = lantern_core::demo::plan::load(store.as_ref(), end, args.seed).await?;
         eprintln!("Loaded the demo action plan with its progress updates (plan {plan}).");
         crate::users::demo_users(&store).await?;
+        eprintln!("Running the signal detectors over the demo register…");
+        let done = lantern_core::signals::refresh(
+            store.as_ref(),
+            &lantern_core::signals::DetectOptions::default(),
+        )
+        .await?;
+        eprintln!(
+            "Found {} signals for the surveillance group to review (see /signals).",
+            done.found
+        );
     }
     if !args.no_serve {
         serve(store, &args.serve).await?;

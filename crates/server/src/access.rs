@@ -85,6 +85,13 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     // by the handler through `Viewer::require`).
     ("GET", "/api/v1/indicators", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
+    // Signals are about small areas and small numbers: analysts and admins.
+    ("GET", "/signals", Rule::Analysts),
+    ("GET", "/signals/locations", Rule::Analysts),
+    ("POST", "/signals/locations", Rule::Analysts),
+    ("GET", "/signals/{id}", Rule::Analysts),
+    ("POST", "/signals/{id}", Rule::Analysts),
+    ("GET", "/api/v1/signals", Rule::Analysts),
     // Plans: any signed-in user reads them; the update handler lets only the action's leads
     // (and analysts) post.
     ("GET", "/plans", Rule::SignedIn),

@@ -7,6 +7,7 @@ mod api;
 mod audit_writer;
 mod error;
 mod session;
+mod signals_job;
 mod web;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use lantern_core::SharedStore;
 
 pub use error::AppError;
 pub use session::{ACCOUNT_FAILURES, ADDRESS_FAILURES, LoginLimiter, WINDOW as LOGIN_WINDOW};
+pub use signals_job::{refresh_if_stale, spawn_signals_job};
 
 /// Settings the server needs; libraries never read the environment.
 #[derive(Debug, Clone)]

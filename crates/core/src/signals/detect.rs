@@ -416,8 +416,7 @@ impl Context<'_> {
         let retrospective = if suicides { (7, 13) } else { (28, 3) };
         // Clusters among young people are watched on their own (national guidance on clusters
         // singles them out); among everyone they would be lost in the larger numbers.
-        let mut groups: Vec<(&str, Filter<'_>)> =
-            vec![("", Box::new(|_: &Event| true))];
+        let mut groups: Vec<(&str, Filter<'_>)> = vec![("", Box::new(|_: &Event| true))];
         if suicides {
             groups.push((
                 "young people aged 10-24",

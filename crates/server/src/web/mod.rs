@@ -10,6 +10,7 @@ mod login;
 pub(crate) mod plans;
 mod quality;
 pub(crate) mod register;
+mod signals;
 
 use askama::Template;
 use axum::Router;
@@ -30,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(admin::routes())
         .merge(plans::routes())
+        .merge(signals::routes())
         .route("/static/style.css", get(stylesheet))
 }
 

@@ -1,0 +1,73 @@
+//! The background job that keeps signals current: whenever the register has changed since the
+//! signals were last computed (an import, an edit, a deletion), it reads the register, runs the
+//! detectors on one thread (so pages stay quick), stores what they find and audits the run.
+
+use std::time::{Duration, Instant};
+
+use lantern_core::SharedStore;
+use lantern_core::audit::NewAuditEntry;
+use lantern_core::signals::{self, DetectOptions, Refreshed, SNAPSHOT_SETTING};
+
+/// Check every `every` and recompute when the register has changed.
+pub fn spawn_signals_job(
+    store: SharedStore,
+    every: Duration,
+    options: DetectOptions,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match refresh_if_stale(&store, &options).await {
+                Ok(Some(done)) => tracing::info!(
+                    found = done.found,
+                    new = done.new,
+                    ms = done.elapsed_ms,
+                    "signals recomputed"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::warn!("signals not recomputed: {e:#}"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+/// Recompute the signals if the register changed since they were computed; `None` when they
+/// are current.
+///
+/// # Errors
+/// The store failed, or the detectors' thread did.
+pub async fn refresh_if_stale(
+    store: &SharedStore,
+    options: &DetectOptions,
+) -> anyhow::Result<Option<Refreshed>> {
+    let version = store.data_version().await?;
+    if store.setting(SNAPSHOT_SETTING).await?.as_deref() == Some(version.as_str()) {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let inputs = signals::load(store.as_ref()).await?;
+    let options = options.clone();
+    let (inputs, found) = tokio::task::spawn_blocking(move || {
+        let found = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+            Ok(pool) => pool.install(|| signals::compute(&inputs, &options)),
+            Err(_) => signals::compute(&inputs, &options),
+        };
+        (inputs, found)
+    })
+    .await?;
+    let done = signals::save(store.as_ref(), &found, inputs.snapshot(), started).await?;
+    store
+        .append_audit(&NewAuditEntry {
+            actor: "lantern".to_owned(),
+            action: "signals_run".to_owned(),
+            dataset: None,
+            record_id: None,
+            detail: format!(
+                "{} found, {} new, register version {}, {} ms",
+                done.found, done.new, done.snapshot, done.elapsed_ms
+            ),
+            origin: "job".to_owned(),
+        })
+        .await?;
+    Ok(Some(done))
+}

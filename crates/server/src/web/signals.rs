@@ -1,0 +1,445 @@
+//! The Signals pages: open signals newest first, each explained in plain words with a small map
+//! and a timeline; one signal with its method, data snapshot and review (new → under review →
+//! responding → closed, every change audited); and the register of locations of concern.
+//! Analysts and admins only: signals are about small areas and small numbers.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use lantern_core::signals::{LocationOfConcern, ReviewStatus, Signal, SignalEvent, SignalReview};
+use serde::Deserialize;
+
+use super::{Layout, Opt, render};
+use crate::AppState;
+use crate::access::{Rule, Viewer};
+use crate::error::{AppError, HtmlError};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/signals", get(list))
+        .route("/signals/locations", get(locations).post(add_location))
+        .route("/signals/{id}", get(show).post(review))
+        .route("/api/v1/signals", get(api_list))
+}
+
+/// An SVG picture's elements, computed here so the template only places them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Map {
+    /// `(x, y, r, label)` of each place.
+    dots: Vec<(f64, f64, f64, String)>,
+    /// The scan's circle: `(x, y, r)`.
+    circle: Option<(f64, f64, f64)>,
+    /// A scale bar: `(length in px, label)`.
+    scale: (f64, String),
+}
+
+const MAP_W: f64 = 240.0;
+const MAP_H: f64 = 180.0;
+
+fn map_of(s: &Signal) -> Map {
+    let places = &s.found.places;
+    if places.is_empty() {
+        return Map::default();
+    }
+    let lat0 = places.iter().map(|p| p.lat).sum::<f64>() / places.len() as f64;
+    let kx = 111.32 * lat0.to_radians().cos();
+    let ky = 110.57;
+    // Kilometres east and north of the first place.
+    let xy: Vec<(f64, f64)> = places
+        .iter()
+        .map(|p| ((p.lon - places[0].lon) * kx, (p.lat - places[0].lat) * ky))
+        .collect();
+    let radius = s.found.radius_km.unwrap_or(0.0);
+    let (cx, cy) = (
+        xy.iter().map(|p| p.0).sum::<f64>() / xy.len() as f64,
+        xy.iter().map(|p| p.1).sum::<f64>() / xy.len() as f64,
+    );
+    let half = xy
+        .iter()
+        .map(|p| (p.0 - cx).abs().max((p.1 - cy).abs()))
+        .fold(radius.max(0.5), f64::max)
+        * 1.25;
+    let scale = (MAP_H / 2.0 - 10.0) / half;
+    let to = |p: (f64, f64)| {
+        (
+            MAP_W / 2.0 + (p.0 - cx) * scale,
+            MAP_H / 2.0 - (p.1 - cy) * scale,
+        )
+    };
+    let dots = places
+        .iter()
+        .zip(&xy)
+        .map(|(p, &q)| {
+            let (x, y) = to(q);
+            (
+                x,
+                y,
+                3.0 + f64::from(p.count).sqrt() * 2.0,
+                format!("{}: {}", p.label, p.count),
+            )
+        })
+        .collect();
+    let circle = s.found.radius_km.filter(|r| *r > 0.0).map(|r| {
+        let (x, y) = to(xy[0]);
+        (x, y, r * scale)
+    });
+    let km = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]
+        .into_iter()
+        .find(|k| k * scale >= 40.0)
+        .unwrap_or(20.0);
+    Map {
+        dots,
+        circle,
+        scale: (
+            km * scale,
+            if km < 1.0 {
+                format!("{:.0} m", km * 1000.0)
+            } else {
+                format!("{km:.0} km")
+            },
+        ),
+    }
+}
+
+/// A timeline's bars: `(x, y, width, height, in the signal, title)`.
+fn timeline_of(s: &Signal, width: f64, height: f64) -> Vec<(f64, f64, f64, f64, bool, String)> {
+    let t = &s.found.timeline;
+    let top = t.iter().map(|x| x.1).max().unwrap_or(1).max(1);
+    let w = width / t.len().max(1) as f64;
+    t.iter()
+        .enumerate()
+        .map(|(i, &(day, n))| {
+            let h = (height - 2.0) * f64::from(n) / f64::from(top);
+            let inside = day >= s.found.start && day - chrono::Duration::days(6) <= s.found.end;
+            (
+                i as f64 * w,
+                height - h,
+                (w - 1.0).max(1.0),
+                h,
+                inside,
+                format!("week to {}: {n}", day.format("%-d %b %Y")),
+            )
+        })
+        .collect()
+}
+
+/// One signal as the pages show it.
+pub(crate) struct Row {
+    signal: Signal,
+    map: Map,
+    bars: Vec<(f64, f64, f64, f64, bool, String)>,
+}
+
+impl Row {
+    fn new(signal: Signal) -> Self {
+        Self {
+            map: map_of(&signal),
+            bars: timeline_of(&signal, 240.0, 48.0),
+            signal,
+        }
+    }
+
+    fn status_class(&self) -> &'static str {
+        self.signal.status.as_str()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "signals.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    all: bool,
+    counts: Vec<(&'static str, usize)>,
+    computed: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(params): Query<ListParams>,
+) -> Result<Response, HtmlError> {
+    viewer.require(Rule::Analysts)?;
+    let signals = state.store.signals().await?;
+    let counts = ReviewStatus::ALL
+        .iter()
+        .map(|s| (s.label(), signals.iter().filter(|x| x.status == *s).count()))
+        .collect();
+    let all = params.status.as_deref() == Some("all");
+    let rows = signals
+        .into_iter()
+        .filter(|s| all || s.status != ReviewStatus::Closed)
+        .map(Row::new)
+        .collect();
+    let page = ListPage {
+        layout: Layout::new(&state, "Signals", "signals"),
+        rows,
+        all,
+        counts,
+        computed: state
+            .store
+            .setting(lantern_core::signals::SNAPSHOT_SETTING)
+            .await?,
+    };
+    Ok(render(&page))
+}
+
+async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    viewer.require(Rule::Analysts)?;
+    Ok(Json(state.store.signals().await?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "signal.html")]
+struct SignalPage {
+    layout: Layout,
+    row: Row,
+    events: Vec<SignalEvent>,
+    statuses: Vec<Opt>,
+    parameters: String,
+    message: String,
+    saved: bool,
+    /// The owner and note as posted, when the form comes back with a problem.
+    owner: String,
+    note: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShowParams {
+    saved: Option<String>,
+}
+
+/// The signal's page; `posted` is the review form as sent, shown again with `message` when it
+/// has a problem.
+async fn signal_page(
+    state: &AppState,
+    id: i64,
+    message: String,
+    saved: bool,
+    posted: Option<&ReviewForm>,
+) -> Result<Response, AppError> {
+    let (signal, events) = state.store.signal(id).await?;
+    let chosen = posted.map_or(signal.status.as_str(), |f| f.status.as_str());
+    let statuses = ReviewStatus::ALL
+        .iter()
+        .map(|s| Opt::new(s.as_str(), s.label(), chosen))
+        .collect();
+    let owner = posted.map_or_else(
+        || signal.owner.clone().unwrap_or_default(),
+        |f| f.owner.clone(),
+    );
+    let note = posted.map(|f| f.note.clone()).unwrap_or_default();
+    let parameters = serde_json::to_string_pretty(&signal.found.parameters).unwrap_or_default();
+    let page = SignalPage {
+        layout: Layout::new(state, signal.found.title.clone(), "signals"),
+        row: Row::new(signal),
+        events,
+        statuses,
+        parameters,
+        message,
+        saved,
+        owner,
+        note,
+    };
+    Ok(render(&page))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(params): Query<ShowParams>,
+) -> Result<Response, HtmlError> {
+    viewer.require(Rule::Analysts)?;
+    Ok(signal_page(&state, id, String::new(), params.saved.is_some(), None).await?)
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewForm {
+    status: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    note: String,
+    version: i64,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ReviewForm>,
+) -> Result<Response, HtmlError> {
+    let user = viewer.require(Rule::Analysts)?.clone();
+    let problem = match ReviewStatus::parse(form.status.trim()) {
+        None => Some("Choose a status from the list."),
+        Some(_) if form.note.trim().is_empty() => {
+            Some("Say what was decided or done, and why, in the note.")
+        }
+        Some(_) if form.note.trim().chars().count() > 4000 => {
+            Some("The note is longer than 4,000 characters.")
+        }
+        Some(_) => None,
+    };
+    let (Some(status), None) = (ReviewStatus::parse(form.status.trim()), problem) else {
+        let message = problem.unwrap_or_default().to_owned();
+        let mut res = signal_page(&state, id, message, false, Some(&form)).await?;
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    };
+    let note = form.note.trim();
+    let owner = Some(form.owner.trim().to_owned()).filter(|o| !o.is_empty());
+    let change = SignalReview {
+        status,
+        owner: owner.clone(),
+        note: note.to_owned(),
+        author: user.username.clone(),
+        at: Utc::now(),
+        version: form.version,
+    };
+    state.store.review_signal(id, &change).await?;
+    crate::access::audit(
+        &state,
+        &user.username,
+        "web",
+        "signal_review",
+        None,
+        None,
+        format!(
+            "signal={id} status={} owner={}",
+            status.as_str(),
+            owner.as_deref().unwrap_or("-")
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/signals/{id}?saved=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "locations.html")]
+struct LocationsPage {
+    layout: Layout,
+    locations: Vec<LocationOfConcern>,
+    message: String,
+    form: LocationForm,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LocationForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    measures: String,
+    #[serde(default)]
+    review_date: String,
+    #[serde(default)]
+    notes: String,
+}
+
+async fn locations_page(
+    state: &AppState,
+    message: String,
+    form: LocationForm,
+) -> Result<Response, AppError> {
+    let page = LocationsPage {
+        layout: Layout::new(state, "Locations of concern", "signals"),
+        locations: state.store.locations_of_concern().await?,
+        message,
+        form,
+    };
+    Ok(render(&page))
+}
+
+async fn locations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, HtmlError> {
+    viewer.require(Rule::Analysts)?;
+    Ok(locations_page(&state, String::new(), LocationForm::default()).await?)
+}
+
+/// The location the form describes, or what is wrong with it.
+fn parse_location(f: &LocationForm) -> Result<LocationOfConcern, String> {
+    let name = f.name.trim();
+    if name.is_empty() {
+        return Err("Give the location a name.".to_owned());
+    }
+    let lat: f64 = f
+        .lat
+        .trim()
+        .parse()
+        .map_err(|_| format!("Latitude '{}' is not a number.", f.lat.trim()))?;
+    let lon: f64 = f
+        .lon
+        .trim()
+        .parse()
+        .map_err(|_| format!("Longitude '{}' is not a number.", f.lon.trim()))?;
+    if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+        return Err(format!("{lat}, {lon} is not a latitude and longitude."));
+    }
+    let review_date = match f.review_date.trim() {
+        "" => None,
+        d => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| format!("The review date '{d}' is not a date (YYYY-MM-DD)."))?,
+        ),
+    };
+    Ok(LocationOfConcern {
+        id: 0,
+        name: name.to_owned(),
+        kind: Some(f.kind.trim())
+            .filter(|k| !k.is_empty())
+            .unwrap_or("other")
+            .to_owned(),
+        lat,
+        lon,
+        measures: f
+            .measures
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        review_date,
+        notes: f.notes.trim().to_owned(),
+    })
+}
+
+async fn add_location(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<LocationForm>,
+) -> Result<Response, HtmlError> {
+    let user = viewer.require(Rule::Analysts)?.clone();
+    let location = match parse_location(&form) {
+        Ok(l) => l,
+        Err(message) => {
+            let mut res = locations_page(&state, message, form).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+    };
+    let id = state.store.add_location_of_concern(&location).await?;
+    crate::access::audit(
+        &state,
+        &user.username,
+        "web",
+        "location_of_concern_add",
+        None,
+        None,
+        format!("{} ({id})", location.name),
+    )
+    .await?;
+    Ok(Redirect::to("/signals/locations").into_response())
+}
