@@ -825,6 +825,125 @@ async fn plans_story(store: &dyn Store) {
     assert!(store.plans().await.unwrap().is_empty());
 }
 
+fn found(key: &str, end: chrono::NaiveDate, title: &str) -> lantern_core::signals::Found {
+    lantern_core::signals::Found {
+        key: key.to_owned(),
+        kind: lantern_core::signals::SignalKind::Scan,
+        dataset: "suicides".to_owned(),
+        area_code: Some("E06000001".to_owned()),
+        title: title.to_owned(),
+        explanation: "4 suspected suicides within 2 km and 21 days.".to_owned(),
+        method: "space-time-permutation".to_owned(),
+        parameters: serde_json::json!({"replications": 999}),
+        observed: 4,
+        expected: Some(0.7),
+        p_value: Some(0.002),
+        recurrence_days: Some(2922.0),
+        start: end - chrono::Duration::days(20),
+        end,
+        places: vec![lantern_core::signals::Place {
+            label: "Wynmoor 011A".to_owned(),
+            lat: 54.1,
+            lon: -2.3,
+            count: 4,
+        }],
+        radius_km: Some(2.0),
+        timeline: vec![(end, 4)],
+        snapshot: "7".to_owned(),
+        elapsed_ms: 12,
+    }
+}
+
+/// Signals keep their review across recomputations; stale reviews are refused; unreviewed
+/// signals that are no longer found go; locations of concern have unique names.
+async fn signals_story(store: &dyn Store) {
+    use lantern_core::signals::{LocationOfConcern, ReviewStatus, SignalReview};
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    let (a, b) = (found("scan:a", day(1), "A"), found("scan:b", day(9), "B"));
+    let now = chrono::Utc::now();
+    assert_eq!(
+        store
+            .save_signals(&[a.clone(), b.clone()], now)
+            .await
+            .unwrap(),
+        2
+    );
+    let list = store.signals().await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|s| s.found.title.as_str())
+            .collect::<Vec<_>>(),
+        ["B", "A"]
+    );
+    assert_eq!(list[1].found, a, "the findings round-trip");
+    assert!(
+        list.iter()
+            .all(|s| s.status == ReviewStatus::New && s.version == 1)
+    );
+    let id_a = list[1].id;
+    let review = SignalReview {
+        status: ReviewStatus::UnderReview,
+        owner: Some("public health".to_owned()),
+        note: "Asked the coroner.".to_owned(),
+        author: "analyst".to_owned(),
+        at: now,
+        version: 1,
+    };
+    store.review_signal(id_a, &review).await.unwrap();
+    assert!(matches!(
+        store.review_signal(id_a, &review).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.review_signal(id_a + 1000, &review).await,
+        Err(StoreError::NotFound)
+    ));
+    // Recomputed: A found again with new figures, B no longer found, C new.
+    let mut a2 = a.clone();
+    a2.title = "A again".to_owned();
+    let c = found("scan:c", day(20), "C");
+    assert_eq!(store.save_signals(&[a2.clone(), c], now).await.unwrap(), 1);
+    let list = store.signals().await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|s| s.found.title.as_str())
+            .collect::<Vec<_>>(),
+        ["C", "A again"]
+    );
+    let (sa, events) = store.signal(id_a).await.unwrap();
+    assert_eq!(
+        (sa.status, sa.owner.as_deref(), sa.version),
+        (ReviewStatus::UnderReview, Some("public health"), 2)
+    );
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].status_before, events[0].status),
+        (ReviewStatus::New, ReviewStatus::UnderReview)
+    );
+    assert_eq!(events[0].note, "Asked the coroner.");
+    // A reviewed signal stays even when it is no longer found.
+    store.save_signals(&[], now).await.unwrap();
+    assert_eq!(store.signals().await.unwrap().len(), 1);
+
+    let bridge = LocationOfConcern {
+        id: 0,
+        name: "Kestrel Bridge".to_owned(),
+        kind: "bridge".to_owned(),
+        lat: 54.2,
+        lon: -2.4,
+        measures: vec!["signage".to_owned()],
+        review_date: Some(day(31)),
+        notes: String::new(),
+    };
+    let id = store.add_location_of_concern(&bridge).await.unwrap();
+    assert!(matches!(
+        store.add_location_of_concern(&bridge).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let all = store.locations_of_concern().await.unwrap();
+    assert_eq!(all, vec![LocationOfConcern { id, ..bridge }]);
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -837,6 +956,7 @@ async fn the_store_contract_holds_on_sqlite() {
     exercise(store.as_ref()).await;
     users_story(store.as_ref()).await;
     plans_story(store.as_ref()).await;
+    signals_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
@@ -875,6 +995,7 @@ async fn the_store_contract_holds_on_postgres() {
     exercise(store.as_ref()).await;
     users_story(store.as_ref()).await;
     plans_story(store.as_ref()).await;
+    signals_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;

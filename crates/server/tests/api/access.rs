@@ -63,6 +63,8 @@ struct Fixture {
     /// The demo plan, and an action its lead user's organisation leads.
     plan: i64,
     action: i64,
+    /// A stored signal.
+    signal: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -116,7 +118,42 @@ async fn fixture(app: &TestApp) -> Fixture {
         })
         .and_then(|(_, a)| stored.action_id(&a.number))
         .unwrap();
+    let found = lantern_core::signals::Found {
+        key: "rule:test:access-table".to_owned(),
+        kind: lantern_core::signals::SignalKind::Rule,
+        dataset: "suicides".to_owned(),
+        area_code: Some(district.clone()),
+        title: "3 suspected suicides close together".to_owned(),
+        explanation: "3 suspected suicides, each within 1000 m and 90 days of another.".to_owned(),
+        method: "rule-near".to_owned(),
+        parameters: serde_json::json!({"count": 3}),
+        observed: 3,
+        expected: None,
+        p_value: None,
+        recurrence_days: None,
+        start: end,
+        end,
+        places: Vec::new(),
+        radius_km: None,
+        timeline: vec![(end, 3)],
+        snapshot: "1".to_owned(),
+        elapsed_ms: 1,
+    };
+    app.store
+        .save_signals(std::slice::from_ref(&found), chrono::Utc::now())
+        .await
+        .unwrap();
+    let signal = app
+        .store
+        .signals()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.found.key == found.key)
+        .unwrap()
+        .id;
     Fixture {
+        signal,
         plan,
         action,
         district,
@@ -322,6 +359,44 @@ fn table(f: &Fixture) -> Vec<Row> {
     );
     form_update.form = vec![("text", String::new()), ("status", "complete".to_owned())];
     rows.push(form_update);
+    // Signals: analysts and admins; writes with a missing note or name stop at validation.
+    let analysts_html = [303, 200, 200, 200, 403, 403, 403];
+    let sg = f.signal;
+    for (pattern, uri) in [
+        ("/signals", "/signals".to_owned()),
+        ("/signals", "/signals?status=all".to_owned()),
+        ("/signals/locations", "/signals/locations".to_owned()),
+        ("/signals/{id}", format!("/signals/{sg}")),
+    ] {
+        rows.push(row("GET", pattern, &uri, analysts_html));
+    }
+    rows.push(row(
+        "GET",
+        "/api/v1/signals",
+        "/api/v1/signals",
+        [401, 200, 200, 200, 403, 403, 403],
+    ));
+    let analysts_write = [401, 422, 422, 422, 403, 403, 403];
+    let mut review = row(
+        "POST",
+        "/signals/{id}",
+        &format!("/signals/{sg}"),
+        analysts_write,
+    );
+    review.form = vec![
+        ("status", "closed".to_owned()),
+        ("note", String::new()),
+        ("version", "1".to_owned()),
+    ];
+    rows.push(review);
+    let mut location = row(
+        "POST",
+        "/signals/locations",
+        "/signals/locations",
+        analysts_write,
+    );
+    location.form = vec![("name", String::new()), ("lat", "x".to_owned())];
+    rows.push(location);
     let mut api_update = row(
         "POST",
         "/api/v1/plans/{id}/actions/{action}/updates",
