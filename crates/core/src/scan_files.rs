@@ -129,6 +129,9 @@ impl Default for ScanOptions {
     }
 }
 
+/// The most location × period cells a scan holds (about 400 MB of counts).
+pub const MAX_CELLS: usize = 100_000_000;
+
 /// One cluster as `lantern stats scan` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterReport {
@@ -666,6 +669,31 @@ pub fn scan(
     };
     let n = ids.len();
     let t = study.len().max(1);
+    // Counts are held for every location and period: refuse a grid that would not fit.
+    if n.saturating_mul(t) > MAX_CELLS {
+        let mut p = Problems::new(&case_file);
+        p.add(
+            0,
+            "--time-aggregation-days",
+            format!(
+                "{n} locations × {t} periods is more than {MAX_CELLS} cells: shorten the study period (--start, --end) or aggregate time (--time-aggregation-days 7, --time-aggregation-unit month)"
+            ),
+        );
+        problems.push(p);
+        return into_result(
+            problems,
+            ScanReport {
+                model: options.kind.name(),
+                replications: 0,
+                locations: n,
+                cases: 0,
+                periods: t,
+                study_start: None,
+                study_end: None,
+                clusters: Vec::new(),
+            },
+        );
+    }
     let mut cells = vec![0u32; n * t];
     let mut stratum_cases: HashMap<&str, f64> = HashMap::new();
     for row in &case_rows {
