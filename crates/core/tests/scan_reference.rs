@@ -36,11 +36,18 @@ struct Printed {
     p_value: f64,
     time_frame: Option<(String, String)>,
     recurrence_days: Option<f64>,
+    /// The replications behind the printed p-value (fewer when SaTScan's sequential Monte
+    /// Carlo stopped early).
+    replications: f64,
 }
 
 /// The clusters of a SaTScan result file.
 fn satscan_clusters(path: &Path) -> Vec<Printed> {
     let text = std::fs::read_to_string(path).unwrap();
+    let replications = text
+        .split_once("terminate the calculations after ")
+        .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(999.0);
     let mut out: Vec<Printed> = Vec::new();
     let mut in_ids = false;
     for line in text.lines() {
@@ -54,6 +61,7 @@ fn satscan_clusters(path: &Path) -> Vec<Printed> {
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
                     .collect(),
+                replications,
                 ..Printed::default()
             });
             in_ids = true;
@@ -102,10 +110,10 @@ fn set(v: &[String]) -> BTreeSet<String> {
     v.iter().cloned().collect()
 }
 
-/// Four standard errors of the difference of two independent Monte Carlo p-values near `p`
-/// with 999 replications each.
-fn monte_carlo_error(p: f64) -> f64 {
-    4.0 * (2.0 * p * (1.0 - p) / 999.0).sqrt()
+/// Four standard errors of the difference of two independent Monte Carlo p-values near `p`,
+/// ours from 999 replications and the reference's from `replications`.
+fn monte_carlo_error(p: f64, replications: f64) -> f64 {
+    4.0 * (p * (1.0 - p) * (1.0 / 999.0 + 1.0 / replications)).sqrt()
 }
 
 /// Our clusters agree with the printed ones, in order. `p_tolerance` is the Monte Carlo error
@@ -148,7 +156,7 @@ fn agree_from(ours: &ScanReport, from: usize, printed: &[Printed], p_tolerance: 
             b.llr
         );
         let p = a.p_value.unwrap();
-        let tolerance = p_tolerance.max(monte_carlo_error(b.p_value));
+        let tolerance = p_tolerance.max(monte_carlo_error(b.p_value, b.replications));
         assert!(
             (p - b.p_value).abs() <= tolerance,
             "cluster {} p {p} vs {}",
@@ -192,10 +200,16 @@ fn new_york_10_percent_matches_satscan_9_6_and_10_3_2() {
     ));
     assert_eq!(published.len(), 7);
     agree(&ours, &published, 0.03);
-    let ours_10_3 = satscan_clusters(&refdata(
-        "satscan/peer_runs_satscan_10.3.2/ny_poisson_ubpop10_pvstd.txt",
-    ));
-    agree(&ours, &ours_10_3, 0.03);
+    for file in [
+        "ny_poisson_ubpop10_pvstd.txt",
+        "ny_poisson_ubpop10_default.txt",
+    ] {
+        let printed = satscan_clusters(&refdata(&format!(
+            "satscan/peer_runs_satscan_10.3.2/{file}"
+        )));
+        assert_eq!(printed.len(), 7, "{file}");
+        agree(&ours, &printed, 0.03);
+    }
 }
 
 #[test]
@@ -254,6 +268,13 @@ fn new_york_city_fever_prospective_space_time_permutation_matches_satscan() {
     ));
     assert_eq!(printed.len(), 4);
     agree(&ours, &printed, 0.04);
+    // SaTScan's default reporting: its sequential Monte Carlo stopped after 207 replications,
+    // and it lists the clusters it got that far with.
+    let sequential = satscan_clusters(&refdata(
+        "satscan/peer_runs_satscan_10.3.2/NYCfever_stp_default_pvalue.txt",
+    ));
+    assert_eq!((sequential.len(), sequential[0].replications), (3, 207.0));
+    agree(&ours, &sequential, 0.04);
     // The recurrence interval is 1/p days; SaTScan prints it rounded.
     let ri = ours.clusters[0].recurrence_interval_days.unwrap();
     assert!((ri - 1.0 / ours.clusters[0].p_value.unwrap()).abs() < 1e-9);
@@ -281,11 +302,13 @@ fn new_mexico_space_time_poisson_with_covariates_matches_satscan() {
     )
     .unwrap();
     assert_eq!((ours.locations, ours.cases, ours.periods), (32, 1175, 19));
-    let printed = satscan_clusters(&refdata(
-        "satscan/peer_runs_satscan_10.3.2/nm_stpoisson_pvstd.txt",
-    ));
-    assert_eq!(printed.len(), 3);
-    agree(&ours, &printed, 0.03);
+    for file in ["nm_stpoisson_pvstd.txt", "nm_stpoisson_default_pvalue.txt"] {
+        let printed = satscan_clusters(&refdata(&format!(
+            "satscan/peer_runs_satscan_10.3.2/{file}"
+        )));
+        assert_eq!(printed.len(), 3, "{file}");
+        agree(&ours, &printed, 0.03);
+    }
 }
 
 /// The synthetic benchmark's CSV written as SaTScan files.

@@ -412,6 +412,30 @@ impl Plan {
         }
     }
 
+    /// For each centre, `value` summed over each of its windows' locations (a value per
+    /// location: for the spatial scan, its expected count).
+    fn per_window(&self, value: &[f64]) -> Vec<Vec<f64>> {
+        self.windows
+            .order
+            .iter()
+            .zip(&self.windows.ends)
+            .map(|(order, ends)| {
+                let mut sum = 0.0;
+                let mut from = 0;
+                ends.iter()
+                    .map(|&end| {
+                        sum += order[from..end as usize]
+                            .iter()
+                            .map(|&loc| value[loc as usize])
+                            .sum::<f64>();
+                        from = end as usize;
+                        sum
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     fn logs(&self) -> Logs {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let whole = self.total.round() as usize;
@@ -426,22 +450,9 @@ impl Plan {
             })
             .collect();
         let spatial = if self.model == ScanModel::Poisson && self.span == 1 {
-            (0..self.windows.order.len())
-                .map(|c| {
-                    let order = &self.windows.order[c];
-                    let mut mu = 0.0;
-                    let mut from = 0;
-                    self.windows.ends[c]
-                        .iter()
-                        .map(|&end| {
-                            for &loc in &order[from..end as usize] {
-                                mu += self.expected[loc as usize];
-                            }
-                            from = end as usize;
-                            (mu, mu.ln())
-                        })
-                        .collect()
-                })
+            self.per_window(&self.expected)
+                .into_iter()
+                .map(|w| w.into_iter().map(|mu| (mu, mu.ln())).collect())
                 .collect()
         } else {
             Vec::new()
@@ -459,23 +470,7 @@ impl Plan {
             }
         }
         let window_sums = if self.model == ScanModel::Permutation {
-            (0..self.windows.order.len())
-                .map(|c| {
-                    let order = &self.windows.order[c];
-                    let mut sum = 0.0;
-                    let mut from = 0;
-                    self.windows.ends[c]
-                        .iter()
-                        .map(|&end| {
-                            for &loc in &order[from..end as usize] {
-                                sum += self.location_totals[loc as usize];
-                            }
-                            from = end as usize;
-                            sum
-                        })
-                        .collect()
-                })
-                .collect()
+            self.per_window(&self.location_totals)
         } else {
             Vec::new()
         };

@@ -12,5 +12,6 @@ mod helpers;
 mod plans;
 mod register;
 mod reliability;
+mod signals;
 mod stats;
 mod users;

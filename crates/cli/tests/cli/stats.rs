@@ -729,25 +729,27 @@ fn path(rel: &str) -> String {
 /// the most likely cluster's 26 tracts, 85 cases, 49.71 expected and LLR 11.577255.
 #[test]
 fn scan_reproduces_satscan_through_the_binary() {
-    let run = scan(&[
-        "--model",
-        "poisson",
-        "--cases",
-        &path("smerc/inputs/satscan_ny_cases.txt"),
-        "--coordinates",
-        &path("smerc/inputs/satscan_ny_coords.txt"),
-        "--population",
-        &path("smerc/inputs/satscan_ny_pop.txt"),
-        "--coordinates-type",
-        "cartesian",
-        "--max-spatial-percent",
-        "10",
-        "--replications",
-        "199",
-        "--threads",
-        "1",
-    ]);
-    let out = scan_json(&run);
+    let ny = |threads: &str| {
+        scan(&[
+            "--model",
+            "poisson",
+            "--cases",
+            &path("smerc/inputs/satscan_ny_cases.txt"),
+            "--coordinates",
+            &path("smerc/inputs/satscan_ny_coords.txt"),
+            "--population",
+            &path("smerc/inputs/satscan_ny_pop.txt"),
+            "--coordinates-type",
+            "cartesian",
+            "--max-spatial-percent",
+            "10",
+            "--replications",
+            "199",
+            "--threads",
+            threads,
+        ])
+    };
+    let out = scan_json(&ny("1"));
     assert_eq!(out["model"], "poisson");
     assert_eq!(out["replications"], 199);
     let mlc = &out["clusters"][0];
@@ -762,25 +764,7 @@ fn scan_reproduces_satscan_through_the_binary() {
     let second = &out["clusters"][1];
     assert!((second["llr"].as_f64().unwrap() - 9.019_716).abs() < 1e-6);
     // The same seed gives the same answer on two threads.
-    let again = scan(&[
-        "--model",
-        "poisson",
-        "--cases",
-        &path("smerc/inputs/satscan_ny_cases.txt"),
-        "--coordinates",
-        &path("smerc/inputs/satscan_ny_coords.txt"),
-        "--population",
-        &path("smerc/inputs/satscan_ny_pop.txt"),
-        "--coordinates-type",
-        "cartesian",
-        "--max-spatial-percent",
-        "10",
-        "--replications",
-        "199",
-        "--threads",
-        "2",
-    ]);
-    assert_eq!(scan_json(&again), out);
+    assert_eq!(scan_json(&ny("2")), out);
 }
 
 #[test]

@@ -71,6 +71,8 @@ struct Event {
     area: Option<usize>,
     age: Option<i64>,
     sex: String,
+    /// Method group (suspected suicides).
+    method: String,
     /// Recorded position `(longitude, latitude)`.
     position: Option<(f64, f64)>,
     concern: String,
@@ -224,6 +226,7 @@ pub async fn load(store: &dyn Store) -> Result<Inputs, StoreError> {
             "residence_area",
             "age",
             "sex",
+            "method_group",
             "location_lat",
             "location_lon",
             "location_of_concern",
@@ -253,6 +256,7 @@ pub async fn load(store: &dyn Store) -> Result<Inputs, StoreError> {
                     area: index.get(r.text("residence_area").as_str()).copied(),
                     age: number(&r, "age").map(|a| a as i64),
                     sex: r.text("sex"),
+                    method: r.text("method_group"),
                     position,
                     concern: r.text("location_of_concern"),
                 })
@@ -653,19 +657,34 @@ impl Context<'_> {
     fn aberrations(&self, out: &mut Vec<Found>) {
         let weeks =
             self.week_back(self.events.iter().map(|e| e.date).min().unwrap_or(self.end)) + 1;
+        // Each group as the words that follow the noun (" among males", " by poisoning"; none
+        // for everyone).
         let mut groups: Vec<(String, Filter<'_>)> = vec![
-            ("everyone".to_owned(), Box::new(|_: &Event| true)),
-            ("males".to_owned(), Box::new(|e: &Event| e.sex == "male")),
+            (String::new(), Box::new(|_: &Event| true)),
             (
-                "females".to_owned(),
+                " among males".to_owned(),
+                Box::new(|e: &Event| e.sex == "male"),
+            ),
+            (
+                " among females".to_owned(),
                 Box::new(|e: &Event| e.sex == "female"),
             ),
         ];
         for (label, lo, hi) in AGE_BANDS {
             groups.push((
-                format!("people {label}"),
+                format!(" among people {label}"),
                 Box::new(move |e: &Event| e.age.is_some_and(|a| a >= lo && a <= hi)),
             ));
+        }
+        if std::ptr::eq(self.dataset, &SUICIDES) {
+            let methods = crate::codes::list("method_group");
+            for c in methods.codes.iter().filter(|c| c.code != "unknown") {
+                let code = c.code.as_str();
+                groups.push((
+                    format!(" by {}", c.label.to_lowercase()),
+                    Box::new(move |e: &Event| e.method == code),
+                ));
+            }
         }
         for (d, (code, name)) in self.inputs.districts.iter().enumerate() {
             for (label, keep) in &groups {
@@ -722,16 +741,16 @@ impl Context<'_> {
                         .collect();
                     let inside = |e: &Event| in_series(e) && e.date >= start && e.date <= end;
                     out.push(Found {
-                        key: format!("aberration:{}:{code}:{label}:{start}", self.name()),
+                        key: format!("aberration:{}:{code}:{}:{start}", self.name(), label.trim()),
                         kind: SignalKind::Aberration,
                         dataset: self.name().to_owned(),
                         area_code: Some(code.clone()),
                         title: format!(
-                            "More {} among {label} in {name}",
+                            "More {}{label} in {name}",
                             nouns(self.dataset, 2)
                         ),
                         explanation: format!(
-                            "{observed} {} among {label} in {name} in the {weeks_word}, above the {} threshold of {bound:.1} for {} (expected from {}).",
+                            "{observed} {}{label} in {name} in the {weeks_word}, above the {} threshold of {bound:.1} for {} (expected from {}).",
                             nouns(self.dataset, observed),
                             method.name(),
                             if run.len() == 1 { "that week" } else { "those weeks" },
