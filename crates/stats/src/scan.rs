@@ -389,6 +389,10 @@ struct Logs {
     x_ln_x: Vec<f64>,
     /// Purely spatial Poisson: each centre's windows' `(μ, ln μ)`.
     spatial: Vec<Vec<(f64, f64)>>,
+    /// Purely spatial Poisson: each centre's walk over its locations, nearest first, with
+    /// `ln μ` (single precision, for a quick upper bound) where a window ends and +∞
+    /// elsewhere: the replications' inner loop reads only these.
+    walks: Vec<(Vec<u32>, Vec<(f32, f32)>, Vec<u32>)>,
     /// Permutation: `ln` of each run of scanned periods' total, at `[last * duration + length - 1]`.
     period_runs: Vec<f64>,
     /// Permutation: the total of each scanned period and those after it.
@@ -449,7 +453,7 @@ impl Plan {
                 }
             })
             .collect();
-        let spatial = if self.model == ScanModel::Poisson && self.span == 1 {
+        let spatial: Vec<Vec<(f64, f64)>> = if self.model == ScanModel::Poisson && self.span == 1 {
             self.per_window(&self.expected)
                 .into_iter()
                 .map(|w| w.into_iter().map(|mu| (mu, mu.ln())).collect())
@@ -457,6 +461,21 @@ impl Plan {
         } else {
             Vec::new()
         };
+        let walks = spatial
+            .iter()
+            .zip(self.windows.order.iter().zip(&self.windows.ends))
+            .map(|(mus, (order, ends))| {
+                let mut ln_mu = vec![(0.0, f32::INFINITY); order.len()];
+                let mut window = vec![0u32; order.len()];
+                for (w, (&end, &(mu, l))) in ends.iter().zip(mus).enumerate() {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let l32 = (mu as f32, l as f32);
+                    ln_mu[end as usize - 1] = l32;
+                    window[end as usize - 1] = u32::try_from(w).unwrap_or(u32::MAX);
+                }
+                (order.clone(), ln_mu, window)
+            })
+            .collect();
         let d = self.duration;
         let mut period_runs = Vec::new();
         if self.model == ScanModel::Permutation {
@@ -503,6 +522,7 @@ impl Plan {
         Logs {
             x_ln_x,
             spatial,
+            walks,
             period_runs,
             suffix,
             window_sums,
@@ -672,7 +692,8 @@ impl Plan {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let ci = c as usize;
         let upper = logs.x_ln_x[ci] - c * ln_mu;
-        if upper <= floor {
+        // As ln(1 - x) ≤ -x, the second term is at most -(C - c)(c - μ)/(C - μ).
+        if upper - (self.total - c) * (c - mu) / (self.total - mu) <= floor {
             return None;
         }
         let rest = self.total - c;
@@ -781,26 +802,27 @@ impl Plan {
     /// Purely spatial Poisson: the windows' expectations and their logarithms are fixed, so a
     /// window costs an addition per location and, mostly, no logarithm.
     fn best_spatial(&self, centre: usize, counts: &Sparse, logs: &Logs, floor: f64) -> Best {
-        let order = &self.windows.order[centre];
+        let (locs, ln_mu, window) = &logs.walks[centre];
+        let totals = &counts.totals;
+        let x_ln_x = &logs.x_ln_x;
         let mut best: Best = (floor, usize::MAX, 0, 0);
-        let mut c = 0u64;
-        let mut from = 0usize;
-        for (w, (&end, &(mu, ln_mu))) in self.windows.ends[centre]
-            .iter()
-            .zip(&logs.spatial[centre])
-            .enumerate()
-        {
-            let before = c;
-            for &loc in &order[from..end as usize] {
-                c += u64::from(counts.totals[loc as usize]);
-            }
-            from = end as usize;
-            if c == before {
-                continue;
-            }
+        let mut c = 0usize;
+        let total = self.total;
+        for (i, (&loc, &(m, l))) in locs.iter().zip(ln_mu).enumerate() {
+            c += totals[loc as usize] as usize;
+            // The ratio is at most `c ln(c/μ) - (C - c)(c - μ)/(C - μ)` (as ln(1 - x) ≤ -x);
+            // `μ` and `ln μ` are single precision here, so the bound gets a margin, and a
+            // window that may pass is checked exactly.
             #[allow(clippy::cast_precision_loss)]
-            if let Some(r) = self.ratio(logs, c as f64, mu, ln_mu, best.0) {
-                best = (r, w, 0, 0);
+            let cf = c as f64;
+            let mu = f64::from(m);
+            let upper = x_ln_x[c] - cf * f64::from(l) - (total - cf) * (cf - mu) / (total - mu);
+            if upper + cf * 1e-5 + 1e-6 > best.0 {
+                let w = window[i] as usize;
+                let (mu, ln_mu) = logs.spatial[centre][w];
+                if let Some(r) = self.ratio(logs, cf, mu, ln_mu, best.0) {
+                    best = (r, w, 0, 0);
+                }
             }
         }
         if best.1 == usize::MAX {
