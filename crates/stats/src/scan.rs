@@ -379,6 +379,10 @@ struct Plan {
     period_totals: Vec<f64>,
 }
 
+/// A centre's locations nearest first, `(μ, ln μ)` in single precision where a window ends
+/// (`(0, +∞)` elsewhere), and the window that ends at each.
+type Walk = (Vec<u32>, Vec<(f32, f32)>, Vec<u32>);
+
 /// Logarithms that stay fixed across replications, so that the search computes at most one
 /// logarithm for most windows and none for most purely spatial ones. The ratio is rewritten as
 /// `T(c) + T(C - c) - c ln μ - (C - c) ln(C - μ)` with `T(x) = x ln x` tabulated over the whole
@@ -392,7 +396,7 @@ struct Logs {
     /// Purely spatial Poisson: each centre's walk over its locations, nearest first, with
     /// `ln μ` (single precision, for a quick upper bound) where a window ends and +∞
     /// elsewhere: the replications' inner loop reads only these.
-    walks: Vec<(Vec<u32>, Vec<(f32, f32)>, Vec<u32>)>,
+    walks: Vec<Walk>,
     /// Permutation: `ln` of each run of scanned periods' total, at `[last * duration + length - 1]`.
     period_runs: Vec<f64>,
     /// Permutation: the total of each scanned period and those after it.
