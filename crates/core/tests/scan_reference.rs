@@ -348,3 +348,135 @@ fn synthetic_2000_locations_match_satscan_and_smerc() {
     assert_eq!(printed[0].locations.len(), 16);
     agree(&ours, &printed, 0.04);
 }
+
+/// scanstatistics 1.1.2's population-based Poisson scan (Kulldorff's statistic) on New Mexico,
+/// 1986-1989, as its vignette sets it up: zones of the 1 to 15 nearest county seats (great-circle
+/// distances; Cibola, created in 1981, is not in the counts), clusters of 1 to 4 years ending in
+/// 1989, expected counts from population. The peer run's most likely cluster is 15 counties over
+/// 4 years with score 7.464043 and Monte Carlo p 0.02.
+///
+/// We find the same 15 counties and the same 4 years, and our p-value agrees; our score is
+/// 7.458143, 0.08% lower. Kulldorff's ratio for that cluster (226 of 317 cases) from the CSV's
+/// populations (rate 317 / 5,973,681 person-years) gives 7.458143 by hand; scanstatistics' score
+/// corresponds to an expected count of 193.118 instead of 193.131, as if its population total
+/// were about 420 person-years larger. We could not find where that comes from, so the score is
+/// held to 0.1% here, not 1e-6; SaTScan's and smerc's ratios above agree to 1e-6.
+#[test]
+fn new_mexico_population_based_poisson_matches_scanstatistics() {
+    let out = std::fs::read_to_string(refdata(
+        "scanstatistics/peer_runs_scanstatistics_1.1.2/nm_scan.out",
+    ))
+    .unwrap();
+    let pb = out.split("scan_pb_poisson").next().unwrap_or_default();
+    let pb_log = out.split_once("population-based").unwrap().1;
+    let want_score: f64 = out
+        .rsplit_once("score ")
+        .unwrap()
+        .1
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let want_counties: BTreeSet<String> = out
+        .rsplit_once("MLC counties: ")
+        .unwrap()
+        .1
+        .split(';')
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let want_p: f64 = pb_log
+        .split_once("Monte Carlo P-value:")
+        .unwrap()
+        .1
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(pb.contains("expectation-based"));
+    assert_eq!(want_counties.len(), 15);
+
+    let mut geo = csv::Reader::from_path(refdata("scanstatistics/NM_geo.csv")).unwrap();
+    let seats: std::collections::HashMap<String, (f64, f64)> = geo
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_owned(),
+                (r[3].parse().unwrap(), r[4].parse().unwrap()),
+            )
+        })
+        .collect();
+    let mut popcas = csv::Reader::from_path(refdata("scanstatistics/NM_popcas.csv")).unwrap();
+    let rows: Vec<(i32, String, f64, u32)> = popcas
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].parse().unwrap(),
+                r[1].to_owned(),
+                r[2].parse().unwrap(),
+                r[3].parse().unwrap(),
+            )
+        })
+        .filter(|r: &(i32, String, f64, u32)| (1986..=1989).contains(&r.0))
+        .collect();
+    let counties: Vec<String> = rows
+        .iter()
+        .map(|r| r.1.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(counties.len(), 32);
+    let periods = 4;
+    let mut cases = vec![0u32; counties.len() * periods];
+    let mut baseline = vec![0.0; counties.len() * periods];
+    for (year, county, population, count) in &rows {
+        let i = counties.iter().position(|c| c == county).unwrap();
+        let t = usize::try_from(year - 1986).unwrap();
+        cases[i * periods + t] = *count;
+        baseline[i * periods + t] = *population;
+    }
+    let data = lantern_stats::ScanData {
+        coordinates: counties.iter().map(|c| seats[c]).collect(),
+        lat_long: true,
+        periods,
+        cases,
+        baseline,
+        population: Vec::new(),
+    };
+    let settings = lantern_stats::ScanSettings {
+        max_share: 1.0,
+        max_locations: Some(15),
+        max_duration: 4,
+        prospective: true,
+        min_cases: 1,
+        seed: 1,
+        ..lantern_stats::ScanSettings::default()
+    };
+    let r = lantern_stats::scan(&data, lantern_stats::ScanModel::Poisson, &settings).unwrap();
+    let mlc = &r.clusters[0];
+    let got: BTreeSet<String> = mlc.locations.iter().map(|&i| counties[i].clone()).collect();
+    assert_eq!(got, want_counties);
+    assert_eq!((mlc.start, mlc.end), (0, 3), "4 years ending in 1989");
+    assert!(
+        (mlc.llr - want_score).abs() < 1e-3 * want_score,
+        "{} vs {want_score}",
+        mlc.llr
+    );
+    // The ratio from the CSV's own figures, by hand: 226 cases of 317, expected 193.131.
+    let (c, total) = (226.0_f64, 317.0_f64);
+    let mu = 3_639_451.0 * total / 5_973_681.0;
+    let by_hand = c * (c / mu).ln() + (total - c) * ((total - c) / (total - mu)).ln();
+    assert_eq!(mlc.observed, 226);
+    assert!((mlc.llr - by_hand).abs() < 1e-9, "{} vs {by_hand}", mlc.llr);
+    let p = mlc.p_value.unwrap();
+    assert!(
+        (p - want_p).abs() <= 0.03_f64.max(monte_carlo_error(want_p, 999.0)),
+        "{p}"
+    );
+}
