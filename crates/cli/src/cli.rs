@@ -538,14 +538,16 @@ pub(crate) enum StatsCommand {
         /// --population) or space-time-permutation (cases only).
         #[arg(long, value_enum)]
         model: ScanModelArg,
-        /// Cases: location count [date] [covariates...], white space or commas between cells.
+        /// Cases: location, count, then a date and covariates if any; white space or commas between
+        /// cells.
         #[arg(long)]
         cases: PathBuf,
         /// Coordinates: location latitude longitude (or location x y with
         /// --coordinates-type cartesian).
         #[arg(long)]
         coordinates: PathBuf,
-        /// Population: location year population [covariates...]; censuses are interpolated.
+        /// Population: location, year, population, then covariates if any; censuses are
+        /// interpolated.
         #[arg(long)]
         population: Option<PathBuf>,
         /// latlong (distances in km on the sphere) or cartesian.
@@ -600,8 +602,9 @@ pub(crate) enum StatsCommand {
         max_clusters: usize,
     },
     /// Getis-Ord Gi* hot spots over areas (Ord and Getis 1995). Input: id,value; weights:
-    /// from,to[,weight] (1 when absent), each row linking both ways unless --directed. Output:
-    /// one object per area with id, z and p (one-sided on |z|, as PySAL esda).
+    /// from,to and optionally weight (1 when absent), each row linking both ways unless
+    /// --directed. Output: one object per area with id, z and p (one-sided on |z|, as PySAL
+    /// esda).
     Gistar {
         /// The CSV of areas and values.
         #[arg(long)]
