@@ -350,6 +350,16 @@ impl Sparse {
 /// The best window for one centre: `(llr, window index, first period, last period)`.
 type Best = (f64, usize, usize, usize);
 
+/// A search starts from `(floor, usize::MAX, ..)`; when no window beat the floor, the centre
+/// has none: a ratio of 0.
+fn settled(best: Best) -> Best {
+    if best.1 == usize::MAX {
+        (0.0, 0, 0, 0)
+    } else {
+        best
+    }
+}
+
 /// Per-thread working space for one pass over the centres.
 struct Scratch {
     cum_c: Vec<f64>,
@@ -679,11 +689,7 @@ impl Plan {
                 });
             }
         }
-        if best.1 == usize::MAX {
-            (0.0, 0, 0, 0)
-        } else {
-            best
-        }
+        settled(best)
     }
 
     /// The ratio of a window with `c` cases, `μ` expected and `ln μ`, when it holds enough
@@ -756,11 +762,7 @@ impl Plan {
                 }
             });
         }
-        if best.1 == usize::MAX {
-            (0.0, 0, 0, 0)
-        } else {
-            best
-        }
+        settled(best)
     }
 
     /// A prospective permutation window's cylinders, starting only in the periods with cases
@@ -829,11 +831,7 @@ impl Plan {
                 }
             }
         }
-        if best.1 == usize::MAX {
-            (0.0, 0, 0, 0)
-        } else {
-            best
-        }
+        settled(best)
     }
 
     /// Calls `found(llr, first, last)` for each cylinder of the current window whose ratio
