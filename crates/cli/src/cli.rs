@@ -767,14 +767,18 @@ pub(crate) enum TimeUnitArg {
     Year,
 }
 
-fn study_start(s: &str) -> Result<chrono::NaiveDate, String> {
-    lantern_core::scan_files::study_date(s, false)
+/// A study period's first day, or with `end` its last (`1991` ends on 31 December).
+fn study_day(s: &str, end: bool) -> Result<chrono::NaiveDate, String> {
+    lantern_core::scan_files::study_date(s, end)
         .ok_or_else(|| format!("'{s}' is not a date (YYYY-MM-DD, YYYY/MM/DD or YYYY)"))
 }
 
+fn study_start(s: &str) -> Result<chrono::NaiveDate, String> {
+    study_day(s, false)
+}
+
 fn study_end(s: &str) -> Result<chrono::NaiveDate, String> {
-    lantern_core::scan_files::study_date(s, true)
-        .ok_or_else(|| format!("'{s}' is not a date (YYYY-MM-DD, YYYY/MM/DD or YYYY)"))
+    study_day(s, true)
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

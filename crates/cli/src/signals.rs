@@ -76,27 +76,19 @@ pub(crate) async fn manage(store: &SharedStore, what: SignalsCommand) -> anyhow:
             review_date,
             notes,
         } => {
-            if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
-                eprintln!("error: {lat} {lon} is not a latitude and longitude");
-                return Ok(ExitCode::from(1));
-            }
-            if name.trim().is_empty() {
-                eprintln!("error: the location needs a name");
-                return Ok(ExitCode::from(1));
-            }
-            let location = LocationOfConcern {
-                id: 0,
-                name: name.trim().to_owned(),
-                kind,
-                lat,
-                lon,
-                measures: measures
-                    .into_iter()
-                    .map(|m| m.trim().to_owned())
-                    .filter(|m| !m.is_empty())
-                    .collect(),
+            let location = match LocationOfConcern::new(
+                &name,
+                &kind,
+                (lat, lon),
+                measures.iter().map(String::as_str),
                 review_date,
-                notes,
+                &notes,
+            ) {
+                Ok(l) => l,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Ok(ExitCode::from(1));
+                }
             };
             let id = store.add_location_of_concern(&location).await?;
             cli_audit_entry(

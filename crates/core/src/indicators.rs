@@ -266,7 +266,8 @@ pub enum IndicatorError {
 }
 
 /// Statuses that are counted: not the deaths found not to be suicides.
-fn counted(r: &Record) -> bool {
+/// A record that counts as a death or presentation (not one concluded to be something else).
+pub(crate) fn counted(r: &Record) -> bool {
     !std::ptr::eq(r.dataset, &SUICIDES)
         || !matches!(
             r.text("status").as_str(),
@@ -274,7 +275,8 @@ fn counted(r: &Record) -> bool {
         )
 }
 
-fn date_of(r: &Record) -> Option<NaiveDate> {
+/// The day of a record's event (its dataset's date field).
+pub(crate) fn date_of(r: &Record) -> Option<NaiveDate> {
     match r.get(r.dataset.date_field)? {
         Value::Date(d) => Some(*d),
         Value::DateTime(t) => Some(t.date_naive()),

@@ -397,12 +397,18 @@ fn unknown(p: &mut Problems, line: u64, id: &str, coordinates: &Path) {
     );
 }
 
-fn read_cases(
+/// Each non-blank line of a file whose first cell is a location: `row` reads the rest (the
+/// location is `None` when the coordinates file lacks it, already reported) and returns a row
+/// when the line is good. A file with no good row and no problem gets `empty` as
+/// `(column, message)` on line 1.
+fn read_located<T>(
     path: &Path,
     coordinates: &Path,
     index: &HashMap<String, usize>,
     problems: &mut Vec<Problems>,
-) -> Result<Vec<CaseRow>, ImportError> {
+    empty: (&str, &str),
+    mut row: impl FnMut(u64, Option<usize>, &[String], &mut Problems) -> Option<T>,
+) -> Result<Vec<T>, ImportError> {
     let (file, rows) = read_cells(path)?;
     let mut p = Problems::new(&file);
     let mut out = Vec::new();
@@ -411,42 +417,59 @@ fn read_cases(
         if location.is_none() {
             unknown(&mut p, line, &cells[0], coordinates);
         }
-        let Some(text) = cells.get(1) else {
-            p.add(
-                line,
-                "count",
-                "is missing: each line is location count [date]",
-            );
-            continue;
-        };
-        let count = count_cell(text).map_err(|m| p.add(line, "count", m)).ok();
-        let date = cells.get(2).and_then(|d| parse_date(d, false));
-        if let (Some(d), None) = (cells.get(2), date)
-            && d.contains(['/', '-'])
-        {
-            p.add(
-                line,
-                "date",
-                format!("'{d}' is not a date (YYYY/MM/DD, YYYY/MM or YYYY)"),
-            );
-            continue;
-        }
-        let skip = if date.is_some() { 3 } else { 2 };
-        if let (Some(location), Some(count)) = (location, count) {
-            out.push(CaseRow {
-                line,
-                location,
-                count,
-                date,
-                stratum: cells[skip.min(cells.len())..].join(" "),
-            });
-        }
+        out.extend(row(line, location, &cells, &mut p));
     }
     if out.is_empty() && p.is_empty() {
-        p.add(1, "count", "the file has no cases");
+        p.add(1, empty.0, empty.1);
     }
     problems.push(p);
     Ok(out)
+}
+
+fn read_cases(
+    path: &Path,
+    coordinates: &Path,
+    index: &HashMap<String, usize>,
+    problems: &mut Vec<Problems>,
+) -> Result<Vec<CaseRow>, ImportError> {
+    let empty = ("count", "the file has no cases");
+    read_located(
+        path,
+        coordinates,
+        index,
+        problems,
+        empty,
+        |line, location, cells, p| {
+            let Some(text) = cells.get(1) else {
+                p.add(
+                    line,
+                    "count",
+                    "is missing: each line is location count [date]",
+                );
+                return None;
+            };
+            let count = count_cell(text).map_err(|m| p.add(line, "count", m)).ok();
+            let date = cells.get(2).and_then(|d| parse_date(d, false));
+            if let (Some(d), None) = (cells.get(2), date)
+                && d.contains(['/', '-'])
+            {
+                p.add(
+                    line,
+                    "date",
+                    format!("'{d}' is not a date (YYYY/MM/DD, YYYY/MM or YYYY)"),
+                );
+                return None;
+            }
+            let skip = if date.is_some() { 3 } else { 2 };
+            Some(CaseRow {
+                line,
+                location: location?,
+                count: count?,
+                date,
+                stratum: cells[skip.min(cells.len())..].join(" "),
+            })
+        },
+    )
 }
 
 fn read_population(
@@ -455,74 +478,66 @@ fn read_population(
     index: &HashMap<String, usize>,
     problems: &mut Vec<Problems>,
 ) -> Result<Vec<PopRow>, ImportError> {
-    let (file, rows) = read_cells(path)?;
-    let mut p = Problems::new(&file);
-    let mut out = Vec::new();
-    for (line, cells) in rows {
-        let location = index.get(&cells[0]).copied();
-        if location.is_none() {
-            unknown(&mut p, line, &cells[0], coordinates);
-        }
-        if cells.len() < 3 {
-            p.add(
-                line,
-                if cells.len() < 2 {
+    let empty = ("population", "the file has no population");
+    read_located(
+        path,
+        coordinates,
+        index,
+        problems,
+        empty,
+        |line, location, cells, p| {
+            if cells.len() < 3 {
+                let column = if cells.len() < 2 {
                     "year"
                 } else {
                     "population"
-                },
-                "is missing: each line is location year population",
-            );
-            continue;
-        }
-        let date = parse_date(&cells[1], true);
-        if date.is_none() {
-            p.add(
-                line,
-                "year",
-                format!("'{}' is not a year or date", cells[1]),
-            );
-        }
-        let population = match cells[2].parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
-            Ok(_) => {
+                };
                 p.add(
                     line,
-                    "population",
-                    format!("{} is negative; it must be 0 or more", cells[2]),
+                    column,
+                    "is missing: each line is location year population",
                 );
-                None
+                return None;
             }
-            Err(_) => {
+            let date = parse_date(&cells[1], true);
+            if date.is_none() {
                 p.add(
                     line,
-                    "population",
-                    format!("'{}' is not a number", cells[2]),
+                    "year",
+                    format!("'{}' is not a year or date", cells[1]),
                 );
-                None
             }
-        };
-        if let (Some(location), Some((date, unit)), Some(population)) = (location, date, population)
-        {
+            let population = match cells[2].parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
+                Ok(_) => {
+                    let message = format!("{} is negative; it must be 0 or more", cells[2]);
+                    p.add(line, "population", message);
+                    None
+                }
+                Err(_) => {
+                    p.add(
+                        line,
+                        "population",
+                        format!("'{}' is not a number", cells[2]),
+                    );
+                    None
+                }
+            };
+            let (date, unit) = date?;
             // A census given as a year or month counts at its middle.
             let date = match unit {
                 TimeUnit::Year => NaiveDate::from_ymd_opt(date.year(), 7, 1).unwrap_or(date),
                 TimeUnit::Month => date + chrono::Duration::days(14),
                 TimeUnit::Day => date,
             };
-            out.push(PopRow {
-                location,
+            Some(PopRow {
+                location: location?,
                 date,
-                population,
+                population: population?,
                 stratum: cells[3..].join(" "),
-            });
-        }
-    }
-    if out.is_empty() && p.is_empty() {
-        p.add(1, "population", "the file has no population");
-    }
-    problems.push(p);
-    Ok(out)
+            })
+        },
+    )
 }
 
 fn into_result<T>(problems: Vec<Problems>, value: T) -> Result<T, ImportError> {

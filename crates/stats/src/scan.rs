@@ -1082,23 +1082,8 @@ pub fn scan(
         0
     };
     let span = periods - lo;
-    let restrict_u32 = |v: &[u32]| -> Vec<u32> {
-        (0..n)
-            .flat_map(|i| v[i * periods + lo..(i + 1) * periods].iter().copied())
-            .collect()
-    };
-    let counts = Sparse::from_dense(&restrict_u32(&data.cases), n, span);
-    let expected: Vec<f64> = if model == ScanModel::Poisson {
-        (0..n)
-            .flat_map(|i| {
-                expected_full[i * periods + lo..(i + 1) * periods]
-                    .iter()
-                    .copied()
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let counts = Sparse::from_dense(&scanned(&data.cases, n, periods, lo), n, span);
+    let expected = scanned(&expected_full, n, periods, lo);
     let all_period_totals: Vec<f64> = (0..periods)
         .map(|t| (0..n).map(|i| f64::from(data.cases[i * periods + t])).sum())
         .collect();
@@ -1228,6 +1213,17 @@ fn report(
         });
     }
     clusters
+}
+
+/// The cells of the scanned periods `lo..periods` of location-major `cells` (empty stays
+/// empty).
+fn scanned<T: Copy>(cells: &[T], n: usize, periods: usize, lo: usize) -> Vec<T> {
+    if cells.is_empty() {
+        return Vec::new();
+    }
+    (0..n)
+        .flat_map(|i| cells[i * periods + lo..(i + 1) * periods].iter().copied())
+        .collect()
 }
 
 /// A Poisson null replication: the cases spread over the cells in proportion to their

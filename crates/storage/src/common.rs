@@ -69,6 +69,12 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.role, u.area_code, u.
 /// Bind parameters in one statement, under SQLite's 32,766 and PostgreSQL's 65,535.
 pub(crate) const MAX_PARAMS: usize = 30_000;
 
+/// A stored review status.
+pub(crate) fn decode_status(s: &str) -> Result<lantern_core::signals::ReviewStatus, sqlx::Error> {
+    lantern_core::signals::ReviewStatus::parse(s)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown review status {s}").into()))
+}
+
 /// A `signals` row (`id, detail, found_at, updated_at, status, owner, version`) as a signal.
 pub(crate) fn decode_signal<R>(r: &R) -> Result<lantern_core::signals::Signal, sqlx::Error>
 where
@@ -86,8 +92,7 @@ where
         found: serde_json::from_str(&detail).map_err(|e| sqlx::Error::Decode(e.into()))?,
         found_at: r.try_get("found_at")?,
         updated_at: r.try_get("updated_at")?,
-        status: lantern_core::signals::ReviewStatus::parse(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown status {status}").into()))?,
+        status: decode_status(&status)?,
         owner: r.try_get("owner")?,
         version: r.try_get("version")?,
     })
@@ -1763,11 +1768,7 @@ macro_rules! impl_store {
                 .map_err(map_err)?
                 .iter()
                 .map(|r| {
-                    let status = |c: &str| -> Result<lantern_core::signals::ReviewStatus, sqlx::Error> {
-                        let s: String = r.try_get(c)?;
-                        lantern_core::signals::ReviewStatus::parse(&s)
-                            .ok_or_else(|| sqlx::Error::Decode(format!("unknown status {s}").into()))
-                    };
+                    let status = |c: &str| common::decode_status(&r.try_get::<String, _>(c)?);
                     Ok(lantern_core::signals::SignalEvent {
                         at: r.try_get("at")?,
                         author: r.try_get("author")?,

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::{Found, LocationOfConcern, Place, SignalKind, duration_words};
 use crate::area::{Area, AreaLevel};
-use crate::register::{Dataset, Record, SELF_HARM, SUICIDES, Value};
+use crate::indicators::{counted, date_of};
+use crate::register::{Dataset, Record, SELF_HARM, SUICIDES};
 use crate::stats_files::DetectMethod;
 use crate::store::{Store, StoreError};
 
@@ -134,14 +135,6 @@ fn centre_of(boundary: &str) -> Option<(f64, f64)> {
     ))
 }
 
-fn date_of(r: &Record) -> Option<NaiveDate> {
-    match r.get(r.dataset.date_field)? {
-        Value::Date(d) => Some(*d),
-        Value::DateTime(t) => Some(t.date_naive()),
-        _ => None,
-    }
-}
-
 fn number(r: &Record, field: &str) -> Option<f64> {
     r.text(field).trim().parse().ok()
 }
@@ -239,13 +232,7 @@ pub async fn load(store: &dyn Store) -> Result<Inputs, StoreError> {
             .export_fields(dataset, &fields)
             .await?
             .into_iter()
-            .filter(|r| {
-                !std::ptr::eq(r.dataset, &SUICIDES)
-                    || !matches!(
-                        r.text("status").as_str(),
-                        "not_suicide" | "concluded_accident"
-                    )
-            })
+            .filter(counted)
             .filter_map(|r| {
                 let position = match (number(&r, "location_lon"), number(&r, "location_lat")) {
                     (Some(lon), Some(lat)) => Some((lon, lat)),
@@ -371,21 +358,23 @@ impl Context<'_> {
             .collect()
     }
 
+    /// Each of `areas` with how many kept events are in it (one pass over the events).
     fn places(&self, areas: &[usize], keep: impl Fn(&Event) -> bool) -> Vec<Place> {
+        let mut counts = vec![0u32; self.inputs.small.len()];
+        for e in self.events.iter().filter(|e| keep(e)) {
+            if let Some(a) = e.area {
+                counts[a] = counts[a].saturating_add(1);
+            }
+        }
         areas
             .iter()
             .map(|&a| {
                 let s = &self.inputs.small[a];
-                let count = self
-                    .events
-                    .iter()
-                    .filter(|e| e.area == Some(a) && keep(e))
-                    .count();
                 Place {
                     label: s.name.clone(),
                     lat: s.centre.1,
                     lon: s.centre.0,
-                    count: u32::try_from(count).unwrap_or(u32::MAX),
+                    count: counts[a],
                 }
             })
             .collect()
@@ -408,7 +397,8 @@ impl Context<'_> {
         )
     }
 
-    /// The retrospective and prospective space-time permutation scans over small areas.
+    /// The scans over small areas: retrospective space-time Poisson on population (space-time
+    /// permutation when the register has none), and prospective space-time permutation.
     fn scans(&self, out: &mut Vec<Found>) {
         let n = self.inputs.small.len();
         if n == 0 {

@@ -239,6 +239,46 @@ pub struct LocationOfConcern {
     pub notes: String,
 }
 
+impl LocationOfConcern {
+    /// A location to register, from what someone typed: names and measures trimmed, empty
+    /// measures dropped, `other` when no kind is given.
+    ///
+    /// # Errors
+    /// No name, or a position that is not a latitude and longitude.
+    pub fn new<'a>(
+        name: &str,
+        kind: &str,
+        (lat, lon): (f64, f64),
+        measures: impl IntoIterator<Item = &'a str>,
+        review_date: Option<NaiveDate>,
+        notes: &str,
+    ) -> Result<Self, String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("the location needs a name".to_owned());
+        }
+        if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+            return Err(format!("{lat}, {lon} is not a latitude and longitude"));
+        }
+        let kind = kind.trim();
+        Ok(Self {
+            id: 0,
+            name: name.to_owned(),
+            kind: if kind.is_empty() { "other" } else { kind }.to_owned(),
+            lat,
+            lon,
+            measures: measures
+                .into_iter()
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            review_date,
+            notes: notes.trim().to_owned(),
+        })
+    }
+}
+
 /// The setting that holds the register version the signals were last computed from.
 pub const SNAPSHOT_SETTING: &str = "signals_snapshot";
 

@@ -371,23 +371,12 @@ async fn locations(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
 
 /// The location the form describes, or what is wrong with it.
 fn parse_location(f: &LocationForm) -> Result<LocationOfConcern, String> {
-    let name = f.name.trim();
-    if name.is_empty() {
-        return Err("Give the location a name.".to_owned());
-    }
-    let lat: f64 = f
-        .lat
-        .trim()
-        .parse()
-        .map_err(|_| format!("Latitude '{}' is not a number.", f.lat.trim()))?;
-    let lon: f64 = f
-        .lon
-        .trim()
-        .parse()
-        .map_err(|_| format!("Longitude '{}' is not a number.", f.lon.trim()))?;
-    if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
-        return Err(format!("{lat}, {lon} is not a latitude and longitude."));
-    }
+    let number = |text: &str, what: &str| {
+        text.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("{what} '{}' is not a number.", text.trim()))
+    };
+    let (lat, lon) = (number(&f.lat, "Latitude")?, number(&f.lon, "Longitude")?);
     let review_date = match f.review_date.trim() {
         "" => None,
         d => Some(
@@ -395,25 +384,14 @@ fn parse_location(f: &LocationForm) -> Result<LocationOfConcern, String> {
                 .map_err(|_| format!("The review date '{d}' is not a date (YYYY-MM-DD)."))?,
         ),
     };
-    Ok(LocationOfConcern {
-        id: 0,
-        name: name.to_owned(),
-        kind: Some(f.kind.trim())
-            .filter(|k| !k.is_empty())
-            .unwrap_or("other")
-            .to_owned(),
-        lat,
-        lon,
-        measures: f
-            .measures
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .map(str::to_owned)
-            .collect(),
+    LocationOfConcern::new(
+        &f.name,
+        &f.kind,
+        (lat, lon),
+        f.measures.split([',', '\n']),
         review_date,
-        notes: f.notes.trim().to_owned(),
-    })
+        &f.notes,
+    )
 }
 
 async fn add_location(
