@@ -600,6 +600,11 @@ pub(crate) enum StatsCommand {
         /// The most clusters reported.
         #[arg(long, default_value_t = 10)]
         max_clusters: usize,
+        /// space-time-poisson: none (cases expected in proportion to population-time, as
+        /// SaTScan) or equal-periods (every period expects the same number of cases, spread by
+        /// that period's population, as scanstatistics).
+        #[arg(long, value_enum, default_value = "none")]
+        time_adjustment: TimeAdjustmentArg,
     },
     /// Getis-Ord Gi* hot spots over areas (Ord and Getis 1995). Input: id,value; weights:
     /// from,to and optionally weight (1 when absent), each row linking both ways unless
@@ -755,6 +760,14 @@ pub(crate) enum AnalysisArg {
     Retrospective,
     /// Only clusters still going on at the end date.
     Prospective,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimeAdjustmentArg {
+    /// Expected cases follow population-time.
+    None,
+    /// Every period expects the same number of cases.
+    EqualPeriods,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -622,8 +622,11 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
             threads,
             min_cases,
             max_clusters,
+            time_adjustment,
         } => {
-            use crate::cli::{AnalysisArg, CoordinatesTypeArg, ScanModelArg, TimeUnitArg};
+            use crate::cli::{
+                AnalysisArg, CoordinatesTypeArg, ScanModelArg, TimeAdjustmentArg, TimeUnitArg,
+            };
             use lantern_core::scan_files::{MaxTemporal, ScanKind, ScanOptions, TimeUnit};
             let (unit, length) = match time_aggregation_unit {
                 TimeUnitArg::Day => (TimeUnit::Day, time_aggregation_days),
@@ -652,6 +655,7 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
                 seed,
                 min_cases,
                 max_clusters,
+                equal_periods: time_adjustment == TimeAdjustmentArg::EqualPeriods,
             };
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads.unwrap_or(0))

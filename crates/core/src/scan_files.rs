@@ -105,6 +105,10 @@ pub struct ScanOptions {
     pub min_cases: u32,
     /// The most clusters reported.
     pub max_clusters: usize,
+    /// Space-time Poisson: every period expects the same number of cases, spread over the
+    /// locations by that period's population (as scanstatistics does), instead of expecting
+    /// cases in proportion to population-time (as SaTScan does).
+    pub equal_periods: bool,
 }
 
 impl Default for ScanOptions {
@@ -125,6 +129,7 @@ impl Default for ScanOptions {
             seed: 12_345_678,
             min_cases: 2,
             max_clusters: 10,
+            equal_periods: false,
         }
     }
 }
@@ -782,6 +787,25 @@ pub fn scan(
         }
         if total_cases > 0.0 && baseline.iter().sum::<f64>() <= 0.0 {
             p.add(0, "population", "the population is zero");
+        }
+        if options.equal_periods && options.kind.temporal() {
+            for (period, window) in study.iter().enumerate() {
+                let people: f64 = (0..n).map(|i| baseline[i * t + period]).sum();
+                let first = case_rows.iter().find(|r| {
+                    r.count > 0 && r.date.and_then(|(d, _)| period_of(&study, d)) == Some(period)
+                });
+                if let (true, Some(row)) = (people <= 0.0, first) {
+                    p.add(
+                        row.line,
+                        "date",
+                        format!(
+                            "the period from {} has cases but no population, so it cannot expect an equal share",
+                            window.0
+                        ),
+                    );
+                }
+            }
+            baseline = lantern_stats::equal_period_baseline(&baseline, t);
         }
         problems.push(p);
     }

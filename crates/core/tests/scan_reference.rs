@@ -355,12 +355,12 @@ fn synthetic_2000_locations_match_satscan_and_smerc() {
 /// 1989, expected counts from population. The peer run's most likely cluster is 15 counties over
 /// 4 years with score 7.464043 and Monte Carlo p 0.02.
 ///
-/// We find the same 15 counties and the same 4 years, and our p-value agrees; our score is
-/// 7.458143, 0.08% lower. Kulldorff's ratio for that cluster (226 of 317 cases) from the CSV's
-/// populations (rate 317 / 5,973,681 person-years) gives 7.458143 by hand; scanstatistics' score
-/// corresponds to an expected count of 193.118 instead of 193.131, as if its population total
-/// were about 420 person-years larger. We could not find where that comes from, so the score is
-/// held to 0.1% here, not 1e-6; SaTScan's and smerc's ratios above agree to 1e-6.
+/// scanstatistics' expected counts give every year the same share of the cases (317 / 4), split
+/// between the counties by that year's population (its `estimate_baselines`), where Kulldorff
+/// and SaTScan use person-time (rate 317 / 5,973,681 person-years). With that baseline
+/// (`equal_period_baseline`, `--time-adjustment equal-periods` on the command line) we find the
+/// same cluster, expected 193.118 and the same score to 1e-6; with person-time, the same
+/// cluster with expected 193.131 and score 7.458143, Kulldorff's ratio worked by hand.
 #[test]
 fn new_mexico_population_based_poisson_matches_scanstatistics() {
     let out = std::fs::read_to_string(refdata(
@@ -441,12 +441,12 @@ fn new_mexico_population_based_poisson_matches_scanstatistics() {
         cases[i * periods + t] = *count;
         baseline[i * periods + t] = *population;
     }
-    let data = lantern_stats::ScanData {
+    let mut data = lantern_stats::ScanData {
         coordinates: counties.iter().map(|c| seats[c]).collect(),
         lat_long: true,
         periods,
         cases,
-        baseline,
+        baseline: lantern_stats::equal_period_baseline(&baseline, periods),
         population: Vec::new(),
     };
     let settings = lantern_stats::ScanSettings {
@@ -463,17 +463,25 @@ fn new_mexico_population_based_poisson_matches_scanstatistics() {
     let got: BTreeSet<String> = mlc.locations.iter().map(|&i| counties[i].clone()).collect();
     assert_eq!(got, want_counties);
     assert_eq!((mlc.start, mlc.end), (0, 3), "4 years ending in 1989");
+    assert_eq!(mlc.observed, 226);
     assert!(
-        (mlc.llr - want_score).abs() < 1e-3 * want_score,
+        (mlc.llr - want_score).abs() < 1e-6,
         "{} vs {want_score}",
         mlc.llr
     );
-    // The ratio from the CSV's own figures, by hand: 226 cases of 317, expected 193.131.
+    assert!((mlc.expected - 193.118).abs() < 5e-4, "{}", mlc.expected);
+
+    // Kulldorff's person-time baseline: the same cluster, and the ratio worked by hand from the
+    // CSV's own totals (226 cases of 317; 3,639,451 of 5,973,681 person-years).
+    data.baseline = baseline;
+    let person_time =
+        lantern_stats::scan(&data, lantern_stats::ScanModel::Poisson, &settings).unwrap();
     let (c, total) = (226.0_f64, 317.0_f64);
     let mu = 3_639_451.0 * total / 5_973_681.0;
     let by_hand = c * (c / mu).ln() + (total - c) * ((total - c) / (total - mu)).ln();
-    assert_eq!(mlc.observed, 226);
-    assert!((mlc.llr - by_hand).abs() < 1e-9, "{} vs {by_hand}", mlc.llr);
+    let pt = &person_time.clusters[0];
+    assert_eq!(pt.locations.len(), 15);
+    assert!((pt.llr - by_hand).abs() < 1e-9, "{} vs {by_hand}", pt.llr);
     let p = mlc.p_value.unwrap();
     assert!(
         (p - want_p).abs() <= 0.03_f64.max(monte_carlo_error(want_p, 999.0)),

@@ -42,4 +42,7 @@ pub use normal::normal_quantile;
 pub use rates::{
     Interval, Method, RateError, byars_limits, crude_rate, exact_poisson_limits, wilson_proportion,
 };
-pub use scan::{ScanCluster, ScanData, ScanError, ScanModel, ScanResult, ScanSettings, scan};
+pub use scan::{
+    ScanCluster, ScanData, ScanError, ScanModel, ScanResult, ScanSettings, equal_period_baseline,
+    scan,
+};

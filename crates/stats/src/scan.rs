@@ -1030,6 +1030,41 @@ fn poisson_expected(
     Ok((expected, size))
 }
 
+/// Spread the expected cases so that every period expects the same number, each period's share
+/// going to its locations by their baseline (population) in that period. This is the baseline
+/// of scanstatistics' population-based Poisson scan (Allévius 2018, `estimate_baselines`):
+/// growth or decline in the population then raises no expected cases, where Kulldorff's
+/// (person-time, the default) lets a growing population expect more cases in later periods.
+///
+/// `baseline` is location-major, `baseline[location * periods + period]`, as in [`ScanData`].
+/// A period whose baseline sums to zero expects nothing.
+///
+/// # Examples
+/// ```
+/// // Two places over two periods; the second period's population is twice the first's.
+/// let even = lantern_stats::equal_period_baseline(&[100.0, 200.0, 300.0, 600.0], 2);
+/// // Each period now holds the same total, split 1:3 between the places.
+/// assert_eq!(even, vec![0.25, 0.25, 0.75, 0.75]);
+/// ```
+#[must_use]
+pub fn equal_period_baseline(baseline: &[f64], periods: usize) -> Vec<f64> {
+    if periods == 0 {
+        return baseline.to_vec();
+    }
+    let mut totals = vec![0.0; periods];
+    for (i, b) in baseline.iter().enumerate() {
+        totals[i % periods] += b;
+    }
+    baseline
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let t = totals[i % periods];
+            if t > 0.0 { b / t } else { 0.0 }
+        })
+        .collect()
+}
+
 /// Scan for the most likely cluster and secondary clusters.
 ///
 /// # Errors

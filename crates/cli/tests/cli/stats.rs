@@ -806,6 +806,112 @@ fn a_prospective_permutation_scan_through_the_binary_gives_dates_and_recurrence(
     );
 }
 
+/// `--time-adjustment equal-periods`: two places whose population triples over two years, in
+/// the same proportion. Person-time expects more cases in the second year; with equal periods,
+/// each place-year expects a quarter of the 8 cases, so the ratio for 5 cases in A in 2020 can
+/// be worked by hand: 5 ln(5/2) + 3 ln(3/6).
+#[test]
+fn equal_periods_give_every_year_the_same_expected_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let geo = write("two.geo", "A 0 0\nB 10 0\n");
+    let cases = write("two.cas", "A 5 2020\nA 1 2021\nB 1 2020\nB 1 2021\n");
+    let pop = write(
+        "two.pop",
+        "A 2020 1000\nA 2021 3000\nB 2020 1000\nB 2021 3000\n",
+    );
+    let run = |adjustment: &str| {
+        scan_json(&scan(&[
+            "--model",
+            "space-time-poisson",
+            "--cases",
+            &cases,
+            "--coordinates",
+            &geo,
+            "--population",
+            &pop,
+            "--coordinates-type",
+            "cartesian",
+            "--start",
+            "2020",
+            "--end",
+            "2021",
+            "--time-aggregation-unit",
+            "year",
+            "--max-temporal-percent",
+            "100",
+            "--replications",
+            "0",
+            "--time-adjustment",
+            adjustment,
+        ]))
+    };
+    let even = run("equal-periods");
+    let mlc = &even["clusters"][0];
+    assert_eq!(mlc["locations"], serde_json::json!(["A"]));
+    assert_eq!(
+        (&mlc["start"], &mlc["end"]),
+        (
+            &serde_json::json!("2020-01-01"),
+            &serde_json::json!("2020-12-31")
+        )
+    );
+    assert_eq!(mlc["observed"], 5);
+    assert!(
+        (mlc["expected"].as_f64().unwrap() - 2.0).abs() < 1e-9,
+        "{mlc}"
+    );
+    let by_hand = 5.0 * (5.0_f64 / 2.0).ln() + 3.0 * (3.0_f64 / 6.0).ln();
+    assert!(
+        (mlc["llr"].as_f64().unwrap() - by_hand).abs() < 1e-9,
+        "{mlc}"
+    );
+    // Person-time: the growing population expects fewer of the cases in 2020.
+    let plain = run("none");
+    let mlc = &plain["clusters"][0];
+    assert_eq!(mlc["observed"], 5);
+    assert!(mlc["expected"].as_f64().unwrap() < 1.9, "{mlc}");
+
+    // A year in which nobody lived cannot expect its share of the cases.
+    let pop = write(
+        "empty-year.pop",
+        "A 2018 0\nA 2019 0\nA 2020 0\nA 2021 1000\nB 2018 0\nB 2019 0\nB 2020 0\nB 2021 1000\n",
+    );
+    let cases = write("early.cas", "A 2 2019\nA 1 2021\nB 1 2021\n");
+    let refused = scan(&[
+        "--model",
+        "space-time-poisson",
+        "--cases",
+        &cases,
+        "--coordinates",
+        &geo,
+        "--population",
+        &pop,
+        "--coordinates-type",
+        "cartesian",
+        "--start",
+        "2019",
+        "--end",
+        "2021",
+        "--time-aggregation-unit",
+        "year",
+        "--time-adjustment",
+        "equal-periods",
+    ]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("early.cas:1: date: the period from 2019-01-01 has cases but no population"),
+        "{}",
+        refused.stderr
+    );
+}
+
 #[test]
 fn scan_refuses_bad_input_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
