@@ -389,9 +389,14 @@ struct Plan {
     period_totals: Vec<f64>,
 }
 
-/// A centre's locations nearest first, `(μ, ln μ)` in single precision where a window ends
-/// (`(0, +∞)` elsewhere), and the window that ends at each.
+/// A centre's locations nearest first, `(μ, μ(C - μ)/C)` in single precision where a window
+/// ends (`(+∞, +∞)` elsewhere), and the window that ends at each.
 type Walk = (Vec<u32>, Vec<(f32, f32)>, Vec<u32>);
+
+/// Purely spatial Poisson replications searched together: each centre's walk is read once for
+/// all of them, and the quick test runs on every lane at once (the compiler vectorises it).
+/// Fixed, so that the result does not depend on the number of threads.
+const LANES: usize = 8;
 
 /// Logarithms that stay fixed across replications, so that the search computes at most one
 /// logarithm for most windows and none for most purely spatial ones. The ratio is rewritten as
@@ -404,8 +409,8 @@ struct Logs {
     /// Purely spatial Poisson: each centre's windows' `(μ, ln μ)`.
     spatial: Vec<Vec<(f64, f64)>>,
     /// Purely spatial Poisson: each centre's walk over its locations, nearest first, with
-    /// `ln μ` (single precision, for a quick upper bound) where a window ends and +∞
-    /// elsewhere: the replications' inner loop reads only these.
+    /// `μ` and `g = μ(C - μ)/C` (single precision, for a quick upper bound) where a window ends
+    /// and +∞ elsewhere: the replications' inner loop reads only these.
     walks: Vec<Walk>,
     /// Permutation: `ln` of each run of scanned periods' total, at `[last * duration + length - 1]`.
     period_runs: Vec<f64>,
@@ -479,15 +484,15 @@ impl Plan {
             .iter()
             .zip(self.windows.order.iter().zip(&self.windows.ends))
             .map(|(mus, (order, ends))| {
-                let mut ln_mu = vec![(0.0, f32::INFINITY); order.len()];
+                let mut bounds = vec![(f32::INFINITY, f32::INFINITY); order.len()];
                 let mut window = vec![0u32; order.len()];
-                for (w, (&end, &(mu, l))) in ends.iter().zip(mus).enumerate() {
+                for (w, (&end, &(mu, _))) in ends.iter().zip(mus).enumerate() {
                     #[allow(clippy::cast_possible_truncation)]
-                    let l32 = (mu as f32, l as f32);
-                    ln_mu[end as usize - 1] = l32;
+                    let b = (mu as f32, (mu * (self.total - mu) / self.total) as f32);
+                    bounds[end as usize - 1] = b;
                     window[end as usize - 1] = u32::try_from(w).unwrap_or(u32::MAX);
                 }
-                (order.clone(), ln_mu, window)
+                (order.clone(), bounds, window)
             })
             .collect();
         let d = self.duration;
@@ -559,6 +564,16 @@ impl Plan {
             self.permutation_pass(counts, logs, &mut scratch, false, |c, b| out[c] = b);
             return out;
         }
+        if !logs.spatial.is_empty() {
+            let totals = one_lane(counts);
+            return (0..self.windows.order.len())
+                .map(|c| {
+                    let mut best = [(0.0, usize::MAX, 0, 0)];
+                    self.walk_spatial(c, &totals, logs, &mut best);
+                    settled(best[0])
+                })
+                .collect();
+        }
         (0..self.windows.order.len())
             .map(|c| self.best_for(c, counts, logs, &mut scratch, 0.0))
             .collect()
@@ -574,6 +589,9 @@ impl Plan {
                 best = b.0.max(best);
             });
             return best;
+        }
+        if !logs.spatial.is_empty() {
+            return self.max_llr_spatial(&one_lane(counts), logs)[0];
         }
         for c in 0..self.windows.order.len() {
             best = self
@@ -726,9 +744,6 @@ impl Plan {
         s: &mut Scratch,
         floor: f64,
     ) -> Best {
-        if !logs.spatial.is_empty() {
-            return self.best_spatial(centre, counts, logs, floor);
-        }
         s.cum_c.fill(0.0);
         s.cum_mu.fill(0.0);
         let mut best: Best = (floor, usize::MAX, 0, 0);
@@ -805,33 +820,61 @@ impl Plan {
         }
     }
 
-    /// Purely spatial Poisson: the windows' expectations and their logarithms are fixed, so a
-    /// window costs an addition per location and, mostly, no logarithm.
-    fn best_spatial(&self, centre: usize, counts: &Sparse, logs: &Logs, floor: f64) -> Best {
-        let (locs, ln_mu, window) = &logs.walks[centre];
-        let totals = &counts.totals;
-        let x_ln_x = &logs.x_ln_x;
-        let mut best: Best = (floor, usize::MAX, 0, 0);
-        let mut c = 0usize;
-        let total = self.total;
-        for (i, (&loc, &(m, l))) in locs.iter().zip(ln_mu).enumerate() {
-            c += totals[loc as usize] as usize;
-            // The ratio is at most `c ln(c/μ) - (C - c)(c - μ)/(C - μ)` (as ln(1 - x) ≤ -x);
-            // `μ` and `ln μ` are single precision here, so the bound gets a margin, and a
-            // window that may pass is checked exactly.
-            #[allow(clippy::cast_precision_loss)]
-            let cf = c as f64;
-            let mu = f64::from(m);
-            let upper = x_ln_x[c] - cf * f64::from(l) - (total - cf) * (cf - mu) / (total - mu);
-            if upper + cf * 1e-5 + 1e-6 > best.0 {
-                let w = window[i] as usize;
-                let (mu, ln_mu) = logs.spatial[centre][w];
-                if let Some(r) = self.ratio(logs, cf, mu, ln_mu, best.0) {
-                    best = (r, w, 0, 0);
+    /// Purely spatial Poisson: the largest ratio over all windows for `L` sets of counts at
+    /// once (each location's count in each lane).
+    fn max_llr_spatial<const L: usize>(&self, totals: &[[i32; L]], logs: &Logs) -> [f64; L] {
+        let mut best = [(0.0, usize::MAX, 0, 0); L];
+        for centre in 0..logs.walks.len() {
+            self.walk_spatial(centre, totals, logs, &mut best);
+        }
+        best.map(|b| b.0)
+    }
+
+    /// Purely spatial Poisson: walk one centre's windows for `L` sets of counts, raising each
+    /// lane's best where a window beats it. The windows' expectations and logarithms are fixed,
+    /// so a window costs an addition per lane and a quick test: as `ln x ≤ x - 1` and
+    /// `ln(1 - x) ≤ -x`, the ratio is at most `(c - μ)² C / (μ (C - μ))`, so a window can beat
+    /// `F` only if `(c - μ)² ≥ F g` with `g = μ(C - μ)/C`. The test is in single precision with
+    /// a margin; a window that passes it is checked exactly.
+    fn walk_spatial<const L: usize>(
+        &self,
+        centre: usize,
+        totals: &[[i32; L]],
+        logs: &Logs,
+        best: &mut [Best; L],
+    ) {
+        let (locs, bounds, window) = &logs.walks[centre];
+        #[allow(clippy::cast_possible_truncation)]
+        let mut floor = best.map(|b| b.0 as f32);
+        let mut c = [0i32; L];
+        for (i, (&loc, &(mu, g))) in locs.iter().zip(bounds).enumerate() {
+            let t = &totals[loc as usize];
+            let mut pass = [false; L];
+            let mut any = false;
+            for r in 0..L {
+                c[r] += t[r];
+                #[allow(clippy::cast_precision_loss)]
+                let d = c[r] as f32 - mu;
+                pass[r] = (d > 0.0) & (d * d * 1.001 + 1e-3 >= floor[r] * g);
+                any |= pass[r];
+            }
+            if !any {
+                continue;
+            }
+            let w = window[i] as usize;
+            let (mu, ln_mu) = logs.spatial[centre][w];
+            for r in 0..L {
+                if !pass[r] {
+                    continue;
+                }
+                if let Some(v) = self.ratio(logs, f64::from(c[r]), mu, ln_mu, best[r].0) {
+                    best[r] = (v, w, 0, 0);
+                    #[allow(clippy::cast_possible_truncation)]
+                    let v32 = v as f32;
+                    floor[r] = v32;
                 }
             }
         }
-        settled(best)
     }
 
     /// Calls `found(llr, first, last)` for each cylinder of the current window whose ratio
@@ -941,6 +984,15 @@ impl Plan {
         }
         (c, mu)
     }
+}
+
+/// Each location's count over the span, as one lane.
+fn one_lane(counts: &Sparse) -> Vec<[i32; 1]> {
+    counts
+        .totals
+        .iter()
+        .map(|&t| [i32::try_from(t).unwrap_or(i32::MAX)])
+        .collect()
 }
 
 fn check(data: &ScanData, settings: &ScanSettings) -> Result<f64, ScanError> {
@@ -1137,13 +1189,7 @@ pub fn scan(
     };
     let logs = plan.logs();
     let best = plan.best_per_centre(&counts, &logs);
-    let cumulative: Vec<f64> = expected_full
-        .iter()
-        .scan(0.0, |acc, e| {
-            *acc += e;
-            Some(*acc)
-        })
-        .collect();
+    let cumulative = Cumulative::new(&expected_full);
     let located: Vec<(usize, u32)> = data
         .cases
         .iter()
@@ -1151,19 +1197,42 @@ pub fn scan(
         .filter(|(_, c)| **c > 0)
         .map(|(i, &c)| (i / periods, c))
         .collect();
-    let simulated: Vec<f64> = (0..settings.replications)
-        .into_par_iter()
-        .map(|r| {
-            let mut rng = SplitMix::stream(settings.seed, r as u64);
-            let sim = match model {
-                ScanModel::Poisson => poisson_null(&cumulative, total, periods, lo, n, &mut rng),
-                ScanModel::Permutation => {
-                    permutation_null(n, &located, &all_period_totals, lo, &mut rng)
+    let simulated: Vec<f64> = if !logs.spatial.is_empty() {
+        // Purely spatial Poisson: LANES replications at a time, each from its own stream.
+        (0..settings.replications.div_ceil(LANES))
+            .into_par_iter()
+            .flat_map_iter(|batch| {
+                let first = batch * LANES;
+                let lanes = LANES.min(settings.replications - first);
+                let mut totals = vec![[0i32; LANES]; n];
+                for lane in 0..lanes {
+                    let mut rng = SplitMix::stream(settings.seed, (first + lane) as u64);
+                    let sim = poisson_null(&cumulative, total, periods, lo, n, &mut rng);
+                    for (t, x) in totals.iter_mut().zip(sim) {
+                        t[lane] = i32::try_from(x).unwrap_or(i32::MAX);
+                    }
                 }
-            };
-            plan.max_llr(&Sparse::from_dense(&sim, n, span), &logs)
-        })
-        .collect();
+                let best = plan.max_llr_spatial(&totals, &logs);
+                best.into_iter().take(lanes)
+            })
+            .collect()
+    } else {
+        (0..settings.replications)
+            .into_par_iter()
+            .map(|r| {
+                let mut rng = SplitMix::stream(settings.seed, r as u64);
+                let sim = match model {
+                    ScanModel::Poisson => {
+                        poisson_null(&cumulative, total, periods, lo, n, &mut rng)
+                    }
+                    ScanModel::Permutation => {
+                        permutation_null(n, &located, &all_period_totals, lo, &mut rng)
+                    }
+                };
+                plan.max_llr(&Sparse::from_dense(&sim, n, span), &logs)
+            })
+            .collect()
+    };
     Ok(ScanResult {
         clusters: report(&plan, best, &counts, &simulated, settings),
         simulated,
@@ -1261,28 +1330,78 @@ fn scanned<T: Copy>(cells: &[T], n: usize, periods: usize, lo: usize) -> Vec<T> 
         .collect()
 }
 
+/// The cumulative expected counts, with a guide table for the inverse CDF (Chen and Asau 1974):
+/// for each of `guide.len()` equal slices of `[0, total)`, the first cell whose cumulative count
+/// passes the slice's start, so that a draw needs a step or two instead of a binary search.
+struct Cumulative {
+    sums: Vec<f64>,
+    guide: Vec<u32>,
+    /// Slices per unit of the cumulative count.
+    scale: f64,
+}
+
+impl Cumulative {
+    fn new(expected: &[f64]) -> Self {
+        let sums: Vec<f64> = expected
+            .iter()
+            .scan(0.0, |acc, e| {
+                *acc += e;
+                Some(*acc)
+            })
+            .collect();
+        let acc = sums.last().copied().unwrap_or(0.0);
+        let slices = sums.len().clamp(1, 1 << 22);
+        #[allow(clippy::cast_precision_loss)]
+        let guide = (0..slices)
+            .map(|k| {
+                let start = acc * k as f64 / slices as f64;
+                u32::try_from(sums.partition_point(|&c| c <= start)).unwrap_or(u32::MAX)
+            })
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        let scale = if acc > 0.0 { slices as f64 / acc } else { 0.0 };
+        Self { sums, guide, scale }
+    }
+
+    /// The cell whose slice of the cumulative counts holds `u`, as `partition_point(c <= u)`.
+    fn cell(&self, u: f64) -> usize {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let k = ((u * self.scale) as usize).min(self.guide.len() - 1);
+        let mut i = self.guide[k] as usize;
+        // The guide is a starting point; rounding may leave it a cell either side.
+        while i > 0 && self.sums[i - 1] > u {
+            i -= 1;
+        }
+        while i < self.sums.len() && self.sums[i] <= u {
+            i += 1;
+        }
+        i.min(self.sums.len() - 1)
+    }
+}
+
 /// A Poisson null replication: the cases spread over the cells in proportion to their
 /// expected counts (a multinomial draw, by inverse CDF on the cumulative expected counts),
 /// returned over the scanned span.
 fn poisson_null(
-    cumulative: &[f64],
+    cumulative: &Cumulative,
     total: f64,
     periods: usize,
     lo: usize,
     n: usize,
     rng: &mut SplitMix,
 ) -> Vec<u32> {
-    let acc = cumulative.last().copied().unwrap_or(0.0);
+    let acc = cumulative.sums.last().copied().unwrap_or(0.0);
     let span = periods - lo;
     let mut out = vec![0u32; n * span];
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let cases = total.round() as u64;
     for _ in 0..cases {
-        let u = rng.unit() * acc;
-        let cell = cumulative
-            .partition_point(|&c| c <= u)
-            .min(cumulative.len() - 1);
-        let (loc, t) = (cell / periods, cell % periods);
+        let cell = cumulative.cell(rng.unit() * acc);
+        let (loc, t) = if periods == 1 {
+            (cell, 0)
+        } else {
+            (cell / periods, cell % periods)
+        };
         if t >= lo {
             out[loc * span + t - lo] += 1;
         }
@@ -1405,6 +1524,73 @@ mod tests {
         let a = one.install(|| scan(&line(&cases), ScanModel::Poisson, &s).unwrap());
         let b = two.install(|| scan(&line(&cases), ScanModel::Poisson, &s).unwrap());
         assert_eq!(a, b);
+    }
+
+    /// The replications' search (eight at once, pruned by a quick single-precision bound) finds
+    /// exactly the largest ratio that trying every window finds, lane by lane.
+    #[test]
+    fn the_batched_search_finds_every_lanes_largest_ratio() {
+        let n = 60;
+        let mut rng = SplitMix::stream(3, 0);
+        let data = ScanData {
+            coordinates: (0..n).map(|_| (rng.unit() * 10.0, rng.unit() * 10.0)).collect(),
+            lat_long: false,
+            periods: 1,
+            cases: (0..n).map(|i| u32::from(i % 7 == 0) * 3 + 1).collect(),
+            baseline: (0..n).map(|_| 50.0 + rng.unit() * 500.0).collect(),
+            population: Vec::new(),
+        };
+        let settings = ScanSettings {
+            max_share: 0.3,
+            ..ScanSettings::default()
+        };
+        let total = check(&data, &settings).unwrap();
+        let location_totals: Vec<f64> = data.cases.iter().map(|&c| f64::from(c)).collect();
+        let (expected, size) = poisson_expected(&data, total, &location_totals).unwrap();
+        let plan = Plan {
+            model: ScanModel::Poisson,
+            windows: windows(&data, &size, &settings),
+            lo: 0,
+            span: 1,
+            duration: 1,
+            prospective: false,
+            total,
+            min_cases: 2.0,
+            expected: expected.clone(),
+            location_totals,
+            period_totals: vec![total],
+        };
+        let logs = plan.logs();
+        let cumulative = Cumulative::new(&expected);
+        let mut totals = vec![[0i32; LANES]; n];
+        let mut lanes = Vec::new();
+        for lane in 0..LANES {
+            let sim = poisson_null(&cumulative, total, 1, 0, n, &mut rng);
+            for (t, &x) in totals.iter_mut().zip(&sim) {
+                t[lane] = i32::try_from(x).unwrap();
+            }
+            lanes.push(sim);
+        }
+        let batched = plan.max_llr_spatial(&totals, &logs);
+        for (lane, sim) in lanes.iter().enumerate() {
+            let mut brute = 0.0_f64;
+            for (order, ends) in plan.windows.order.iter().zip(&plan.windows.ends) {
+                for &end in ends {
+                    let inside = &order[..end as usize];
+                    let c: f64 = inside.iter().map(|&l| f64::from(sim[l as usize])).sum();
+                    let mu: f64 = inside.iter().map(|&l| expected[l as usize]).sum();
+                    if c >= 2.0 {
+                        brute = brute.max(llr(c, mu, total));
+                    }
+                }
+            }
+            assert!(brute > 0.0);
+            assert!(
+                (batched[lane] - brute).abs() < 1e-9,
+                "lane {lane}: {} vs {brute}",
+                batched[lane]
+            );
+        }
     }
 
     #[test]
