@@ -1533,7 +1533,9 @@ mod tests {
         let n = 60;
         let mut rng = SplitMix::stream(3, 0);
         let data = ScanData {
-            coordinates: (0..n).map(|_| (rng.unit() * 10.0, rng.unit() * 10.0)).collect(),
+            coordinates: (0..n)
+                .map(|_| (rng.unit() * 10.0, rng.unit() * 10.0))
+                .collect(),
             lat_long: false,
             periods: 1,
             cases: (0..n).map(|i| u32::from(i % 7 == 0) * 3 + 1).collect(),

@@ -812,8 +812,111 @@ impl Context<'_> {
                 count: 1,
             }
         };
+        // Locations of concern first: closeness among the same deaths is said there, not twice.
+        let mut at_concerns: Vec<(Vec<*const Event>, Found)> = Vec::new();
+        for loc in &self.inputs.concerns {
+            let at = |e: &Event| {
+                e.concern.trim().eq_ignore_ascii_case(loc.name.trim())
+                    || e.position.is_some_and(|p| {
+                        haversine_metres(p, (loc.lon, loc.lat)) <= o.concern_metres
+                    })
+            };
+            let mut here: Vec<&Event> = self.events.iter().filter(|e| at(e)).collect();
+            here.sort_by_key(|e| e.date);
+            // Incidents within a year of each other make one signal.
+            let mut runs: Vec<Vec<&Event>> = Vec::new();
+            for e in here {
+                match runs.last_mut() {
+                    Some(r)
+                        if r.last()
+                            .is_some_and(|l| (e.date - l.date).num_days() <= 365) =>
+                    {
+                        r.push(e)
+                    }
+                    _ => runs.push(vec![e]),
+                }
+            }
+            for run in runs {
+                let members: Vec<*const Event> =
+                    run.iter().map(|e| std::ptr::from_ref(*e)).collect();
+                let start = run[0].date;
+                let end = run[run.len() - 1].date;
+                let n = run.len() as u64;
+                let measures = if loc.measures.is_empty() {
+                    "no measures are recorded there".to_owned()
+                } else {
+                    format!("measures in place: {}", loc.measures.join(", "))
+                };
+                at_concerns.push((
+                    members,
+                    Found {
+                        key: format!("rule:concern:{}:{}:{start}", self.name(), loc.name),
+                        kind: SignalKind::Rule,
+                        dataset: self.name().to_owned(),
+                        area_code: None,
+                        title: format!("{n} {} at {}", nouns(self.dataset, n), loc.name),
+                        explanation: format!(
+                            "{n} {} at {} ({}), a registered location of concern, {}; {measures}.",
+                            nouns(self.dataset, n),
+                            loc.name,
+                            loc.kind,
+                            if n == 1 {
+                                format!("on {}", start.format("%-d %B %Y"))
+                            } else {
+                                format!(
+                                    "between {} and {}",
+                                    start.format("%-d %B %Y"),
+                                    end.format("%-d %B %Y")
+                                )
+                            }
+                        ),
+                        method: "rule-location-of-concern".to_owned(),
+                        parameters: json!({"location": loc.name, "metres": o.concern_metres}),
+                        observed: n,
+                        expected: None,
+                        p_value: None,
+                        recurrence_days: None,
+                        start,
+                        end,
+                        places: vec![Place {
+                            label: loc.name.clone(),
+                            lat: loc.lat,
+                            lon: loc.lon,
+                            count: u32::try_from(n).unwrap_or(u32::MAX),
+                        }],
+                        radius_km: None,
+                        timeline: self.timeline(start, end, at),
+                        snapshot: self.inputs.snapshot.clone(),
+                        elapsed_ms: u64::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u64::MAX),
+                    },
+                ));
+            }
+        }
         for group in point_clusters(&incidents, o.near_metres, o.near_days, o.near_count, true) {
             let members: Vec<&Event> = group.iter().map(|&i| placed[i]).collect();
+            let close = format!(
+                "each within {:.0} m and {} days of another",
+                o.near_metres, o.near_days
+            );
+            // Deaths that all belong to one location-of-concern signal are one signal.
+            if let Some((_, found)) = at_concerns.iter_mut().find(|(run, _)| {
+                members
+                    .iter()
+                    .all(|m| run.contains(&std::ptr::from_ref(*m)))
+            }) {
+                found.explanation.push_str(&format!(
+                    " {} of them were close together, {close}.",
+                    members.len()
+                ));
+                if let Some(p) = found.parameters.as_object_mut() {
+                    p.insert(
+                        "near".to_owned(),
+                        json!({"count": o.near_count, "metres": o.near_metres, "days": o.near_days}),
+                    );
+                }
+                continue;
+            }
             let start = members.iter().map(|e| e.date).min().unwrap_or(self.end);
             let end = members.iter().map(|e| e.date).max().unwrap_or(self.end);
             let n = members.len() as u64;
@@ -827,9 +930,7 @@ impl Context<'_> {
                 area_code: district,
                 title: format!("{n} suspected suicides close together in {where_}"),
                 explanation: format!(
-                    "{n} suspected suicides, each within {:.0} m and {} days of another, between {} and {} ({}).",
-                    o.near_metres,
-                    o.near_days,
+                    "{n} suspected suicides, {close}, between {} and {} ({}).",
                     start.format("%-d %B %Y"),
                     end.format("%-d %B %Y"),
                     duration_words(((end - start).num_days() + 1) as f64)
@@ -855,79 +956,7 @@ impl Context<'_> {
                 elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
         }
-        for loc in &self.inputs.concerns {
-            let at = |e: &Event| {
-                e.concern.trim().eq_ignore_ascii_case(loc.name.trim())
-                    || e.position.is_some_and(|p| {
-                        haversine_metres(p, (loc.lon, loc.lat)) <= o.concern_metres
-                    })
-            };
-            let mut here: Vec<&Event> = self.events.iter().filter(|e| at(e)).collect();
-            here.sort_by_key(|e| e.date);
-            // Incidents within a year of each other make one signal.
-            let mut runs: Vec<Vec<&Event>> = Vec::new();
-            for e in here {
-                match runs.last_mut() {
-                    Some(r)
-                        if r.last()
-                            .is_some_and(|l| (e.date - l.date).num_days() <= 365) =>
-                    {
-                        r.push(e)
-                    }
-                    _ => runs.push(vec![e]),
-                }
-            }
-            for run in runs {
-                let start = run[0].date;
-                let end = run[run.len() - 1].date;
-                let n = run.len() as u64;
-                let measures = if loc.measures.is_empty() {
-                    "no measures are recorded there".to_owned()
-                } else {
-                    format!("measures in place: {}", loc.measures.join(", "))
-                };
-                out.push(Found {
-                    key: format!("rule:concern:{}:{}:{start}", self.name(), loc.name),
-                    kind: SignalKind::Rule,
-                    dataset: self.name().to_owned(),
-                    area_code: None,
-                    title: format!("{n} {} at {}", nouns(self.dataset, n), loc.name),
-                    explanation: format!(
-                        "{n} {} at {} ({}), a registered location of concern, {}; {measures}.",
-                        nouns(self.dataset, n),
-                        loc.name,
-                        loc.kind,
-                        if n == 1 {
-                            format!("on {}", start.format("%-d %B %Y"))
-                        } else {
-                            format!(
-                                "between {} and {}",
-                                start.format("%-d %B %Y"),
-                                end.format("%-d %B %Y")
-                            )
-                        }
-                    ),
-                    method: "rule-location-of-concern".to_owned(),
-                    parameters: json!({"location": loc.name, "metres": o.concern_metres}),
-                    observed: n,
-                    expected: None,
-                    p_value: None,
-                    recurrence_days: None,
-                    start,
-                    end,
-                    places: vec![Place {
-                        label: loc.name.clone(),
-                        lat: loc.lat,
-                        lon: loc.lon,
-                        count: u32::try_from(n).unwrap_or(u32::MAX),
-                    }],
-                    radius_km: None,
-                    timeline: self.timeline(start, end, at),
-                    snapshot: self.inputs.snapshot.clone(),
-                    elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                });
-            }
-        }
+        out.extend(at_concerns.into_iter().map(|(_, found)| found));
     }
 }
 
@@ -942,5 +971,85 @@ mod tests {
         let m = r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,4]]]]}"#;
         assert_eq!(centre_of(m), Some((2.0, 2.0)));
         assert_eq!(centre_of("not json"), None);
+    }
+
+    fn death(day: u32, lon: f64, lat: f64) -> Event {
+        Event {
+            date: NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default(),
+            area: None,
+            age: Some(30),
+            sex: "male".to_owned(),
+            method: String::new(),
+            position: Some((lon, lat)),
+            concern: String::new(),
+        }
+    }
+
+    /// Deaths that are all at one location of concern make one signal, which also says they
+    /// were close together; deaths close together elsewhere, or only partly at the location,
+    /// keep the closeness signal of their own.
+    #[test]
+    fn closeness_at_a_location_of_concern_is_one_signal() {
+        let bridge = LocationOfConcern {
+            id: 1,
+            name: "Kestrel Bridge".to_owned(),
+            kind: "bridge".to_owned(),
+            lat: 54.51,
+            lon: -2.29,
+            measures: vec!["barriers".to_owned()],
+            review_date: None,
+            notes: String::new(),
+        };
+        let rules = |events: Vec<Event>| {
+            let inputs = Inputs {
+                snapshot: "1".to_owned(),
+                small: Vec::new(),
+                districts: Vec::new(),
+                concerns: vec![bridge.clone()],
+                datasets: Vec::new(),
+                population: HashMap::new(),
+            };
+            let options = DetectOptions::default();
+            let ctx = Context {
+                inputs: &inputs,
+                dataset: &SUICIDES,
+                events: &events,
+                end: events.iter().map(|e| e.date).max().unwrap_or_default(),
+                options: &options,
+            };
+            let mut out = Vec::new();
+            ctx.rules(&mut out);
+            out
+        };
+        // Four at the bridge, and three together 50 km away.
+        let mut events: Vec<Event> = (1..=4).map(|d| death(d * 5, -2.29, 54.51)).collect();
+        events.extend((1..=3).map(|d| death(d, -1.5, 54.6)));
+        let out = rules(events);
+        assert_eq!(out.len(), 2, "{out:#?}");
+        let at = out.iter().find(|f| f.method == "rule-location-of-concern");
+        let at = at.map(|f| (f.observed, f.explanation.clone(), f.parameters.clone()));
+        let (observed, explanation, parameters) = at.unwrap_or_default();
+        assert_eq!(observed, 4);
+        assert!(
+            explanation.ends_with(
+                "4 of them were close together, each within 1000 m and 90 days of another."
+            ),
+            "{explanation}"
+        );
+        assert_eq!(parameters["near"]["count"], 3);
+        let near: Vec<&Found> = out.iter().filter(|f| f.method == "rule-near").collect();
+        assert_eq!(near.len(), 1);
+        assert_eq!(near[0].observed, 3);
+
+        // Two at the bridge and one 500 m away: the closeness signal stays.
+        let events = vec![
+            death(1, -2.29, 54.51),
+            death(2, -2.29, 54.51),
+            death(3, -2.29, 54.5145),
+        ];
+        let out = rules(events);
+        let methods: Vec<&str> = out.iter().map(|f| f.method.as_str()).collect();
+        assert_eq!(methods, ["rule-near", "rule-location-of-concern"]);
+        assert!(!out[1].explanation.contains("close together"));
     }
 }
