@@ -46,6 +46,10 @@ test('the demo\'s planted clusters are found and shown on the Signals page', asy
   // Each shows a map and a timeline, and the language is the project's.
   assert.equal(await items.locator('svg.signal-timeline').count(), texts.length);
   assert.ok(await items.locator('svg.signal-map').count() >= 3);
+  // The maps show the small areas and districts around the places.
+  const bridgeMap = items.filter({ hasText: 'at Kestrel Bridge' }).locator('svg.signal-map');
+  assert.ok(await bridgeMap.locator('path.map-area').count() > 0);
+  assert.ok(await bridgeMap.locator('path.map-district').count() > 0);
   const body = await p.locator('main').innerText();
   assert.doesNotMatch(body, STIGMATISING);
   assert.match(await p.locator('.help-now').innerText(), /Samaritans/);

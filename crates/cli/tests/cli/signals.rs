@@ -45,7 +45,7 @@ fn the_demo_finds_its_planted_clusters_and_a_rerun_finds_nothing_new() {
         bridge["found"]["explanation"]
             .as_str()
             .unwrap_or_default()
-            .contains("4 of them were close together"),
+            .contains("They were also close together"),
         "{bridge:#?}"
     );
     assert!(

@@ -900,15 +900,19 @@ impl Context<'_> {
                 o.near_metres, o.near_days
             );
             // Deaths that all belong to one location-of-concern signal are one signal.
-            if let Some((_, found)) = at_concerns.iter_mut().find(|(run, _)| {
+            if let Some((run, found)) = at_concerns.iter_mut().find(|(run, _)| {
                 members
                     .iter()
                     .all(|m| run.contains(&std::ptr::from_ref(*m)))
             }) {
-                found.explanation.push_str(&format!(
-                    " {} of them were close together, {close}.",
-                    members.len()
-                ));
+                let who = if members.len() == run.len() {
+                    "They were also".to_owned()
+                } else {
+                    format!("{} of them were", members.len())
+                };
+                found
+                    .explanation
+                    .push_str(&format!(" {who} close together, {close}."));
                 if let Some(p) = found.parameters.as_object_mut() {
                     p.insert(
                         "near".to_owned(),
@@ -1032,7 +1036,7 @@ mod tests {
         assert_eq!(observed, 4);
         assert!(
             explanation.ends_with(
-                "4 of them were close together, each within 1000 m and 90 days of another."
+                "They were also close together, each within 1000 m and 90 days of another."
             ),
             "{explanation}"
         );
@@ -1040,6 +1044,21 @@ mod tests {
         let near: Vec<&Found> = out.iter().filter(|f| f.method == "rule-near").collect();
         assert_eq!(near.len(), 1);
         assert_eq!(near[0].observed, 3);
+
+        // Four at the bridge, the last of them 200 days after the others: three were close.
+        let mut events: Vec<Event> = (1..=3).map(|d| death(d * 5, -2.29, 54.51)).collect();
+        let mut later = death(1, -2.29, 54.51);
+        later.date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
+        events.push(later);
+        let out = rules(events);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert!(
+            out[0]
+                .explanation
+                .contains(" 3 of them were close together,"),
+            "{}",
+            out[0].explanation
+        );
 
         // Two at the bridge and one 500 m away: the closeness signal stays.
         let events = vec![

@@ -42,28 +42,38 @@ struct AreasPage {
 }
 
 /// A closed line of lon/lat points.
-type Ring = Vec<(f64, f64)>;
+pub(crate) type Ring = Vec<(f64, f64)>;
+
+/// The rings of a GeoJSON Polygon or MultiPolygon, as lon/lat points: `None` when the text is
+/// not GeoJSON, no rings for other geometries.
+pub(crate) fn rings_of(geometry: &str) -> Option<Vec<Ring>> {
+    let g: serde_json::Value = serde_json::from_str(geometry).ok()?;
+    let polys: Vec<&serde_json::Value> = match g.get("type")?.as_str()? {
+        "Polygon" => vec![g.get("coordinates")?],
+        "MultiPolygon" => g.get("coordinates")?.as_array()?.iter().collect(),
+        _ => return Some(Vec::new()),
+    };
+    let mut out = Vec::new();
+    for poly in polys {
+        for ring in poly.as_array()? {
+            let pts: Ring = ring
+                .as_array()?
+                .iter()
+                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                .collect();
+            out.push(pts);
+        }
+    }
+    Some(out)
+}
 
 /// Draw polygons as SVG paths in a 600-wide box, north up, with lon/lat scaled by latitude.
 pub(crate) fn svg_map(shapes: &[(String, String)]) -> Option<String> {
     let mut rings: Vec<(String, Vec<Ring>)> = Vec::new();
     for (name, geometry) in shapes {
-        let g: serde_json::Value = serde_json::from_str(geometry).ok()?;
-        let polys: Vec<&serde_json::Value> = match g.get("type")?.as_str()? {
-            "Polygon" => vec![g.get("coordinates")?],
-            "MultiPolygon" => g.get("coordinates")?.as_array()?.iter().collect(),
-            _ => continue,
-        };
-        let mut out = Vec::new();
-        for poly in polys {
-            for ring in poly.as_array()? {
-                let pts: Vec<(f64, f64)> = ring
-                    .as_array()?
-                    .iter()
-                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                    .collect();
-                out.push(pts);
-            }
+        let out = rings_of(geometry)?;
+        if out.is_empty() {
+            continue;
         }
         rings.push((name.clone(), out));
     }

@@ -9,9 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
+use lantern_core::area::AreaLevel;
 use lantern_core::signals::{LocationOfConcern, ReviewStatus, Signal, SignalEvent, SignalReview};
 use serde::Deserialize;
 
+use super::areas::{Ring, rings_of};
 use super::{Layout, Opt, render};
 use crate::AppState;
 use crate::access::{Rule, Viewer};
@@ -28,6 +30,8 @@ pub(crate) fn routes() -> Router<AppState> {
 /// An SVG picture's elements, computed here so the template only places them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Map {
+    /// Boundaries under the places: `(path, a district's, name)`.
+    outlines: Vec<(String, bool, String)>,
     /// `(x, y, r, label)` of each place.
     dots: Vec<(f64, f64, f64, String)>,
     /// The scan's circle: `(x, y, r)`.
@@ -39,7 +43,87 @@ pub(crate) struct Map {
 const MAP_W: f64 = 240.0;
 const MAP_H: f64 = 180.0;
 
-fn map_of(s: &Signal) -> Map {
+/// One boundary drawn under the maps.
+struct Shape {
+    name: String,
+    district: bool,
+    rings: Vec<Ring>,
+    /// `(west, south, east, north)`.
+    bounds: (f64, f64, f64, f64),
+}
+
+/// The small areas' and districts' boundaries, so that a signal's map shows where it is.
+#[derive(Default)]
+pub(crate) struct Outlines(Vec<Shape>);
+
+impl Outlines {
+    async fn load(state: &AppState) -> Result<Self, AppError> {
+        let mut shapes = Vec::new();
+        for (level, district) in [(AreaLevel::Lsoa, false), (AreaLevel::Lad, true)] {
+            for area in state.store.area_boundaries(level).await? {
+                let Some(rings) = area.boundary.as_deref().and_then(rings_of) else {
+                    continue;
+                };
+                let mut bounds = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+                for &(x, y) in rings.iter().flatten() {
+                    bounds = (
+                        bounds.0.min(x),
+                        bounds.1.min(y),
+                        bounds.2.max(x),
+                        bounds.3.max(y),
+                    );
+                }
+                if bounds.0 <= bounds.2 {
+                    shapes.push(Shape {
+                        name: area.name,
+                        district,
+                        rings,
+                        bounds,
+                    });
+                }
+            }
+        }
+        // Districts last, so that their lines are drawn over the small areas'.
+        shapes.sort_by_key(|s| s.district);
+        Ok(Self(shapes))
+    }
+
+    /// The outlines that cross the map, as SVG paths through `to` (lon/lat to pixels), with
+    /// points closer than a pixel to the last one left out.
+    fn paths(&self, to: impl Fn(f64, f64) -> (f64, f64)) -> Vec<(String, bool, String)> {
+        let mut out = Vec::new();
+        for shape in &self.0 {
+            let (w, s, e, n) = shape.bounds;
+            let (x0, y1) = to(w, s);
+            let (x1, y0) = to(e, n);
+            if x1 < 0.0 || x0 > MAP_W || y1 < 0.0 || y0 > MAP_H {
+                continue;
+            }
+            let mut d = String::new();
+            for ring in &shape.rings {
+                let mut last: Option<(f64, f64)> = None;
+                for &(lon, lat) in ring {
+                    let (x, y) = to(lon, lat);
+                    if last.is_some_and(|(a, b)| (x - a).abs() < 1.0 && (y - b).abs() < 1.0) {
+                        continue;
+                    }
+                    d.push_str(&format!(
+                        "{}{x:.1},{y:.1}",
+                        if last.is_none() { "M" } else { "L" }
+                    ));
+                    last = Some((x, y));
+                }
+                if last.is_some() {
+                    d.push('Z');
+                }
+            }
+            out.push((d, shape.district, shape.name.clone()));
+        }
+        out
+    }
+}
+
+fn map_of(s: &Signal, outlines: &Outlines) -> Map {
     let places = &s.found.places;
     if places.is_empty() {
         return Map::default();
@@ -82,6 +166,8 @@ fn map_of(s: &Signal) -> Map {
             )
         })
         .collect();
+    let (lon0, lat0) = (places[0].lon, places[0].lat);
+    let outlines = outlines.paths(|lon, lat| to(((lon - lon0) * kx, (lat - lat0) * ky)));
     let circle = s.found.radius_km.filter(|r| *r > 0.0).map(|r| {
         let (x, y) = to(xy[0]);
         (x, y, r * scale)
@@ -91,6 +177,7 @@ fn map_of(s: &Signal) -> Map {
         .find(|k| k * scale >= 40.0)
         .unwrap_or(20.0);
     Map {
+        outlines,
         dots,
         circle,
         scale: (
@@ -134,9 +221,9 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    fn new(signal: Signal) -> Self {
+    fn new(signal: Signal, outlines: &Outlines) -> Self {
         Self {
-            map: map_of(&signal),
+            map: map_of(&signal, outlines),
             bars: timeline_of(&signal, 240.0, 48.0),
             signal,
         }
@@ -174,10 +261,11 @@ async fn list(
         .map(|s| (s.label(), signals.iter().filter(|x| x.status == *s).count()))
         .collect();
     let all = params.status.as_deref() == Some("all");
+    let outlines = Outlines::load(&state).await?;
     let rows = signals
         .into_iter()
         .filter(|s| all || s.status != ReviewStatus::Closed)
-        .map(Row::new)
+        .map(|s| Row::new(s, &outlines))
         .collect();
     let page = ListPage {
         layout: Layout::new(&state, "Signals", "signals"),
@@ -240,7 +328,7 @@ async fn signal_page(
     let parameters = serde_json::to_string_pretty(&signal.found.parameters).unwrap_or_default();
     let page = SignalPage {
         layout: Layout::new(state, signal.found.title.clone(), "signals"),
-        row: Row::new(signal),
+        row: Row::new(signal, &Outlines::load(state).await?),
         events,
         statuses,
         parameters,
