@@ -824,31 +824,43 @@ fn equal_periods_give_every_year_the_same_expected_cases() {
         "two.pop",
         "A 2020 1000\nA 2021 3000\nB 2020 1000\nB 2021 3000\n",
     );
-    let run = |adjustment: &str| {
-        scan_json(&scan(&[
+    // Yearly space-time Poisson scans of the two places.
+    let yearly = |cases: &str, pop: &str, (start, end): (&str, &str), more: &[&str]| {
+        let mut args = vec![
             "--model",
             "space-time-poisson",
             "--cases",
-            &cases,
+            cases,
             "--coordinates",
             &geo,
             "--population",
-            &pop,
+            pop,
             "--coordinates-type",
             "cartesian",
             "--start",
-            "2020",
+            start,
             "--end",
-            "2021",
+            end,
             "--time-aggregation-unit",
             "year",
-            "--max-temporal-percent",
-            "100",
-            "--replications",
-            "0",
-            "--time-adjustment",
-            adjustment,
-        ]))
+        ];
+        args.extend_from_slice(more);
+        scan(&args)
+    };
+    let run = |adjustment: &str| {
+        scan_json(&yearly(
+            &cases,
+            &pop,
+            ("2020", "2021"),
+            &[
+                "--max-temporal-percent",
+                "100",
+                "--replications",
+                "0",
+                "--time-adjustment",
+                adjustment,
+            ],
+        ))
     };
     let even = run("equal-periods");
     let mlc = &even["clusters"][0];
@@ -882,26 +894,12 @@ fn equal_periods_give_every_year_the_same_expected_cases() {
         "A 2018 0\nA 2019 0\nA 2020 0\nA 2021 1000\nB 2018 0\nB 2019 0\nB 2020 0\nB 2021 1000\n",
     );
     let cases = write("early.cas", "A 2 2019\nA 1 2021\nB 1 2021\n");
-    let refused = scan(&[
-        "--model",
-        "space-time-poisson",
-        "--cases",
+    let refused = yearly(
         &cases,
-        "--coordinates",
-        &geo,
-        "--population",
         &pop,
-        "--coordinates-type",
-        "cartesian",
-        "--start",
-        "2019",
-        "--end",
-        "2021",
-        "--time-aggregation-unit",
-        "year",
-        "--time-adjustment",
-        "equal-periods",
-    ]);
+        ("2019", "2021"),
+        &["--time-adjustment", "equal-periods"],
+    );
     assert_eq!(refused.code, 1);
     assert!(
         refused

@@ -851,9 +851,6 @@ impl Context<'_> {
                     members,
                     Found {
                         key: format!("rule:concern:{}:{}:{start}", self.name(), loc.name),
-                        kind: SignalKind::Rule,
-                        dataset: self.name().to_owned(),
-                        area_code: None,
                         title: format!("{n} {} at {}", nouns(self.dataset, n), loc.name),
                         explanation: format!(
                             "{n} {} at {} ({}), a registered location of concern, {}; {measures}.",
@@ -870,25 +867,15 @@ impl Context<'_> {
                                 )
                             }
                         ),
-                        method: "rule-location-of-concern".to_owned(),
                         parameters: json!({"location": loc.name, "metres": o.concern_metres}),
-                        observed: n,
-                        expected: None,
-                        p_value: None,
-                        recurrence_days: None,
-                        start,
-                        end,
                         places: vec![Place {
                             label: loc.name.clone(),
                             lat: loc.lat,
                             lon: loc.lon,
                             count: u32::try_from(n).unwrap_or(u32::MAX),
                         }],
-                        radius_km: None,
                         timeline: self.timeline(start, end, at),
-                        snapshot: self.inputs.snapshot.clone(),
-                        elapsed_ms: u64::try_from(started.elapsed().as_millis())
-                            .unwrap_or(u64::MAX),
+                        ..self.rule_signal("rule-location-of-concern", n, (start, end), started)
                     },
                 ));
             }
@@ -929,8 +916,6 @@ impl Context<'_> {
             let first = members[0].position.unwrap_or_default();
             out.push(Found {
                 key: format!("rule:near:{}:{start}:{:.3}:{:.3}", self.name(), first.0, first.1),
-                kind: SignalKind::Rule,
-                dataset: self.name().to_owned(),
                 area_code: district,
                 title: format!("{n} suspected suicides close together in {where_}"),
                 explanation: format!(
@@ -939,16 +924,8 @@ impl Context<'_> {
                     end.format("%-d %B %Y"),
                     duration_words(((end - start).num_days() + 1) as f64)
                 ),
-                method: "rule-near".to_owned(),
                 parameters: json!({"count": o.near_count, "metres": o.near_metres, "days": o.near_days}),
-                observed: n,
-                expected: None,
-                p_value: None,
-                recurrence_days: None,
-                start,
-                end,
                 places: members.iter().map(|e| place_of(e, "Incident")).collect(),
-                radius_km: None,
                 timeline: self.timeline(start, end, |e| {
                     e.position.is_some_and(|p| {
                         members.iter().any(|m| {
@@ -956,11 +933,41 @@ impl Context<'_> {
                         })
                     })
                 }),
-                snapshot: self.inputs.snapshot.clone(),
-                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                ..self.rule_signal("rule-near", n, (start, end), started)
             });
         }
         out.extend(at_concerns.into_iter().map(|(_, found)| found));
+    }
+
+    /// What every rule signal shares: no expectation and no p-value.
+    fn rule_signal(
+        &self,
+        method: &str,
+        observed: u64,
+        (start, end): (NaiveDate, NaiveDate),
+        started: Instant,
+    ) -> Found {
+        Found {
+            key: String::new(),
+            kind: SignalKind::Rule,
+            dataset: self.name().to_owned(),
+            area_code: None,
+            title: String::new(),
+            explanation: String::new(),
+            method: method.to_owned(),
+            parameters: serde_json::Value::Null,
+            observed,
+            expected: None,
+            p_value: None,
+            recurrence_days: None,
+            start,
+            end,
+            places: Vec::new(),
+            radius_km: None,
+            timeline: Vec::new(),
+            snapshot: self.inputs.snapshot.clone(),
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
     }
 }
 
