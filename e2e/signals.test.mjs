@@ -50,6 +50,8 @@ test('the demo\'s planted clusters are found and shown on the Signals page', asy
   const bridgeMap = items.filter({ hasText: 'at Kestrel Bridge' }).locator('svg.signal-map');
   assert.ok(await bridgeMap.locator('path.map-area').count() > 0);
   assert.ok(await bridgeMap.locator('path.map-district').count() > 0);
+  // How the detectors are set, for the group to see.
+  assert.match(await p.locator('details.settings').textContent(), /3 or more suspected suicides, each within 1000 m and 90 days/);
   const body = await p.locator('main').innerText();
   assert.doesNotMatch(body, STIGMATISING);
   assert.match(await p.locator('.help-now').innerText(), /Samaritans/);

@@ -240,23 +240,24 @@ pub(crate) enum PlansCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum SignalsCommand {
     /// Run every detector over the register now and keep what they find (the server also does
-    /// this by itself after imports and edits).
+    /// this by itself after imports and edits), with the saved settings (`signals configure`)
+    /// and any given here for this run.
     Run {
-        /// Monte Carlo replications for the scans.
-        #[arg(long, default_value_t = 999)]
-        replications: usize,
-        /// Scans report clusters with a p-value at most this.
-        #[arg(long, default_value_t = 0.05)]
-        scan_alpha: f64,
-        /// The Farrington methods' significance for unusual rises.
-        #[arg(long, default_value_t = 0.001)]
-        temporal_alpha: f64,
-        /// A week is an unusual rise only with at least this many events.
-        #[arg(long, default_value_t = 5.0)]
-        min_count: f64,
+        #[command(flatten)]
+        settings: DetectArgs,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Show the detectors' settings, or change them: the server's job and `signals run` use
+    /// them, and the signals are recomputed with them at the server's next check. Prints the
+    /// settings as JSON.
+    Configure {
+        #[command(flatten)]
+        settings: DetectArgs,
+        /// Go back to the defaults (then apply any settings given).
+        #[arg(long)]
+        reset: bool,
     },
     /// Every signal, the latest first, with its review status.
     List {
@@ -289,6 +290,64 @@ pub(crate) enum SignalsCommand {
     },
     /// The registered locations of concern.
     Locations,
+}
+
+/// The detectors' settings; each one given replaces the saved one.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DetectArgs {
+    /// Monte Carlo replications for the scans (default 999).
+    #[arg(long)]
+    pub(crate) replications: Option<usize>,
+    /// Retrospective scans report clusters with a p-value at most this (default 0.05).
+    #[arg(long)]
+    pub(crate) scan_alpha: Option<f64>,
+    /// Prospective scans report clusters that would arise by chance at most once in this many
+    /// days (default 365).
+    #[arg(long)]
+    pub(crate) recurrence_days: Option<f64>,
+    /// The Farrington methods' significance for unusual rises (default 0.001).
+    #[arg(long)]
+    pub(crate) temporal_alpha: Option<f64>,
+    /// A week is an unusual rise only with at least this many events (default 5).
+    #[arg(long)]
+    pub(crate) min_count: Option<f64>,
+    /// Unusual rises are reported over this many recent weeks (default 52).
+    #[arg(long)]
+    pub(crate) lookback_weeks: Option<usize>,
+    /// Closeness rule: this many suspected suicides (default 3) ...
+    #[arg(long)]
+    pub(crate) near_count: Option<usize>,
+    /// ... each within this many metres (default 1000) ...
+    #[arg(long)]
+    pub(crate) near_metres: Option<f64>,
+    /// ... and this many days of another (default 90).
+    #[arg(long)]
+    pub(crate) near_days: Option<i64>,
+    /// A death within this many metres of a location of concern is at it (default 250).
+    #[arg(long)]
+    pub(crate) concern_metres: Option<f64>,
+}
+
+impl DetectArgs {
+    /// `base` with every setting given here in its place.
+    pub(crate) fn apply(
+        &self,
+        base: &lantern_core::signals::DetectOptions,
+    ) -> lantern_core::signals::DetectOptions {
+        lantern_core::signals::DetectOptions {
+            replications: self.replications.unwrap_or(base.replications),
+            scan_alpha: self.scan_alpha.unwrap_or(base.scan_alpha),
+            recurrence_days: self.recurrence_days.unwrap_or(base.recurrence_days),
+            temporal_alpha: self.temporal_alpha.unwrap_or(base.temporal_alpha),
+            min_count: self.min_count.unwrap_or(base.min_count),
+            lookback_weeks: self.lookback_weeks.unwrap_or(base.lookback_weeks),
+            near_count: self.near_count.unwrap_or(base.near_count),
+            near_metres: self.near_metres.unwrap_or(base.near_metres),
+            near_days: self.near_days.unwrap_or(base.near_days),
+            concern_metres: self.concern_metres.unwrap_or(base.concern_metres),
+            ..*base
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

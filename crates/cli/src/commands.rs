@@ -112,7 +112,6 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
         lantern_server::spawn_signals_job(
             store.clone(),
             std::time::Duration::from_secs(args.signals_every),
-            lantern_core::signals::DetectOptions::default(),
         );
     }
     let state = AppState::new(store, config);
@@ -159,7 +158,7 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         eprintln!("Running the signal detectors over the demo register…");
         let done = lantern_core::signals::refresh(
             store.as_ref(),
-            &lantern_core::signals::DetectOptions::default(),
+            &lantern_core::signals::saved_options(store.as_ref()).await?,
         )
         .await?;
         eprintln!(

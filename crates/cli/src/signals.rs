@@ -1,4 +1,4 @@
-//! `lantern signals run|list|add-location|locations`.
+//! `lantern signals run|configure|list|add-location|locations`.
 
 use std::process::ExitCode;
 
@@ -10,23 +10,16 @@ use crate::commands::cli_audit_entry;
 
 pub(crate) async fn manage(store: &SharedStore, what: SignalsCommand) -> anyhow::Result<ExitCode> {
     match what {
-        SignalsCommand::Run {
-            replications,
-            scan_alpha,
-            temporal_alpha,
-            min_count,
-            json,
-        } => {
+        SignalsCommand::Run { settings, json } => {
+            let options = settings.apply(&signals::saved_options(store.as_ref()).await?);
+            if let Err(e) = options.check() {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::FAILURE);
+            }
             eprintln!(
-                "Running the detectors over the register ({replications} replications for the scans)…"
+                "Running the detectors over the register ({} replications for the scans)…",
+                options.replications
             );
-            let options = DetectOptions {
-                replications,
-                scan_alpha,
-                temporal_alpha,
-                min_count,
-                ..DetectOptions::default()
-            };
             let done = signals::refresh(store.as_ref(), &options).await?;
             cli_audit_entry(
                 store,
@@ -48,6 +41,28 @@ pub(crate) async fn manage(store: &SharedStore, what: SignalsCommand) -> anyhow:
                     done.elapsed_ms as f64 / 1000.0
                 );
             }
+        }
+        SignalsCommand::Configure { settings, reset } => {
+            let base = if reset {
+                DetectOptions::default()
+            } else {
+                signals::saved_options(store.as_ref()).await?
+            };
+            let options = settings.apply(&base);
+            if let Err(e) = options.check() {
+                eprintln!("error: {e}; nothing was changed");
+                return Ok(ExitCode::FAILURE);
+            }
+            let saved = signals::saved_options(store.as_ref()).await?;
+            if options != saved || reset {
+                signals::save_options(store.as_ref(), &options).await?;
+                let json = serde_json::to_string(&options)?;
+                cli_audit_entry(store, "signals_configure", None, json).await?;
+                eprintln!(
+                    "Saved. The server recomputes the signals with these at its next check; `lantern signals run` does it now."
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&options)?);
         }
         SignalsCommand::List { json } => {
             let all = store.signals().await?;

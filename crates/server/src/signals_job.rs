@@ -1,22 +1,20 @@
 //! The background job that keeps signals current: whenever the register has changed since the
 //! signals were last computed (an import, an edit, a deletion), it reads the register, runs the
-//! detectors on one thread (so pages stay quick), stores what they find and audits the run.
+//! detectors on one thread (so pages stay quick) with the partnership's saved settings
+//! (`lantern signals configure`), stores what they find and audits the run. Saving new settings
+//! marks the signals out of date, so the next check recomputes them.
 
 use std::time::{Duration, Instant};
 
 use lantern_core::SharedStore;
 use lantern_core::audit::NewAuditEntry;
-use lantern_core::signals::{self, DetectOptions, Refreshed, SNAPSHOT_SETTING};
+use lantern_core::signals::{self, Refreshed, SNAPSHOT_SETTING};
 
 /// Check every `every` and recompute when the register has changed.
-pub fn spawn_signals_job(
-    store: SharedStore,
-    every: Duration,
-    options: DetectOptions,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn_signals_job(store: SharedStore, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match refresh_if_stale(&store, &options).await {
+            match refresh_if_stale(&store).await {
                 Ok(Some(done)) => tracing::info!(
                     found = done.found,
                     new = done.new,
@@ -36,17 +34,14 @@ pub fn spawn_signals_job(
 ///
 /// # Errors
 /// The store failed, or the detectors' thread did.
-pub async fn refresh_if_stale(
-    store: &SharedStore,
-    options: &DetectOptions,
-) -> anyhow::Result<Option<Refreshed>> {
+pub async fn refresh_if_stale(store: &SharedStore) -> anyhow::Result<Option<Refreshed>> {
     let version = store.data_version().await?;
     if store.setting(SNAPSHOT_SETTING).await?.as_deref() == Some(version.as_str()) {
         return Ok(None);
     }
     let started = Instant::now();
     let inputs = signals::load(store.as_ref()).await?;
-    let options = options.clone();
+    let options = signals::saved_options(store.as_ref()).await?;
     let (inputs, found) = tokio::task::spawn_blocking(move || {
         let found = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
             Ok(pool) => pool.install(|| signals::compute(&inputs, &options)),

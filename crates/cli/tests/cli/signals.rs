@@ -81,6 +81,47 @@ fn the_demo_finds_its_planted_clusters_and_a_rerun_finds_nothing_new() {
     assert_eq!(done["new"], 0);
     assert_eq!(done["found"].as_u64().unwrap() as usize, all.len());
     assert_eq!(signals(&db).len(), all.len());
+
+    // A stricter closeness rule, kept for the server's job and later runs.
+    let run = db.run(&[
+        "signals",
+        "configure",
+        "--near-count",
+        "5",
+        "--replications",
+        "99",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let saved: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(saved["near_count"], 5);
+    assert_eq!(saved["replications"], 99);
+    assert_eq!(saved["scan_alpha"], 0.05);
+    // A setting out of range changes nothing.
+    let run = db.run(&["signals", "configure", "--scan-alpha", "2"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("scan alpha 2 must be between 0 and 1; nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    let run = db.run(&["signals", "configure"]);
+    let kept: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(kept, saved);
+    // Recomputed with them: four deaths at the bridge are no longer "close together".
+    let run = db.run(&["signals", "run", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bridge = signals(&db)
+        .into_iter()
+        .find(|s| s["found"]["title"] == "4 suspected suicides at Kestrel Bridge")
+        .unwrap();
+    let text = bridge["found"]["explanation"].as_str().unwrap_or_default();
+    assert!(!text.contains("close together"), "{text}");
+    // Back to the defaults.
+    let run = db.run(&["signals", "configure", "--reset"]);
+    let reset: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(reset["near_count"], 3);
+    assert_eq!(reset["replications"], 999);
 }
 
 #[test]

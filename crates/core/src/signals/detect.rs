@@ -18,8 +18,10 @@ use crate::register::{Dataset, Record, SELF_HARM, SUICIDES};
 use crate::stats_files::DetectMethod;
 use crate::store::{Store, StoreError};
 
-/// How the detectors run. The defaults are those a surveillance group would start from.
-#[derive(Debug, Clone, PartialEq)]
+/// How the detectors run. The defaults are those a surveillance group would start from; a
+/// partnership keeps its own with [`super::save_options`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DetectOptions {
     /// Monte Carlo replications for the scans.
     pub replications: usize,
@@ -44,6 +46,55 @@ pub struct DetectOptions {
     pub near_days: i64,
     /// Rule: an incident this close to a location of concern is at it.
     pub concern_metres: f64,
+}
+
+impl DetectOptions {
+    /// Every setting in its range, or what is wrong, in words.
+    ///
+    /// # Errors
+    /// The first setting out of its range.
+    pub fn check(&self) -> Result<(), String> {
+        let unit = |x: f64| x > 0.0 && x < 1.0;
+        if self.replications > 99_999 {
+            return Err("replications must be at most 99999".to_owned());
+        }
+        if !unit(self.scan_alpha) {
+            return Err(format!(
+                "scan alpha {} must be between 0 and 1",
+                self.scan_alpha
+            ));
+        }
+        if !unit(self.temporal_alpha) {
+            return Err(format!(
+                "temporal alpha {} must be between 0 and 1",
+                self.temporal_alpha
+            ));
+        }
+        if !(self.recurrence_days.is_finite() && self.recurrence_days >= 1.0) {
+            return Err("the recurrence interval must be at least 1 day".to_owned());
+        }
+        if !(self.min_count.is_finite() && self.min_count >= 0.0) {
+            return Err("the minimum count must be 0 or more".to_owned());
+        }
+        if !(1..=520).contains(&self.lookback_weeks) {
+            return Err("the look-back must be between 1 and 520 weeks".to_owned());
+        }
+        if self.near_count < 2 {
+            return Err("the closeness rule needs at least 2 deaths".to_owned());
+        }
+        for (what, m) in [
+            ("closeness distance", self.near_metres),
+            ("location-of-concern distance", self.concern_metres),
+        ] {
+            if !(m.is_finite() && m > 0.0 && m <= 100_000.0) {
+                return Err(format!("the {what} must be between 0 and 100000 m"));
+            }
+        }
+        if !(1..=3650).contains(&self.near_days) {
+            return Err("the closeness rule's days must be between 1 and 3650".to_owned());
+        }
+        Ok(())
+    }
 }
 
 impl Default for DetectOptions {
@@ -982,6 +1033,57 @@ mod tests {
         let m = r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,4]]]]}"#;
         assert_eq!(centre_of(m), Some((2.0, 2.0)));
         assert_eq!(centre_of("not json"), None);
+    }
+
+    /// Saved settings name only what was changed; the rest are the defaults. Settings out of
+    /// range are refused.
+    #[test]
+    fn settings_fill_in_defaults_and_refuse_what_is_out_of_range() {
+        let o: DetectOptions = serde_json::from_str(r#"{"near_count":4}"#).unwrap_or_default();
+        assert_eq!(o.near_count, 4);
+        assert_eq!(o.replications, DetectOptions::default().replications);
+        assert_eq!(DetectOptions::default().check(), Ok(()));
+        let bad = [
+            DetectOptions {
+                scan_alpha: 0.0,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                temporal_alpha: 1.5,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                near_count: 1,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                near_metres: f64::NAN,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                near_days: 0,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                lookback_weeks: 0,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                recurrence_days: 0.5,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                min_count: -1.0,
+                ..DetectOptions::default()
+            },
+            DetectOptions {
+                replications: 1_000_000,
+                ..DetectOptions::default()
+            },
+        ];
+        for o in bad {
+            assert!(o.check().is_err(), "{o:?}");
+        }
     }
 
     fn death(day: u32, lon: f64, lat: f64) -> Event {

@@ -282,6 +282,36 @@ impl LocationOfConcern {
 /// The setting that holds the register version the signals were last computed from.
 pub const SNAPSHOT_SETTING: &str = "signals_snapshot";
 
+/// The setting that holds the partnership's detector settings, as JSON.
+pub const OPTIONS_SETTING: &str = "signals_options";
+
+/// The partnership's detector settings: the defaults until someone saves others, and the
+/// defaults for any setting a saved version does not name.
+///
+/// # Errors
+/// The store failed.
+pub async fn saved_options(store: &dyn crate::Store) -> crate::StoreResult<DetectOptions> {
+    Ok(store
+        .setting(OPTIONS_SETTING)
+        .await?
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+/// Keep the detector settings, and mark the signals out of date so that the server's job
+/// recomputes them with these.
+///
+/// # Errors
+/// The store failed.
+pub async fn save_options(
+    store: &dyn crate::Store,
+    options: &DetectOptions,
+) -> crate::StoreResult<()> {
+    let json = serde_json::to_string(options).unwrap_or_default();
+    store.set_setting(OPTIONS_SETTING, &json).await?;
+    store.set_setting(SNAPSHOT_SETTING, "").await
+}
+
 /// What a recomputation did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refreshed {

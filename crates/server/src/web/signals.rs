@@ -10,7 +10,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use lantern_core::area::AreaLevel;
-use lantern_core::signals::{LocationOfConcern, ReviewStatus, Signal, SignalEvent, SignalReview};
+use lantern_core::signals::{
+    DetectOptions, LocationOfConcern, ReviewStatus, Signal, SignalEvent, SignalReview,
+};
 use serde::Deserialize;
 
 use super::areas::{Ring, rings_of};
@@ -247,6 +249,7 @@ struct ListPage {
     all: bool,
     counts: Vec<(&'static str, usize)>,
     computed: Option<String>,
+    settings: DetectOptions,
 }
 
 async fn list(
@@ -275,7 +278,9 @@ async fn list(
         computed: state
             .store
             .setting(lantern_core::signals::SNAPSHOT_SETTING)
-            .await?,
+            .await?
+            .filter(|v| !v.is_empty()),
+        settings: lantern_core::signals::saved_options(state.store.as_ref()).await?,
     };
     Ok(render(&page))
 }
