@@ -104,3 +104,32 @@ test('a partner cannot see signals', async () => {
   assert.equal(res.status(), 403);
   assert.equal((await p.request.get(`${base}/api/v1/signals`)).status(), 403);
 });
+
+test('an admin changes how the detectors are set; an analyst only sees the settings', async () => {
+  const analyst = await page('analyst');
+  await analyst.goto(`${base}/signals/settings`);
+  assert.match(await analyst.locator('main').innerText(), /Only an administrator can change them/);
+  assert.equal(await analyst.locator('button:has-text("Save settings")').count(), 0);
+  assert.ok(await analyst.locator('#near_count').isDisabled());
+
+  const admin = await page('admin');
+  await admin.goto(`${base}/signals/settings`);
+  assert.equal(await admin.locator('#near_count').inputValue(), '3');
+  // A value out of range is refused, and the form keeps what was typed.
+  await admin.fill('#near_count', '4');
+  await admin.fill('#scan_alpha', '1.5');
+  await admin.click('button:has-text("Save settings")');
+  assert.match(await admin.locator('.error-summary').innerText(), /Scan alpha 1.5 must be between 0 and 1/);
+  assert.equal(await admin.locator('#near_count').inputValue(), '4');
+  await admin.fill('#scan_alpha', '0.05');
+  await admin.click('button:has-text("Save settings")');
+  await admin.waitForURL(`${base}/signals/settings?saved=1`);
+  assert.match(await admin.locator('.notice').innerText(), /The settings were saved/);
+  assert.equal(await admin.locator('#near_count').inputValue(), '4');
+  await admin.screenshot({ path: join(shots, 'signal-settings.png'), fullPage: true });
+  // The Signals page says so, and the change is in the audit log.
+  await admin.goto(`${base}/signals`);
+  assert.match(await admin.locator('details.settings').textContent(), /4 or more suspected suicides/);
+  await admin.goto(`${base}/admin/audit`);
+  assert.match(await admin.locator('main').innerText(), /signals_configure/);
+});

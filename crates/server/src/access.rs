@@ -89,6 +89,8 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/signals", Rule::Analysts),
     ("GET", "/signals/locations", Rule::Analysts),
     ("POST", "/signals/locations", Rule::Analysts),
+    ("GET", "/signals/settings", Rule::Analysts),
+    ("POST", "/signals/settings", Rule::Admin),
     ("GET", "/signals/{id}", Rule::Analysts),
     ("POST", "/signals/{id}", Rule::Analysts),
     ("GET", "/api/v1/signals", Rule::Analysts),

@@ -25,6 +25,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/signals", get(list))
         .route("/signals/locations", get(locations).post(add_location))
+        .route("/signals/settings", get(settings).post(save_settings))
         .route("/signals/{id}", get(show).post(review))
         .route("/api/v1/signals", get(api_list))
 }
@@ -420,6 +421,7 @@ async fn review(
 #[template(path = "locations.html")]
 struct LocationsPage {
     layout: Layout,
+    concern_metres: f64,
     locations: Vec<LocationOfConcern>,
     message: String,
     form: LocationForm,
@@ -450,6 +452,9 @@ async fn locations_page(
 ) -> Result<Response, AppError> {
     let page = LocationsPage {
         layout: Layout::new(state, "Locations of concern", "signals"),
+        concern_metres: lantern_core::signals::saved_options(state.store.as_ref())
+            .await?
+            .concern_metres,
         locations: state.store.locations_of_concern().await?,
         message,
         form,
@@ -513,4 +518,146 @@ async fn add_location(
     )
     .await?;
     Ok(Redirect::to("/signals/locations").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "signal_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    form: SettingsForm,
+    message: String,
+    saved: bool,
+    can_edit: bool,
+}
+
+/// The detectors' settings as typed, so that a form with a problem comes back as it was.
+#[derive(Debug, Default, Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    near_count: String,
+    #[serde(default)]
+    near_metres: String,
+    #[serde(default)]
+    near_days: String,
+    #[serde(default)]
+    concern_metres: String,
+    #[serde(default)]
+    scan_alpha: String,
+    #[serde(default)]
+    recurrence_days: String,
+    #[serde(default)]
+    replications: String,
+    #[serde(default)]
+    temporal_alpha: String,
+    #[serde(default)]
+    min_count: String,
+    #[serde(default)]
+    lookback_weeks: String,
+}
+
+impl SettingsForm {
+    fn of(o: &DetectOptions) -> Self {
+        Self {
+            near_count: o.near_count.to_string(),
+            near_metres: o.near_metres.to_string(),
+            near_days: o.near_days.to_string(),
+            concern_metres: o.concern_metres.to_string(),
+            scan_alpha: o.scan_alpha.to_string(),
+            recurrence_days: o.recurrence_days.to_string(),
+            replications: o.replications.to_string(),
+            temporal_alpha: o.temporal_alpha.to_string(),
+            min_count: o.min_count.to_string(),
+            lookback_weeks: o.lookback_weeks.to_string(),
+        }
+    }
+
+    /// The settings the form gives, on top of `base` (for what it does not hold), or what is
+    /// wrong with them.
+    fn parse(&self, base: &DetectOptions) -> Result<DetectOptions, String> {
+        fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
+            text.trim()
+                .parse()
+                .map_err(|_| format!("{what}: '{}' is not a number.", text.trim()))
+        }
+        let o = DetectOptions {
+            near_count: number(&self.near_count, "Deaths close together")?,
+            near_metres: number(&self.near_metres, "Within metres")?,
+            near_days: number(&self.near_days, "Within days")?,
+            concern_metres: number(&self.concern_metres, "Location-of-concern distance")?,
+            scan_alpha: number(&self.scan_alpha, "Scan p-value")?,
+            recurrence_days: number(&self.recurrence_days, "Recurrence interval")?,
+            replications: number(&self.replications, "Replications")?,
+            temporal_alpha: number(&self.temporal_alpha, "Unusual-rise alpha")?,
+            min_count: number(&self.min_count, "Minimum count")?,
+            lookback_weeks: number(&self.lookback_weeks, "Weeks looked back")?,
+            ..base.clone()
+        };
+        o.check().map(|()| o).map_err(|e| {
+            let mut e = e;
+            if let Some(first) = e.get(..1) {
+                e = first.to_uppercase() + &e[1..];
+            }
+            e + "."
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SavedParams {
+    saved: Option<String>,
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(params): Query<SavedParams>,
+) -> Result<Response, HtmlError> {
+    let user = viewer.require(Rule::Analysts)?;
+    let saved = lantern_core::signals::saved_options(state.store.as_ref()).await?;
+    let page = SettingsPage {
+        layout: Layout::new(&state, "Signal settings", "signals"),
+        form: SettingsForm::of(&saved),
+        message: String::new(),
+        saved: params.saved.is_some(),
+        can_edit: Rule::Admin.allows(user.role),
+    };
+    Ok(render(&page))
+}
+
+async fn save_settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<SettingsForm>,
+) -> Result<Response, HtmlError> {
+    let user = viewer.require(Rule::Admin)?.clone();
+    let saved = lantern_core::signals::saved_options(state.store.as_ref()).await?;
+    let options = match form.parse(&saved) {
+        Ok(o) => o,
+        Err(message) => {
+            let page = SettingsPage {
+                layout: Layout::new(&state, "Signal settings", "signals"),
+                form,
+                message,
+                saved: false,
+                can_edit: true,
+            };
+            let mut res = render(&page);
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+    };
+    if options != saved {
+        lantern_core::signals::save_options(state.store.as_ref(), &options).await?;
+        crate::access::audit(
+            &state,
+            &user.username,
+            "web",
+            "signals_configure",
+            None,
+            None,
+            serde_json::to_string(&options).unwrap_or_default(),
+        )
+        .await?;
+    }
+    Ok(Redirect::to("/signals/settings?saved=1").into_response())
 }

@@ -366,6 +366,7 @@ fn table(f: &Fixture) -> Vec<Row> {
         ("/signals", "/signals".to_owned()),
         ("/signals", "/signals?status=all".to_owned()),
         ("/signals/locations", "/signals/locations".to_owned()),
+        ("/signals/settings", "/signals/settings".to_owned()),
         ("/signals/{id}", format!("/signals/{sg}")),
     ] {
         rows.push(row("GET", pattern, &uri, analysts_html));
@@ -397,6 +398,15 @@ fn table(f: &Fixture) -> Vec<Row> {
     );
     location.form = vec![("name", String::new()), ("lat", "x".to_owned())];
     rows.push(location);
+    // The detectors' settings: admins only; a form out of range stops at validation.
+    let mut settings = row(
+        "POST",
+        "/signals/settings",
+        "/signals/settings",
+        [401, 422, 403, 403, 403, 403, 403],
+    );
+    settings.form = vec![("near_count", "x".to_owned())];
+    rows.push(settings);
     let mut api_update = row(
         "POST",
         "/api/v1/plans/{id}/actions/{action}/updates",
