@@ -43,17 +43,13 @@ pub(crate) async fn manage(store: &SharedStore, what: SignalsCommand) -> anyhow:
             }
         }
         SignalsCommand::Configure { settings, reset } => {
-            let base = if reset {
-                DetectOptions::default()
-            } else {
-                signals::saved_options(store.as_ref()).await?
-            };
-            let options = settings.apply(&base);
+            let saved = signals::saved_options(store.as_ref()).await?;
+            let defaults = DetectOptions::default();
+            let options = settings.apply(if reset { &defaults } else { &saved });
             if let Err(e) = options.check() {
                 eprintln!("error: {e}; nothing was changed");
                 return Ok(ExitCode::FAILURE);
             }
-            let saved = signals::saved_options(store.as_ref()).await?;
             if options != saved || reset {
                 signals::save_options(store.as_ref(), &options).await?;
                 let json = serde_json::to_string(&options)?;

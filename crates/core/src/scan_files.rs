@@ -790,11 +790,14 @@ pub fn scan(
         }
         if options.equal_periods && options.kind.temporal() {
             for (period, window) in study.iter().enumerate() {
-                let people: f64 = (0..n).map(|i| baseline[i * t + period]).sum();
+                if (0..n).map(|i| baseline[i * t + period]).sum::<f64>() > 0.0 {
+                    continue;
+                }
+                // Nobody lived there then: point at the period's first case, if it has one.
                 let first = case_rows.iter().find(|r| {
                     r.count > 0 && r.date.and_then(|(d, _)| period_of(&study, d)) == Some(period)
                 });
-                if let (true, Some(row)) = (people <= 0.0, first) {
+                if let Some(row) = first {
                     p.add(
                         row.line,
                         "date",

@@ -41,6 +41,18 @@ struct Printed {
     replications: f64,
 }
 
+/// The number printed first after the last `marker` in `text`.
+fn number_after_last(text: &str, marker: &str) -> f64 {
+    text.rsplit_once(marker)
+        .unwrap()
+        .1
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 /// The clusters of a SaTScan result file.
 fn satscan_clusters(path: &Path) -> Vec<Printed> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -369,15 +381,7 @@ fn new_mexico_population_based_poisson_matches_scanstatistics() {
     .unwrap();
     let pb = out.split("scan_pb_poisson").next().unwrap_or_default();
     let pb_log = out.split_once("population-based").unwrap().1;
-    let want_score: f64 = out
-        .rsplit_once("score ")
-        .unwrap()
-        .1
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let want_score = number_after_last(&out, "score ");
     let want_counties: BTreeSet<String> = out
         .rsplit_once("MLC counties: ")
         .unwrap()
@@ -388,15 +392,7 @@ fn new_mexico_population_based_poisson_matches_scanstatistics() {
         .split(',')
         .map(str::to_owned)
         .collect();
-    let want_p: f64 = pb_log
-        .split_once("Monte Carlo P-value:")
-        .unwrap()
-        .1
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let want_p = number_after_last(pb_log, "Monte Carlo P-value:");
     assert!(pb.contains("expectation-based"));
     assert_eq!(want_counties.len(), 15);
 

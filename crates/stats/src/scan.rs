@@ -580,7 +580,8 @@ impl Plan {
     }
 
     /// The largest ratio over all windows for these counts. Each centre only has to beat the
-    /// largest found so far.
+    /// largest found so far. (Purely spatial Poisson replications go to `max_llr_spatial`,
+    /// several at a time.)
     fn max_llr(&self, counts: &Sparse, logs: &Logs) -> f64 {
         let mut scratch = self.scratch();
         let mut best = 0.0;
@@ -589,9 +590,6 @@ impl Plan {
                 best = b.0.max(best);
             });
             return best;
-        }
-        if !logs.spatial.is_empty() {
-            return self.max_llr_spatial(&one_lane(counts), logs)[0];
         }
         for c in 0..self.windows.order.len() {
             best = self

@@ -931,12 +931,13 @@ impl Context<'_> {
                 ));
             }
         }
+        let close = format!(
+            "each within {:.0} m and {} days of another",
+            o.near_metres, o.near_days
+        );
+        let near = json!({"count": o.near_count, "metres": o.near_metres, "days": o.near_days});
         for group in point_clusters(&incidents, o.near_metres, o.near_days, o.near_count, true) {
             let members: Vec<&Event> = group.iter().map(|&i| placed[i]).collect();
-            let close = format!(
-                "each within {:.0} m and {} days of another",
-                o.near_metres, o.near_days
-            );
             // Deaths that all belong to one location-of-concern signal are one signal.
             if let Some((run, found)) = at_concerns.iter_mut().find(|(run, _)| {
                 members
@@ -952,10 +953,7 @@ impl Context<'_> {
                     .explanation
                     .push_str(&format!(" {who} close together, {close}."));
                 if let Some(p) = found.parameters.as_object_mut() {
-                    p.insert(
-                        "near".to_owned(),
-                        json!({"count": o.near_count, "metres": o.near_metres, "days": o.near_days}),
-                    );
+                    p.insert("near".to_owned(), near.clone());
                 }
                 continue;
             }
@@ -966,7 +964,12 @@ impl Context<'_> {
             let (district, where_) = self.district_names(&areas);
             let first = members[0].position.unwrap_or_default();
             out.push(Found {
-                key: format!("rule:near:{}:{start}:{:.3}:{:.3}", self.name(), first.0, first.1),
+                key: format!(
+                    "rule:near:{}:{start}:{:.3}:{:.3}",
+                    self.name(),
+                    first.0,
+                    first.1
+                ),
                 area_code: district,
                 title: format!("{n} suspected suicides close together in {where_}"),
                 explanation: format!(
@@ -975,12 +978,13 @@ impl Context<'_> {
                     end.format("%-d %B %Y"),
                     duration_words(((end - start).num_days() + 1) as f64)
                 ),
-                parameters: json!({"count": o.near_count, "metres": o.near_metres, "days": o.near_days}),
+                parameters: near.clone(),
                 places: members.iter().map(|e| place_of(e, "Incident")).collect(),
                 timeline: self.timeline(start, end, |e| {
                     e.position.is_some_and(|p| {
                         members.iter().any(|m| {
-                            m.position.is_some_and(|q| haversine_metres(p, q) <= o.near_metres)
+                            m.position
+                                .is_some_and(|q| haversine_metres(p, q) <= o.near_metres)
                         })
                     })
                 }),

@@ -62,6 +62,7 @@ pub(crate) struct Outlines(Vec<Shape>);
 impl Outlines {
     async fn load(state: &AppState) -> Result<Self, AppError> {
         let mut shapes = Vec::new();
+        // Districts last, so that their lines are drawn over the small areas'.
         for (level, district) in [(AreaLevel::Lsoa, false), (AreaLevel::Lad, true)] {
             for area in state.store.area_boundaries(level).await? {
                 let Some(rings) = area.boundary.as_deref().and_then(rings_of) else {
@@ -86,8 +87,6 @@ impl Outlines {
                 }
             }
         }
-        // Districts last, so that their lines are drawn over the small areas'.
-        shapes.sort_by_key(|s| s.district);
         Ok(Self(shapes))
     }
 
@@ -467,13 +466,15 @@ async fn locations(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     Ok(locations_page(&state, String::new(), LocationForm::default()).await?)
 }
 
+/// A number typed in a form field, or "`what` '`text`' is not a number.".
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{what} '{}' is not a number.", text.trim()))
+}
+
 /// The location the form describes, or what is wrong with it.
 fn parse_location(f: &LocationForm) -> Result<LocationOfConcern, String> {
-    let number = |text: &str, what: &str| {
-        text.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("{what} '{}' is not a number.", text.trim()))
-    };
     let (lat, lon) = (number(&f.lat, "Latitude")?, number(&f.lon, "Longitude")?);
     let review_date = match f.review_date.trim() {
         "" => None,
@@ -574,22 +575,17 @@ impl SettingsForm {
     /// The settings the form gives, on top of `base` (for what it does not hold), or what is
     /// wrong with them.
     fn parse(&self, base: &DetectOptions) -> Result<DetectOptions, String> {
-        fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
-            text.trim()
-                .parse()
-                .map_err(|_| format!("{what}: '{}' is not a number.", text.trim()))
-        }
         let o = DetectOptions {
-            near_count: number(&self.near_count, "Deaths close together")?,
-            near_metres: number(&self.near_metres, "Within metres")?,
-            near_days: number(&self.near_days, "Within days")?,
-            concern_metres: number(&self.concern_metres, "Location-of-concern distance")?,
-            scan_alpha: number(&self.scan_alpha, "Scan p-value")?,
-            recurrence_days: number(&self.recurrence_days, "Recurrence interval")?,
-            replications: number(&self.replications, "Replications")?,
-            temporal_alpha: number(&self.temporal_alpha, "Unusual-rise alpha")?,
-            min_count: number(&self.min_count, "Minimum count")?,
-            lookback_weeks: number(&self.lookback_weeks, "Weeks looked back")?,
+            near_count: number(&self.near_count, "Deaths close together:")?,
+            near_metres: number(&self.near_metres, "Within metres:")?,
+            near_days: number(&self.near_days, "Within days:")?,
+            concern_metres: number(&self.concern_metres, "Location-of-concern distance:")?,
+            scan_alpha: number(&self.scan_alpha, "Scan p-value:")?,
+            recurrence_days: number(&self.recurrence_days, "Recurrence interval:")?,
+            replications: number(&self.replications, "Replications:")?,
+            temporal_alpha: number(&self.temporal_alpha, "Unusual-rise alpha:")?,
+            min_count: number(&self.min_count, "Minimum count:")?,
+            lookback_weeks: number(&self.lookback_weeks, "Weeks looked back:")?,
             ..base.clone()
         };
         o.check().map(|()| o).map_err(|e| {
@@ -602,15 +598,10 @@ impl SettingsForm {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct SavedParams {
-    saved: Option<String>,
-}
-
 async fn settings(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(params): Query<SavedParams>,
+    Query(params): Query<ShowParams>,
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::Analysts)?;
     let saved = lantern_core::signals::saved_options(state.store.as_ref()).await?;
