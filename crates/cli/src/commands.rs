@@ -752,7 +752,7 @@ async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
             match format {
                 AuditFormat::Json => serde_json::to_writer_pretty(&mut bytes, &entries)?,
                 AuditFormat::Csv => {
-                    let mut w = csv::Writer::from_writer(&mut bytes);
+                    let mut w = lantern_core::export::CsvWriter::new(&mut bytes);
                     w.write_record(lantern_core::audit::AuditEntry::CSV_HEADER)?;
                     for e in &entries {
                         w.write_record(e.csv_row())?;

@@ -1,6 +1,76 @@
 //! Exports: the same columns the importer reads, so an export re-imports as "unchanged".
+//!
+//! Every CSV Lantern writes goes through [`CsvWriter`], which neutralises text cells a
+//! spreadsheet would run as a formula (OWASP's "CSV injection" rule): a cell that begins with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return, and is not a number, gets a leading `'`.
+//! A cell that already begins with `'` gets one too, so that the CSV importer can take exactly
+//! one off again ([`restore_cell`]) and an export still re-imports as "unchanged".
 
+use std::borrow::Cow;
 use std::io::Write;
+
+/// What a spreadsheet reads as the start of a formula (or a DDE command).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A plain decimal number, perhaps signed: `-5`, `+44`, `-0.25`. Kept as it is.
+fn is_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    digits.chars().any(|c| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.matches('.').count() <= 1
+}
+
+/// A cell as it may safely reach a spreadsheet: see the module's documentation.
+pub fn neutralise_cell(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some(c) if (FORMULA_STARTS.contains(&c) && !is_number(cell)) || c == '\'' => {
+            Cow::Owned(format!("'{cell}"))
+        }
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// The inverse of [`neutralise_cell`], for cells read from CSV: one leading `'` before a
+/// formula start or another `'` is taken off.
+pub fn restore_cell(cell: &str) -> Option<String> {
+    let rest = cell.strip_prefix('\'')?;
+    let next = rest.chars().next()?;
+    (FORMULA_STARTS.contains(&next) || next == '\'').then(|| rest.to_owned())
+}
+
+/// A CSV writer whose text cells cannot run as formulas in a spreadsheet.
+pub struct CsvWriter<W: Write>(csv::Writer<W>);
+
+impl<W: Write> CsvWriter<W> {
+    /// A writer over `out`.
+    pub fn new(out: W) -> Self {
+        Self(csv::Writer::from_writer(out))
+    }
+
+    /// Write one record, each cell neutralised.
+    ///
+    /// # Errors
+    /// When the underlying writer fails.
+    pub fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        self.0.write_record(
+            record
+                .into_iter()
+                .map(|c| neutralise_cell(c.as_ref()).into_owned()),
+        )
+    }
+
+    /// Flush the output.
+    ///
+    /// # Errors
+    /// When the underlying writer fails.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
 
 use crate::register::{Dataset, Record, StoredRecord};
 
@@ -35,7 +105,7 @@ impl Format {
 /// # Errors
 /// When the writer fails.
 pub fn write_csv(dataset: &Dataset, records: &[Record], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = CsvWriter::new(out);
     w.write_record(dataset.fields.iter().map(|f| f.name))?;
     for r in records {
         w.write_record(r.to_row())?;

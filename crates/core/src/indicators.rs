@@ -104,12 +104,15 @@ impl Dimension {
 pub enum Audience {
     /// The statutory core: unsuppressed, behind roles and audit.
     Statutory,
-    /// Partners and the public: the partner preset.
+    /// Signed-in partners: the partner preset over the partner catalogue.
     Partner,
+    /// Anyone, signed in or not: the partner preset over the public catalogue, which also
+    /// follows the Samaritans media guidelines (no place of death).
+    Public,
 }
 
 impl Audience {
-    /// Parse `statutory|partner`.
+    /// Parse `statutory|partner|public`.
     ///
     /// # Errors
     /// A message listing the choices.
@@ -117,8 +120,9 @@ impl Audience {
         match s {
             "statutory" => Ok(Self::Statutory),
             "partner" => Ok(Self::Partner),
+            "public" => Ok(Self::Public),
             other => Err(format!(
-                "audience '{other}' is not one of statutory|partner"
+                "audience '{other}' is not one of statutory|partner|public"
             )),
         }
     }
@@ -128,9 +132,29 @@ impl Audience {
         match self {
             Self::Statutory => "statutory",
             Self::Partner => Preset::Partner.as_str(),
+            Self::Public => "public",
         }
     }
+
+    /// Whether counts are protected (withheld, secondary suppression, the catalogue).
+    pub fn is_protected(self) -> bool {
+        self != Self::Statutory
+    }
 }
+
+/// The most dimensions a request may name, for any audience.
+pub const MAX_DIMENSIONS: usize = 5;
+
+/// The most breakdowns (dimensions other than a period and an area level) a partner or public
+/// request may combine.
+pub const MAX_PROTECTED_BREAKDOWNS: usize = 2;
+
+/// The most cell updates one request may cost (records times the cells each one counts in).
+/// Past it the request is refused as too fine, so that one request cannot hold the server.
+pub const WORK_BUDGET: u64 = 20_000_000;
+
+/// The most rows a table may have.
+pub const MAX_ROWS: usize = 250_000;
 
 /// What a self-harm row counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +244,70 @@ impl IndicatorQuery {
         Self::from_params(p[0], p[1], p[2], p[3], p[4])
     }
 
+    /// Why the request is refused before any work: a dimension named twice, too many
+    /// dimensions, or (for partner and public audiences) a combination outside the catalogue
+    /// those audiences may ask for. `area_level` is the level of the `area` filter, if any.
+    ///
+    /// The catalogue (see `lantern_stats::disclosure` for the reasoning): no area level below
+    /// the local authority, as a breakdown or as a filter; no method or place by small area
+    /// (which follows); at most [`MAX_PROTECTED_BREAKDOWNS`] breakdowns besides a period and an
+    /// area level; and for the public, no place of death (the Samaritans media guidelines).
+    pub fn refusal(&self, area_level: Option<AreaLevel>) -> Option<String> {
+        if let Some(d) = self
+            .by
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| self.by[..i].contains(d).then_some(d))
+        {
+            return Some(format!("by names {} more than once", d.name()));
+        }
+        if self.by.len() > MAX_DIMENSIONS {
+            return Some(format!(
+                "by names {} dimensions; at most {MAX_DIMENSIONS} may be combined",
+                self.by.len()
+            ));
+        }
+        if !self.audience.is_protected() {
+            return None;
+        }
+        let who = self.audience.disclosure();
+        let small = |l: AreaLevel| matches!(l, AreaLevel::Lsoa | AreaLevel::Msoa);
+        if let Some(l) = self.by.iter().find_map(|d| match d {
+            Dimension::Area(l) if small(*l) => Some(*l),
+            _ => None,
+        }) {
+            return Some(format!(
+                "the {who} audience cannot break counts down by {} (small areas): the finest level is lad; sign in as an analyst for the statutory figures",
+                l.as_str()
+            ));
+        }
+        if let Some(l) = area_level.filter(|l| small(*l)) {
+            return Some(format!(
+                "the {who} audience cannot ask for one {} (a small area): the finest area is a local authority (lad)",
+                l.as_str()
+            ));
+        }
+        let breakdowns: Vec<&str> = self
+            .by
+            .iter()
+            .filter(|d| !d.is_period() && !matches!(d, Dimension::Area(_)))
+            .map(|d| d.name())
+            .collect();
+        if breakdowns.len() > MAX_PROTECTED_BREAKDOWNS {
+            return Some(format!(
+                "the {who} audience may combine at most {MAX_PROTECTED_BREAKDOWNS} breakdowns besides a period and an area level; this asks for {}",
+                breakdowns.join(", ")
+            ));
+        }
+        if self.audience == Audience::Public && self.by.contains(&Dimension::LocationType) {
+            return Some(
+                "the public audience cannot break counts down by location_type: public figures never describe where a death happened (Samaritans media guidelines)"
+                    .to_owned(),
+            );
+        }
+        None
+    }
+
     /// The period dimension, if the query has one.
     pub fn period(&self) -> Option<Dimension> {
         self.by.iter().copied().find(|d| d.is_period())
@@ -254,12 +342,32 @@ pub struct IndicatorTable {
     pub disclosure: &'static str,
 }
 
+impl IndicatorTable {
+    /// The rows that may leave the server. A withheld row's labels describe the people it
+    /// counts (in a fine table, one death's month, sex, age and method), so for protected
+    /// audiences withheld rows are not published at all, not even as a labelled gap;
+    /// [`Self::some_withheld`] says that the table is incomplete.
+    pub fn published(&self) -> impl Iterator<Item = &IndicatorRow> {
+        let statutory = self.disclosure == Audience::Statutory.disclosure();
+        self.rows.iter().filter(move |r| statutory || !r.suppressed)
+    }
+
+    /// Whether any row was withheld.
+    pub fn some_withheld(&self) -> bool {
+        self.rows.iter().any(|r| r.suppressed)
+    }
+}
+
 /// Why an indicator cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum IndicatorError {
     /// The request is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// The request is well formed but refused: a dimension repeated, too many, a combination
+    /// too fine for its audience, or more work than one request may cost.
+    #[error("{0}")]
+    Refused(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -394,13 +502,28 @@ struct Cell {
     by_band: [u64; 19],
 }
 
-/// Make an indicator table.
+/// Make an indicator table, within [`WORK_BUDGET`].
 ///
 /// # Errors
-/// A dimension that does not apply to the dataset, an unknown area, or a store failure.
+/// A dimension that does not apply to the dataset, an unknown area, a request refused (see
+/// [`IndicatorQuery::refusal`] and the work budget), or a store failure.
 pub async fn indicators(
     store: &dyn Store,
     q: &IndicatorQuery,
+) -> Result<IndicatorTable, IndicatorError> {
+    indicators_within(store, q, WORK_BUDGET).await
+}
+
+/// Make an indicator table, refusing it once it has cost more than `budget` cell updates (a
+/// record counted in one cell costs 1; in a priority group by method breakdown, one for each
+/// of its groups times each of its methods).
+///
+/// # Errors
+/// As [`indicators`].
+pub async fn indicators_within(
+    store: &dyn Store,
+    q: &IndicatorQuery,
+    budget: u64,
 ) -> Result<IndicatorTable, IndicatorError> {
     if std::ptr::eq(q.dataset, &SUICIDES) && q.by.contains(&Dimension::Setting) {
         return Err(IndicatorError::Invalid(
@@ -413,10 +536,15 @@ pub async fn indicators(
         ));
     }
     let areas = store.areas(None).await?;
-    if let Some(a) = &q.area
-        && !areas.iter().any(|x| &x.code == a)
-    {
-        return Err(IndicatorError::Invalid(format!("area {a} is not known")));
+    let filter_level = match &q.area {
+        Some(a) => match areas.iter().find(|x| &x.code == a) {
+            Some(x) => Some(x.level),
+            None => return Err(IndicatorError::Invalid(format!("area {a} is not known"))),
+        },
+        None => None,
+    };
+    if let Some(why) = q.refusal(filter_level) {
+        return Err(IndicatorError::Refused(why));
     }
     // Only the fields a dimension, the filter or the count can use.
     let fields = [
@@ -459,6 +587,12 @@ pub async fn indicators(
         ),
     };
     let mut cells: BTreeMap<Vec<String>, Cell> = BTreeMap::new();
+    let mut work = 0_u64;
+    let too_fine = || {
+        IndicatorError::Refused(format!(
+            "this breakdown is too fine to compute in one request (more than {budget} cell updates or {MAX_ROWS} rows): name fewer dimensions or one area"
+        ))
+    };
     for r in &records {
         if let Some(area) = &q.area
             && !ctx.within(&r.text("residence_area"), area)
@@ -470,6 +604,10 @@ pub async fn indicators(
             Some(Value::Int(a)) => Some((u32::try_from(*a).unwrap_or(0) / 5).min(18) as usize),
             _ => None,
         };
+        work += values.iter().map(|v| v.len() as u64).product::<u64>();
+        if work > budget {
+            return Err(too_fine());
+        }
         for key in combinations(&values) {
             let cell = cells.entry(key).or_default();
             cell.count += 1;
@@ -479,6 +617,9 @@ pub async fn indicators(
             if let Some(b) = band {
                 cell.by_band[b] += 1;
             }
+        }
+        if cells.len() > MAX_ROWS {
+            return Err(too_fine());
         }
     }
     let populations = Denominators::new(store, &areas, q.area.as_deref()).await?;
@@ -507,7 +648,7 @@ pub async fn indicators(
             }
         })
         .collect();
-    if q.audience == Audience::Partner {
+    if q.audience.is_protected() {
         apply_partner(&mut rows);
     }
     Ok(IndicatorTable {

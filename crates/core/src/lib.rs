@@ -19,6 +19,7 @@ pub mod scan_files;
 pub mod signals;
 pub mod stats_files;
 pub mod store;
+pub mod text;
 
 pub use store::{ImportSummary, SharedStore, Store, StoreError, StoreResult};
 

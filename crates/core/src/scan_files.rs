@@ -199,8 +199,9 @@ fn read_cells(path: &Path) -> Result<Cells, ImportError> {
         message: e.to_string(),
     })?;
     let text = String::from_utf8_lossy(&bytes);
-    let rows = text
-        .lines()
+    // `\r\n`, `\n` and a lone `\r` each end a line, so line numbers match an editor's.
+    let rows = crate::text::normalise_newlines(&text)
+        .split('\n')
         .enumerate()
         .filter_map(|(i, line)| {
             let cells: Vec<String> = line

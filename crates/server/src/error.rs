@@ -13,6 +13,9 @@ pub enum AppError {
     /// The request is wrong (422).
     #[error("{0}")]
     Invalid(String),
+    /// The request is well formed but refused, e.g. too fine for its audience (400).
+    #[error("{0}")]
+    BadRequest(String),
     /// No such thing (404).
     #[error("not found")]
     NotFound,
@@ -65,6 +68,7 @@ impl AppError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             Self::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.clone()),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "refused", m.clone()),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".to_owned()),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             Self::Unauthenticated => (

@@ -73,9 +73,16 @@ pub struct AppState {
     sources: lantern_core::plans::live::Sources,
 }
 
-/// Indicator tables by query key: (register version, JSON body).
-type IndicatorCache =
-    Arc<tokio::sync::Mutex<std::collections::HashMap<String, (String, Arc<serde_json::Value>)>>>;
+/// Indicator tables by query key: (register version, the body once computed). The slot is a
+/// `OnceCell` so that identical requests share one computation without holding the map's lock.
+type IndicatorCache = Arc<
+    std::sync::Mutex<
+        std::collections::HashMap<
+            String,
+            (String, Arc<tokio::sync::OnceCell<Arc<serde_json::Value>>>),
+        >,
+    >,
+>;
 
 impl AppState {
     /// State over a store.

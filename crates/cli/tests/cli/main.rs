@@ -8,6 +8,7 @@
 mod audit;
 mod backup;
 mod geography;
+mod hardening;
 mod helpers;
 mod plans;
 mod register;

@@ -52,12 +52,16 @@ impl Problems {
         }
     }
 
+    /// Add a problem. The column and message are made printable and short: they may echo a
+    /// file's own text (a header of NUL bytes, a terminal escape), which must not reach a
+    /// terminal or a log as it is.
     pub(crate) fn add(&mut self, line: u64, column: &str, message: impl Into<String>) {
+        let message = message.into();
         self.list.push(Problem {
             file: self.file.clone(),
             line,
-            column: column.to_owned(),
-            message: message.into(),
+            column: crate::text::printable(column, 80).into_owned(),
+            message: crate::text::printable(&message, 400).into_owned(),
         });
     }
 

@@ -275,7 +275,7 @@ pub fn pseudonymise_file(
         .map(|(i, h)| if i == col { "person_key" } else { h.as_str() })
         .collect();
     let write = || -> Result<(), Box<dyn std::error::Error>> {
-        let mut w = csv::Writer::from_path(output)?;
+        let mut w = crate::export::CsvWriter::new(std::fs::File::create(output)?);
         w.write_record(&headers)?;
         for r in &rows {
             w.write_record(r)?;

@@ -37,13 +37,14 @@ impl Table {
                 return problems.into_result(Self::empty(file));
             }
         };
+        let lines = LineIndex::new(bytes);
         let mut rows = Vec::new();
         loop {
             let mut record = csv::StringRecord::new();
             match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(0, csv::Position::line);
+                    let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
                     if record.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
@@ -59,13 +60,19 @@ impl Table {
                         );
                         continue;
                     }
+                    if record.iter().any(|c| c.starts_with('\'')) {
+                        record = record
+                            .iter()
+                            .map(|c| crate::export::restore_cell(c).unwrap_or_else(|| c.to_owned()))
+                            .collect();
+                    }
                     while record.len() < headers.len() {
                         record.push_field("");
                     }
                     rows.push((line, record));
                 }
                 Err(e) => {
-                    let line = e.position().map_or(0, csv::Position::line);
+                    let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                     problems.add(line, "-", format!("cannot read this row: {e}"));
                     if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                         break;
@@ -155,6 +162,48 @@ impl Table {
     }
 }
 
+/// Where each line of a text starts, for line numbers that are right whatever ends the lines:
+/// `\n` (Unix), `\r\n` (Windows, as Excel writes CSV) or a lone `\r` (old Mac). The CSV
+/// reader's own line count sees only `\n`, so a Windows file came out a line early and a Mac
+/// file all on line 1.
+///
+/// The reader also places a record's start on the `\n` of the `\r\n` before it, so a start
+/// is first moved past any line-end bytes: a record never begins with one (blank lines are not
+/// records).
+pub(crate) struct LineIndex<'a> {
+    bytes: &'a [u8],
+    starts: Vec<u64>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    i += 2;
+                    starts.push(i as u64);
+                    continue;
+                }
+                b'\r' | b'\n' => starts.push(i as u64 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        Self { bytes, starts }
+    }
+
+    /// The 1-based line of the record the reader says starts at byte `offset`.
+    pub(crate) fn line_of(&self, offset: u64) -> u64 {
+        let mut at = usize::try_from(offset).unwrap_or(usize::MAX);
+        while matches!(self.bytes.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        self.starts.partition_point(|s| *s <= at as u64) as u64
+    }
+}
+
 /// Excel's serial date (days since 1899-12-30) as a date, or RFC 3339 when it has a time. A
 /// serial outside the years chrono can hold comes back as the number, for validation to refuse.
 fn excel_serial_to_text(serial: f64) -> String {
@@ -212,6 +261,87 @@ mod tests {
     #[test]
     fn a_row_wider_than_the_header_is_a_problem_on_its_line() {
         let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", b"a,b\n1,2\n1,2,3\n") else {
+            panic!("expected problems");
+        };
+        assert_eq!(
+            p[0].to_string(),
+            "f.csv:3: -: has 3 cells but the header has 2"
+        );
+    }
+
+    /// A table's text, its cells quoted when they hold a line end, with line ends `eol`.
+    fn text_of(rows: &[Vec<String>], eol: &str) -> String {
+        rows.iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| {
+                        if c.contains(['\n', '\r', ',', '"']) {
+                            format!("\"{}\"", c.replace('"', "\"\""))
+                        } else {
+                            c.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    + eol
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Every row's line is one more than the line ends before it, for Unix, Windows and old
+        /// Mac line ends, with quoted cells that span lines (their own line ends in the same
+        /// style, as a spreadsheet writes them).
+        #[test]
+        fn line_numbers_are_right_for_every_line_end(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::prop_oneof![
+                        "[a-z0-9]{1,4}",
+                        "[a-z]{1,3}(\n[a-z]{1,3}){1,3}",
+                    ],
+                    2,
+                ),
+                1..12,
+            ),
+            eol in proptest::prop_oneof![
+                proptest::strategy::Just("\n"),
+                proptest::strategy::Just("\r\n"),
+                proptest::strategy::Just("\r"),
+            ],
+        ) {
+            let rows: Vec<Vec<String>> =
+                rows.into_iter().map(|r| r.into_iter().map(|c| c.replace('\n', eol)).collect()).collect();
+            let mut all = vec![vec!["a".to_owned(), "b".to_owned()]];
+            all.extend(rows.iter().cloned());
+            let text = text_of(&all, eol);
+            let t = Table::from_csv("f.csv", text.as_bytes()).unwrap();
+            let mut expected = Vec::new();
+            let mut line = 1;
+            for r in &all {
+                expected.push(line);
+                line += 1 + r.iter().map(|c| c.matches(eol).count() as u64).sum::<u64>();
+            }
+            let got: Vec<u64> = t.rows.iter().map(|r| r.0).collect();
+            proptest::prop_assert_eq!(&got[..], &expected[1..]);
+            let cells: Vec<Vec<String>> =
+                t.rows.iter().map(|r| r.1.iter().map(str::to_owned).collect()).collect();
+            proptest::prop_assert_eq!(cells, rows);
+        }
+    }
+
+    #[test]
+    fn problems_name_the_right_line_in_a_windows_file() {
+        let Err(ImportError::Invalid(p)) =
+            Table::from_csv("f.csv", b"a,b\r\n1,2\r\n\"x\r\ny\",3\r\n1,2,3\r\n")
+        else {
+            panic!("expected problems");
+        };
+        assert_eq!(
+            p[0].to_string(),
+            "f.csv:5: -: has 3 cells but the header has 2"
+        );
+        let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", b"a,b\r1,2\r1,2,3\r") else {
             panic!("expected problems");
         };
         assert_eq!(

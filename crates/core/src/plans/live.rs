@@ -287,7 +287,7 @@ impl MeasureSource for IndicatorSource {
         let selection = binding.selection().map_err(LiveError::Invalid)?;
         let period = q.period().map(|d| d.name());
         let table = indicators(store, &q).await.map_err(|e| match e {
-            IndicatorError::Invalid(m) => LiveError::Invalid(m),
+            IndicatorError::Invalid(m) | IndicatorError::Refused(m) => LiveError::Invalid(m),
             IndicatorError::Store(s) => LiveError::Store(s),
         })?;
         let mut by_period: BTreeMap<String, Vec<&crate::indicators::IndicatorRow>> =

@@ -138,6 +138,15 @@ pub fn parse_plan_bytes(
         PlanFormat::Csv => table_rows(&Table::from_csv(file, bytes)?),
         PlanFormat::Xlsx => table_rows(&Table::from_xlsx_bytes(file, bytes.to_vec())?),
     };
+    let mut refused = crate::import::Problems::new(file);
+    for row in &rows {
+        for cell in &row.cells {
+            if let Some(c) = crate::text::forbidden_control(&cell.text) {
+                refused.add(row.line, "-", crate::text::control_message(c));
+            }
+        }
+    }
+    refused.into_result(())?;
     let mut b = Builder::new(file, opts);
     for row in &rows {
         b.row(row);
@@ -176,16 +185,14 @@ fn document_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ImportError> {
             message: "is a binary file, not a document's text, CSV or XLSX".to_owned(),
         });
     }
-    Ok(text
+    // Windows, Unix and old Mac line ends all end a line, so line numbers match an editor's.
+    Ok(crate::text::normalise_newlines(text)
         .split('\n')
         .enumerate()
-        .map(|(i, line)| {
-            let line_text = line.trim_end_matches('\r');
-            Row {
-                line: i as u64 + 1,
-                cells: line_text.split('\t').map(clean_cell).collect(),
-                indented: line_text.starts_with([' ', '\u{a0}']),
-            }
+        .map(|(i, line_text)| Row {
+            line: i as u64 + 1,
+            cells: line_text.split('\t').map(clean_cell).collect(),
+            indented: line_text.starts_with([' ', '\u{a0}']),
         })
         .collect())
 }
@@ -207,6 +214,8 @@ fn table_rows(t: &Table) -> Vec<Row> {
 /// A cell's text: HTML tags removed (paragraph and list breaks kept as lines), entities
 /// decoded, spaces collapsed; `strong` when the whole cell was bold or a markdown heading.
 fn clean_cell(raw: &str) -> Cell {
+    // Word writes a manual line break as a vertical tab and a page break as a form feed.
+    let raw = raw.replace(['\u{b}', '\u{c}'], "\n");
     let trimmed = raw.trim();
     let lower = trimmed.to_ascii_lowercase();
     let strong = trimmed.starts_with('#')

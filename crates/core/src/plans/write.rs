@@ -118,7 +118,7 @@ pub fn rows(plans: &[Plan]) -> Vec<Vec<String>> {
 /// # Errors
 /// When writing fails.
 pub fn write_csv(plans: &[Plan], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::export::CsvWriter::new(out);
     w.write_record(COLUMNS)?;
     for r in rows(plans) {
         w.write_record(&r)?;

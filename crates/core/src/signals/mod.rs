@@ -257,6 +257,13 @@ impl LocationOfConcern {
         if name.is_empty() {
             return Err("the location needs a name".to_owned());
         }
+        let measures: Vec<&str> = measures.into_iter().collect();
+        for (what, text) in [("name", name), ("kind", kind), ("notes", notes)]
+            .into_iter()
+            .chain(measures.iter().map(|m| ("measures", *m)))
+        {
+            crate::text::checked(text).map_err(|e| format!("the location's {what} {e}"))?;
+        }
         if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
             return Err(format!("{lat}, {lon} is not a latitude and longitude"));
         }

@@ -1,11 +1,14 @@
-//! `GET /api/v1/indicators?dataset=suicides|self-harm&by=year,sex,...&area=CODE&audience=statutory|partner`
-//! (and `measure=presentations|persons` for self-harm). Without `audience` the safer `partner`
-//! preset applies.
+//! `GET /api/v1/indicators?dataset=suicides|self-harm&by=year,sex,...&area=CODE&audience=statutory|partner|public`
+//! (and `measure=presentations|persons` for self-harm). Without `audience`, the signed-in get
+//! `partner` and everyone else `public`. Partner and public requests are checked against their
+//! catalogue and refused with 400 when too fine; withheld rows are left out, not labelled.
 
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use lantern_core::indicators::{Audience, IndicatorError, IndicatorQuery, indicators};
+use std::sync::Arc;
+
+use lantern_core::indicators::{IndicatorError, IndicatorQuery, IndicatorTable, indicators};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -36,43 +39,88 @@ pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
     )
 }
 
+/// The audience a request gets: what it asks for, or by default `partner` for the signed-in
+/// and `public` for everyone else. Statutory figures need an analyst; partner figures need a
+/// session.
+fn audience_of(asked: Option<&str>, viewer: &Viewer) -> Result<&'static str> {
+    match asked.unwrap_or(if viewer.0.is_some() {
+        "partner"
+    } else {
+        "public"
+    }) {
+        "statutory" => {
+            viewer.require(Rule::Analysts)?;
+            Ok("statutory")
+        }
+        "partner" => {
+            viewer.require(Rule::SignedIn)?;
+            Ok("partner")
+        }
+        "public" => Ok("public"),
+        other => Err(AppError::Invalid(format!(
+            "audience '{other}' is not one of statutory|partner|public"
+        ))),
+    }
+}
+
 async fn show_indicators(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(p): Query<Params>,
+    Query(mut p): Query<Params>,
 ) -> Result<Json<Value>> {
+    p.audience = Some(audience_of(p.audience.as_deref(), &viewer)?.to_owned());
     let query = parse(&p).map_err(AppError::Invalid)?;
-    // Unsuppressed figures are for the statutory core only.
-    if query.audience == Audience::Statutory {
-        viewer.require(Rule::Analysts)?;
-    }
     // Tables are cached until the register, areas or populations change: the same question
-    // asked by fifty users costs one computation. One computation at a time, so a burst of
-    // identical misses waits for the first instead of repeating it.
+    // asked by fifty users costs one computation. Identical misses wait for the first one's
+    // computation; different questions never wait for each other (the lock is held only to
+    // find the slot), and each computation is bounded by the work budget.
     let key = format!(
         "{}|{:?}|{:?}|{}|{:?}",
         query.dataset.name,
         query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         query.area,
-        matches!(query.audience, Audience::Statutory),
+        query.audience.disclosure(),
         p.measure
     );
     let version = state.store.data_version().await?;
-    let mut cache = state.indicators.lock().await;
-    if let Some((v, body)) = cache.get(&key)
-        && *v == version
-    {
-        return Ok(Json(body.as_ref().clone()));
-    }
-    let table = indicators(state.store.as_ref(), &query)
-        .await
-        .map_err(|e| match e {
-            IndicatorError::Invalid(m) => AppError::Invalid(m),
-            IndicatorError::Store(s) => s.into(),
-        })?;
+    let slot = {
+        let mut cache = state
+            .indicators
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the indicator cache lock is poisoned"))?;
+        if cache.len() > 1_000 {
+            cache.retain(|_, (v, _)| *v == version);
+        }
+        if cache.len() > 1_000 {
+            cache.clear();
+        }
+        let entry = cache
+            .entry(key)
+            .or_insert_with(|| (version.clone(), Arc::default()));
+        if entry.0 != version {
+            *entry = (version, Arc::default());
+        }
+        Arc::clone(&entry.1)
+    };
+    let body = slot
+        .get_or_try_init(|| async {
+            let table = indicators(state.store.as_ref(), &query)
+                .await
+                .map_err(|e| match e {
+                    IndicatorError::Invalid(m) => AppError::Invalid(m),
+                    IndicatorError::Refused(m) => AppError::BadRequest(m),
+                    IndicatorError::Store(s) => s.into(),
+                })?;
+            Ok::<_, AppError>(Arc::new(body_of(&query, &table)))
+        })
+        .await?;
+    Ok(Json(body.as_ref().clone()))
+}
+
+/// The response: the rows that may be published, and the rule applied.
+fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
     let rows: Vec<Value> = table
-        .rows
-        .iter()
+        .published()
         .map(|r| {
             let mut o = Map::new();
             for (k, v) in &r.dims {
@@ -87,15 +135,11 @@ async fn show_indicators(
             Value::Object(o)
         })
         .collect();
-    let body = json!({
+    json!({
         "dataset": query.dataset.name,
         "by": query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         "rows": rows,
         "disclosure": table.disclosure,
-    });
-    if cache.len() > 1_000 {
-        cache.clear();
-    }
-    cache.insert(key, (version, std::sync::Arc::new(body.clone())));
-    Ok(Json(body))
+        "withheld": table.some_withheld(),
+    })
 }

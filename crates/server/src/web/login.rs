@@ -36,9 +36,23 @@ struct NextParam {
 }
 
 /// Only a path on this site: never `//host` or a scheme, so the link cannot send anyone away.
+///
+/// Browsers read a URL after dropping every tab, carriage return and line feed in it and
+/// trimming leading and trailing control characters and spaces (the WHATWG URL standard), and
+/// treat `\\` as `/`: `/\t/evil.example` becomes `//evil.example`, another site. So a path
+/// with any control or space character, or a backslash, is refused outright rather than
+/// cleaned, and what is left must start with exactly one `/`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -925,6 +925,7 @@ fn check_update(
     if text.chars().count() > 5_000 {
         return Err("Keep the update under 5,000 characters.".to_owned());
     }
+    let text = &*lantern_core::text::checked(text).map_err(|e| format!("The update {e}."))?;
     let status = status.trim();
     let status = if status.is_empty() {
         None

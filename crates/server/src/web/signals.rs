@@ -380,6 +380,12 @@ async fn review(
         Some(_) if form.note.trim().chars().count() > 4000 => {
             Some("The note is longer than 4,000 characters.")
         }
+        Some(_)
+            if lantern_core::text::checked(&form.note).is_err()
+                || lantern_core::text::checked(&form.owner).is_err() =>
+        {
+            Some("The note or owner holds a control character; only tab and new lines may appear.")
+        }
         Some(_) => None,
     };
     let (Some(status), None) = (ReviewStatus::parse(form.status.trim()), problem) else {

@@ -6,6 +6,7 @@
 )]
 
 mod access;
+mod disclosure;
 mod helpers;
 mod plans;
 mod robustness;

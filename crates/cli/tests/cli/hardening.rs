@@ -1,0 +1,239 @@
+//! Inputs that hurt, through the binary: Windows and old Mac line ends keep every problem on its
+//! own line in every importer; text that a spreadsheet would run as a formula leaves Lantern
+//! neutralised (and comes back unchanged); control characters in free text are refused.
+
+use crate::helpers::TestDb;
+
+const AREAS: &str = "code,name,level,parent_code\n\
+    E07000117,Burnley,lad,\n\
+    E01000001,Burnley 001A,lsoa,E07000117\n\
+    E01000002,Burnley 001B,lsoa,E07000117\n";
+
+/// A register file with a quoted note over three lines (line 3 to 5), then bad rows on lines 6
+/// and 7.
+const MIXED: &str = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,notes\n\
+    police,R1,2024-01-05,34,male,E01000001,suspected,hanging,home,\n\
+    police,R2,2024-02-11,51,female,E01000002,suspected,poisoning,home,\"found by a neighbour\n\
+    who called the police\n\
+    at 7am\"\n\
+    police,R3,2024-02-30,34,male,E01000001,suspected,hanging,home,\n\
+    police,R4,2024-03-01,134,male,E01000001,suspected,hanging,garden,\n";
+
+fn setup() -> TestDb {
+    let db = TestDb::sqlite();
+    let areas = db.write("areas.csv", AREAS);
+    db.run(&["import", "areas", &areas]).ok();
+    db
+}
+
+fn with_line_ends(text: &str, eol: &str) -> String {
+    text.replace('\n', eol)
+}
+
+#[test]
+fn problems_keep_their_lines_with_windows_and_mac_line_ends() {
+    let db = setup();
+    for (name, eol) in [("unix", "\n"), ("windows", "\r\n"), ("mac", "\r")] {
+        let file = db.write(&format!("{name}.csv"), &with_line_ends(MIXED, eol));
+        let run = db.run(&["import", "suicides", &file]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        for e in [
+            ":6: date_of_death: '2024-02-30' is not a date",
+            ":7: age: 134 is outside 0-120",
+            ":7: location_type: 'garden' is not one of",
+        ] {
+            assert!(
+                run.stderr.contains(&format!("{file}{e}")),
+                "{name}: missing {e} in\n{}",
+                run.stderr
+            );
+        }
+    }
+    // The areas and populations importers read the same way.
+    let bad_areas = "code,name,level,parent_code\n\
+        E07000118,Chorley,lad,\n\
+        E01000003,Chorley 001A,lsoa,E07000999\n";
+    for (name, eol) in [("windows", "\r\n"), ("mac", "\r")] {
+        let file = db.write(
+            &format!("areas-{name}.csv"),
+            &with_line_ends(bad_areas, eol),
+        );
+        let run = db.run(&["import", "areas", &file]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("{file}:3: ")),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    // A plan document saved on Windows or an old Mac: the same lines as on Unix.
+    let plan =
+        "Plan with problems\n1. One\nNo.\tAction\tStatus\n1.1\tDo it\tMaybe\n1.2\tAnd this\tIdea\n";
+    for (name, eol) in [("unix", "\n"), ("windows", "\r\n"), ("mac", "\r")] {
+        let file = db.write(&format!("plan-{name}.txt"), &with_line_ends(plan, eol));
+        let run = db.run(&["import", "plans", &file]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("{file}:4: Status: 'Maybe'")),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Cells as a spreadsheet would see them: the CSV's cells, parsed.
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+const FORMULAS: [&str; 6] = [
+    "=HYPERLINK(\"http://evil.example\",\"help\")",
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "'=already quoted",
+    "\t=tabbed",
+];
+
+#[test]
+fn csv_exports_neutralise_formulas_and_keep_numbers() {
+    let db = setup();
+    let mut file =
+        "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,notes,location_lat,location_lon\n"
+            .to_owned();
+    for (i, f) in FORMULAS.iter().enumerate() {
+        let quoted = format!("\"{}\"", f.replace('"', "\"\""));
+        file.push_str(&format!(
+            "police,F{i},2024-01-05,34,male,E01000001,suspected,hanging,home,{quoted},53.7,-2.25\n"
+        ));
+    }
+    let path = db.write("formulas.csv", &file);
+    db.run(&["import", "suicides", &path]).ok();
+    let out = db.path("export.csv");
+    let out_s = out.to_str().unwrap();
+    db.run(&["export", "suicides", "--format", "csv", "--output", out_s])
+        .ok();
+    let cells = csv_cells(&std::fs::read_to_string(&out).unwrap());
+    let header = &cells[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for row in &cells[1..] {
+        let notes = &row[col("notes")];
+        assert!(notes.starts_with('\''), "not neutralised: {notes:?}");
+        // Numbers stay numbers, signs and all.
+        assert_eq!(row[col("location_lon")], "-2.25");
+        assert_eq!(row[col("age")], "34");
+    }
+    // The export re-imports as unchanged: the importer takes the quote off again.
+    let back = db.run(&["import", "suicides", out_s, "--json"]);
+    assert_eq!(back.summary(), (0, 0, FORMULAS.len() as u64));
+    let json = db.run(&["export", "suicides", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    let mut notes: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["notes"].as_str().unwrap().to_owned())
+        .collect();
+    // As in a spreadsheet, a leading apostrophe before a formula start marks text: the
+    // importer takes it off ("'=already quoted" is stored as "=already quoted").
+    let mut expected: Vec<String> = FORMULAS
+        .iter()
+        .map(|f| f.trim().trim_start_matches('\'').to_owned())
+        .collect();
+    notes.sort();
+    expected.sort();
+    assert_eq!(notes, expected, "the stored text is as typed");
+
+    // Plans: an action titled as a formula is exported neutralised.
+    let plan = db.write(
+        "plan.csv",
+        "plan,section,section_title,number,action,leads,status\n\
+         Formula plan,1,First,1.1,\"=1+1\",@lead,idea\n",
+    );
+    db.run(&["import", "plans", &plan]).ok();
+    let exported = db
+        .run(&["export", "plans", "--format", "csv"])
+        .ok()
+        .stdout
+        .clone();
+    let cells = csv_cells(&exported);
+    let flat: Vec<&String> = cells.iter().flatten().collect();
+    assert!(flat.iter().any(|c| *c == "'=1+1"), "{exported}");
+    assert!(flat.iter().any(|c| *c == "'@lead"), "{exported}");
+    assert!(
+        !flat.iter().any(|c| c.starts_with(['=', '+', '@'])),
+        "{exported}"
+    );
+
+    // The audit log's CSV: every text cell, e.g. a detail typed by someone, is safe.
+    let audit = db.path("audit.csv");
+    db.run(&[
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--output",
+        audit.to_str().unwrap(),
+    ])
+    .ok();
+    let cells = csv_cells(&std::fs::read_to_string(&audit).unwrap());
+    assert!(cells.len() > 1);
+    assert!(
+        cells
+            .iter()
+            .flatten()
+            .all(|c| !c.starts_with(['=', '+', '@', '\t', '\r'])
+                && (!c.starts_with('-') || c.parse::<f64>().is_ok()))
+    );
+}
+
+#[test]
+fn control_characters_in_free_text_are_refused_with_their_line() {
+    let db = setup();
+    let file = db.write(
+        "controls.csv",
+        "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,notes,occupation\n\
+         police,C1,2024-01-05,34,male,E01000001,suspected,hanging,home,\"tab\tand\nnewline are fine\",\n\
+         police,C2,2024-01-06,34,male,E01000001,suspected,hanging,home,\"red \u{1b}[31malert\",\n\
+         police,C3,2024-01-07,34,male,E01000001,suspected,hanging,home,,nul\u{0}byte\n",
+    );
+    let run = db.run(&["import", "suicides", &file]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{file}:4: notes: contains the control character U+001B"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "{file}:5: occupation: contains the control character U+0000"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{0}'),
+        "control characters are never echoed"
+    );
+    // Plans refuse them too, with the line.
+    let plan = db.write(
+        "plan.txt",
+        "A plan\n1. One\nNo.\tAction\tStatus\n1.1\tDo \u{7}it\tidea\n",
+    );
+    let run = db.run(&["import", "plans", &plan]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "{plan}:4: -: contains the control character U+0007"
+        )),
+        "{}",
+        run.stderr
+    );
+}
