@@ -146,6 +146,67 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Every error answers in the shape of its route: the framework's own refusals (a path or query
+/// value that does not parse, a body that is not JSON, a method a path does not take, no such
+/// route) come as plain text or an empty body; they are rewritten here as the JSON error under
+/// `/api` and as an error page elsewhere, with the framework's message kept (it names the value,
+/// never anything stored) and its headers (`Allow` on a 405) kept.
+pub(crate) async fn uniform_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = crate::access::is_api(req.uri().path());
+    let res = next.run(req).await;
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+    } else {
+        lantern_core::text::printable(&text, 300).into_owned()
+    };
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let fresh = if api {
+        (
+            status,
+            axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
+        )
+            .into_response()
+    } else {
+        (status, crate::web::error_page(status, &message)).into_response()
+    };
+    let (fresh_parts, body) = fresh.into_parts();
+    for (k, v) in &fresh_parts.headers {
+        parts.headers.insert(k, v.clone());
+    }
+    Response::from_parts(parts, body)
+}
+
 /// The same error, answered as an HTML page.
 #[derive(Debug)]
 pub(crate) struct HtmlError(pub(crate) AppError);

@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             access::enforce,
         ))
+        .layer(axum::middleware::from_fn(error::uniform_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::security_headers,

@@ -841,7 +841,7 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_disable() {
 
 /// A writer the test's tracing subscriber fills.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Captured(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

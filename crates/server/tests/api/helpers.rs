@@ -33,6 +33,7 @@ pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) location: Option<String>,
     pub(crate) body: String,
+    pub(crate) headers: axum::http::HeaderMap,
 }
 
 impl Reply {
@@ -251,11 +252,13 @@ impl Reply {
             .headers()
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
+        let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         Self {
             status,
             location,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
         }
     }
 }

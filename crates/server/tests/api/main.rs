@@ -7,6 +7,7 @@
 
 mod access;
 mod disclosure;
+mod hardening;
 mod helpers;
 mod plans;
 mod robustness;
