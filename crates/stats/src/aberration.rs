@@ -122,7 +122,7 @@ fn mean_sd(xs: &[f64]) -> (f64, f64) {
 /// C3's bound is R `surveillance` 1.20.3's: the period's own count plus the C2 standard deviation
 /// times `z` less the two previous periods' excesses `max(0, C2 - 1)`, floored at 0. It alarms when
 /// the two previous excesses exceed `z`, and so, unlike Hutwagner et al.'s C3, not in the first
-/// period of a rise; it has no bound when a baseline's standard deviation is 0.
+/// period of a rise; where a baseline's standard deviation is 0 it follows R's IEEE arithmetic.
 ///
 /// # Errors
 /// An empty series, a negative count, a range outside the series or too early for the baseline,
@@ -181,24 +181,30 @@ pub fn ears(
 /// EARS C3's bound for 1-based period `t`, as R `surveillance` 1.20.3 computes it: the count
 /// plus the C2 standard deviation times `z` less the two previous periods' excesses
 /// `max(0, C2 - 1)`, and never below 0. So it alarms when those two excesses alone exceed `z`
-/// (not when the three-period sum `C3` does, as Hutwagner et al. define it). `None` when a
-/// standard deviation is 0.
+/// (not when the three-period sum `C3` does, as Hutwagner et al. define it).
+///
+/// A baseline whose standard deviation is 0 is taken as R takes it, in IEEE arithmetic (checked
+/// side by side on all-zero and nearly-all-zero baselines): a count above its mean is an
+/// infinite excess, a count equal to it an undefined one (0/0), and an undefined bound is
+/// `None`, with no alarm.
 fn c3_bound(
     counts: &[f64],
     t: usize,
     z: f64,
     baseline_of: impl Fn(usize) -> (f64, f64),
 ) -> Option<f64> {
+    // R's `pmax(0, x)`: NaN stays NaN.
+    let floor0 = |x: f64| if x.is_nan() { x } else { x.max(0.0) };
     let (_, sd) = baseline_of(t);
-    let mut excess = 0.0;
-    for i in [t - 2, t - 1] {
-        let (mean, sd) = baseline_of(i);
-        if sd <= 0.0 {
-            return None;
-        }
-        excess += ((counts[i - 1] - mean) / sd - 1.0).max(0.0);
-    }
-    (sd > 0.0).then(|| (counts[t - 1] + sd * (z - excess)).max(0.0))
+    let excess: f64 = [t - 2, t - 1]
+        .into_iter()
+        .map(|i| {
+            let (mean, sd) = baseline_of(i);
+            floor0((counts[i - 1] - mean) / sd - 1.0)
+        })
+        .sum();
+    let bound = floor0(counts[t - 1] + sd * (z - excess));
+    (!bound.is_nan()).then_some(bound)
 }
 
 /// The CUSUM's parameters.
@@ -226,7 +232,8 @@ impl Cusum {
 ///
 /// # Errors
 /// An empty series, a negative count, a range outside the series, no period before the range
-/// (when `m` is not given), a mean of 0, or a negative `k` or `h`.
+/// (when `m` is not given), a negative mean, or a negative `k` or `h`. A mean of 0 (an all-zero
+/// baseline) is taken as R `surveillance` takes it: see the code.
 ///
 /// ```
 /// use lantern_stats::{Cusum, cusum};
@@ -250,15 +257,39 @@ pub fn cusum(
         Some(m) => m,
         None => mean_sd(&counts[..*range.start() - 1]).0,
     };
-    if !(m > 0.0 && m.is_finite()) {
+    if !(m >= 0.0 && m.is_finite()) {
         return Err(DetectError::BadParameter(format!(
-            "the in-control mean must be above 0 (it is {m})"
+            "the in-control mean must be 0 or more (it is {m})"
         )));
     }
     let root = m.sqrt();
     let mut sum = 0.0_f64;
     Ok(range
         .map(|t| {
+            if m == 0.0 {
+                // An all-zero baseline, as R `surveillance` 1.20.3 treats it (checked side by
+                // side): a count above the mean of 0 standardises to +∞ and alarms; a count of 0
+                // is 0/0, undefined, and leaves the sum undefined (no alarm) from then on. The
+                // bound is 0.
+                let z = if counts[t - 1] > 0.0 {
+                    f64::INFINITY
+                } else {
+                    f64::NAN
+                };
+                sum = if sum.is_nan() || z.is_nan() {
+                    f64::NAN
+                } else {
+                    sum + z - p.k
+                };
+                let alarm = sum > p.h;
+                if alarm && p.reset {
+                    sum = 0.0;
+                }
+                return Detection {
+                    upper_bound: Some(0.0),
+                    alarm,
+                };
+            }
             let bound = (m + root * (p.h + p.k - sum)).ceil().max(0.0);
             sum = (sum + (counts[t - 1] - m) / root - p.k).max(0.0);
             let alarm = sum > p.h;
@@ -301,7 +332,15 @@ mod tests {
             reset: false,
         };
         assert!(cusum(&c, 1..=3, p).is_err(), "no period before the range");
-        assert!(cusum(&[0.0, 0.0, 1.0], 3..=3, p).is_err(), "a mean of 0");
+        // A mean of 0 is taken as R takes it: a count above it alarms, a 0 is undefined.
+        let d = cusum(&[0.0, 0.0, 1.0, 0.0, 3.0], 3..=5, p).unwrap();
+        assert_eq!(
+            d.iter().map(|d| d.alarm).collect::<Vec<_>>(),
+            [true, false, false]
+        );
+        assert!(d.iter().all(|d| d.upper_bound == Some(0.0)));
+        let negative = Cusum { m: Some(-1.0), ..p };
+        assert!(cusum(&c, 1..=3, negative).is_err(), "a negative mean");
     }
 
     #[test]

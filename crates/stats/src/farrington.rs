@@ -414,8 +414,14 @@ pub fn farrington(
             if let Some((cases, weeks)) = p.limit54 {
                 let from = (t0 + 1).saturating_sub(weeks);
                 if counts[from..=t0].iter().sum::<f64>() < cases {
+                    // Too few recent cases to assess: no alarm. R `surveillance` 1.20.3 then
+                    // reports a bound of 0 for the classic method and none for the flexible one
+                    // (checked side by side, on all-zero and nearly-all-zero baselines too).
                     return Ok(Detection {
-                        upper_bound: None,
+                        upper_bound: match p.kind {
+                            FarringtonKind::Classic => Some(0.0),
+                            FarringtonKind::Flexible => None,
+                        },
                         alarm: false,
                     });
                 }
@@ -525,7 +531,11 @@ mod tests {
             ..Farrington::classic()
         };
         let d = farrington(&counts, None, 299..=300, &p).unwrap();
-        assert_eq!(d[1].upper_bound, None);
+        assert_eq!(
+            d[1].upper_bound,
+            Some(0.0),
+            "the classic method reports 0, as R"
+        );
         assert!(!d[1].alarm);
         let quiet = Farrington { limit54: None, ..p };
         assert!(

@@ -237,3 +237,39 @@ fn control_characters_in_free_text_are_refused_with_their_line() {
         run.stderr
     );
 }
+
+#[test]
+fn detectors_on_an_all_zero_baseline_answer_as_r_does() {
+    let db = TestDb::sqlite();
+    let mut series = "period,count\n".to_owned();
+    for week in 1..=312 {
+        series.push_str(&format!("{week},{}\n", u8::from(week == 312)));
+    }
+    let file = db.write("zeros.csv", &series);
+    let detect = |method: &str| {
+        let run = db.run(&[
+            "stats", "detect", "--method", method, "--input", &file, "--range", "309:312", "--b",
+            "4", "--w", "3",
+        ]);
+        assert_eq!(run.code, 0, "{method}: {}", run.stderr);
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
+    };
+    // The classic method: a bound of 0 and no alarm (too few recent cases), as R's farrington.
+    for row in detect("farrington").as_array().unwrap() {
+        assert_eq!(row["upper_bound"], 0.0, "{row}");
+        assert_eq!(row["alarm"], false);
+    }
+    // The flexible method: no bound, no alarm, as R's farringtonFlexible.
+    for row in detect("farrington-flexible").as_array().unwrap() {
+        assert!(row["upper_bound"].is_null(), "{row}");
+    }
+    // The CUSUM no longer refuses a mean of 0: an undefined sum never alarms, as in R.
+    let cusum = detect("cusum");
+    assert!(
+        cusum
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["upper_bound"] == 0.0 && r["alarm"] == false)
+    );
+}
