@@ -102,6 +102,16 @@ pub(crate) struct ServeArgs {
     /// (0: never; `lantern signals run` does it by hand).
     #[arg(long, env = "LANTERN_SIGNALS_EVERY", default_value_t = 30)]
     pub(crate) signals_every: u64,
+    /// A reverse proxy (ADDR or ADDR/PREFIX; repeat, or separate with commas) whose
+    /// X-Forwarded-For gives the client's address, so that sign-in limits apply per client and
+    /// the audit log names the client. Requests from other addresses have the header ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "LANTERN_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_parser = lantern_server::TrustedProxy::parse
+    )]
+    pub(crate) trusted_proxies: Vec<lantern_server::TrustedProxy>,
 }
 
 #[derive(Debug, Args)]

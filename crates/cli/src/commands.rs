@@ -106,6 +106,7 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
         behind_tls: args.behind_tls,
         idle_timeout: chrono::Duration::minutes(args.idle_minutes.max(1)),
         absolute_timeout: chrono::Duration::hours(args.session_hours.max(1)),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..ServerConfig::default()
     };
     if args.signals_every > 0 {

@@ -172,11 +172,38 @@ pub(crate) fn current() -> Option<Principal> {
     CURRENT.try_with(Clone::clone).ok().flatten()
 }
 
-/// The client's address, or `unknown` (in tests without a socket).
+/// The client's address as [`enforce`] worked it out (through a trusted proxy), or `unknown`
+/// (in tests without a socket).
 pub(crate) fn origin_of(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext
+    match parts_ext.get::<ClientAddr>() {
+        Some(ClientAddr(Some(ip))) => ip.to_string(),
+        Some(ClientAddr(None)) => "unknown".to_owned(),
+        None => parts_ext
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+    }
+}
+
+/// The client's address for this request, set once by [`enforce`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddr(pub(crate) Option<std::net::IpAddr>);
+
+fn client_addr(state: &AppState, req: &Request) -> ClientAddr {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        .map(|c| c.0.ip());
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    ClientAddr(crate::proxy::client_address(
+        peer,
+        &forwarded,
+        &state.config.trusted_proxies,
+    ))
 }
 
 pub(crate) fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -229,7 +256,13 @@ pub(crate) fn is_api(path: &str) -> bool {
 
 /// The middleware: authenticate, authorise, check CSRF, then run the handler with the user in
 /// the request's extensions (for [`Viewer`] and [`Guard`]) and in [`CURRENT`] (for the layout).
-pub(crate) async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn enforce(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let addr = client_addr(&state, &req);
+    req.extensions_mut().insert(addr);
     // A database that is down must not stop public pages such as /healthz from answering, so
     // a failed session lookup only refuses routes that need a user.
     let (principal, lookup) = match resolve(&state, req.headers()).await {

@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod audit_writer;
 mod error;
+mod proxy;
 mod session;
 mod signals_job;
 mod web;
@@ -17,7 +18,10 @@ use axum::extract::DefaultBodyLimit;
 use lantern_core::SharedStore;
 
 pub use error::AppError;
-pub use session::{ACCOUNT_FAILURES, ADDRESS_FAILURES, LoginLimiter, WINDOW as LOGIN_WINDOW};
+pub use proxy::TrustedProxy;
+pub use session::{
+    ACCOUNT_FAILURES, ADDRESS_FAILURES, ADDRESS_SLOWDOWN, LoginLimiter, WINDOW as LOGIN_WINDOW,
+};
 pub use signals_job::{refresh_if_stale, spawn_signals_job};
 
 /// Settings the server needs; libraries never read the environment.
@@ -38,6 +42,8 @@ pub struct ServerConfig {
     /// The deployment's pseudonymisation key (kept outside the database), for NHS numbers
     /// typed into the self-harm form; without it the form asks for a person key instead.
     pub pseudonym_key: Option<lantern_core::pseudonym::PseudonymKey>,
+    /// Reverse proxies whose `X-Forwarded-For` gives the client's address (see `proxy.rs`).
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +56,7 @@ impl Default for ServerConfig {
             absolute_timeout: chrono::Duration::hours(12),
             max_body_bytes: 2 * 1024 * 1024,
             pseudonym_key: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

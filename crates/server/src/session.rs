@@ -20,6 +20,14 @@ pub const ACCOUNT_FAILURES: u32 = 5;
 pub const ADDRESS_FAILURES: u32 = 20;
 /// The rate-limit window (and lockout).
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a sign-in waits, right password or not, once its address has had
+/// [`ADDRESS_FAILURES`] failures in the window. An address limit never refuses the right
+/// credentials: behind a proxy or a shared NAT, one address is many people, and refusing would
+/// let anyone lock everyone out. Slowing costs a guesser the same.
+pub const ADDRESS_SLOWDOWN: Duration = Duration::from_secs(2);
+/// The longest user name kept from a failed sign-in (in the audit log and the limiter's keys):
+/// no real name is longer, and an attacker's 2 MiB name must not be stored.
+const MAX_OFFERED_NAME: usize = 64;
 
 /// Counts of recent failed sign-ins, by account and by address. In memory: a restart clears
 /// it, which an attacker cannot cause remotely, and it costs no database write per attempt.
@@ -39,21 +47,23 @@ impl LoginLimiter {
         format!("addr:{origin}")
     }
 
-    /// Seconds until `username` from `origin` may try again, if they are locked out.
-    fn locked(&self, username: &str, origin: &str) -> Option<u64> {
+    /// Seconds left in the window of `key`, if it has had `limit` failures.
+    fn over(&self, key: &str, limit: u32) -> Option<u64> {
         let map = self.failures.lock().ok()?;
-        let now = Instant::now();
-        [
-            (Self::key_account(username), ACCOUNT_FAILURES),
-            (Self::key_address(origin), ADDRESS_FAILURES),
-        ]
-        .iter()
-        .filter_map(|(k, limit)| {
-            let (n, since) = map.get(k)?;
-            let left = WINDOW.checked_sub(now.duration_since(*since))?;
-            (*n >= *limit).then_some(left.as_secs().max(1))
-        })
-        .max()
+        let (n, since) = map.get(key)?;
+        let left = WINDOW.checked_sub(Instant::now().duration_since(*since))?;
+        (*n >= limit).then_some(left.as_secs().max(1))
+    }
+
+    /// Seconds until `username` may try again, if the account is locked out.
+    fn locked(&self, username: &str) -> Option<u64> {
+        self.over(&Self::key_account(username), ACCOUNT_FAILURES)
+    }
+
+    /// Whether sign-ins from `origin` are slowed.
+    fn slowed(&self, origin: &str) -> bool {
+        self.over(&Self::key_address(origin), ADDRESS_FAILURES)
+            .is_some()
     }
 
     fn fail(&self, username: &str, origin: &str) {
@@ -113,7 +123,13 @@ pub(crate) async fn sign_in(
     origin: &str,
 ) -> Result<SignedIn, AppError> {
     let username = username.trim().to_lowercase();
-    if let Some(secs) = state.limiter.locked(&username, origin) {
+    // A name no account can have is kept short and printable: it reaches the audit log.
+    let username = if auth::check_username(&username).is_ok() {
+        username
+    } else {
+        lantern_core::text::printable(&username, MAX_OFFERED_NAME).into_owned()
+    };
+    if let Some(secs) = state.limiter.locked(&username) {
         audit(
             state,
             &username,
@@ -126,6 +142,15 @@ pub(crate) async fn sign_in(
         .await?;
         return Err(AppError::TooManyRequests(secs));
     }
+    let slowed = state.limiter.slowed(origin);
+    if slowed {
+        tokio::time::sleep(ADDRESS_SLOWDOWN).await;
+    }
+    let slowed_note = if slowed {
+        "; slowed: many failed sign-ins from this address"
+    } else {
+        ""
+    };
     let user = state.store.user(&username).await?;
     let phc = user.as_ref().map_or_else(
         || auth::dummy_hash().to_owned(),
@@ -164,7 +189,7 @@ pub(crate) async fn sign_in(
                 "login_failed",
                 None,
                 None,
-                why.to_owned(),
+                format!("{why}{slowed_note}"),
             )
             .await?;
             return Err(AppError::Unauthenticated);
@@ -179,7 +204,7 @@ pub(crate) async fn sign_in(
         "login",
         None,
         None,
-        format!("role {}", user.role),
+        format!("role {}{slowed_note}", user.role),
     )
     .await?;
     Ok(signed_in)

@@ -95,3 +95,141 @@ async fn framework_refusals_answer_json_under_the_api_and_a_page_elsewhere() {
         "another method on a known path is not an error to log:\n{logs}"
     );
 }
+
+/// A JSON sign-in as if from `peer`, through whatever proxy headers are given.
+fn sign_in_from(peer: &str, forwarded: Option<&str>, name: &str, password: &str) -> Request<Body> {
+    let body = serde_json::json!({"username": name, "password": password}).to_string();
+    let mut req = request(Method::POST, "/api/v1/session", Some(&body));
+    if let Some(f) = forwarded {
+        req.headers_mut()
+            .insert("x-forwarded-for", f.parse().unwrap());
+    }
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
+#[tokio::test]
+async fn address_limits_slow_but_never_refuse_the_right_password_and_follow_the_trusted_proxy() {
+    let app = TestApp::spawn_with(ServerConfig {
+        trusted_proxies: vec![lantern_server::TrustedProxy::parse("127.0.0.0/8").unwrap()],
+        ..ServerConfig::default()
+    })
+    .await;
+    app.switch(None);
+    let proxy = "127.0.0.1";
+    let attacker = "203.0.113.7";
+    // Password spraying from one client behind the proxy: a different name each time, so no
+    // account is locked, only the address.
+    for i in 0..lantern_server::ADDRESS_FAILURES {
+        let r = app
+            .send(sign_in_from(
+                proxy,
+                Some(attacker),
+                &format!("guess{i}"),
+                "wrong password here",
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Over the address limit: the right password still signs in, slowed.
+    let started = std::time::Instant::now();
+    let r = app
+        .send(sign_in_from(
+            proxy,
+            Some(attacker),
+            "admin",
+            crate::helpers::PASSWORD,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(started.elapsed() >= lantern_server::ADDRESS_SLOWDOWN);
+    // A wrong one is refused as wrong (and slowed), not as "locked".
+    let r = app
+        .send(sign_in_from(
+            proxy,
+            Some(attacker),
+            "ann",
+            "wrong password here",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Another client behind the same proxy is not slowed at all.
+    let started = std::time::Instant::now();
+    let r = app
+        .send(sign_in_from(
+            proxy,
+            Some("203.0.113.8"),
+            "admin",
+            crate::helpers::PASSWORD,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(started.elapsed() < lantern_server::ADDRESS_SLOWDOWN);
+    // A client that is not a trusted proxy cannot choose its address with the header.
+    let r = app
+        .send(sign_in_from(
+            "198.51.100.1",
+            Some("203.0.113.9"),
+            "admin",
+            crate::helpers::PASSWORD,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let (log, _) = app.store.audit_log().await.unwrap();
+    let logins: Vec<(&str, &str)> = log
+        .iter()
+        .filter(|e| e.entry.action == "login")
+        .map(|e| (e.entry.origin.as_str(), e.entry.detail.as_str()))
+        .collect();
+    let from = |origin: &str| logins.iter().filter(|l| l.0 == origin).collect::<Vec<_>>();
+    assert!(
+        from(attacker).iter().all(|l| l.1.contains("slowed")),
+        "{logins:?}"
+    );
+    assert_eq!(from(attacker).len(), 1, "{logins:?}");
+    assert!(
+        from("203.0.113.8").iter().all(|l| !l.1.contains("slowed")),
+        "{logins:?}"
+    );
+    assert_eq!(
+        from("198.51.100.1").len(),
+        1,
+        "the peer, not the header: {logins:?}"
+    );
+    assert!(from("203.0.113.9").is_empty(), "{logins:?}");
+}
+
+#[tokio::test]
+async fn a_huge_offered_user_name_is_not_stored() {
+    let app = TestApp::spawn_with(ServerConfig::default()).await;
+    app.switch(None);
+    let name = format!("{}\u{1b}[2J", "a".repeat(1_500_000));
+    let r = app
+        .send(sign_in_from(
+            "198.51.100.2",
+            None,
+            &name,
+            "wrong password here",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let (log, _) = app.store.audit_log().await.unwrap();
+    let failed = log
+        .iter()
+        .rfind(|e| e.entry.action == "login_failed")
+        .unwrap();
+    assert!(
+        failed.entry.actor.chars().count() <= 65,
+        "{}",
+        failed.entry.actor.len()
+    );
+    assert!(!failed.entry.actor.contains('\u{1b}'));
+    let stored: usize = log
+        .iter()
+        .map(|e| e.entry.actor.len() + e.entry.detail.len())
+        .sum();
+    assert!(stored < 10_000, "{stored} bytes of actor and detail");
+}
