@@ -733,41 +733,77 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `lantern audit verify|export`.
+/// `lantern audit verify|export`: both read the log a page at a time, so a log of any length
+/// is checked or written in bounded memory.
 async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
+    use lantern_core::audit::{AuditPage, PAGE, VerifyError, verify_store};
     let store = open(url).await?;
-    let (entries, head) = store.audit_log().await?;
     match what {
-        AuditCommand::Verify => match lantern_core::audit::verify(&entries, head.as_deref()) {
-            Ok(()) => {
-                println!("The audit log is intact: {} entries.", entries.len());
-                Ok(ExitCode::SUCCESS)
+        AuditCommand::Verify => {
+            let total = store.audit_count().await?;
+            let bar = crate::progress::Bar::new("Checking the audit log");
+            match verify_store(store.as_ref(), &|done| bar.update(done, total)).await {
+                Ok(n) => {
+                    println!("The audit log is intact: {n} entries.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(VerifyError::Broken(e)) => {
+                    eprintln!("error: the audit log has been tampered with: {e}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(VerifyError::Store(e)) => Err(e.into()),
             }
-            Err(e) => {
-                eprintln!("error: the audit log has been tampered with: {e}");
-                Ok(ExitCode::from(1))
-            }
-        },
+        }
         AuditCommand::Export { format, output } => {
-            let mut bytes = Vec::new();
-            match format {
-                AuditFormat::Json => serde_json::to_writer_pretty(&mut bytes, &entries)?,
+            use std::io::Write as _;
+            /// Where entries go: CSV rows, or one JSON array written an entry at a time.
+            enum Sink<W: std::io::Write> {
+                Csv(lantern_core::export::CsvWriter<W>),
+                Json(W),
+            }
+            let file = std::fs::File::create(&output)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            let out = std::io::BufWriter::new(file);
+            let mut sink = match format {
                 AuditFormat::Csv => {
-                    let mut w = lantern_core::export::CsvWriter::new(&mut bytes);
+                    let mut w = lantern_core::export::CsvWriter::new(out);
                     w.write_record(lantern_core::audit::AuditEntry::CSV_HEADER)?;
-                    for e in &entries {
-                        w.write_record(e.csv_row())?;
+                    Sink::Csv(w)
+                }
+                AuditFormat::Json => Sink::Json(out),
+            };
+            let mut written = 0_u64;
+            let mut after = None;
+            loop {
+                let page = store
+                    .audit_page(&AuditPage {
+                        after,
+                        before: None,
+                        newest_first: false,
+                        limit: PAGE,
+                    })
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                for e in &page {
+                    match &mut sink {
+                        Sink::Csv(w) => w.write_record(e.csv_row())?,
+                        Sink::Json(w) => {
+                            w.write_all(if written == 0 { b"[\n  " } else { b",\n  " })?;
+                            serde_json::to_writer(&mut *w, e)?;
+                        }
                     }
-                    w.flush()?;
+                    written += 1;
                 }
             }
-            std::fs::write(&output, bytes)
-                .with_context(|| format!("cannot write {}", output.display()))?;
-            eprintln!(
-                "Wrote {} audit entries to {}.",
-                entries.len(),
-                output.display()
-            );
+            match sink {
+                Sink::Csv(mut w) => w.flush(),
+                Sink::Json(mut w) => w
+                    .write_all(if written == 0 { b"[]\n" } else { b"\n]\n" })
+                    .and_then(|()| w.flush()),
+            }
+            .with_context(|| format!("cannot write {}", output.display()))?;
+            eprintln!("Wrote {written} audit entries to {}.", output.display());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -117,37 +117,154 @@ pub struct AuditBreak {
     pub reason: String,
 }
 
+/// Which page of the audit log to read (see [`crate::Store::audit_page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditPage {
+    /// Only entries with a larger id.
+    pub after: Option<i64>,
+    /// Only entries with a smaller id.
+    pub before: Option<i64>,
+    /// Newest first (for reading); oldest first (for checking the chain).
+    pub newest_first: bool,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// Entries read at a time when the log is checked or exported.
+pub const PAGE: u32 = 5_000;
+
+/// Checks a chain one stretch at a time, oldest first, so a log of any length is checked in
+/// bounded memory.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    prev: String,
+    checked: u64,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self {
+            prev: GENESIS.to_owned(),
+            checked: 0,
+        }
+    }
+}
+
+impl Verifier {
+    /// Check the next entries, which follow the ones checked before.
+    ///
+    /// # Errors
+    /// The first break found.
+    pub fn feed(&mut self, entries: &[AuditEntry]) -> Result<(), AuditBreak> {
+        for e in entries {
+            if e.prev_hash != self.prev {
+                return Err(AuditBreak {
+                    id: e.id,
+                    reason:
+                        "does not follow the entry before it (an entry was removed or reordered)"
+                            .to_owned(),
+                });
+            }
+            if entry_hash(&e.prev_hash, e.at, &e.entry) != e.hash {
+                return Err(AuditBreak {
+                    id: e.id,
+                    reason: "its contents were altered".to_owned(),
+                });
+            }
+            self.prev.clone_from(&e.hash);
+            self.checked += 1;
+        }
+        Ok(())
+    }
+
+    /// After the last entry: the head must name it. Returns how many entries were checked.
+    ///
+    /// # Errors
+    /// The head does not match.
+    pub fn finish(self, head: Option<&str>) -> Result<u64, AuditBreak> {
+        let last = (self.checked > 0).then_some(self.prev.as_str());
+        if head != last {
+            return Err(AuditBreak {
+                id: 0,
+                reason: "the newest entries are missing (the head does not match)".to_owned(),
+            });
+        }
+        Ok(self.checked)
+    }
+}
+
 /// Check the chain and the head: every entry's hash, every link, and that the newest entry is
 /// the one the head names.
 ///
 /// # Errors
 /// The first break found.
 pub fn verify(entries: &[AuditEntry], head: Option<&str>) -> Result<(), AuditBreak> {
-    let mut prev = GENESIS.to_owned();
-    for e in entries {
-        if e.prev_hash != prev {
-            return Err(AuditBreak {
-                id: e.id,
-                reason: "does not follow the entry before it (an entry was removed or reordered)"
-                    .to_owned(),
-            });
+    let mut v = Verifier::default();
+    v.feed(entries)?;
+    v.finish(head).map(|_| ())
+}
+
+/// Why a stored log could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The chain is broken.
+    #[error(transparent)]
+    Broken(#[from] AuditBreak),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
+}
+
+/// Check a stored log page by page ([`PAGE`] entries at a time), calling `progress` with the
+/// entries checked so far. Returns how many entries were checked.
+///
+/// # Errors
+/// The first break, or a store failure.
+pub async fn verify_store(
+    store: &dyn crate::Store,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<u64, VerifyError> {
+    verify_store_in_pages(store, PAGE, progress).await
+}
+
+/// [`verify_store`], reading `page_size` entries at a time.
+///
+/// # Errors
+/// As [`verify_store`].
+pub async fn verify_store_in_pages(
+    store: &dyn crate::Store,
+    page_size: u32,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<u64, VerifyError> {
+    let page_size = page_size.max(1);
+    // The head is read first: entries appended while the check runs are beyond it, and the
+    // check stops at the entry it names.
+    let head = store.setting(HEAD_SETTING).await?;
+    let mut v = Verifier::default();
+    let mut after = None;
+    loop {
+        let page = store
+            .audit_page(&AuditPage {
+                after,
+                before: None,
+                newest_first: false,
+                limit: page_size,
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        // Stop at the head: later entries were appended after the check began.
+        let upto = page
+            .iter()
+            .position(|e| Some(e.hash.as_str()) == head.as_deref())
+            .map_or(page.len(), |i| i + 1);
+        v.feed(&page[..upto])?;
+        progress(v.checked);
+        if upto < page.len() || page.len() < page_size as usize {
+            break;
         }
-        if entry_hash(&e.prev_hash, e.at, &e.entry) != e.hash {
-            return Err(AuditBreak {
-                id: e.id,
-                reason: "its contents were altered".to_owned(),
-            });
-        }
-        prev.clone_from(&e.hash);
     }
-    let last = entries.last().map(|e| e.hash.as_str());
-    if head != last {
-        return Err(AuditBreak {
-            id: 0,
-            reason: "the newest entries are missing (the head does not match)".to_owned(),
-        });
-    }
-    Ok(())
+    Ok(v.finish(head.as_deref())?)
 }
 
 #[cfg(test)]
@@ -186,6 +303,29 @@ mod tests {
         let c = chain(4);
         assert_eq!(verify(&c, Some(&c[3].hash)), Ok(()));
         assert_eq!(verify(&[], None), Ok(()));
+    }
+
+    #[test]
+    fn a_chain_checked_in_stretches_finds_the_same_breaks() {
+        let c = chain(6);
+        let head = c[5].hash.clone();
+        let in_stretches = |entries: &[AuditEntry], size: usize| {
+            let mut v = Verifier::default();
+            for part in entries.chunks(size) {
+                v.feed(part)?;
+            }
+            v.finish(Some(&head)).map(|_| ())
+        };
+        for size in [1, 2, 4, 6] {
+            assert_eq!(in_stretches(&c, size), Ok(()));
+            let mut altered = c.clone();
+            altered[3].entry.detail = "x".into();
+            assert_eq!(in_stretches(&altered, size).unwrap_err().id, 4);
+            let mut removed = c.clone();
+            removed.remove(2);
+            assert_eq!(in_stretches(&removed, size).unwrap_err().id, 4);
+            assert_eq!(in_stretches(&c[..5], size).unwrap_err().id, 0);
+        }
     }
 
     #[test]

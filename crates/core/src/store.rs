@@ -267,8 +267,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         entries: &[crate::audit::NewAuditEntry],
     ) -> StoreResult<Vec<crate::audit::AuditEntry>>;
-    /// The whole audit log, oldest first, and its head (the newest hash recorded).
+    /// The whole audit log, oldest first, and its head (the newest hash recorded). For tests
+    /// and small logs; pages and [`crate::audit::verify_store`] read a log of any size.
     async fn audit_log(&self) -> StoreResult<(Vec<crate::audit::AuditEntry>, Option<String>)>;
+    /// One page of the audit log: entries with ids strictly between `after` and `before`,
+    /// oldest or newest first, at most `limit`.
+    async fn audit_page(
+        &self,
+        page: &crate::audit::AuditPage,
+    ) -> StoreResult<Vec<crate::audit::AuditEntry>>;
+    /// How many entries the audit log holds.
+    async fn audit_count(&self) -> StoreResult<u64>;
 
     /// A deployment setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;

@@ -588,7 +588,22 @@ impl Guard {
         purpose: &str,
     ) -> Result<StoredRecord, AppError> {
         let mut r = self.state.store.record(dataset, id).await?;
-        self.check(dataset, &r).await?;
+        if let Err(refused) = self.check(dataset, &r).await {
+            // A refused open is audited too: probing for records is worth seeing.
+            let why = match &refused {
+                AppError::BreakGlass { .. } => "outside the user's area; no reason given yet",
+                AppError::Forbidden(m) => m.as_str(),
+                _ => "refused",
+            };
+            self.audit(
+                "view_refused",
+                Some(dataset),
+                Some(id),
+                format!("{purpose}: {why}"),
+            )
+            .await?;
+            return Err(refused);
+        }
         self.audit("view", Some(dataset), Some(id), purpose.to_owned())
             .await?;
         self.redact(&mut r.record);

@@ -279,6 +279,29 @@ macro_rules! impl_store {
 
         const DIALECT: common::Dialect = $dialect;
 
+        /// Audit rows as entries.
+        fn audit_entries_of(rows: &[$row]) -> StoreResult<Vec<lantern_core::audit::AuditEntry>> {
+            rows.iter()
+                .map(|r| {
+                    Ok(lantern_core::audit::AuditEntry {
+                        id: r.try_get("id")?,
+                        at: r.try_get("at")?,
+                        entry: lantern_core::audit::NewAuditEntry {
+                            actor: r.try_get("actor")?,
+                            action: r.try_get("action")?,
+                            dataset: r.try_get("dataset")?,
+                            record_id: r.try_get("record_id")?,
+                            detail: r.try_get("detail")?,
+                            origin: r.try_get("origin")?,
+                        },
+                        prev_hash: r.try_get("prev_hash")?,
+                        hash: r.try_get("hash")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(map_err)
+        }
+
         /// Bind a cell, after a separator (`separated`) or straight after the SQL before it.
         fn push_cell(b: &mut sqlx::query_builder::Separated<'_, '_, $db, &'static str>, cell: Cell, separated: bool) {
             macro_rules! bind {
@@ -1170,27 +1193,37 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                let entries = rows
-                    .iter()
-                    .map(|r| {
-                        Ok(lantern_core::audit::AuditEntry {
-                            id: r.try_get("id")?,
-                            at: r.try_get("at")?,
-                            entry: lantern_core::audit::NewAuditEntry {
-                                actor: r.try_get("actor")?,
-                                action: r.try_get("action")?,
-                                dataset: r.try_get("dataset")?,
-                                record_id: r.try_get("record_id")?,
-                                detail: r.try_get("detail")?,
-                                origin: r.try_get("origin")?,
-                            },
-                            prev_hash: r.try_get("prev_hash")?,
-                            hash: r.try_get("hash")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-                    .map_err(map_err)?;
+                let entries = audit_entries_of(&rows)?;
                 Ok((entries, self.setting(lantern_core::audit::HEAD_SETTING).await?))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn audit_page(
+                &self,
+                page: &lantern_core::audit::AuditPage,
+            ) -> StoreResult<Vec<lantern_core::audit::AuditEntry>> {
+                let order = if page.newest_first { "DESC" } else { "ASC" };
+                let sql = format!(
+                    "SELECT id, at, actor, action, dataset, record_id, detail, origin, prev_hash, hash FROM audit_log \
+                     WHERE id > $1 AND id < $2 ORDER BY id {order} LIMIT $3"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(page.after.unwrap_or(i64::MIN))
+                    .bind(page.before.unwrap_or(i64::MAX))
+                    .bind(i64::from(page.limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                audit_entries_of(&rows)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn audit_count(&self) -> StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(u64::try_from(n).unwrap_or(0))
             }
 
             #[tracing::instrument(skip_all)]

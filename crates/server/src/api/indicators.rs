@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
-use crate::access::{Rule, Viewer};
+use crate::access::{Origin, Rule, Viewer, audit};
 use crate::error::{AppError, Result};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -66,10 +66,34 @@ fn audience_of(asked: Option<&str>, viewer: &Viewer) -> Result<&'static str> {
 async fn show_indicators(
     State(state): State<AppState>,
     viewer: Viewer,
+    Origin(origin): Origin,
     Query(mut p): Query<Params>,
 ) -> Result<Json<Value>> {
     p.audience = Some(audience_of(p.audience.as_deref(), &viewer)?.to_owned());
     let query = parse(&p).map_err(AppError::Invalid)?;
+    // Unsuppressed figures are audited, like the records behind them.
+    if let (Some(user), false) = (&viewer.0, query.audience.is_protected()) {
+        audit(
+            &state,
+            &user.username,
+            &origin,
+            "indicators",
+            Some(query.dataset),
+            None,
+            format!(
+                "statutory: by={} area={} measure={}",
+                query
+                    .by
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                query.area.as_deref().unwrap_or("all"),
+                p.measure.as_deref().unwrap_or("presentations")
+            ),
+        )
+        .await?;
+    }
     // Tables are cached until the register, areas or populations change: the same question
     // asked by fifty users costs one computation. Identical misses wait for the first one's
     // computation; different questions never wait for each other (the lock is held only to

@@ -29,19 +29,49 @@ struct Row {
 #[template(path = "audit.html")]
 struct AuditPage {
     layout: Layout,
-    total: usize,
+    total: u64,
     intact: bool,
     problem: String,
     rows: Vec<Row>,
+    /// The id to read older entries before, when there are any.
+    older: Option<i64>,
+    /// This is not the newest page.
+    paged: bool,
 }
 
-async fn show_audit(State(state): State<AppState>) -> Result<Response, HtmlError> {
-    let (entries, head) = state.store.audit_log().await?;
-    let check = lantern_core::audit::verify(&entries, head.as_deref());
-    let rows = entries
+/// Entries on one page.
+const PER_PAGE: u32 = 200;
+
+#[derive(Debug, serde::Deserialize)]
+struct Params {
+    before: Option<i64>,
+}
+
+async fn show_audit(
+    State(state): State<AppState>,
+    axum::extract::Query(params): axum::extract::Query<Params>,
+) -> Result<Response, HtmlError> {
+    // The chain is checked a page at a time and the page read on its own: neither holds the
+    // whole log in memory.
+    let check = lantern_core::audit::verify_store(state.store.as_ref(), &|_| {}).await;
+    let (intact, problem) = match check {
+        Ok(_) => (true, String::new()),
+        Err(lantern_core::audit::VerifyError::Broken(e)) => (false, e.to_string()),
+        Err(lantern_core::audit::VerifyError::Store(e)) => return Err(e.into()),
+    };
+    let entries = state
+        .store
+        .audit_page(&lantern_core::audit::AuditPage {
+            after: None,
+            before: params.before,
+            newest_first: true,
+            limit: PER_PAGE + 1,
+        })
+        .await?;
+    let more = entries.len() > PER_PAGE as usize;
+    let rows: Vec<Row> = entries
         .iter()
-        .rev()
-        .take(200)
+        .take(PER_PAGE as usize)
         .map(|stored| (stored, &stored.entry))
         .map(|(stored, e)| Row {
             id: stored.id,
@@ -51,6 +81,7 @@ async fn show_audit(State(state): State<AppState>) -> Result<Response, HtmlError
             what: match (&e.dataset, e.record_id) {
                 (Some(d), Some(id)) => format!("{d} {id}"),
                 (Some(d), None) => d.clone(),
+                (None, Some(id)) if e.action.starts_with("signal") => format!("signal {id}"),
                 _ => String::new(),
             },
             detail: e.detail.clone(),
@@ -59,9 +90,15 @@ async fn show_audit(State(state): State<AppState>) -> Result<Response, HtmlError
         .collect();
     let page = AuditPage {
         layout: Layout::new(&state, "Audit log", "audit"),
-        total: entries.len(),
-        intact: check.is_ok(),
-        problem: check.err().map(|e| e.to_string()).unwrap_or_default(),
+        total: state.store.audit_count().await?,
+        intact,
+        problem,
+        older: if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        },
+        paged: params.before.is_some(),
         rows,
     };
     Ok(render(&page))

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::areas::{Ring, rings_of};
 use super::{Layout, Opt, render};
 use crate::AppState;
-use crate::access::{Rule, Viewer};
+use crate::access::{Origin, Rule, Viewer, audit};
 use crate::error::{AppError, HtmlError};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -285,9 +285,24 @@ async fn list(
     Ok(render(&page))
 }
 
-async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    viewer.require(Rule::Analysts)?;
-    Ok(Json(state.store.signals().await?).into_response())
+async fn api_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Origin(origin): Origin,
+) -> Result<Response, AppError> {
+    let user = viewer.require(Rule::Analysts)?;
+    let signals = state.store.signals().await?;
+    audit(
+        &state,
+        &user.username,
+        &origin,
+        "signal_view",
+        None,
+        None,
+        format!("api: {} signals", signals.len()),
+    )
+    .await?;
+    Ok(Json(signals).into_response())
 }
 
 #[derive(Template)]
@@ -348,11 +363,24 @@ async fn signal_page(
 async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
+    Origin(origin): Origin,
     Path(id): Path<i64>,
     Query(params): Query<ShowParams>,
 ) -> Result<Response, HtmlError> {
-    viewer.require(Rule::Analysts)?;
-    Ok(signal_page(&state, id, String::new(), params.saved.is_some(), None).await?)
+    let user = viewer.require(Rule::Analysts)?;
+    let page = signal_page(&state, id, String::new(), params.saved.is_some(), None).await?;
+    // A signal holds small-area counts and a timeline of deaths: its views are audited.
+    audit(
+        &state,
+        &user.username,
+        &origin,
+        "signal_view",
+        None,
+        Some(id),
+        "signal page".to_owned(),
+    )
+    .await?;
+    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]

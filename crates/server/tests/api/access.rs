@@ -51,12 +51,12 @@ fn row(method: &'static str, pattern: &'static str, uri: &str, expect: [u16; 7])
 }
 
 /// Records the table opens, found in the demo data.
-struct Fixture {
-    district: String,
+pub(crate) struct Fixture {
+    pub(crate) district: String,
     /// A suspected suicide of a district resident, recorded by the police.
-    in_police: i64,
+    pub(crate) in_police: i64,
     /// A suspected suicide of a resident outside the district, recorded by the coroner.
-    out_coroner: i64,
+    pub(crate) out_coroner: i64,
     out_coroner_ref: String,
     /// A self-harm presentation of a district resident.
     sh_in: i64,
@@ -64,10 +64,10 @@ struct Fixture {
     plan: i64,
     action: i64,
     /// A stored signal.
-    signal: i64,
+    pub(crate) signal: i64,
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let district = app.store.areas(Some(AreaLevel::Lad)).await.unwrap()[0]
         .code
         .clone();

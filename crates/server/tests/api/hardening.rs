@@ -233,3 +233,109 @@ async fn a_huge_offered_user_name_is_not_stored() {
         .sum();
     assert!(stored < 10_000, "{stored} bytes of actor and detail");
 }
+
+#[tokio::test]
+async fn refused_opens_statutory_figures_and_signal_views_are_audited_and_the_log_pages() {
+    use lantern_core::auth::Role;
+    let app = TestApp::spawn(false).await.unwrap();
+    let f = crate::access::fixture(&app).await;
+    app.add_user("dana", Role::Analyst, Some(&f.district), None)
+        .await;
+    app.add_user("rory", Role::Recorder, None, Some("someone_else"))
+        .await;
+    let as_user = |name: &'static str| {
+        let app = &app;
+        async move {
+            let s = app.sign_in(name, crate::helpers::PASSWORD).await.unwrap();
+            app.switch(Some(s));
+        }
+    };
+    as_user("dana").await;
+    let out = f.out_coroner;
+    assert_eq!(
+        app.get(&format!("/api/v1/suicides/{out}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/indicators?by=year&audience=statutory")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/indicators?by=year").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/api/v1/signals").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/signals/{}", f.signal)).await.status,
+        StatusCode::OK
+    );
+    as_user("rory").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/suicides/{}", f.in_police))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let (log, _) = app.store.audit_log().await.unwrap();
+    let by = |actor: &str, action: &str| {
+        log.iter()
+            .filter(|e| e.entry.actor == actor && e.entry.action == action)
+            .collect::<Vec<_>>()
+    };
+    let refused = by("dana", "view_refused");
+    assert_eq!(refused.len(), 1, "{log:?}");
+    assert_eq!(refused[0].entry.record_id, Some(out));
+    assert!(refused[0].entry.detail.contains("outside"));
+    let refused = by("rory", "view_refused");
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].entry.detail.contains("another organisation"));
+    let statutory = by("dana", "indicators");
+    assert_eq!(statutory.len(), 1, "the partner request is not audited");
+    assert!(statutory[0].entry.detail.contains("statutory: by=year"));
+    let views = by("dana", "signal_view");
+    assert_eq!(views.len(), 2);
+    assert!(views.iter().any(|v| v.entry.record_id == Some(f.signal)));
+
+    // The audit page shows 200 at a time, newest first, with a link to older entries.
+    let filler: Vec<lantern_core::audit::NewAuditEntry> = (0..450)
+        .map(|i| lantern_core::audit::NewAuditEntry {
+            actor: "filler".to_owned(),
+            action: "view".to_owned(),
+            dataset: None,
+            record_id: Some(i),
+            detail: String::new(),
+            origin: "test".to_owned(),
+        })
+        .collect();
+    app.store.append_audits(&filler).await.unwrap();
+    app.switch(None);
+    let admin = app
+        .sign_in("admin", crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    app.switch(Some(admin));
+    let first = app.get("/admin/audit").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("is intact"), "{}", first.body);
+    let older = |body: &str| {
+        body.split("/admin/audit?before=")
+            .nth(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+    };
+    let before = older(&first.body).expect("a link to older entries");
+    let second = app.get(&format!("/admin/audit?before={before}")).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.body.contains("Newest entries"));
+    let rows = |body: &str| body.matches("<td class=\"num\">").count();
+    assert_eq!(rows(&first.body), 200);
+    assert_eq!(rows(&second.body), 200);
+    let first_id: i64 = before.parse().unwrap();
+    assert!(
+        second
+            .body
+            .contains(&format!("<td class=\"num\">{}</td>", first_id - 1))
+    );
+}
