@@ -194,10 +194,7 @@ type Cells = (String, Vec<(u64, Vec<String>)>);
 
 fn read_cells(path: &Path) -> Result<Cells, ImportError> {
     let file = display_name(path);
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let bytes = crate::import::read_bounded(path, &file)?;
     let text = String::from_utf8_lossy(&bytes);
     // `\r\n`, `\n` and a lone `\r` each end a line, so line numbers match an editor's.
     let rows = crate::text::normalise_newlines(&text)

@@ -273,3 +273,71 @@ fn detectors_on_an_all_zero_baseline_answer_as_r_does() {
             .all(|r| r["upper_bound"] == 0.0 && r["alarm"] == false)
     );
 }
+
+#[test]
+fn files_that_would_exhaust_memory_are_refused_with_a_message() {
+    let db = setup();
+    // A 2 GB sparse file: refused from its size, never allocated.
+    let sparse = db.path("sparse.csv");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let run = db.run(&["import", "suicides", sparse.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("larger than 1024 MiB"),
+        "{}",
+        run.stderr
+    );
+    let run = db.run(&["import", "plans", sparse.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("larger than 1024 MiB"),
+        "{}",
+        run.stderr
+    );
+
+    // A line of 5 MB of NUL bytes as the header: refused on line 1, nothing echoed.
+    let nul = db.path("nul.csv");
+    std::fs::write(&nul, vec![0_u8; 5 << 20]).unwrap();
+    let run = db.run(&["import", "suicides", nul.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains(":1: -: "), "{}", run.stderr);
+    assert!(
+        run.stderr.len() < 2_000,
+        "{} bytes on stderr",
+        run.stderr.len()
+    );
+    assert!(!run.stderr.contains('\u{0}'));
+
+    // A workbook of a few hundred kilobytes whose sheet decompresses to 300 MB.
+    let bomb = db.path("bomb.xlsx");
+    {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+        let deflate = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("[Content_Types].xml", deflate).unwrap();
+        zip.write_all(b"<?xml version=\"1.0\"?><Types/>").unwrap();
+        zip.start_file("xl/worksheets/sheet1.xml", deflate).unwrap();
+        zip.write_all(b"<worksheet><sheetData><row><c t=\"inlineStr\"><is><t>")
+            .unwrap();
+        let block = vec![b'A'; 1 << 20];
+        for _ in 0..300 {
+            zip.write_all(&block).unwrap();
+        }
+        zip.write_all(b"</t></is></c></row></sheetData></worksheet>")
+            .unwrap();
+        zip.finish().unwrap();
+    }
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 2 << 20);
+    let run = db.run(&["import", "suicides", bomb.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("xl/worksheets/sheet1.xml holds more than 256 MiB"),
+        "{}",
+        run.stderr
+    );
+}

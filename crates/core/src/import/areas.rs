@@ -210,9 +210,10 @@ pub fn parse_areas(path: &Path, level: Option<AreaLevel>) -> Result<Vec<(u64, Ar
         .to_ascii_lowercase();
     if ext == "geojson" || ext == "json" {
         let file = display_name(path);
-        let text = std::fs::read_to_string(path).map_err(|e| ImportError::Unreadable {
+        let bytes = super::read_bounded(path, &file)?;
+        let text = String::from_utf8(bytes).map_err(|_| ImportError::Unreadable {
             file: file.clone(),
-            message: e.to_string(),
+            message: "is not UTF-8 text; GeoJSON is UTF-8".to_owned(),
         })?;
         parse_geojson(&file, &text, level)
     } else {

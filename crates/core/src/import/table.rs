@@ -25,26 +25,65 @@ impl Table {
     /// Parse CSV text. A UTF-8 byte-order mark is removed.
     ///
     /// # Errors
-    /// Malformed CSV (unbalanced quotes, invalid UTF-8) with its line.
+    /// Malformed CSV (unbalanced quotes, invalid UTF-8) with its line; a row or cell past the
+    /// [`Limits`].
     pub fn from_csv(file: &str, bytes: &[u8]) -> Result<Self, ImportError> {
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+        Self::from_csv_reader(file, bytes)
+    }
+
+    /// Parse CSV as it is read, a buffer at a time: the file is never held whole, and a row
+    /// longer than [`MAX_ROW_BYTES`], a cell longer than [`MAX_CELL_CHARS`] or a file longer
+    /// than [`MAX_FILE_BYTES`] is refused as soon as it is seen.
+    ///
+    /// # Errors
+    /// As [`Table::from_csv`].
+    pub fn from_csv_reader(file: &str, input: impl std::io::Read) -> Result<Self, ImportError> {
+        use std::io::BufRead as _;
+        let mut input = std::io::BufReader::new(input);
+        let bom = input
+            .fill_buf()
+            .is_ok_and(|b| b.starts_with(b"\xef\xbb\xbf"));
+        if bom {
+            input.consume(3);
+        }
+        let lines = std::rc::Rc::new(std::cell::RefCell::new(LineIndex::default()));
+        let row_start = std::rc::Rc::new(std::cell::Cell::new(0_u64));
+        let counted = Counted {
+            inner: input,
+            lines: std::rc::Rc::clone(&lines),
+            row_start: std::rc::Rc::clone(&row_start),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(counted);
         let mut problems = Problems::new(file);
+        let line_of = |offset: u64| lines.borrow().line_of(offset);
+        let too_long = |e: &csv::Error| match e.kind() {
+            csv::ErrorKind::Io(io) => io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<TooLong>())
+                .map(ToString::to_string),
+            _ => None,
+        };
         let headers: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
             Err(e) => {
-                problems.add(1, "-", format!("cannot read the header: {e}"));
+                let message =
+                    too_long(&e).unwrap_or_else(|| format!("cannot read the header: {e}"));
+                problems.add(1, "-", message);
                 return problems.into_result(Self::empty(file));
             }
         };
-        let lines = LineIndex::new(bytes);
+        row_start.set(reader.position().byte());
         let mut rows = Vec::new();
         loop {
             let mut record = csv::StringRecord::new();
-            match reader.read_record(&mut record) {
+            let result = reader.read_record(&mut record);
+            match result {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
+                    let line = record.position().map_or(0, |p| line_of(p.byte()));
+                    row_start.set(reader.position().byte());
                     if record.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
@@ -60,6 +99,16 @@ impl Table {
                         );
                         continue;
                     }
+                    if let Some((i, _)) = record.iter().enumerate().find(|(_, c)| {
+                        c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS
+                    }) {
+                        problems.add(
+                            line,
+                            &headers[i],
+                            format!("is longer than {MAX_CELL_CHARS} characters, more than any field holds"),
+                        );
+                        continue;
+                    }
                     if record.iter().any(|c| c.starts_with('\'')) {
                         record = record
                             .iter()
@@ -72,7 +121,13 @@ impl Table {
                     rows.push((line, record));
                 }
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
+                    let line = e
+                        .position()
+                        .map_or_else(|| line_of(row_start.get()), |p| line_of(p.byte()));
+                    if let Some(message) = too_long(&e) {
+                        problems.add(line_of(row_start.get()), "-", message);
+                        break;
+                    }
                     problems.add(line, "-", format!("cannot read this row: {e}"));
                     if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                         break;
@@ -102,10 +157,7 @@ impl Table {
     /// When the workbook cannot be opened or has no sheet.
     pub fn from_xlsx(path: &Path) -> Result<Self, ImportError> {
         let file = display_name(path);
-        let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let bytes = read_bounded(path, &file)?;
         Self::from_xlsx_bytes(&file, bytes)
     }
 
@@ -120,6 +172,7 @@ impl Table {
             file: file.clone(),
             message,
         };
+        check_xlsx_parts(&bytes).map_err(unreadable)?;
         let mut workbook: calamine::Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
                 .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
@@ -162,46 +215,212 @@ impl Table {
     }
 }
 
+/// The most a file may hold (1 GiB): more is not a register, a plan or a table of figures.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The most one row may hold (1 MiB), quoted line ends included. A line of 300 MB of NUL bytes
+/// is refused here, not read into memory and echoed.
+pub const MAX_ROW_BYTES: u64 = 1 << 20;
+/// The longest cell (no register field holds more than 2,000 characters; a plan's cell a few
+/// thousand).
+pub const MAX_CELL_CHARS: usize = 32_768;
+/// The most one part of an XLSX workbook may hold once decompressed (256 MiB), and all its
+/// parts together (1 GiB): a 1.5 MB workbook holding a 1.5 GB cell is refused before it is
+/// opened.
+pub const MAX_XLSX_PART_BYTES: u64 = 256 << 20;
+
+/// Why reading stopped: a row or the file is longer than the limits.
+#[derive(Debug)]
+struct TooLong(String);
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLong {}
+
+/// A reader that notes where lines start as the bytes pass, and stops a row or a file that
+/// is too long.
+struct Counted<R> {
+    inner: R,
+    lines: std::rc::Rc<std::cell::RefCell<LineIndex>>,
+    /// Where the row being read began.
+    row_start: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut lines = self.lines.borrow_mut();
+        lines.feed(&buf[..n]);
+        let stop = |m: String| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                TooLong(m),
+            ))
+        };
+        if lines.offset > MAX_FILE_BYTES {
+            return stop(format!(
+                "the file is larger than {} MiB; split it, or check it is the file you meant",
+                MAX_FILE_BYTES >> 20
+            ));
+        }
+        // The CSV reader reads ahead a buffer at a time; allow for that.
+        if lines.offset.saturating_sub(self.row_start.get()) > MAX_ROW_BYTES + (64 << 10) {
+            return stop(format!(
+                "this row is longer than {} MiB, more than any row of data; nothing was read past it",
+                MAX_ROW_BYTES >> 20
+            ));
+        }
+        Ok(n)
+    }
+}
+
 /// Where each line of a text starts, for line numbers that are right whatever ends the lines:
 /// `\n` (Unix), `\r\n` (Windows, as Excel writes CSV) or a lone `\r` (old Mac). The CSV
 /// reader's own line count sees only `\n`, so a Windows file came out a line early and a Mac
 /// file all on line 1.
 ///
-/// The reader also places a record's start on the `\n` of the `\r\n` before it, so a start
-/// is first moved past any line-end bytes: a record never begins with one (blank lines are not
-/// records).
-pub(crate) struct LineIndex<'a> {
-    bytes: &'a [u8],
+/// The reader also places a record's start on the line end before it, so a start is first
+/// moved past any line ends: a record never begins with one (blank lines are not records).
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    /// Byte offsets where lines start (the first is 0).
     starts: Vec<u64>,
+    /// The length (1 or 2) of the line end before each start (0 for the first).
+    ends: Vec<u8>,
+    /// Bytes seen.
+    offset: u64,
+    /// The last byte seen was `\r`.
+    after_cr: bool,
 }
 
-impl<'a> LineIndex<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                    i += 2;
-                    starts.push(i as u64);
-                    continue;
+impl Default for LineIndex {
+    fn default() -> Self {
+        Self {
+            starts: vec![0],
+            ends: vec![0],
+            offset: 0,
+            after_cr: false,
+        }
+    }
+}
+
+impl LineIndex {
+    /// The index of a whole text.
+    #[cfg(test)]
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        let mut index = Self::default();
+        index.feed(bytes);
+        index
+    }
+
+    /// Note the next bytes of the text.
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'\n' if self.after_cr => {
+                    // The `\n` of a `\r\n`: the line starts after it, and its end is 2 bytes.
+                    if let (Some(s), Some(e)) = (self.starts.last_mut(), self.ends.last_mut()) {
+                        *s += 1;
+                        *e = 2;
+                    }
                 }
-                b'\r' | b'\n' => starts.push(i as u64 + 1),
+                b'\r' | b'\n' => {
+                    self.starts.push(self.offset + 1);
+                    self.ends.push(1);
+                }
                 _ => {}
             }
-            i += 1;
+            self.after_cr = b == b'\r';
+            self.offset += 1;
         }
-        Self { bytes, starts }
     }
 
     /// The 1-based line of the record the reader says starts at byte `offset`.
     pub(crate) fn line_of(&self, offset: u64) -> u64 {
-        let mut at = usize::try_from(offset).unwrap_or(usize::MAX);
-        while matches!(self.bytes.get(at), Some(b'\r' | b'\n')) {
-            at += 1;
+        let mut at = offset;
+        let mut line = self.starts.partition_point(|s| *s <= at);
+        // While `at` is on the line end closing line `line`, move to the next line.
+        while let (Some(&next), Some(&end)) = (self.starts.get(line), self.ends.get(line)) {
+            if at + u64::from(end) >= next && at < next {
+                at = next;
+                line += 1;
+            } else {
+                break;
+            }
         }
-        self.starts.partition_point(|s| *s <= at as u64) as u64
+        line as u64
     }
+}
+
+/// Refuse a workbook whose parts decompress to more than [`MAX_XLSX_PART_BYTES`] each (or four
+/// times that together), measured by decompressing, not by the sizes the archive claims.
+fn check_xlsx_parts(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("is not an XLSX workbook: {e}"))?;
+    let mut total = 0_u64;
+    for i in 0..archive.len() {
+        let mut part = archive
+            .by_index(i)
+            .map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
+        let name = part
+            .name()
+            .map(|n| crate::text::printable(&n, 80).into_owned())
+            .unwrap_or_else(|_| format!("number {}", i + 1));
+        let too_big = || {
+            format!(
+                "its part {name} holds more than {} MiB once decompressed, more than any table; it may be a decompression bomb",
+                MAX_XLSX_PART_BYTES >> 20
+            )
+        };
+        if part.size() > MAX_XLSX_PART_BYTES {
+            return Err(too_big());
+        }
+        let n = std::io::copy(
+            &mut std::io::Read::take(&mut part, MAX_XLSX_PART_BYTES + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
+        if n > MAX_XLSX_PART_BYTES {
+            return Err(too_big());
+        }
+        total += n;
+        if total > 4 * MAX_XLSX_PART_BYTES {
+            return Err(format!(
+                "holds more than {} MiB once decompressed",
+                (4 * MAX_XLSX_PART_BYTES) >> 20
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file's bytes, refusing one larger than [`MAX_FILE_BYTES`] before reading it (a sparse
+/// file of 2 GB is refused, not allocated).
+pub(crate) fn read_bounded(path: &Path, file: &str) -> Result<Vec<u8>, ImportError> {
+    let unreadable = |message: String| ImportError::Unreadable {
+        file: file.to_owned(),
+        message,
+    };
+    let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let too_large = || {
+        unreadable(format!(
+            "the file is larger than {} MiB; split it, or check it is the file you meant",
+            MAX_FILE_BYTES >> 20
+        ))
+    };
+    if f.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Excel's serial date (days since 1899-12-30) as a date, or RFC 3339 when it has a time. A
@@ -240,11 +459,20 @@ pub fn read_table(path: &Path) -> Result<Table, ImportError> {
         return Table::from_xlsx(path);
     }
     let file = display_name(path);
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
+    let f = std::fs::File::open(path).map_err(|e| ImportError::Unreadable {
         file: file.clone(),
         message: e.to_string(),
     })?;
-    Table::from_csv(&file, &bytes)
+    if f.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+        return Err(ImportError::Unreadable {
+            file,
+            message: format!(
+                "the file is larger than {} MiB; split it, or check it is the file you meant",
+                MAX_FILE_BYTES >> 20
+            ),
+        });
+    }
+    Table::from_csv_reader(&file, f)
 }
 
 #[cfg(test)]
@@ -267,6 +495,54 @@ mod tests {
             p[0].to_string(),
             "f.csv:3: -: has 3 cells but the header has 2"
         );
+    }
+
+    /// A reader that hands over one byte per read.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl std::io::Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_row_or_cell_is_refused_on_its_line_without_echoing_it() {
+        let mut text = b"a,b\n1,2\n".to_vec();
+        text.extend(std::iter::repeat_n(0_u8, 3 << 20));
+        text.extend(b",x\n");
+        let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", &text) else {
+            panic!("expected problems");
+        };
+        let shown = p[0].to_string();
+        assert!(
+            shown.starts_with("f.csv:3: -: this row is longer than 1 MiB"),
+            "{shown}"
+        );
+        assert!(shown.len() < 200, "nothing of the row is echoed");
+        let long = format!("a,b\n1,{}\n", "y".repeat(MAX_CELL_CHARS + 1));
+        let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", long.as_bytes()) else {
+            panic!("expected problems");
+        };
+        assert_eq!(
+            p[0].to_string(),
+            format!(
+                "f.csv:2: b: is longer than {MAX_CELL_CHARS} characters, more than any field holds"
+            )
+        );
+        // A header of NUL bytes: refused, and not echoed.
+        let nul = vec![0_u8; 2 << 20];
+        let Err(ImportError::Invalid(p)) = Table::from_csv("f.csv", &nul) else {
+            panic!("expected problems");
+        };
+        assert!(p[0].to_string().len() < 200);
     }
 
     /// A table's text, its cells quoted when they hold a line end, with line ends `eol`.
@@ -316,6 +592,9 @@ mod tests {
             all.extend(rows.iter().cloned());
             let text = text_of(&all, eol);
             let t = Table::from_csv("f.csv", text.as_bytes()).unwrap();
+            // Read a byte at a time, a `\r\n` is split across reads: the same lines.
+            let trickle = Table::from_csv_reader("f.csv", OneByte(text.as_bytes())).unwrap();
+            proptest::prop_assert_eq!(&trickle, &t);
             let mut expected = Vec::new();
             let mut line = 1;
             for r in &all {

@@ -115,10 +115,7 @@ pub fn read_plan(
     opts: &PlanOptions,
 ) -> Result<Parsed, ImportError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let bytes = crate::import::read_bounded(path, &file)?;
     parse_plan_bytes(&file, &bytes, format, opts)
 }
 
