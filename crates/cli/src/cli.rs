@@ -177,6 +177,10 @@ pub(crate) enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
+        /// An empty cell clears the stored value. Without it an empty cell, like a column the
+        /// file does not have, leaves the stored value as it is.
+        #[arg(long)]
+        blank_clears: bool,
     },
     /// Self-harm presentations (CSV or XLSX). See docs/templates/self-harm.csv.
     SelfHarm {
@@ -184,6 +188,10 @@ pub(crate) enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
+        /// An empty cell clears the stored value. Without it an empty cell, like a column the
+        /// file does not have, leaves the stored value as it is.
+        #[arg(long)]
+        blank_clears: bool,
     },
     /// An action plan: the CSV or XLSX template (docs/templates/plan.csv), or a document's
     /// table saved as text (tab-separated cells, numbered headings, HTML fragments), detected

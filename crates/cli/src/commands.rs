@@ -367,12 +367,16 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
             });
             report(result, opts)
         }
-        ImportCommand::Suicides { file, opts } => {
-            register_import(&store, &SUICIDES, &file, opts).await
-        }
-        ImportCommand::SelfHarm { file, opts } => {
-            register_import(&store, &SELF_HARM, &file, opts).await
-        }
+        ImportCommand::Suicides {
+            file,
+            opts,
+            blank_clears,
+        } => register_import(&store, &SUICIDES, &file, opts, blank_clears).await,
+        ImportCommand::SelfHarm {
+            file,
+            opts,
+            blank_clears,
+        } => register_import(&store, &SELF_HARM, &file, opts, blank_clears).await,
         ImportCommand::Plans(args) => crate::plans::import(&store, &args).await,
     }
 }
@@ -382,6 +386,7 @@ async fn register_import(
     dataset: &'static register::Dataset,
     file: &Path,
     opts: ImportOpts,
+    blank_clears: bool,
 ) -> anyhow::Result<ExitCode> {
     let key = if std::ptr::eq(dataset, &SELF_HARM) {
         Some(deployment_key(Some(store)).await?)
@@ -397,20 +402,50 @@ async fn register_import(
         file,
         key.as_ref(),
         opts.dry_run,
+        blank_clears,
         &progress,
     )
     .await;
-    if let (Ok(s), false) = (&result, opts.dry_run) {
+    let fields = |r: &import::RegisterImport| {
+        r.fields_changed
+            .iter()
+            .map(|(f, n)| format!("{f} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let (Ok(r), false) = (&result, opts.dry_run) {
+        let s = r.summary;
         let detail = format!(
-            "file={} inserted={} updated={} unchanged={}",
+            "file={} inserted={} updated={} unchanged={} fields={}",
             file.display(),
             s.inserted,
             s.updated,
-            s.unchanged
+            s.unchanged,
+            fields(r)
         );
         cli_audit(store, "import", dataset, detail).await?;
     }
-    report(result, opts)
+    match result {
+        Ok(r) if opts.json => {
+            println!("{}", serde_json::to_string(&r)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(r) => {
+            let changed = if r.fields_changed.is_empty() {
+                String::new()
+            } else if opts.dry_run {
+                format!(" Fields that would change: {}.", fields(&r))
+            } else {
+                format!(" Fields changed: {}.", fields(&r))
+            };
+            let result = report(Ok(r.summary), opts);
+            if !changed.is_empty() {
+                eprintln!("{}", changed.trim_start());
+            }
+            result
+        }
+        Err(e) => report(Err(e), opts),
+    }
 }
 
 /// An audit entry for something done from the command line.

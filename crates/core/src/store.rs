@@ -222,7 +222,27 @@ pub trait Store: Send + Sync + 'static {
         origin: &str,
         dry_run: bool,
         progress: crate::import::Progress<'_>,
-    ) -> StoreResult<ImportSummary>;
+    ) -> StoreResult<ImportSummary> {
+        self.import_merged(
+            records,
+            &crate::register::ImportMerge::replace(),
+            origin,
+            dry_run,
+            progress,
+        )
+        .await
+        .map(|(summary, _)| summary)
+    }
+    /// [`Store::import_records`], each changed row laid over the stored record as `merge`
+    /// says; also returns which fields changed, in how many records.
+    async fn import_merged(
+        &self,
+        records: &[Record],
+        merge: &crate::register::ImportMerge,
+        origin: &str,
+        dry_run: bool,
+        progress: crate::import::Progress<'_>,
+    ) -> StoreResult<(ImportSummary, crate::register::FieldChanges)>;
     /// Create one record; a duplicate `(source, source_ref)` is a conflict.
     async fn create_record(&self, record: &Record, origin: &str) -> StoreResult<i64>;
     /// Replace a record's values, keeping what changed in its history (and its status

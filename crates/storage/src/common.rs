@@ -495,13 +495,16 @@ macro_rules! impl_store {
             }
 
             /// Replace a record's values; returns whether anything changed.
+            /// Update a record, `new` laid over the stored one by `merge` when given; the names of
+            /// the fields that changed (none: nothing was written).
             async fn update_in(
                 conn: &mut $conn,
                 id: i64,
                 new: &Record,
+                merge: Option<&register::ImportMerge>,
                 origin: &str,
                 expected_version: Option<i64>,
-            ) -> StoreResult<bool> {
+            ) -> StoreResult<Vec<String>> {
                 let dataset = new.dataset;
                 // Write first: it takes SQLite's write lock and PostgreSQL's row lock, so two
                 // edits of one record queue, and the second sees the first's version.
@@ -524,9 +527,17 @@ macro_rules! impl_store {
                     ));
                 }
                 let old = Self::fetch_record(conn, dataset, id).await?;
+                let merged;
+                let new = match merge {
+                    Some(m) => {
+                        merged = m.apply(&old, new);
+                        &merged
+                    }
+                    None => new,
+                };
                 let changes = register::diff(&old, new);
                 if changes.is_empty() {
-                    return Ok(false);
+                    return Ok(Vec::new());
                 }
                 sqlx::query(common::BUMP_VERSION).execute(&mut *conn).await.map_err(map_err)?;
                 let mut qb = QueryBuilder::<$db>::new(format!("UPDATE {} SET ", dataset.table));
@@ -559,7 +570,7 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 }
-                Ok(true)
+                Ok(changes.into_iter().map(|c| c.field).collect())
             }
         }
 
@@ -833,14 +844,16 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all, fields(records = records.len()))]
-            async fn import_records(
+            async fn import_merged(
                 &self,
                 records: &[Record],
+                merge: &register::ImportMerge,
                 origin: &str,
                 dry_run: bool,
                 progress: lantern_core::import::Progress<'_>,
-            ) -> StoreResult<ImportSummary> {
-                let Some(first) = records.first() else { return Ok(ImportSummary::default()) };
+            ) -> StoreResult<(ImportSummary, register::FieldChanges)> {
+                let mut fields = register::FieldChanges::new();
+                let Some(first) = records.first() else { return Ok((ImportSummary::default(), fields)) };
                 let dataset = first.dataset;
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 let sources: BTreeSet<String> = records.iter().map(|r| r.text("source")).collect();
@@ -909,10 +922,14 @@ macro_rules! impl_store {
                 summary.inserted = new.len() as u64;
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "inserted");
                 for (id, record) in changed {
-                    if Self::update_in(&mut tx, id, record, origin, None).await? {
-                        summary.updated += 1;
-                    } else {
+                    let names = Self::update_in(&mut tx, id, record, Some(merge), origin, None).await?;
+                    if names.is_empty() {
                         summary.unchanged += 1;
+                    } else {
+                        summary.updated += 1;
+                        for name in names {
+                            *fields.entry(name).or_default() += 1;
+                        }
                     }
                     done += 1;
                     if done % 1_000 == 0 {
@@ -922,7 +939,7 @@ macro_rules! impl_store {
                 progress(total, total);
                 finish(tx, dry_run).await?;
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "committed");
-                Ok(summary)
+                Ok((summary, fields))
             }
 
             #[tracing::instrument(skip_all)]
@@ -959,7 +976,7 @@ macro_rules! impl_store {
                 expected_version: Option<i64>,
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                Self::update_in(&mut tx, id, record, origin, expected_version).await?;
+                Self::update_in(&mut tx, id, record, None, origin, expected_version).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }

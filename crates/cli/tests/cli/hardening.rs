@@ -341,3 +341,150 @@ fn files_that_would_exhaust_memory_are_refused_with_a_message() {
         run.stderr
     );
 }
+
+const FULL: &str = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,notified_at,reporter_role,date_found,relationship_status,living_alone,employment,nok_informed,support_offered,notes\n\
+    police,P1,2024-01-05,34,male,E01000001,suspected,hanging,home,2024-01-06,police,2024-01-05,separated,yes,unemployed,yes,yes,first note\n\
+    police,P2,2024-02-05,51,female,E01000002,suspected,poisoning,home,2024-02-06,police,,single,no,employed,no,no,\n";
+
+/// A later file from another system: fewer columns, one age corrected, one status moved on.
+const PARTIAL: &str = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type\n\
+    police,P1,2024-01-05,35,male,E01000001,awaiting_inquest,hanging,home\n\
+    police,P2,2024-02-05,51,female,E01000002,suspected,poisoning,home\n";
+
+fn exported(db: &TestDb) -> serde_json::Value {
+    let json = db.run(&["export", "suicides", "--format", "json"]);
+    let mut v: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    v.as_array_mut()
+        .unwrap()
+        .sort_by_key(|r| r["source_ref"].as_str().unwrap().to_owned());
+    v
+}
+
+fn import_json(db: &TestDb, file: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["import", "suicides", file, "--json"];
+    args.extend_from_slice(extra);
+    let run = db.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(run.stdout.trim()).unwrap()
+}
+
+async fn partial_files_change_only_what_they_carry(db: &TestDb) {
+    let areas = db.write("areas.csv", AREAS);
+    db.run(&["import", "areas", &areas]).ok();
+    let full = db.write("full.csv", FULL);
+    db.run(&["import", "suicides", &full]).ok();
+    let before = exported(db);
+    let partial = db.write("partial.csv", PARTIAL);
+
+    // The dry run names the fields that would change, and changes nothing.
+    let dry = import_json(db, &partial, &["--dry-run"]);
+    assert_eq!(dry["updated"], 1, "{dry}");
+    assert_eq!(dry["unchanged"], 1);
+    assert_eq!(
+        dry["fields_changed"],
+        serde_json::json!({"age": 1, "status": 1})
+    );
+    assert_eq!(exported(db), before);
+    let human = db.run(&["import", "suicides", &partial, "--dry-run"]);
+    assert!(
+        human
+            .stderr
+            .contains("Fields that would change: age (1), status (1)."),
+        "{}",
+        human.stderr
+    );
+
+    let done = import_json(db, &partial, &[]);
+    assert_eq!(
+        done["fields_changed"],
+        serde_json::json!({"age": 1, "status": 1})
+    );
+    let after = exported(db);
+    for field in [
+        "notified_at",
+        "reporter_role",
+        "date_found",
+        "relationship_status",
+        "living_alone",
+        "employment",
+        "nok_informed",
+        "support_offered",
+        "notes",
+    ] {
+        assert_eq!(after[0][field], before[0][field], "{field} kept");
+        assert!(!after[0][field].is_null(), "{field} was filled");
+    }
+    assert_eq!(after[0]["age"], 35);
+    assert_eq!(after[0]["status"], "awaiting_inquest");
+    // The same partial file again: nothing changes.
+    let again = import_json(db, &partial, &[]);
+    assert_eq!(
+        (again["updated"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2))
+    );
+
+    // An empty cell leaves the field, unless --blank-clears says it clears it.
+    let blank = db.write(
+        "blank.csv",
+        "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,notes\n\
+         police,P1,2024-01-05,35,male,E01000001,awaiting_inquest,hanging,home,\n",
+    );
+    let kept = import_json(db, &blank, &[]);
+    assert_eq!(kept["updated"], 0, "{kept}");
+    assert_eq!(exported(db)[0]["notes"], "first note");
+    let cleared = import_json(db, &blank, &["--blank-clears"]);
+    assert_eq!(cleared["fields_changed"], serde_json::json!({"notes": 1}));
+    assert!(exported(db)[0]["notes"].is_null());
+
+    // The history keeps every old value.
+    let store = lantern_storage::open(&lantern_storage::DatabaseUrl::new(db.url.as_str()))
+        .await
+        .unwrap();
+    let id = store
+        .list_records(
+            &lantern_core::register::SUICIDES,
+            &lantern_core::store::RecordQuery {
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .find(|r| r.record.text("source_ref") == "P1")
+        .unwrap()
+        .id;
+    let history = store
+        .history(&lantern_core::register::SUICIDES, id)
+        .await
+        .unwrap();
+    let old: Vec<(String, String)> = history
+        .iter()
+        .flat_map(|h| h.changes.iter().map(|c| (c.field.clone(), c.old.clone())))
+        .collect();
+    for (field, value) in [
+        ("age", "34"),
+        ("status", "suspected"),
+        ("notes", "first note"),
+    ] {
+        assert!(
+            old.contains(&(field.to_owned(), value.to_owned())),
+            "{field} {value} in {old:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn partial_files_change_only_what_they_carry_on_sqlite() {
+    partial_files_change_only_what_they_carry(&TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn partial_files_change_only_what_they_carry_on_postgres() {
+    let Some(db) = TestDb::postgres() else {
+        eprintln!("skipped PostgreSQL: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    partial_files_change_only_what_they_carry(&db).await;
+}

@@ -186,7 +186,19 @@ fn check_header(dataset: &Dataset, table: &Table, has_nhs: bool, problems: &mut 
     }
 }
 
-/// Import a register file into the store: all rows or none.
+/// What a register import did: the counts, and which fields it changed in how many records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RegisterImport {
+    /// Inserted, updated and unchanged rows.
+    #[serde(flatten)]
+    pub summary: ImportSummary,
+    /// The fields updated rows changed, each with how many records it changed in.
+    pub fields_changed: crate::register::FieldChanges,
+}
+
+/// Import a register file into the store: all rows or none. A row whose key is stored is laid
+/// over the stored record: a column the file lacks leaves its field alone, and an empty cell
+/// clears a field only with `blank_clears` (see [`crate::register::ImportMerge`]).
 ///
 /// # Errors
 /// Problems in the file, or a store failure; in both cases nothing is written.
@@ -196,8 +208,9 @@ pub async fn import_register(
     path: &Path,
     key: Option<&PseudonymKey>,
     dry_run: bool,
+    blank_clears: bool,
     progress: Progress<'_>,
-) -> Result<ImportSummary, ImportError> {
+) -> Result<RegisterImport, ImportError> {
     let started = std::time::Instant::now();
     let table = read_table(path)?;
     tracing::info!(
@@ -212,9 +225,21 @@ pub async fn import_register(
         "import:{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
     );
-    Ok(store
-        .import_records(&records, &origin, dry_run, progress)
-        .await?)
+    let columns = table.headers.iter().map(|h| {
+        if h == NHS_NUMBER {
+            "person_key"
+        } else {
+            h.as_str()
+        }
+    });
+    let merge = crate::register::ImportMerge::for_columns(dataset, columns, blank_clears);
+    let (summary, fields_changed) = store
+        .import_merged(&records, &merge, &origin, dry_run, progress)
+        .await?;
+    Ok(RegisterImport {
+        summary,
+        fields_changed,
+    })
 }
 
 /// Replace the `nhs_number` column of a self-harm CSV with `person_key`, so the identifier never

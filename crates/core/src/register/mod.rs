@@ -100,6 +100,66 @@ pub fn content_hashes(records: &[Record]) -> Vec<String> {
     })
 }
 
+/// How an imported row is laid over the record already stored under its key. A file need not
+/// carry every column: a column it lacks leaves that field as it is, and an empty cell leaves
+/// it too unless `blank_clears` is set (`lantern import --blank-clears`), so a partner's file
+/// with fewer columns never wipes what another source recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportMerge {
+    /// Per field of the dataset (in schema order), whether the file has its column; `None`: all.
+    pub present: Option<Vec<bool>>,
+    /// An empty cell clears the stored value.
+    pub blank_clears: bool,
+}
+
+impl ImportMerge {
+    /// Every field is given and blanks clear: the record replaces the stored one (forms, the
+    /// API, the demo).
+    pub fn replace() -> Self {
+        Self {
+            present: None,
+            blank_clears: true,
+        }
+    }
+
+    /// For a file with these column names.
+    pub fn for_columns<'a>(
+        dataset: &Dataset,
+        columns: impl IntoIterator<Item = &'a str>,
+        blank_clears: bool,
+    ) -> Self {
+        let columns: Vec<&str> = columns.into_iter().collect();
+        Self {
+            present: Some(
+                dataset
+                    .fields
+                    .iter()
+                    .map(|f| columns.contains(&f.name))
+                    .collect(),
+            ),
+            blank_clears,
+        }
+    }
+
+    /// `new` laid over `old`.
+    pub fn apply(&self, old: &Record, new: &Record) -> Record {
+        let mut out = new.clone();
+        for (i, value) in out.values.iter_mut().enumerate() {
+            let given = self
+                .present
+                .as_ref()
+                .is_none_or(|p| p.get(i).copied().unwrap_or(false));
+            if !given || (value.is_none() && !self.blank_clears) {
+                value.clone_from(&old.values[i]);
+            }
+        }
+        out
+    }
+}
+
+/// Names of the fields an import changed, with how many records each changed in.
+pub type FieldChanges = std::collections::BTreeMap<String, u64>;
+
 /// The field-by-field differences between two records of the same dataset.
 pub fn diff(old: &Record, new: &Record) -> Vec<FieldChange> {
     old.dataset
