@@ -513,6 +513,16 @@ impl Guard {
         q
     }
 
+    /// Derived fields are computed across the whole register: `repeat_within_12m` says whether
+    /// the same person presented again anywhere, which for a user who sees only their own
+    /// organisation's or area's records would reveal presentations they may not see. It is
+    /// shown only to users whose scope is the whole register.
+    fn redact_derived(&self, r: &mut StoredRecord) {
+        if self.principal.role == Role::Recorder || self.principal.area.is_some() {
+            r.repeat_within_12m = None;
+        }
+    }
+
     fn redact(&self, r: &mut Record) {
         if self.principal.role.sees_restricted() {
             return;
@@ -522,17 +532,28 @@ impl Guard {
         }
     }
 
-    /// A page of records in scope, audited as `list`.
+    /// A page of records in scope, audited as `list`. Sorting on a field is allowed only to
+    /// those who may read it: the order of records would otherwise give its values away.
     pub(crate) async fn list(
         &self,
         dataset: &'static Dataset,
         query: RecordQuery,
         channel: &str,
     ) -> Result<(Page, RecordQuery), AppError> {
+        if !self.principal.role.sees_restricted()
+            && let Some(f) = dataset.field(query.sort_field(dataset))
+            && f.restricted
+        {
+            return Err(AppError::Forbidden(format!(
+                "your role ({}) cannot sort by {}, a restricted field",
+                self.principal.role, f.name
+            )));
+        }
         let query = self.scoped(query);
         let mut page = self.state.store.list_records(dataset, &query).await?;
         for r in &mut page.items {
             self.redact(&mut r.record);
+            self.redact_derived(r);
         }
         let detail = format!(
             "{channel}: {} of {} rows; {}",
@@ -607,6 +628,7 @@ impl Guard {
         self.audit("view", Some(dataset), Some(id), purpose.to_owned())
             .await?;
         self.redact(&mut r.record);
+        self.redact_derived(&mut r);
         Ok(r)
     }
 
@@ -673,8 +695,25 @@ impl Guard {
         }
     }
 
-    /// Create a record, audited as `create`.
+    /// Create a record, audited as `create`. A role that may not read restricted fields may not
+    /// set them either: a value written blind is a probe (sorted against others' values).
     pub(crate) async fn create(&self, mut record: Record, channel: &str) -> Result<i64, AppError> {
+        if !self.principal.role.sees_restricted() {
+            let set: Vec<&str> = record
+                .dataset
+                .fields
+                .iter()
+                .filter(|f| f.restricted && record.get(f.name).is_some())
+                .map(|f| f.name)
+                .collect();
+            if !set.is_empty() {
+                return Err(AppError::Forbidden(format!(
+                    "your role ({}) cannot set restricted fields: {}",
+                    self.principal.role,
+                    set.join(", ")
+                )));
+            }
+        }
         self.fit(&mut record, None);
         let id = self.state.store.create_record(&record, channel).await?;
         self.audit("create", Some(record.dataset), Some(id), channel.to_owned())

@@ -70,6 +70,21 @@ async fn show_indicators(
     Query(mut p): Query<Params>,
 ) -> Result<Json<Value>> {
     p.audience = Some(audience_of(p.audience.as_deref(), &viewer)?.to_owned());
+    // Exact figures follow the same area scope as records: a district's analyst gets their
+    // district's, and is refused another's.
+    if p.audience.as_deref() == Some("statutory")
+        && let Some(scope) = viewer.0.as_ref().and_then(|u| u.area.as_deref())
+    {
+        match p.area.as_deref().filter(|a| !a.is_empty()) {
+            None => p.area = Some(scope.to_owned()),
+            Some(a) if state.store.area_contains(scope, a).await? => {}
+            Some(a) => {
+                return Err(AppError::Forbidden(format!(
+                    "{a} is outside your area ({scope}): exact figures are for your area; partner figures cover everywhere"
+                )));
+            }
+        }
+    }
     let query = parse(&p).map_err(AppError::Invalid)?;
     // Unsuppressed figures are audited, like the records behind them.
     if let (Some(user), false) = (&viewer.0, query.audience.is_protected()) {

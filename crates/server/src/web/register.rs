@@ -657,7 +657,14 @@ async fn form_page(
         heading,
         action,
         cancel,
-        fields: form_fields(dataset, values, errors),
+        // Fields the user may not read are not offered: they could neither check nor change them.
+        fields: form_fields(dataset, values, errors)
+            .into_iter()
+            .filter(|f| {
+                crate::access::current().is_none_or(|p| p.role.sees_restricted())
+                    || dataset.field(f.name).is_none_or(|d| !d.restricted)
+            })
+            .collect(),
         errors: errors.len(),
         area_codes,
         conflict,

@@ -257,8 +257,8 @@ async fn list(
     viewer: Viewer,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HtmlError> {
-    viewer.require(Rule::Analysts)?;
-    let signals = state.store.signals().await?;
+    let user = viewer.require(Rule::Analysts)?;
+    let signals = visible_signals(&state, user).await?;
     let counts = ReviewStatus::ALL
         .iter()
         .map(|s| (s.label(), signals.iter().filter(|x| x.status == *s).count()))
@@ -291,7 +291,7 @@ async fn api_list(
     Origin(origin): Origin,
 ) -> Result<Response, AppError> {
     let user = viewer.require(Rule::Analysts)?;
-    let signals = state.store.signals().await?;
+    let signals = visible_signals(&state, user).await?;
     audit(
         &state,
         &user.username,
@@ -327,6 +327,37 @@ struct ShowParams {
 
 /// The signal's page; `posted` is the review form as sent, shown again with `message` when it
 /// has a problem.
+/// Whether `user` may see a signal: signals follow the same area scope as records, so a
+/// district's analyst sees the signals of their district only (a signal with no district, such
+/// as a scan over the whole partnership, is for users whose scope is the whole register).
+pub(crate) async fn visible(
+    state: &AppState,
+    user: &crate::access::Principal,
+    signal: &lantern_core::signals::Signal,
+) -> Result<bool, AppError> {
+    let Some(scope) = &user.area else {
+        return Ok(true);
+    };
+    match &signal.found.area_code {
+        Some(area) => Ok(state.store.area_contains(scope, area).await?),
+        None => Ok(false),
+    }
+}
+
+/// The signals `user` may see.
+async fn visible_signals(
+    state: &AppState,
+    user: &crate::access::Principal,
+) -> Result<Vec<lantern_core::signals::Signal>, AppError> {
+    let mut out = Vec::new();
+    for s in state.store.signals().await? {
+        if visible(state, user, &s).await? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
 async fn signal_page(
     state: &AppState,
     id: i64,
@@ -335,6 +366,13 @@ async fn signal_page(
     posted: Option<&ReviewForm>,
 ) -> Result<Response, AppError> {
     let (signal, events) = state.store.signal(id).await?;
+    if let Some(user) = crate::access::current()
+        && !visible(state, &user, &signal).await?
+    {
+        return Err(AppError::Forbidden(
+            "this signal is outside your area".to_owned(),
+        ));
+    }
     let chosen = posted.map_or(signal.status.as_str(), |f| f.status.as_str());
     let statuses = ReviewStatus::ALL
         .iter()
@@ -400,6 +438,10 @@ async fn review(
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::Analysts)?.clone();
+    let (current, _) = state.store.signal(id).await?;
+    if !visible(&state, &user, &current).await? {
+        return Err(AppError::Forbidden("this signal is outside your area".to_owned()).into());
+    }
     let problem = match ReviewStatus::parse(form.status.trim()) {
         None => Some("Choose a status from the list."),
         Some(_) if form.note.trim().is_empty() => {

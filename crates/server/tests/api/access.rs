@@ -65,6 +65,10 @@ pub(crate) struct Fixture {
     action: i64,
     /// A stored signal.
     pub(crate) signal: i64,
+    /// A stored signal in another district.
+    pub(crate) signal_out: i64,
+    /// Another district.
+    pub(crate) other_district: String,
 }
 
 pub(crate) async fn fixture(app: &TestApp) -> Fixture {
@@ -139,21 +143,26 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         snapshot: "1".to_owned(),
         elapsed_ms: 1,
     };
+    let other_district = app.store.areas(Some(AreaLevel::Lad)).await.unwrap()[1]
+        .code
+        .clone();
+    let elsewhere = lantern_core::signals::Found {
+        key: "rule:test:access-table-elsewhere".to_owned(),
+        area_code: Some(other_district.clone()),
+        ..found.clone()
+    };
     app.store
-        .save_signals(std::slice::from_ref(&found), chrono::Utc::now())
+        .save_signals(&[found.clone(), elsewhere.clone()], chrono::Utc::now())
         .await
         .unwrap();
-    let signal = app
-        .store
-        .signals()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.found.key == found.key)
-        .unwrap()
-        .id;
+    let stored = app.store.signals().await.unwrap();
+    let id_of = |key: &str| stored.iter().find(|s| s.found.key == key).unwrap().id;
+    let signal = id_of(&found.key);
+    let signal_out = id_of(&elsewhere.key);
     Fixture {
         signal,
+        signal_out,
+        other_district,
         plan,
         action,
         district,
@@ -375,6 +384,44 @@ fn table(f: &Fixture) -> Vec<Row> {
         "GET",
         "/api/v1/signals",
         "/api/v1/signals",
+        [401, 200, 200, 200, 403, 403, 403],
+    ));
+    // Signals and exact figures follow the area scope: the district's analyst is refused
+    // another district's.
+    rows.push(row(
+        "GET",
+        "/signals/{id}",
+        &format!("/signals/{}", f.signal_out),
+        [303, 200, 200, 403, 403, 403, 403],
+    ));
+    let mut review_out = row(
+        "POST",
+        "/signals/{id}",
+        &format!("/signals/{}", f.signal_out),
+        [401, 422, 422, 403, 403, 403, 403],
+    );
+    review_out.form = vec![
+        ("status", "closed".to_owned()),
+        ("note", String::new()),
+        ("version", "1".to_owned()),
+    ];
+    rows.push(review_out);
+    rows.push(row(
+        "GET",
+        "/api/v1/indicators",
+        &format!(
+            "/api/v1/indicators?by=lsoa&area={}&audience=statutory",
+            f.other_district
+        ),
+        [401, 200, 200, 403, 403, 403, 403],
+    ));
+    rows.push(row(
+        "GET",
+        "/api/v1/indicators",
+        &format!(
+            "/api/v1/indicators?by=lsoa&area={}&audience=statutory",
+            f.district
+        ),
         [401, 200, 200, 200, 403, 403, 403],
     ));
     let analysts_write = [401, 422, 422, 422, 403, 403, 403];
@@ -618,6 +665,21 @@ async fn scoped_lists(app: &TestApp, district: &str) {
             assert!(item[f].is_null(), "{f} shown to a recorder");
         }
     }
+    // A recorder may not set a field they may not read (a blind write is a probe).
+    let mut probe = vec![
+        ("source", "ashvale_coroner"),
+        ("source_ref", "REC-0"),
+        ("date_of_death", "2025-01-02"),
+        ("age", "40"),
+        ("sex", "male"),
+        ("residence_area", "X01000002"),
+        ("status", "suspected"),
+        ("method_group", "other"),
+        ("location_type", "home"),
+    ];
+    probe.push(("notes", "entered by the recorder"));
+    let refused = app.post_form("/register/suicides", &probe).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     // A recorder's new record is their organisation's, whatever the form says.
     let form = [
         ("source", "ashvale_coroner"),
@@ -629,7 +691,6 @@ async fn scoped_lists(app: &TestApp, district: &str) {
         ("status", "suspected"),
         ("method_group", "other"),
         ("location_type", "home"),
-        ("notes", "entered by the recorder"),
     ];
     let created = app.post_form("/register/suicides", &form).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
@@ -646,10 +707,20 @@ async fn scoped_lists(app: &TestApp, district: &str) {
         .unwrap();
     let stored = app.store.record(&SUICIDES, id).await.unwrap();
     assert_eq!(stored.record.text("source"), "ashvale_police");
-    assert_eq!(stored.record.text("notes"), "entered by the recorder");
-    // Editing without seeing the notes keeps them.
+    // An analyst adds notes; the recorder's edit, without seeing them, keeps them.
+    let mut with_notes = stored.record.clone();
+    with_notes.set(
+        "notes",
+        Some(lantern_core::register::Value::Text(
+            "entered by the recorder".to_owned(),
+        )),
+    );
+    app.store
+        .update_record(id, &with_notes, "test", None)
+        .await
+        .unwrap();
+    let stored = app.store.record(&SUICIDES, id).await.unwrap();
     let mut edit = form.to_vec();
-    edit.retain(|(k, _)| *k != "notes");
     let version = stored.version.to_string();
     edit.push(("version", &version));
     edit[5] = ("residence_area", "X01000003");

@@ -339,3 +339,114 @@ async fn refused_opens_statutory_figures_and_signal_views_are_audited_and_the_lo
             .contains(&format!("<td class=\"num\">{}</td>", first_id - 1))
     );
 }
+
+#[tokio::test]
+async fn a_district_analyst_gets_their_districts_figures_and_signals_only() {
+    use lantern_core::auth::Role;
+    let app = TestApp::spawn(false).await.unwrap();
+    let f = crate::access::fixture(&app).await;
+    app.add_user("dana", Role::Analyst, Some(&f.district), None)
+        .await;
+    let s = app.sign_in("dana", crate::helpers::PASSWORD).await.unwrap();
+    app.switch(Some(s));
+    // Exact figures default to the district; every row is inside it.
+    let by_lsoa = app
+        .get("/api/v1/indicators?by=lsoa&audience=statutory")
+        .await
+        .json();
+    let rows = by_lsoa["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let code = r["lsoa"].as_str().unwrap();
+        assert!(
+            app.store.area_contains(&f.district, code).await.unwrap(),
+            "{code} is outside {}",
+            f.district
+        );
+    }
+    let by_lad = app
+        .get("/api/v1/indicators?by=lad&audience=statutory")
+        .await
+        .json();
+    let lads: Vec<&str> = by_lad["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["lad"].as_str().unwrap())
+        .collect();
+    assert_eq!(lads, [f.district.as_str()]);
+    // Signals: only the district's.
+    let signals = app.get("/api/v1/signals").await.json();
+    let ids: Vec<i64> = signals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&f.signal));
+    assert!(!ids.contains(&f.signal_out));
+    let page = app.get("/signals?status=all").await;
+    assert!(page.body.contains(&format!("/signals/{}", f.signal)));
+    assert!(!page.body.contains(&format!("/signals/{}\"", f.signal_out)));
+}
+
+#[tokio::test]
+async fn a_recorder_cannot_sort_on_set_or_infer_what_they_may_not_read() {
+    use lantern_core::auth::Role;
+    let app = TestApp::spawn(false).await.unwrap();
+    app.add_user("rory", Role::Recorder, None, Some("ashvale_general_ed"))
+        .await;
+    let s = app.sign_in("rory", crate::helpers::PASSWORD).await.unwrap();
+    app.switch(Some(s));
+    for uri in [
+        "/api/v1/suicides?sort=notes",
+        "/api/v1/suicides?sort=substances",
+        "/api/v1/self-harm?sort=drugs",
+    ] {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}: {}", r.body);
+        assert!(r.body.contains("restricted"), "{}", r.body);
+    }
+    assert_eq!(
+        app.get("/api/v1/self-harm?sort=age").await.status,
+        StatusCode::OK
+    );
+    // Creating with a restricted field is refused; the form does not offer it.
+    let form = [
+        ("source", "ashvale_general_ed"),
+        ("source_ref", "PROBE-1"),
+        ("presented_at", "2025-02-03"),
+        ("setting", "ed"),
+        ("person_key", &"ab".repeat(32)),
+        ("age", "22"),
+        ("sex", "female"),
+        ("residence_area", "X01000002"),
+        ("presentation_type", "self_injury"),
+        ("intent", "self_harm"),
+        ("methods", "cutting"),
+        ("drugs", "zzzz probe"),
+    ];
+    let r = app.post_form("/register/self-harm", &form).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("drugs"));
+    let page = app.get("/register/self-harm/new").await;
+    assert!(
+        !page.body.contains("name=\"drugs\""),
+        "the form offers drugs"
+    );
+    let ok = app.post_form("/register/self-harm", &form[..11]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The repeat flag, computed across every organisation's presentations, is not shown.
+    let list = app.get("/api/v1/self-harm?per_page=500").await.json();
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["repeat_within_12m"].is_null())
+    );
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    assert!(
+        app.get(&format!("/api/v1/self-harm/{id}")).await.json()["repeat_within_12m"].is_null()
+    );
+}
