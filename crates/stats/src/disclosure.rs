@@ -8,6 +8,62 @@
 //! unknowns: any cycle of unknowns can be shifted by +t/-t around the cycle without changing a
 //! margin. So suppression is complete when no suppressed entry is a bridge. The property test
 //! checks this with linear algebra rather than with the graph.
+//!
+//! # Protection across tables: the design
+//!
+//! Protecting the margins of the one table asked for is not enough when the same audience may
+//! ask for others: a county total less its published districts gives a withheld district
+//! (Fellegi 1972 named this "residual disclosure"; Hundepool et al. 2012, §4.3.3 and §5.3, call
+//! the tables *linked*). The two ways national statistics practice answers it are
+//!
+//! - **a fixed catalogue of tables with suppression run over all of them together**, as
+//!   tau-ARGUS does for linked tables (Hundepool et al. 2012, §4.3; de Wolf and Giessing 2009,
+//!   "Adjusting the tau-ARGUS modular approach to deal with linked tables"); and
+//! - **cell key perturbation**, the ONS method for Census 2021's flexible tables (ONS 2022,
+//!   "Protecting personal data in Census 2021 results"; Fraser and Wooton 2005, ABS): every
+//!   record has a fixed random key, a cell's key is the sum of its records' keys modulo the key
+//!   range, and a published perturbation table looks up the noise from the count and the cell
+//!   key, so the same cell always gets the same noise.
+//!
+//! Lantern takes the **catalogue**. Perturbation leaves every published count slightly wrong,
+//! which a partnership's oversight group cannot explain beside the coroner's own figures, and it
+//! only bounds what differencing learns: with noise of ±D, a withheld count is pinned whenever
+//! two differencing routes happen to draw opposite extreme noise, which over dozens of tables and
+//! periods happens. The catalogue keeps every published figure exact and lets the adversary test
+//! use exact linear algebra: a withheld count is safe when its indicator vector is not in the span
+//! of the published cells' vectors.
+//!
+//! The catalogue for the partner and public audiences (`lantern_core::indicators`, enforced
+//! before any work, refused with 400 and a reason): areas no finer than the local authority, as a
+//! breakdown or a filter (so no method or place of death by small area); at most two breakdowns
+//! besides a period and an area level; for the public no place of death (Samaritans media
+//! guidelines); and a withheld row is left out altogether, since its labels describe the people
+//! in it.
+//!
+//! What makes suppression over the whole catalogue tractable is its shape. Every table is a
+//! margin of *period unit × local authority × breakdown values*, and tables with different
+//! breakdowns share only their common margins: one-breakdown tables meet at *period × area*,
+//! and a two-breakdown table meets the two one-breakdown tables at their margins. The linked
+//! system is a tree of small systems (a junction tree, as for decomposable log-linear models): a
+//! table tells its neighbours nothing but which of their shared margin's cells it completes (the
+//! sum of a row of cells that are all published). Each system is small (years × authorities ×
+//! values, a few hundred to a few thousand unknowns), and rolling three-year periods and area
+//! totals are linear combinations inside it. Multi-valued breakdowns (priority groups, self-harm methods) and
+//! distinct-person counts have no linear relation to the totals and are protected per value.
+//! Suppression then runs to a fixed point: primary suppression of 1-4, a span test of every
+//! withheld cell in its breakdown's system (with the totals other tables complete added as known
+//! sums), and the smallest published cell that breaks a disclosure withheld next.
+//!
+//! **Status.** The catalogue checks, label-free withheld rows, per-table secondary suppression
+//! ([`protect_table`]) and the request work budget are in place. The suppression over the whole
+//! catalogue and its adversary property test are the next step: until then a total less its
+//! published parts in *another* table can still give a withheld count (issue 13, part A.2).
+//!
+//! References: I. P. Fellegi (1972), "On the question of statistical confidentiality", JASA 67;
+//! L. H. Cox (1980), "Suppression methodology and statistical disclosure control", JASA 75;
+//! A. Hundepool et al. (2012), *Statistical Disclosure Control*, Wiley; ONS (2022), "Protecting
+//! personal data in Census 2021 results"; Samaritans (2020), *Media guidelines for reporting
+//! suicide*.
 
 use std::collections::HashSet;
 

@@ -1,5 +1,5 @@
-//! Pure statistics for Lantern: rates and their confidence intervals, standardisation, and (in
-//! later issues) disclosure control, aberration detection and scan statistics. No I/O, no async,
+//! Pure statistics for Lantern: rates and their confidence intervals, standardisation,
+//! disclosure control, aberration detection and scan statistics. No I/O, no async,
 //! no logging. Every method cites the publication it follows; none is ported from GPL code.
 //!
 //! An undefined statistic is `None`, never `NaN`; invalid inputs are errors that say what is
@@ -19,6 +19,7 @@ mod normal;
 mod rates;
 mod rng;
 mod scan;
+pub mod span;
 mod special;
 
 pub use aberration::{Cusum, DetectError, Detection, Ears, cusum, ears};

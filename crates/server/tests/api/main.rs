@@ -6,6 +6,7 @@
 )]
 
 mod access;
+mod adversary;
 mod disclosure;
 mod hardening;
 mod helpers;
@@ -197,7 +198,7 @@ async fn indicators_story(app: &TestApp) {
         }
     }
     let by_month = app
-        .get("/api/v1/indicators?dataset=suicides&by=month,method_group")
+        .get("/api/v1/indicators?dataset=suicides&by=year,method_group")
         .await
         .json();
     assert_eq!(

@@ -41,7 +41,7 @@ pub(crate) async fn plans_story(app: &TestApp) {
     actions[0].measures[0].indicator =
         bind("indicators:dataset=suicides&by=year,sex&audience=statutory where sex=male");
     actions[1].measures[0].indicator =
-        bind("indicators:dataset=suicides&by=rolling_3_year show value");
+        bind("indicators:dataset=suicides&by=rolling_3_year&audience=statutory show value");
     actions[2].measures[0].indicator = bind(
         "indicators:dataset=self-harm&by=year,age_band&audience=statutory where age_band=15-19",
     );
@@ -60,7 +60,12 @@ pub(crate) async fn plans_story(app: &TestApp) {
             vec![("sex", "male")],
             "count",
         ),
-        ("1.2", "dataset=suicides&by=rolling_3_year", vec![], "value"),
+        (
+            "1.2",
+            "dataset=suicides&by=rolling_3_year&audience=statutory",
+            vec![],
+            "value",
+        ),
         (
             "1.3",
             "dataset=self-harm&by=year,age_band&audience=statutory",

@@ -16,8 +16,11 @@ use lantern_stats::{
 };
 use serde::Serialize;
 
+mod linked;
+
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
 use crate::register::{Dataset, Record, SELF_HARM, SUICIDES, Value};
+
 use crate::{Store, StoreError};
 
 /// A way to break the counts down.
@@ -146,8 +149,9 @@ impl Audience {
 pub const MAX_DIMENSIONS: usize = 5;
 
 /// The most breakdowns (dimensions other than a period and an area level) a partner or public
-/// request may combine.
-pub const MAX_PROTECTED_BREAKDOWNS: usize = 2;
+/// request may combine: one, so that the catalogue's tables meet only in their period × area
+/// totals and suppression can run over all of them together (see `linked.rs`).
+pub const MAX_PROTECTED_BREAKDOWNS: usize = 1;
 
 /// The most cell updates one request may cost (records times the cells each one counts in).
 /// Past it the request is refused as too fine, so that one request cannot hold the server.
@@ -250,8 +254,9 @@ impl IndicatorQuery {
     ///
     /// The catalogue (see `lantern_stats::disclosure` for the reasoning): no area level below
     /// the local authority, as a breakdown or as a filter; no method or place by small area
-    /// (which follows); at most [`MAX_PROTECTED_BREAKDOWNS`] breakdowns besides a period and an
-    /// area level; and for the public, no place of death (the Samaritans media guidelines).
+    /// (which follows); periods of a year or a rolling three years; at most
+    /// [`MAX_PROTECTED_BREAKDOWNS`] breakdown besides a period and an area level; and for the
+    /// public, no place of death (the Samaritans media guidelines).
     pub fn refusal(&self, area_level: Option<AreaLevel>) -> Option<String> {
         if let Some(d) = self
             .by
@@ -297,6 +302,16 @@ impl IndicatorQuery {
             return Some(format!(
                 "the {who} audience may combine at most {MAX_PROTECTED_BREAKDOWNS} breakdowns besides a period and an area level; this asks for {}",
                 breakdowns.join(", ")
+            ));
+        }
+        if let Some(p) = self
+            .by
+            .iter()
+            .find(|d| matches!(d, Dimension::Month | Dimension::Quarter))
+        {
+            return Some(format!(
+                "the {who} audience gets figures by year or rolling three years, not by {}: monthly and quarterly counts are for the statutory core",
+                p.name()
             ));
         }
         if self.audience == Audience::Public && self.by.contains(&Dimension::LocationType) {
@@ -649,12 +664,297 @@ pub async fn indicators_within(
         })
         .collect();
     if q.audience.is_protected() {
-        apply_partner(&mut rows);
+        if q.measure == Measure::Presentations {
+            let decision = Linked::cached(&records, &ctx, &areas, q.dataset);
+            decision.apply(q, &ctx, &mut rows);
+        } else {
+            // Distinct people do not add up across tables, so there is no linear route from one
+            // table to another: each table is protected on its own.
+            apply_partner(&mut rows);
+        }
     }
     Ok(IndicatorTable {
         rows,
         disclosure: q.audience.disclosure(),
     })
+}
+
+/// The breakdowns partners and the public may ask for, each a system of the catalogue.
+const PROTECTED_BREAKDOWNS: [Dimension; 6] = [
+    Dimension::Sex,
+    Dimension::AgeBand,
+    Dimension::MethodGroup,
+    Dimension::LocationType,
+    Dimension::Setting,
+    Dimension::PriorityGroup,
+];
+
+/// Which cells of the whole partner and public catalogue are published, decided for every table
+/// at once (see `linked.rs`).
+struct Linked {
+    universe: linked::Universe,
+    base: linked::System,
+    /// One system per breakdown in [`PROTECTED_BREAKDOWNS`] that applies to the dataset.
+    systems: Vec<(Dimension, linked::System)>,
+    /// Each unit's code, for the groups of areas.
+    unit_index: HashMap<String, usize>,
+}
+
+/// Decisions recently made, by dataset and a fingerprint of the records and areas they were
+/// made from: the same register answers every partner request from one decision.
+static DECISIONS: std::sync::Mutex<Vec<((&'static str, u64), std::sync::Arc<Linked>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+impl Linked {
+    /// [`Linked::decide`], kept for the next request over the same records.
+    fn cached(
+        records: &[Record],
+        ctx: &Context,
+        areas: &[crate::area::Area],
+        dataset: &'static Dataset,
+    ) -> std::sync::Arc<Self> {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for r in records {
+            r.values
+                .iter()
+                .for_each(|v| v.as_ref().map(Value::to_text).hash(&mut h));
+        }
+        for a in areas {
+            (&a.code, &a.parent_code).hash(&mut h);
+        }
+        let key = (dataset.name, h.finish());
+        if let Ok(cache) = DECISIONS.lock()
+            && let Some((_, d)) = cache.iter().find(|(k, _)| *k == key)
+        {
+            return std::sync::Arc::clone(d);
+        }
+        let decision = std::sync::Arc::new(Self::decide(records, ctx, areas, dataset));
+        if let Ok(mut cache) = DECISIONS.lock() {
+            if cache.len() >= 8 {
+                cache.remove(0);
+            }
+            cache.push((key, std::sync::Arc::clone(&decision)));
+        }
+        decision
+    }
+
+    /// Build every system from the records (all of them: the catalogue covers every filter) and
+    /// run suppression over them together.
+    fn decide(
+        records: &[Record],
+        ctx: &Context,
+        areas: &[crate::area::Area],
+        dataset: &'static Dataset,
+    ) -> Self {
+        let small = |l: AreaLevel| matches!(l, AreaLevel::Lsoa | AreaLevel::Msoa);
+        let unit_of = |r: &Record| {
+            let home = r.text("residence_area");
+            ctx.ancestor(&home, AreaLevel::Lad).unwrap_or(home)
+        };
+        let mut units: BTreeSet<String> = areas
+            .iter()
+            .filter(|a| a.level == AreaLevel::Lad)
+            .map(|a| a.code.clone())
+            .collect();
+        units.extend(records.iter().map(unit_of));
+        let units: Vec<String> = units.into_iter().collect();
+        let unit_index: HashMap<String, usize> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.clone(), i))
+            .collect();
+        let within = |a: &str| -> BTreeSet<usize> {
+            units
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| ctx.within(u, a))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let unknown_at = |l: AreaLevel| -> BTreeSet<usize> {
+            units
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| ctx.ancestor(u, l).is_none())
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let nameable: Vec<&crate::area::Area> = areas.iter().filter(|a| !small(a.level)).collect();
+        let filters: Vec<BTreeSet<usize>> = nameable.iter().map(|a| within(&a.code)).collect();
+        let mut groups: Vec<BTreeSet<usize>> = vec![(0..units.len()).collect()];
+        groups.extend(filters.iter().cloned());
+        for level in AreaLevel::ALL.into_iter().filter(|l| !small(*l)) {
+            let unknown = unknown_at(level);
+            groups.push(unknown.clone());
+            for f in &filters {
+                groups.push(f.intersection(&unknown).copied().collect());
+            }
+        }
+        let undated = records.iter().any(|r| date_of(r).is_none());
+        let universe = linked::Universe::new(ctx.years, undated, units, groups);
+        let mut base = linked::System::new(&universe, Vec::new(), true);
+        let dims: Vec<Dimension> = PROTECTED_BREAKDOWNS
+            .into_iter()
+            .filter(|d| *d != Dimension::Setting || std::ptr::eq(dataset, &SELF_HARM))
+            .collect();
+        let value_lists: Vec<Vec<String>> = dims
+            .iter()
+            .map(|d| {
+                records
+                    .iter()
+                    .flat_map(|r| ctx.values(r, *d))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        let mut systems: Vec<(Dimension, linked::System)> = dims
+            .iter()
+            .zip(value_lists)
+            .map(|(d, values)| {
+                let single = !multi_valued(dataset, *d);
+                (*d, linked::System::new(&universe, values, single))
+            })
+            .collect();
+        for r in records {
+            let time = universe.time(date_of(r).map(|d| d.year()));
+            let Some(&unit) = unit_index.get(&unit_of(r)) else {
+                continue;
+            };
+            base.add(&universe, 0, time, unit);
+            for (d, s) in &mut systems {
+                for v in ctx.values(r, *d) {
+                    if let Some(i) = s.values.iter().position(|x| *x == v) {
+                        s.add(&universe, i, time, unit);
+                    }
+                }
+            }
+        }
+        let mut plain: Vec<linked::System> = systems.iter().map(|(_, s)| s.clone()).collect();
+        linked::protect(&universe, &mut base, &mut plain);
+        for ((_, s), done) in systems.iter_mut().zip(plain) {
+            *s = done;
+        }
+        Self {
+            universe,
+            base,
+            systems,
+            unit_index,
+        }
+    }
+
+    /// The catalogue cell a row of `q` is, with the system it belongs to (`None`: the base).
+    fn cell_of(
+        &self,
+        q: &IndicatorQuery,
+        ctx: &Context,
+        row: &IndicatorRow,
+    ) -> Option<(Option<usize>, linked::Cell)> {
+        let mut window = linked::Window::All;
+        let mut units: BTreeSet<usize> = match &q.area {
+            Some(a) => self
+                .unit_index
+                .iter()
+                .filter(|(u, _)| ctx.within(u, a))
+                .map(|(_, i)| *i)
+                .collect(),
+            None => (0..self.universe.units.len()).collect(),
+        };
+        let mut system = None;
+        let mut value = 0;
+        for (d, (_, v)) in q.by.iter().zip(&row.dims) {
+            match d {
+                Dimension::Year => window = linked::Window::Year(v.parse().ok()?),
+                Dimension::Rolling3Year => {
+                    window = linked::Window::Rolling(v.get(..4)?.parse().ok()?);
+                }
+                Dimension::Area(level) => {
+                    units.retain(|i| {
+                        let u = &self.universe.units[*i];
+                        match ctx.ancestor(u, *level) {
+                            Some(a) => a == *v,
+                            None => v == "unknown",
+                        }
+                    });
+                }
+                other => {
+                    let s = self.systems.iter().position(|(x, _)| x == other)?;
+                    value = self.systems[s].1.values.iter().position(|x| x == v)?;
+                    system = Some(s);
+                }
+            }
+        }
+        let group = self.universe.group(&units)?;
+        Some((system, (window, group, value)))
+    }
+
+    fn withheld(&self, system: Option<usize>, cell: linked::Cell) -> bool {
+        match system {
+            None => self.base.is_withheld(&self.universe, cell),
+            Some(s) => self.systems[s].1.is_withheld(&self.universe, cell),
+        }
+    }
+
+    /// Withhold the rows the decision withholds (and any row the catalogue cannot place), and
+    /// their rates; a directly standardised rate only when every age band behind it is
+    /// published, since it is a weighted sum of those bands' counts.
+    fn apply(&self, q: &IndicatorQuery, ctx: &Context, rows: &mut [IndicatorRow]) {
+        let age = self
+            .systems
+            .iter()
+            .position(|(d, _)| *d == Dimension::AgeBand);
+        for r in rows.iter_mut() {
+            let cell = self.cell_of(q, ctx, r);
+            let hidden = r.count.is_some_and(|n| (1..=4).contains(&n))
+                || cell.is_none_or(|(s, c)| self.withheld(s, c));
+            if hidden {
+                r.count = None;
+                r.suppressed = true;
+            }
+            let dsr = r.statistic.is_some_and(|s| s.starts_with("dsr"));
+            let bands_hidden = dsr
+                && match (cell, age) {
+                    (Some((None, (w, g, _))), Some(a)) => {
+                        let s = &self.systems[a].1;
+                        s.values.iter().enumerate().any(|(i, v)| {
+                            AGE_BANDS
+                                .iter()
+                                .position(|b| b == v)
+                                .is_some_and(|b| b >= 2)
+                                && s.is_withheld(&self.universe, (w, g, i))
+                        })
+                    }
+                    _ => true,
+                };
+            let kind = if dsr {
+                RateKind::Standardised
+            } else {
+                RateKind::Crude
+            };
+            let events = r.count.unwrap_or(0);
+            if hidden || bands_hidden || rate_rule(Preset::Partner, events, kind) != RateRule::Show
+            {
+                (r.value, r.lower, r.upper) = (None, None, None);
+            }
+        }
+    }
+}
+
+/// Whether a record may take several values of a dimension (so its values do not add up to
+/// the total).
+fn multi_valued(dataset: &Dataset, d: Dimension) -> bool {
+    let field = match d {
+        Dimension::MethodGroup if std::ptr::eq(dataset, &SELF_HARM) => "methods",
+        Dimension::MethodGroup => "method_group",
+        Dimension::LocationType => "location_type",
+        Dimension::Setting => "setting",
+        Dimension::PriorityGroup => "priority_groups",
+        _ => return false,
+    };
+    dataset
+        .field(field)
+        .is_some_and(|f| matches!(f.kind, crate::register::FieldKind::Codes(_)))
 }
 
 /// Populations by (area, year, sex, band index).
