@@ -34,30 +34,36 @@
 //! of the published cells' vectors.
 //!
 //! The catalogue for the partner and public audiences (`lantern_core::indicators`, enforced
-//! before any work, refused with 400 and a reason): areas no finer than the local authority, as a
-//! breakdown or a filter (so no method or place of death by small area); at most two breakdowns
-//! besides a period and an area level; for the public no place of death (Samaritans media
-//! guidelines); and a withheld row is left out altogether, since its labels describe the people
-//! in it.
+//! before any work, refused with 400 and a reason): periods of a year or a rolling three years
+//! (months and quarters are for the statutory core); areas no finer than the local authority,
+//! as a breakdown or a filter (so no method or place of death by small area); at most one
+//! breakdown besides a period and an area level; for the public no place of death (Samaritans
+//! media guidelines); and a withheld row is left out altogether, since its labels describe the
+//! people in it.
 //!
 //! What makes suppression over the whole catalogue tractable is its shape. Every table is a
-//! margin of *period unit × local authority × breakdown values*, and tables with different
-//! breakdowns share only their common margins: one-breakdown tables meet at *period × area*,
-//! and a two-breakdown table meets the two one-breakdown tables at their margins. The linked
-//! system is a tree of small systems (a junction tree, as for decomposable log-linear models): a
-//! table tells its neighbours nothing but which of their shared margin's cells it completes (the
-//! sum of a row of cells that are all published). Each system is small (years × authorities ×
-//! values, a few hundred to a few thousand unknowns), and rolling three-year periods and area
-//! totals are linear combinations inside it. Multi-valued breakdowns (priority groups, self-harm methods) and
-//! distinct-person counts have no linear relation to the totals and are protected per value.
-//! Suppression then runs to a fixed point: primary suppression of 1-4, a span test of every
-//! withheld cell in its breakdown's system (with the totals other tables complete added as known
-//! sums), and the smallest published cell that breaks a disclosure withheld next.
+//! margin of *year × local authority × breakdown value*, and tables with different breakdowns
+//! share only their *period × area* margin, so the linked system is a star: a breakdown table
+//! tells the rest nothing but which period × area totals its published cells complete, and
+//! (because the subspaces of margins form a distributive lattice) what the attacker knows of a
+//! breakdown's block is its own span plus the base knowledge all its other blocks share. Each
+//! system is small (years × authorities, a few dozen unknowns per block), and rolling
+//! three-year periods and area totals are linear combinations inside it. Multi-valued
+//! breakdowns (priority groups, self-harm methods) and distinct-person counts have no linear
+//! relation to the totals and are protected per value or per table. A directly standardised
+//! rate is a weighted sum of age-band counts, so it is published only when every age band
+//! behind it is. Suppression runs to a fixed point: primary suppression of 1-4, a span test of
+//! every withheld count of 1-4 against what is known, and the smallest published cell whose
+//! withholding hides it withheld next (`lantern_core::indicators::linked`, with [`crate::span`]
+//! for the exact linear algebra). Allowing two breakdowns would make the system a tree of such
+//! systems (a junction tree, as for decomposable log-linear models) and can be added the same
+//! way.
 //!
-//! **Status.** The catalogue checks, label-free withheld rows, per-table secondary suppression
-//! ([`protect_table`]) and the request work budget are in place. The suppression over the whole
-//! catalogue and its adversary property test are the next step: until then a total less its
-//! published parts in *another* table can still give a withheld count (issue 13, part A.2).
+//! An adversary property test (`crates/server/tests/api/adversary.rs`) plays the attacker: 200
+//! random registers a run, random sets of partner queries (every tenth case the whole
+//! catalogue), and its own solver over the register's micro cells, given every zero cell for
+//! free; no withheld count of 1-4 may be in the span of what it knows. With per-table
+//! suppression alone it fails on its first case.
 //!
 //! References: I. P. Fellegi (1972), "On the question of statistical confidentiality", JASA 67;
 //! L. H. Cox (1980), "Suppression methodology and statistical disclosure control", JASA 75;
