@@ -793,7 +793,7 @@ async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
             use std::io::Write as _;
             /// Where entries go: CSV rows, or one JSON array written an entry at a time.
             enum Sink<W: std::io::Write> {
-                Csv(lantern_core::export::CsvWriter<W>),
+                Csv(Box<lantern_core::export::CsvWriter<W>>),
                 Json(W),
             }
             let file = std::fs::File::create(&output)
@@ -803,7 +803,7 @@ async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
                 AuditFormat::Csv => {
                     let mut w = lantern_core::export::CsvWriter::new(out);
                     w.write_record(lantern_core::audit::AuditEntry::CSV_HEADER)?;
-                    Sink::Csv(w)
+                    Sink::Csv(Box::new(w))
                 }
                 AuditFormat::Json => Sink::Json(out),
             };

@@ -169,7 +169,7 @@ mod tests {
         assert!(s.contains(&[1, 0, P - 1])); // a - b
         assert!(s.contains(&[2, 3, 1]));
         assert!(!s.contains(&[1, 0, 0]));
-        let mut t = s.clone();
+        let mut t = s;
         assert!(!t.insert(&[1, 2, 1]));
         assert!(t.insert(&[0, 0, 1]));
         assert!(t.contains(&[1, 0, 0]));

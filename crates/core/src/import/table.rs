@@ -308,14 +308,6 @@ impl Default for LineIndex {
 }
 
 impl LineIndex {
-    /// The index of a whole text.
-    #[cfg(test)]
-    pub(crate) fn new(bytes: &[u8]) -> Self {
-        let mut index = Self::default();
-        index.feed(bytes);
-        index
-    }
-
     /// Note the next bytes of the text.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
         for &b in bytes {

@@ -702,8 +702,11 @@ struct Linked {
 
 /// Decisions recently made, by dataset and a fingerprint of the records and areas they were
 /// made from: the same register answers every partner request from one decision.
-static DECISIONS: std::sync::Mutex<Vec<((&'static str, u64), std::sync::Arc<Linked>)>> =
+static DECISIONS: std::sync::Mutex<Vec<(DecisionKey, std::sync::Arc<Linked>)>> =
     std::sync::Mutex::new(Vec::new());
+
+/// A decision's dataset and the fingerprint of its records and areas.
+type DecisionKey = (&'static str, u64);
 
 impl Linked {
     /// [`Linked::decide`], kept for the next request over the same records.
