@@ -1,5 +1,6 @@
-//! Any text as the query strings, form bodies and cookies the server parses: never a panic,
-//! and an accepted list query stays inside its paging limits.
+//! Any text as the query strings, form bodies, cookies and proxy headers the server parses:
+//! never a panic, an accepted list query stays inside its paging limits, and a client address
+//! is the peer's or one the forwarded header names.
 #![no_main]
 
 use lantern_server::parsers;
@@ -15,4 +16,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = parsers::indicator_query(&text);
     let _ = parsers::form_field(data, "csrf");
     let _ = parsers::cookie(&text, "lantern_session");
+    // Lines: the peer, the X-Forwarded-For value, the trusted proxies. The address found is
+    // the peer or one the header names, never anything else.
+    let mut lines = text.splitn(3, '\n');
+    let (peer, forwarded, trusted) = (
+        lines.next().unwrap_or(""),
+        lines.next().unwrap_or(""),
+        lines.next().unwrap_or(""),
+    );
+    if let Some(client) = parsers::forwarded_client(peer, forwarded, trusted) {
+        let peer_ip: std::net::IpAddr = peer.trim().parse().expect("a found client has a peer");
+        assert!(client == peer_ip.to_string() || forwarded.split(',').any(|h| h.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_string() == client)));
+    }
 });

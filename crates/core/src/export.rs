@@ -154,3 +154,40 @@ pub fn xlsx_bytes(
     }
     book.save_to_buffer()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// What the importer reads back is what was written, and no neutralised text cell
+        /// starts a formula.
+        #[test]
+        fn neutralising_round_trips_and_never_starts_a_formula(cell in "\\PC{0,12}|[=+@'\t-][ -~]{0,8}|-?[0-9]{1,4}(\\.[0-9]{1,2})?") {
+            let out = neutralise_cell(&cell);
+            let back = restore_cell(&out).unwrap_or_else(|| out.to_string());
+            proptest::prop_assert_eq!(&back, &cell);
+            let starts_formula = out.starts_with(FORMULA_STARTS);
+            proptest::prop_assert!(!starts_formula || is_number(&out), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_stay_numbers() {
+        for n in ["-5", "+44", "-0.25", "12"] {
+            assert_eq!(neutralise_cell(n), n);
+        }
+        for f in [
+            "=1+1",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1)",
+            "\tx",
+            "\rx",
+            "-",
+            "'x",
+        ] {
+            assert!(neutralise_cell(f).starts_with('\''), "{f}");
+        }
+    }
+}

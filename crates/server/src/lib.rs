@@ -151,6 +151,20 @@ pub mod parsers {
             .to_query()
     }
 
+    /// The client address a request from `peer` with this `X-Forwarded-For` value is keyed on,
+    /// given the trusted proxies (comma-separated `ADDR[/PREFIX]`): `None` when `peer` is not
+    /// an address or a proxy does not parse.
+    pub fn forwarded_client(peer: &str, forwarded: &str, trusted: &str) -> Option<String> {
+        let trusted = trusted
+            .split(',')
+            .filter(|t| !t.trim().is_empty())
+            .map(crate::TrustedProxy::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        let peer = peer.trim().parse().ok()?;
+        crate::proxy::client_address(Some(peer), &[forwarded], &trusted).map(|a| a.to_string())
+    }
+
     /// The indicators API's query string.
     ///
     /// # Errors

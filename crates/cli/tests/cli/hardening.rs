@@ -222,6 +222,20 @@ fn control_characters_in_free_text_are_refused_with_their_line() {
         !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{0}'),
         "control characters are never echoed"
     );
+    // Area names too.
+    let areas = db.write(
+        "areas-esc.csv",
+        "code,name,level,parent_code\nE07000118,Chor\u{1b}]0;pwned\u{7}ley,lad,\n",
+    );
+    let run = db.run(&["import", "areas", &areas]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "{areas}:2: name: contains the control character U+001B"
+        )),
+        "{}",
+        run.stderr
+    );
     // Plans refuse them too, with the line.
     let plan = db.write(
         "plan.txt",

@@ -272,7 +272,11 @@ fn binding(measure: &str) -> Option<Binding> {
             "indicators:dataset=self-harm&by=year,age_band&area={area}&audience=statutory where age_band=10-14|15-19|20-24"
         ),
         m if m.starts_with("Suicide rate, three years pooled") => {
-            format!("indicators:dataset=suicides&by=rolling_3_year&area={area} show value")
+            // Exact for the statutory core; partners get the partner rule, under which a DSR is
+            // published only when every age band behind it is.
+            format!(
+                "indicators:dataset=suicides&by=rolling_3_year&area={area}&audience=statutory show value"
+            )
         }
         _ => return None,
     };

@@ -99,6 +99,10 @@ pub fn parse_geojson(
             );
             continue;
         };
+        if let Some(c) = crate::text::forbidden_control(&name) {
+            problems.add(line, "properties", crate::text::control_message(c));
+            continue;
+        }
         let Some(level) = level.or_else(|| AreaLevel::from_gss_prefix(&code)) else {
             problems.add(
                 line,
@@ -167,6 +171,9 @@ fn parse_area_csv(
         let name = cells[name_c].trim();
         if name.is_empty() {
             problems.add(*line, "name", "is required");
+        }
+        if let Some(c) = crate::text::forbidden_control(name) {
+            problems.add(*line, "name", crate::text::control_message(c));
         }
         let lvl = match (level, level_c) {
             (Some(l), _) => Ok(l),
