@@ -328,8 +328,9 @@ struct ShowParams {
 /// The signal's page; `posted` is the review form as sent, shown again with `message` when it
 /// has a problem.
 /// Whether `user` may see a signal: signals follow the same area scope as records, so a
-/// district's analyst sees the signals of their district only (a signal with no district, such
-/// as a scan over the whole partnership, is for users whose scope is the whole register).
+/// district's analyst sees the signals of their district only. A signal across districts (no
+/// single district) is for users whose scope holds the whole register: no area, or an area
+/// that contains every top-level area (a county analyst where the county is the partnership).
 pub(crate) async fn visible(
     state: &AppState,
     user: &crate::access::Principal,
@@ -340,7 +341,20 @@ pub(crate) async fn visible(
     };
     match &signal.found.area_code {
         Some(area) => Ok(state.store.area_contains(scope, area).await?),
-        None => Ok(false),
+        None => {
+            for root in state
+                .store
+                .areas(None)
+                .await?
+                .iter()
+                .filter(|a| a.parent_code.is_none())
+            {
+                if !state.store.area_contains(scope, &root.code).await? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
     }
 }
 
