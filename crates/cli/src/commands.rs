@@ -771,7 +771,7 @@ fn stats(what: StatsCommand) -> anyhow::Result<ExitCode> {
 /// `lantern audit verify|export`: both read the log a page at a time, so a log of any length
 /// is checked or written in bounded memory.
 async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
-    use lantern_core::audit::{AuditPage, PAGE, VerifyError, verify_store};
+    use lantern_core::audit::{PAGE, VerifyError, verify_store};
     let store = open(url).await?;
     match what {
         AuditCommand::Verify => {
@@ -808,18 +808,8 @@ async fn audit(url: &str, what: AuditCommand) -> anyhow::Result<ExitCode> {
                 AuditFormat::Json => Sink::Json(out),
             };
             let mut written = 0_u64;
-            let mut after = None;
-            loop {
-                let page = store
-                    .audit_page(&AuditPage {
-                        after,
-                        before: None,
-                        newest_first: false,
-                        limit: PAGE,
-                    })
-                    .await?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.id);
+            let mut pages = lantern_core::audit::AuditPages::new(store.as_ref(), PAGE);
+            while let Some(page) = pages.next().await? {
                 for e in &page {
                     match &mut sink {
                         Sink::Csv(w) => w.write_record(e.csv_row())?,

@@ -204,6 +204,48 @@ pub fn verify(entries: &[AuditEntry], head: Option<&str>) -> Result<(), AuditBre
     v.finish(head).map(|_| ())
 }
 
+/// The stored log a page at a time, oldest first: `while let Some(page) = pages.next().await?`.
+pub struct AuditPages<'a> {
+    store: &'a dyn crate::Store,
+    after: Option<i64>,
+    size: u32,
+    done: bool,
+}
+
+impl<'a> AuditPages<'a> {
+    /// Pages of `size` entries (at least 1).
+    pub fn new(store: &'a dyn crate::Store, size: u32) -> Self {
+        Self {
+            store,
+            after: None,
+            size: size.max(1),
+            done: false,
+        }
+    }
+
+    /// The next page, or `None` after the last.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn next(&mut self) -> crate::StoreResult<Option<Vec<AuditEntry>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self
+            .store
+            .audit_page(&AuditPage {
+                after: self.after,
+                before: None,
+                newest_first: false,
+                limit: self.size,
+            })
+            .await?;
+        self.done = page.len() < self.size as usize;
+        self.after = page.last().map(|e| e.id).or(self.after);
+        Ok((!page.is_empty()).then_some(page))
+    }
+}
+
 /// Why a stored log could not be checked.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -236,23 +278,12 @@ pub async fn verify_store_in_pages(
     page_size: u32,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<u64, VerifyError> {
-    let page_size = page_size.max(1);
     // The head is read first: entries appended while the check runs are beyond it, and the
     // check stops at the entry it names.
     let head = store.setting(HEAD_SETTING).await?;
     let mut v = Verifier::default();
-    let mut after = None;
-    loop {
-        let page = store
-            .audit_page(&AuditPage {
-                after,
-                before: None,
-                newest_first: false,
-                limit: page_size,
-            })
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
+    let mut pages = AuditPages::new(store, page_size);
+    while let Some(page) = pages.next().await? {
         // Stop at the head: later entries were appended after the check began.
         let upto = page
             .iter()
@@ -260,7 +291,7 @@ pub async fn verify_store_in_pages(
             .map_or(page.len(), |i| i + 1);
         v.feed(&page[..upto])?;
         progress(v.checked);
-        if upto < page.len() || page.len() < page_size as usize {
+        if upto < page.len() {
             break;
         }
     }

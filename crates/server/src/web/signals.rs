@@ -292,12 +292,10 @@ async fn api_list(
 ) -> Result<Response, AppError> {
     let user = viewer.require(Rule::Analysts)?;
     let signals = visible_signals(&state, user).await?;
-    audit(
+    audit_view(
         &state,
-        &user.username,
+        user,
         &origin,
-        "signal_view",
-        None,
         None,
         format!("api: {} signals", signals.len()),
     )
@@ -356,6 +354,26 @@ pub(crate) async fn visible(
             Ok(true)
         }
     }
+}
+
+/// A signal holds small-area counts and a timeline of deaths: its views are audited.
+async fn audit_view(
+    state: &AppState,
+    user: &crate::access::Principal,
+    origin: &str,
+    id: Option<i64>,
+    detail: String,
+) -> Result<(), AppError> {
+    audit(
+        state,
+        &user.username,
+        origin,
+        "signal_view",
+        None,
+        id,
+        detail,
+    )
+    .await
 }
 
 /// The signals `user` may see.
@@ -421,17 +439,7 @@ async fn show(
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::Analysts)?;
     let page = signal_page(&state, id, String::new(), params.saved.is_some(), None).await?;
-    // A signal holds small-area counts and a timeline of deaths: its views are audited.
-    audit(
-        &state,
-        &user.username,
-        &origin,
-        "signal_view",
-        None,
-        Some(id),
-        "signal page".to_owned(),
-    )
-    .await?;
+    audit_view(&state, user, &origin, Some(id), "signal page".to_owned()).await?;
     Ok(page)
 }
 
