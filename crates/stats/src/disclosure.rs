@@ -35,7 +35,8 @@
 //!
 //! The catalogue for the partner and public audiences (`lantern_core::indicators`, enforced
 //! before any work, refused with 400 and a reason): periods of a year or a rolling three years
-//! (months and quarters are for the statutory core); areas no finer than the local authority,
+//! (months and quarters are for the statutory core); ages in broad groups, not five-year bands;
+//! areas no finer than the local authority,
 //! as a breakdown or a filter (so no method or place of death by small area); at most one
 //! breakdown besides a period and an area level; for the public no place of death (Samaritans
 //! media guidelines); and a withheld row is left out altogether, since its labels describe the
@@ -51,8 +52,11 @@
 //! three-year periods and area totals are linear combinations inside it. Multi-valued
 //! breakdowns (priority groups, self-harm methods) and distinct-person counts have no linear
 //! relation to the totals and are protected per value or per table. A directly standardised
-//! rate is a weighted sum of age-band counts, so it is published only when every age band
-//! behind it is. Suppression runs to a fixed point: primary suppression of 1-4, a span test of
+//! rate is a weighted sum of five-year age-band counts, so partners and the public get ages in
+//! broad groups (0-9, 10-24, 25-44, 45-64, 65+): the rate weights the bands of a group
+//! differently while a group's cell weights them alike, so no combination of the rate with
+//! published cells is a catalogue cell, and the rate (Fingertips indicator 41001) can be
+//! published on its own rule. Suppression runs to a fixed point: primary suppression of 1-4, a span test of
 //! every withheld count of 1-4 against what is known, and the smallest published cell whose
 //! withholding hides it withheld next (`lantern_core::indicators::linked`, with [`crate::span`]
 //! for the exact linear algebra). Allowing two breakdowns would make the system a tree of such

@@ -40,6 +40,9 @@ pub enum Dimension {
     Sex,
     /// Five-year age band.
     AgeBand,
+    /// Broad age group: 0-9, 10-24, 25-44, 45-64, 65+ (the partner and public breakdown by
+    /// age; see [`AGE_GROUPS`]).
+    AgeGroup,
     /// Method group (suicides) or methods (self-harm; a presentation counts once per method).
     MethodGroup,
     /// Location type.
@@ -65,13 +68,14 @@ impl Dimension {
             "rolling_3_year" => Self::Rolling3Year,
             "sex" => Self::Sex,
             "age_band" => Self::AgeBand,
+            "age_group" => Self::AgeGroup,
             "method_group" => Self::MethodGroup,
             "location_type" => Self::LocationType,
             "setting" => Self::Setting,
             "priority_group" => Self::PriorityGroup,
             other => Self::Area(AreaLevel::parse(other).map_err(|_| {
                 format!(
-                    "'{other}' is not one of month|quarter|year|rolling_3_year|lsoa|msoa|lad|county|icb|region|country|sex|age_band|method_group|location_type|setting|priority_group"
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group"
                 )
             })?),
         })
@@ -87,6 +91,7 @@ impl Dimension {
             Self::Area(l) => l.as_str(),
             Self::Sex => "sex",
             Self::AgeBand => "age_band",
+            Self::AgeGroup => "age_group",
             Self::MethodGroup => "method_group",
             Self::LocationType => "location_type",
             Self::Setting => "setting",
@@ -304,6 +309,11 @@ impl IndicatorQuery {
                 breakdowns.join(", ")
             ));
         }
+        if self.by.contains(&Dimension::AgeBand) {
+            return Some(format!(
+                "the {who} audience gets ages in broad groups (age_group: 0-9, 10-24, 25-44, 45-64, 65+), not five-year bands: with five-year counts a directly standardised rate would give a withheld band away"
+            ));
+        }
         if let Some(p) = self
             .by
             .iter()
@@ -475,6 +485,13 @@ impl Context {
                     .unwrap_or_else(|| "unknown".to_owned()),
             ],
             Dimension::Sex => vec![r.text("sex")],
+            Dimension::AgeGroup => match r.get("age") {
+                Some(Value::Int(a)) => {
+                    let band = (u32::try_from(*a).unwrap_or(0) / 5).min(18) as usize;
+                    vec![age_group_of_band(band).to_owned()]
+                }
+                _ => vec!["unknown".to_owned()],
+            },
             Dimension::AgeBand => match r.get("age") {
                 Some(Value::Int(a)) => vec![age_band(u32::try_from(*a).unwrap_or(0)).to_owned()],
                 _ => vec!["unknown".to_owned()],
@@ -682,7 +699,7 @@ pub async fn indicators_within(
 /// The breakdowns partners and the public may ask for, each a system of the catalogue.
 const PROTECTED_BREAKDOWNS: [Dimension; 6] = [
     Dimension::Sex,
-    Dimension::AgeBand,
+    Dimension::AgeGroup,
     Dimension::MethodGroup,
     Dimension::LocationType,
     Dimension::Setting,
@@ -900,13 +917,11 @@ impl Linked {
     }
 
     /// Withhold the rows the decision withholds (and any row the catalogue cannot place), and
-    /// their rates; a directly standardised rate only when every age band behind it is
-    /// published, since it is a weighted sum of those bands' counts.
+    /// their rates. A directly standardised rate is a weighted sum of five-year band counts;
+    /// since the catalogue has only broad age groups, whose cells weight every band of a group
+    /// alike while the rate weights them differently, no combination of it with published cells
+    /// is a catalogue cell, and it is published by the rate rule alone.
     fn apply(&self, q: &IndicatorQuery, ctx: &Context, rows: &mut [IndicatorRow]) {
-        let age = self
-            .systems
-            .iter()
-            .position(|(d, _)| *d == Dimension::AgeBand);
         for r in rows.iter_mut() {
             let cell = self.cell_of(q, ctx, r);
             let hidden = r.count.is_some_and(|n| (1..=4).contains(&n))
@@ -915,33 +930,34 @@ impl Linked {
                 r.count = None;
                 r.suppressed = true;
             }
-            let dsr = r.statistic.is_some_and(|s| s.starts_with("dsr"));
-            let bands_hidden = dsr
-                && match (cell, age) {
-                    (Some((None, (w, g, _))), Some(a)) => {
-                        let s = &self.systems[a].1;
-                        s.values.iter().enumerate().any(|(i, v)| {
-                            AGE_BANDS
-                                .iter()
-                                .position(|b| b == v)
-                                .is_some_and(|b| b >= 2)
-                                && s.is_withheld(&self.universe, (w, g, i))
-                        })
-                    }
-                    _ => true,
-                };
-            let kind = if dsr {
+            let kind = if r.statistic.is_some_and(|s| s.starts_with("dsr")) {
                 RateKind::Standardised
             } else {
                 RateKind::Crude
             };
             let events = r.count.unwrap_or(0);
-            if hidden || bands_hidden || rate_rule(Preset::Partner, events, kind) != RateRule::Show
-            {
+            if hidden || rate_rule(Preset::Partner, events, kind) != RateRule::Show {
                 (r.value, r.lower, r.upper) = (None, None, None);
             }
         }
     }
+}
+
+/// The broad age groups partners and the public get, as five-year band ranges.
+pub const AGE_GROUPS: [(&str, std::ops::Range<usize>); 5] = [
+    ("0-9", 0..2),
+    ("10-24", 2..5),
+    ("25-44", 5..9),
+    ("45-64", 9..13),
+    ("65+", 13..19),
+];
+
+/// The broad group of a five-year band (by index into `AGE_BANDS`).
+fn age_group_of_band(band: usize) -> &'static str {
+    AGE_GROUPS
+        .iter()
+        .find(|(_, r)| r.contains(&band))
+        .map_or("unknown", |(g, _)| g)
 }
 
 /// Whether a record may take several values of a dimension (so its values do not add up to
@@ -1030,6 +1046,12 @@ fn rate(
                 Ok(s) => sex = s,
                 Err(_) => return (None, None),
             },
+            Dimension::AgeGroup => {
+                bands = (0..19).filter(|b| age_group_of_band(*b) == v).collect();
+                if bands.is_empty() {
+                    return (None, None);
+                }
+            }
             Dimension::AgeBand => match AGE_BANDS.iter().position(|b| b == v) {
                 Some(b) => bands = vec![b],
                 None => return (None, None),
@@ -1040,6 +1062,7 @@ fn rate(
     let is_dsr = std::ptr::eq(q.dataset, &SUICIDES)
         && q.by.contains(&Dimension::Rolling3Year)
         && !q.by.contains(&Dimension::AgeBand)
+        && !q.by.contains(&Dimension::AgeGroup)
         && q.measure == Measure::Presentations;
     if is_dsr {
         let input: Option<Vec<AgeBand>> = (2..19)
@@ -1141,6 +1164,7 @@ mod tests {
             "lsoa",
             "sex",
             "age_band",
+            "age_group",
             "method_group",
             "location_type",
             "setting",

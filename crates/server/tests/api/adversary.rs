@@ -33,7 +33,7 @@ const COUNTIES: [&str; 2] = ["X10000001", "X10000002"];
 const DISTRICTS: [&str; 3] = ["X07000001", "X07000002", "X07000003"];
 
 const YEARS: [i32; 3] = [2021, 2022, 2023];
-const AGES: [(i64, &str); 3] = [(22, "20-24"), (47, "45-49"), (71, "70-74")];
+const AGES: [(i64, &str); 3] = [(22, "10-24"), (47, "45-64"), (71, "65+")];
 const METHODS: [&str; 3] = ["hanging", "poisoning", "jump"];
 const PLACES: [&str; 2] = ["home", "railway"];
 const SEXES: [&str; 2] = ["female", "male"];
@@ -118,7 +118,7 @@ fn matches(by: &[&str], area: Option<&str>, labels: &[String], d: &Death) -> boo
             "lad" => v == DISTRICTS[district],
             "county" => v == COUNTIES[county],
             "sex" => v == SEXES[sex],
-            "age_band" => v == AGES[age].1,
+            "age_group" => v == AGES[age].1,
             "method_group" => v == METHODS[method],
             "location_type" => v == PLACES[place],
             other => panic!("no dimension {other}"),
@@ -134,7 +134,7 @@ fn all_labels(by: &[&str]) -> Vec<Vec<String>> {
             "lad" => DISTRICTS.iter().map(|s| (*s).to_owned()).collect(),
             "county" => COUNTIES.iter().map(|s| (*s).to_owned()).collect(),
             "sex" => SEXES.iter().map(|s| (*s).to_owned()).collect(),
-            "age_band" => AGES.iter().map(|a| a.1.to_owned()).collect(),
+            "age_group" => AGES.iter().map(|a| a.1.to_owned()).collect(),
             "method_group" => METHODS.iter().map(|s| (*s).to_owned()).collect(),
             "location_type" => PLACES.iter().map(|s| (*s).to_owned()).collect(),
             other => panic!("no dimension {other}"),
@@ -166,7 +166,7 @@ fn random_query(rng: &mut StdRng) -> (Vec<&'static str>, Option<&'static str>) {
         1 => by.push("lad"),
         _ => by.push("county"),
     }
-    let breakdowns = ["sex", "age_band", "method_group", "location_type"];
+    let breakdowns = ["sex", "age_group", "method_group", "location_type"];
     if rng.random_bool(0.7) {
         by.push(breakdowns[rng.random_range(0..breakdowns.len())]);
     }
@@ -249,7 +249,7 @@ async fn no_partner_query_set_pins_down_a_count_of_1_to_4() {
                     for b in [
                         None,
                         Some("sex"),
-                        Some("age_band"),
+                        Some("age_group"),
                         Some("method_group"),
                         Some("location_type"),
                     ] {

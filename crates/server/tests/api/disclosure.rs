@@ -123,6 +123,7 @@ async fn requests_too_fine_for_their_audience_are_refused_with_400() {
         "/api/v1/indicators?dataset=self-harm&by=age_band,setting".to_owned(),
         "/api/v1/indicators?dataset=suicides&by=month,method_group".to_owned(),
         "/api/v1/indicators?dataset=self-harm&by=quarter,lad".to_owned(),
+        "/api/v1/indicators?dataset=suicides&by=rolling_3_year,age_band".to_owned(),
     ];
     for audience in ["public", "partner"] {
         if audience == "partner" {
@@ -139,7 +140,7 @@ async fn requests_too_fine_for_their_audience_are_refused_with_400() {
         // Coarse requests still work.
         for ok in [
             "/api/v1/indicators?dataset=suicides&by=year,lad,sex",
-            "/api/v1/indicators?dataset=suicides&by=rolling_3_year,county,age_band",
+            "/api/v1/indicators?dataset=suicides&by=rolling_3_year,county,age_group",
             "/api/v1/indicators?dataset=self-harm&by=year,setting",
             "/api/v1/indicators?dataset=self-harm&by=priority_group",
         ] {
@@ -240,4 +241,46 @@ async fn after_sign_in_only_same_site_paths_are_followed() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.body);
         assert_eq!(r.location.as_deref(), Some(expected), "{next:?}");
     }
+}
+
+#[tokio::test]
+async fn the_public_get_the_pooled_suicide_rate_and_ages_in_broad_groups() {
+    let app = TestApp::spawn(false).await.unwrap();
+    app.switch(None);
+    let dsr = app
+        .get("/api/v1/indicators?dataset=suicides&by=rolling_3_year")
+        .await
+        .json();
+    assert_eq!(dsr["disclosure"], "public");
+    let pooled = rows(&dsr);
+    assert!(!pooled.is_empty());
+    for r in pooled {
+        assert_eq!(r["statistic"], "dsr per 100,000 (ages 10+)");
+        if r["count"].as_u64().unwrap() >= 10 {
+            let v = r["value"]
+                .as_f64()
+                .expect("a DSR on 10 or more deaths is published");
+            assert!((5.0..25.0).contains(&v), "{r}");
+        }
+    }
+    let groups = app
+        .get("/api/v1/indicators?dataset=suicides&by=year,age_group")
+        .await
+        .json();
+    let labels: std::collections::BTreeSet<&str> = rows(&groups)
+        .iter()
+        .map(|r| r["age_group"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels
+            .iter()
+            .all(|l| ["0-9", "10-24", "25-44", "45-64", "65+", "unknown"].contains(l))
+    );
+    assert!(labels.contains("45-64"), "{labels:?}");
+    // Crude rates by broad group have a denominator.
+    assert!(
+        rows(&groups)
+            .iter()
+            .any(|r| r["statistic"] == "crude rate per 100,000" && r["value"].is_f64())
+    );
 }
