@@ -99,7 +99,7 @@ pub fn parse_geojson(
             );
             continue;
         };
-        if let Some(c) = crate::text::forbidden_control(&name) {
+        if let Some(c) = crate::text::forbidden_control(name) {
             problems.add(line, "properties", crate::text::control_message(c));
             continue;
         }
