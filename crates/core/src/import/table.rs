@@ -26,7 +26,7 @@ impl Table {
     ///
     /// # Errors
     /// Malformed CSV (unbalanced quotes, invalid UTF-8) with its line; a row or cell past the
-    /// [`Limits`].
+    /// limits (`MAX_ROW_BYTES`, `MAX_CELL_CHARS`, `MAX_FILE_BYTES`).
     pub fn from_csv(file: &str, bytes: &[u8]) -> Result<Self, ImportError> {
         Self::from_csv_reader(file, bytes)
     }
