@@ -47,6 +47,12 @@ pub(crate) async fn run(store: &SharedStore, what: UserCommand) -> anyhow::Resul
                     format!("--area {a}: Lantern has no such area (import areas first)")
                 })?;
             }
+            if let Some(c) = organisation
+                .as_deref()
+                .and_then(lantern_core::text::forbidden_control)
+            {
+                bail!("--organisation {}", lantern_core::text::control_message(c));
+            }
             if role == Role::Recorder && organisation.as_deref().is_none_or(str::is_empty) {
                 bail!(
                     "a recorder needs --organisation: the register source whose records they own"

@@ -236,6 +236,25 @@ fn control_characters_in_free_text_are_refused_with_their_line() {
         "{}",
         run.stderr
     );
+    // A user's organisation too.
+    let run = db.run_with_input(
+        &[
+            "user",
+            "add",
+            "pc.probe",
+            "--role",
+            "recorder",
+            "--organisation",
+            "police\u{1b}[2J",
+        ],
+        "harbour kettle violet 42\n",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("control character U+001B"),
+        "{}",
+        run.stderr
+    );
     // Plans refuse them too, with the line.
     let plan = db.write(
         "plan.txt",
