@@ -15,6 +15,10 @@ pub(crate) const BUMP_VERSION: &str = "INSERT INTO settings (key, value) VALUES 
 /// Set a setting, `$1` the key and `$2` the value.
 pub(crate) const UPSERT_SETTING: &str = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
+/// The audit log's columns, in the order `audit_entries_of` reads them.
+pub(crate) const AUDIT_COLUMNS: &str =
+    "id, at, actor, action, dataset, record_id, detail, origin, prev_hash, hash";
+
 /// The register's version: see [`BUMP_VERSION`].
 pub(crate) const VERSION_SETTING: &str = "register_version";
 
@@ -1204,9 +1208,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all)]
             async fn audit_log(&self) -> StoreResult<(Vec<lantern_core::audit::AuditEntry>, Option<String>)> {
-                let rows = sqlx::query(
-                    "SELECT id, at, actor, action, dataset, record_id, detail, origin, prev_hash, hash FROM audit_log ORDER BY id",
-                )
+                let rows = sqlx::query(&format!("SELECT {} FROM audit_log ORDER BY id", common::AUDIT_COLUMNS))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
@@ -1221,8 +1223,8 @@ macro_rules! impl_store {
             ) -> StoreResult<Vec<lantern_core::audit::AuditEntry>> {
                 let order = if page.newest_first { "DESC" } else { "ASC" };
                 let sql = format!(
-                    "SELECT id, at, actor, action, dataset, record_id, detail, origin, prev_hash, hash FROM audit_log \
-                     WHERE id > $1 AND id < $2 ORDER BY id {order} LIMIT $3"
+                    "SELECT {} FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id {order} LIMIT $3",
+                    common::AUDIT_COLUMNS
                 );
                 let rows = sqlx::query(&sql)
                     .bind(page.after.unwrap_or(i64::MIN))

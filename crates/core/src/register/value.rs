@@ -113,8 +113,9 @@ impl Field {
         text: &str,
         area_known: &dyn Fn(&str) -> bool,
     ) -> Result<Option<Value>, FieldError> {
-        let s = text.trim();
-        if let Some(c) = crate::text::forbidden_control(&crate::text::normalise_newlines(s)) {
+        let normalised = crate::text::normalise_newlines(text.trim());
+        let s = normalised.as_ref();
+        if let Some(c) = crate::text::forbidden_control(s) {
             return err(crate::text::control_message(c));
         }
         if s.is_empty() {
@@ -126,11 +127,10 @@ impl Field {
         }
         let value = match self.kind {
             FieldKind::Text { max } => {
-                let s = crate::text::normalise_newlines(s);
                 if s.chars().count() > max {
                     return err(format!("is longer than {max} characters"));
                 }
-                Value::Text(s.into_owned())
+                Value::Text(s.to_owned())
             }
             FieldKind::Int { min, max } => match s.parse::<i64>() {
                 Ok(n) if (min..=max).contains(&n) => Value::Int(n),

@@ -8,7 +8,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
 
-use lantern_core::indicators::{IndicatorError, IndicatorQuery, IndicatorTable, indicators};
+use lantern_core::indicators::{
+    Audience, IndicatorError, IndicatorQuery, IndicatorTable, indicators,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -42,25 +44,19 @@ pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
 /// The audience a request gets: what it asks for, or by default `partner` for the signed-in
 /// and `public` for everyone else. Statutory figures need an analyst; partner figures need a
 /// session.
-fn audience_of(asked: Option<&str>, viewer: &Viewer) -> Result<&'static str> {
-    match asked.unwrap_or(if viewer.0.is_some() {
+fn audience_of(asked: Option<&str>, viewer: &Viewer) -> Result<Audience> {
+    let default = if viewer.0.is_some() {
         "partner"
     } else {
         "public"
-    }) {
-        "statutory" => {
-            viewer.require(Rule::Analysts)?;
-            Ok("statutory")
-        }
-        "partner" => {
-            viewer.require(Rule::SignedIn)?;
-            Ok("partner")
-        }
-        "public" => Ok("public"),
-        other => Err(AppError::Invalid(format!(
-            "audience '{other}' is not one of statutory|partner|public"
-        ))),
+    };
+    let audience = Audience::parse(asked.unwrap_or(default)).map_err(AppError::Invalid)?;
+    match audience {
+        Audience::Statutory => viewer.require(Rule::Analysts).map(|_| ())?,
+        Audience::Partner => viewer.require(Rule::SignedIn).map(|_| ())?,
+        Audience::Public => {}
     }
+    Ok(audience)
 }
 
 async fn show_indicators(
@@ -69,10 +65,11 @@ async fn show_indicators(
     Origin(origin): Origin,
     Query(mut p): Query<Params>,
 ) -> Result<Json<Value>> {
-    p.audience = Some(audience_of(p.audience.as_deref(), &viewer)?.to_owned());
+    let audience = audience_of(p.audience.as_deref(), &viewer)?;
+    p.audience = Some(audience.disclosure().to_owned());
     // Exact figures follow the same area scope as records: a district's analyst gets their
     // district's, and is refused another's.
-    if p.audience.as_deref() == Some("statutory")
+    if audience == Audience::Statutory
         && let Some(scope) = viewer.0.as_ref().and_then(|u| u.area.as_deref())
     {
         match p.area.as_deref().filter(|a| !a.is_empty()) {

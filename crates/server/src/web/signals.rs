@@ -323,35 +323,55 @@ struct ShowParams {
     saved: Option<String>,
 }
 
-/// The signal's page; `posted` is the review form as sent, shown again with `message` when it
-/// has a problem.
-/// Whether `user` may see a signal: signals follow the same area scope as records, so a
-/// district's analyst sees the signals of their district only. A signal across districts (no
-/// single district) is for users whose scope holds the whole register: no area, or an area
-/// that contains every top-level area (a county analyst where the county is the partnership).
-pub(crate) async fn visible(
-    state: &AppState,
-    user: &crate::access::Principal,
-    signal: &lantern_core::signals::Signal,
-) -> Result<bool, AppError> {
-    let Some(scope) = &user.area else {
-        return Ok(true);
-    };
-    match &signal.found.area_code {
-        Some(area) => Ok(state.store.area_contains(scope, area).await?),
-        None => {
-            for root in state
-                .store
-                .areas(None)
-                .await?
-                .iter()
-                .filter(|a| a.parent_code.is_none())
-            {
-                if !state.store.area_contains(scope, &root.code).await? {
-                    return Ok(false);
+/// Which signals a user may see: signals follow the same area scope as records, so a district's
+/// analyst sees the signals of their district only. A signal across districts (no single
+/// district) is for users whose scope holds the whole register: no area, or an area that
+/// contains every top-level area (a county analyst where the county is the partnership).
+pub(crate) struct SignalScope {
+    area: Option<String>,
+    /// The scope holds the whole register: every signal is visible.
+    whole: bool,
+}
+
+impl SignalScope {
+    /// `user`'s scope, worked out once per request.
+    pub(crate) async fn of(
+        state: &AppState,
+        user: &crate::access::Principal,
+    ) -> Result<Self, AppError> {
+        let whole = match &user.area {
+            None => true,
+            Some(scope) => {
+                let mut all = true;
+                for root in state.store.areas(None).await? {
+                    if root.parent_code.is_none()
+                        && !state.store.area_contains(scope, &root.code).await?
+                    {
+                        all = false;
+                        break;
+                    }
                 }
+                all
             }
-            Ok(true)
+        };
+        Ok(Self {
+            area: user.area.clone(),
+            whole,
+        })
+    }
+
+    /// Whether the signal is in scope.
+    pub(crate) async fn sees(
+        &self,
+        state: &AppState,
+        signal: &lantern_core::signals::Signal,
+    ) -> Result<bool, AppError> {
+        if self.whole {
+            return Ok(true);
+        }
+        match (&self.area, &signal.found.area_code) {
+            (Some(scope), Some(area)) => Ok(state.store.area_contains(scope, area).await?),
+            _ => Ok(false),
         }
     }
 }
@@ -381,15 +401,18 @@ async fn visible_signals(
     state: &AppState,
     user: &crate::access::Principal,
 ) -> Result<Vec<lantern_core::signals::Signal>, AppError> {
+    let scope = SignalScope::of(state, user).await?;
     let mut out = Vec::new();
     for s in state.store.signals().await? {
-        if visible(state, user, &s).await? {
+        if scope.sees(state, &s).await? {
             out.push(s);
         }
     }
     Ok(out)
 }
 
+/// The signal's page; `posted` is the review form as sent, shown again with `message` when it
+/// has a problem.
 async fn signal_page(
     state: &AppState,
     id: i64,
@@ -399,7 +422,10 @@ async fn signal_page(
 ) -> Result<Response, AppError> {
     let (signal, events) = state.store.signal(id).await?;
     if let Some(user) = crate::access::current()
-        && !visible(state, &user, &signal).await?
+        && !SignalScope::of(state, &user)
+            .await?
+            .sees(state, &signal)
+            .await?
     {
         return Err(AppError::Forbidden(
             "this signal is outside your area".to_owned(),
@@ -461,7 +487,11 @@ async fn review(
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::Analysts)?.clone();
     let (current, _) = state.store.signal(id).await?;
-    if !visible(&state, &user, &current).await? {
+    if !SignalScope::of(&state, &user)
+        .await?
+        .sees(&state, &current)
+        .await?
+    {
         return Err(AppError::Forbidden("this signal is outside your area".to_owned()).into());
     }
     let problem = match ReviewStatus::parse(form.status.trim()) {
