@@ -128,10 +128,19 @@ impl Table {
                         problems.add(line_of(row_start.get()), "-", message);
                         break;
                     }
-                    problems.add(line, "-", format!("cannot read this row: {e}"));
-                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                        break;
+                    // The CSV reader's own message counts lines its way (see `LineIndex`), so
+                    // only the line worked out here is given.
+                    if let csv::ErrorKind::Utf8 { err, .. } = e.kind() {
+                        let column = headers.get(err.field()).map_or("-", String::as_str);
+                        problems.add(
+                            line,
+                            column,
+                            "is not UTF-8 text (a file Excel saved as plain \"CSV\" is Windows-1252): save it as \"CSV UTF-8\" and import it again",
+                        );
+                        continue;
                     }
+                    problems.add(line, "-", format!("cannot read this row: {e}"));
+                    break;
                 }
             }
         }
@@ -618,6 +627,22 @@ mod tests {
         assert_eq!(
             p[0].to_string(),
             "f.csv:3: -: has 3 cells but the header has 2"
+        );
+    }
+
+    #[test]
+    fn a_windows_1252_cell_is_named_on_its_line() {
+        let Err(ImportError::Invalid(p)) =
+            Table::from_csv("f.csv", b"a,b\r\n1,2\r\n3,Zo\xeb\r\n4,5\r\n")
+        else {
+            panic!("expected problems");
+        };
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].to_string()
+                .starts_with("f.csv:3: b: is not UTF-8 text"),
+            "{}",
+            p[0]
         );
     }
 
