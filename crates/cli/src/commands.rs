@@ -388,7 +388,7 @@ async fn register_import(
     opts: ImportOpts,
     blank_clears: bool,
 ) -> anyhow::Result<ExitCode> {
-    let key = if std::ptr::eq(dataset, &SELF_HARM) {
+    let key = if dataset.is_self_harm() {
         Some(deployment_key(Some(store)).await?)
     } else {
         None
@@ -396,35 +396,18 @@ async fn register_import(
     let bar = Bar::new(format!("Importing {}", file.display()));
     bar.note(&format!("Reading and checking {}…", file.display()));
     let progress = |done, total| bar.update(done, total);
-    let result = import::import_register(
-        store.as_ref(),
-        dataset,
-        file,
-        key.as_ref(),
-        opts.dry_run,
+    let actor = cli_actor();
+    let options = import::RegisterImportOptions {
+        key: key.as_ref(),
+        dry_run: opts.dry_run,
         blank_clears,
-        &progress,
-    )
-    .await;
-    let fields = |r: &import::RegisterImport| {
-        r.fields_changed
-            .iter()
-            .map(|(f, n)| format!("{f} ({n})"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        audit_by: Some(import::AuditBy {
+            actor: &actor,
+            origin: "cli",
+        }),
     };
-    if let (Ok(r), false) = (&result, opts.dry_run) {
-        let s = r.summary;
-        let detail = format!(
-            "file={} inserted={} updated={} unchanged={} fields={}",
-            file.display(),
-            s.inserted,
-            s.updated,
-            s.unchanged,
-            fields(r)
-        );
-        cli_audit(store, "import", dataset, detail).await?;
-    }
+    let result = import::import_register(store.as_ref(), dataset, file, &options, &progress).await;
+    let fields = |r: &import::RegisterImport| import::describe_fields(&r.fields_changed);
     match result {
         Ok(r) if opts.json => {
             println!("{}", serde_json::to_string(&r)?);
@@ -448,6 +431,14 @@ async fn register_import(
     }
 }
 
+/// `cli:USER`: who the audit log says did something from the command line.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    format!("cli:{user}")
+}
+
 /// An audit entry for something done from the command line.
 async fn cli_audit(
     store: &SharedStore,
@@ -465,11 +456,8 @@ pub(crate) async fn cli_audit_entry(
     dataset: Option<&register::Dataset>,
     detail: String,
 ) -> anyhow::Result<()> {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
     let entry = lantern_core::audit::NewAuditEntry {
-        actor: format!("cli:{user}"),
+        actor: cli_actor(),
         action: action.to_owned(),
         dataset: dataset.map(|d| d.name.to_owned()),
         record_id: None,

@@ -1,5 +1,5 @@
 //! Lantern's domain: code lists, the register's datasets and their validation, areas and
-//! populations, pseudonymisation, the [`Store`] trait, and the use cases written against it
+//! populations, pseudonymisation, the storage traits ([`Store`] and one per capability), and the use cases written against it
 //! (import, export, demo data). Nothing here knows about SQL or HTTP.
 
 pub mod area;
@@ -21,7 +21,10 @@ pub mod stats_files;
 pub mod store;
 pub mod text;
 
-pub use store::{ImportSummary, SharedStore, Store, StoreError, StoreResult};
+pub use store::{
+    AreaStore, AuditStore, ImportSummary, PlanStore, RegisterStore, SettingsStore, SharedStore,
+    SignalStore, Store, StoreError, StoreResult, UserStore,
+};
 
 /// Lowercase hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {

@@ -6,7 +6,7 @@ use chrono::{Datelike as _, NaiveDate};
 
 use crate::register::Dataset;
 use crate::store::RecordQuery;
-use crate::{Store, StoreResult};
+use crate::{SettingsStore, Store, StoreResult};
 
 /// The setting holding a dataset's period in whole years.
 pub fn setting(dataset: &Dataset) -> String {
@@ -17,7 +17,7 @@ pub fn setting(dataset: &Dataset) -> String {
 ///
 /// # Errors
 /// A store failure.
-pub async fn period(store: &dyn Store, dataset: &Dataset) -> StoreResult<Option<u32>> {
+pub async fn period(store: &dyn SettingsStore, dataset: &Dataset) -> StoreResult<Option<u32>> {
     Ok(store
         .setting(&setting(dataset))
         .await?

@@ -307,7 +307,6 @@ fn count_cell(text: &str) -> Result<u32, String> {
         Ok(x) if x.fract() != 0.0 || !x.is_finite() => {
             Err(format!("{text} is not a whole number of cases"))
         }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(x) if x <= f64::from(u32::MAX) => Ok(x as u32),
         Ok(_) => Err(format!("{text} is too large")),
         Err(_) => Err(format!("'{text}' is not a number")),
@@ -331,7 +330,10 @@ struct PopRow {
 
 /// The coordinates file: ids in order, their index, and positions as `(x, y)` (longitude,
 /// latitude for `lat_long`).
-#[allow(clippy::type_complexity)]
+#[allow(
+    clippy::type_complexity,
+    reason = "the three parts are named in the doc comment and taken apart at the one call"
+)]
 fn read_coordinates(
     path: &Path,
     lat_long: bool,
@@ -575,7 +577,6 @@ fn population_time(
             return census[i - 1].1;
         }
         let (a, b) = (census[i - 1], census[i]);
-        #[allow(clippy::cast_precision_loss)]
         let f = (day - a.0).num_days() as f64 / (b.0 - a.0).num_days() as f64;
         a.1 + f * (b.1 - a.1)
     };
@@ -595,7 +596,6 @@ fn population_time(
             points
                 .windows(2)
                 .map(|w| {
-                    #[allow(clippy::cast_precision_loss)]
                     let days = (w[1] - w[0]).num_days() as f64;
                     (at(w[0]) + at(w[1])) / 2.0 * days
                 })
@@ -757,7 +757,6 @@ pub fn scan(
         let mut times: Vec<((usize, &str), Vec<f64>)> = Vec::new();
         for (key, mut c) in census {
             let pt = if windows.is_empty() {
-                #[allow(clippy::cast_precision_loss)]
                 let mean = c.iter().map(|x| x.1).sum::<f64>() / c.len() as f64;
                 vec![mean]
             } else {
@@ -813,15 +812,7 @@ pub fn scan(
     let total =
         into_result(problems, ()).map(|()| cells.iter().map(|&c| u64::from(c)).sum::<u64>())?;
     let duration = match (options.max_temporal, options.unit) {
-        (MaxTemporal::Percent(pct), _) => {
-            #[allow(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                clippy::cast_precision_loss
-            )]
-            let d = (t as f64 * pct / 100.0 + 1e-9).floor() as usize;
-            d
-        }
+        (MaxTemporal::Percent(pct), _) => (t as f64 * pct / 100.0 + 1e-9).floor() as usize,
         (MaxTemporal::Days(days), unit) => {
             let per = f64::from(options.length.max(1))
                 * match unit {
@@ -829,9 +820,7 @@ pub fn scan(
                     TimeUnit::Month => 30.436_875,
                     TimeUnit::Year => 365.2425,
                 };
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let d = (f64::from(days) / per + 1e-9).floor() as usize;
-            d
+            (f64::from(days) / per + 1e-9).floor() as usize
         }
     }
     .max(1);

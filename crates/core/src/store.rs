@@ -1,5 +1,8 @@
-//! The storage contract. One async trait sized to today's callers; `lantern-storage` implements
-//! it for SQLite and PostgreSQL, and the contract test suite runs the same story on both.
+//! The storage contract, one trait per capability ([`AreaStore`], [`RegisterStore`],
+//! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`]) and
+//! [`Store`], which is all of them. Code that needs one capability takes that trait; a
+//! `&dyn Store` coerces to any of them. `lantern-storage` implements them for SQLite and
+//! PostgreSQL, and the contract test suite runs the same story on both.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,6 +15,13 @@ use crate::area::{Area, AreaLevel, AreaSummary, PopulationRow};
 use crate::auth::{NewUser, Session, User, UserChange};
 use crate::plans::{NewUpdate, Plan, PlanSummary, StoredPlan, Update};
 use crate::register::{Dataset, HistoryEntry, Record, StatusChange, StoredRecord};
+
+/// Makes an import's audit entry from what the import did, inside its transaction.
+pub type ImportAudit<'a> = &'a (
+        dyn Fn(&ImportSummary, &crate::register::FieldChanges) -> crate::audit::NewAuditEntry
+            + Send
+            + Sync
+    );
 
 /// Errors from a store.
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +162,98 @@ impl RecordQuery {
     }
 }
 
+/// Filters, sorting and paging as they arrive in a query string, from the register pages or the
+/// API. Blank values mean "any", so a filter form submitted with empty boxes works.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ListParams {
+    /// `from` as given.
+    pub from: Option<String>,
+    /// `to` as given.
+    pub to: Option<String>,
+    /// `area` as given.
+    pub area: Option<String>,
+    /// `status` as given.
+    pub status: Option<String>,
+    /// `source` as given.
+    pub source: Option<String>,
+    /// `setting` as given.
+    pub setting: Option<String>,
+    /// `sort` as given.
+    pub sort: Option<String>,
+    /// `order` as given.
+    pub order: Option<String>,
+    /// `page` as given.
+    pub page: Option<String>,
+    /// `per_page` as given.
+    pub per_page: Option<String>,
+}
+
+/// A query parameter's value, trimmed, unless it is missing or blank.
+pub fn non_blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ListParams {
+    /// The store query these parameters ask for.
+    ///
+    /// # Errors
+    /// A message naming the parameter that is wrong.
+    pub fn to_query(&self) -> Result<RecordQuery, String> {
+        let date = |name: &str, v: &Option<String>| -> Result<Option<NaiveDate>, String> {
+            non_blank(v)
+                .map(|s| {
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map_err(|_| format!("{name}: '{s}' is not a date (YYYY-MM-DD)"))
+                })
+                .transpose()
+        };
+        let number = |name: &str, v: &Option<String>, default: u32| -> Result<u32, String> {
+            non_blank(v).map_or(Ok(default), |s| {
+                s.parse::<u32>()
+                    .map_err(|_| format!("{name}: '{s}' is not a whole number"))
+            })
+        };
+        let order = non_blank(&self.order);
+        if !matches!(order, None | Some("asc" | "desc")) {
+            return Err("order: use asc or desc".to_owned());
+        }
+        Ok(RecordQuery {
+            from: date("from", &self.from)?,
+            to: date("to", &self.to)?,
+            area: non_blank(&self.area).map(str::to_owned),
+            status: non_blank(&self.status).map(str::to_owned),
+            source: non_blank(&self.source).map(str::to_owned),
+            setting: non_blank(&self.setting).map(str::to_owned),
+            sort: non_blank(&self.sort).map(str::to_owned),
+            desc: order != Some("asc"),
+            page: number("page", &self.page, 1)?.max(1),
+            per_page: number("per_page", &self.per_page, 50)?.clamp(1, 500),
+            // The scope is the access layer's to set, never the request's.
+            scope_area: None,
+            scope_source: None,
+        })
+    }
+
+    /// The parameters given (not blank), in a fixed order, for a link to the same list.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("area", &self.area),
+            ("status", &self.status),
+            ("source", &self.source),
+            ("setting", &self.setting),
+            ("sort", &self.sort),
+            ("order", &self.order),
+            ("page", &self.page),
+            ("per_page", &self.per_page),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| non_blank(v).map(|v| (k, v.to_owned())))
+        .collect()
+    }
+}
+
 /// One page of records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -174,16 +276,13 @@ pub struct CompletenessRow {
     pub filled: Vec<i64>,
 }
 
-/// Where the register lives.
+/// Areas (the geography and its boundaries) and their populations.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Which backend this is (`sqlite` or `postgres`), for logs and `/healthz`.
-    fn backend(&self) -> &'static str;
-
+pub trait AreaStore: Send + Sync {
     /// Insert or update areas by code (name, level and boundary; a given parent is kept). With
     /// `dry_run` the work is rolled back and only the summary returned.
     async fn upsert_areas(&self, areas: &[Area], dry_run: bool) -> StoreResult<ImportSummary>;
-    /// Set parents of areas. Both codes must exist. `dry_run` as for [`Store::upsert_areas`].
+    /// Set parents of areas. Both codes must exist. `dry_run` as for [`Self::upsert_areas`].
     async fn set_area_parents(
         &self,
         links: &[(String, String)],
@@ -199,9 +298,10 @@ pub trait Store: Send + Sync + 'static {
     async fn area_codes(&self) -> StoreResult<HashSet<String>>;
     /// Areas with their latest persons population and number of children.
     async fn area_summaries(&self, level: Option<AreaLevel>) -> StoreResult<Vec<AreaSummary>>;
-
+    /// Whether `code` is `ancestor` or inside it.
+    async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;
     /// Insert or update populations keyed by area, year, sex and age band. `dry_run` as for
-    /// [`Store::upsert_areas`].
+    /// [`Self::upsert_areas`].
     async fn upsert_populations(
         &self,
         rows: &[PopulationRow],
@@ -211,7 +311,11 @@ pub trait Store: Send + Sync + 'static {
     async fn all_populations(&self) -> StoreResult<Vec<PopulationRow>>;
     /// Populations of one area and year.
     async fn populations(&self, area_code: &str, year: i32) -> StoreResult<Vec<PopulationRow>>;
+}
 
+/// The two registers: imports, edits, lists, exports, history and retention.
+#[async_trait]
+pub trait RegisterStore: Send + Sync {
     /// Import records all or nothing, keyed by `(source, source_ref)`: new keys are inserted,
     /// changed rows updated with their history kept, the same rows left alone. With `dry_run`
     /// the work is rolled back and only the summary returned.
@@ -228,19 +332,23 @@ pub trait Store: Send + Sync + 'static {
             &crate::register::ImportMerge::replace(),
             origin,
             dry_run,
+            None,
             progress,
         )
         .await
         .map(|(summary, _)| summary)
     }
-    /// [`Store::import_records`], each changed row laid over the stored record as `merge`
-    /// says; also returns which fields changed, in how many records.
+    /// [`Self::import_records`], each changed row laid over the stored record as `merge`
+    /// says; also returns which fields changed, in how many records. With `audit`, the entry
+    /// it makes from what the import did is appended in the import's own transaction, so the
+    /// rows and their audit entry commit or roll back together.
     async fn import_merged(
         &self,
         records: &[Record],
         merge: &crate::register::ImportMerge,
         origin: &str,
         dry_run: bool,
+        audit: Option<ImportAudit<'_>>,
         progress: crate::import::Progress<'_>,
     ) -> StoreResult<(ImportSummary, crate::register::FieldChanges)>;
     /// Create one record; a duplicate `(source, source_ref)` is a conflict.
@@ -275,7 +383,37 @@ pub trait Store: Send + Sync + 'static {
     async fn completeness(&self, dataset: &'static Dataset) -> StoreResult<Vec<CompletenessRow>>;
     /// Records in a dataset.
     async fn count(&self, dataset: &'static Dataset) -> StoreResult<u64>;
+    /// A token that changes whenever the register changes (in the same transaction), for
+    /// caches of counts and indicators.
+    async fn data_version(&self) -> StoreResult<String>;
+    /// Every record of a dataset with only `fields` read (the rest blank): what aggregates
+    /// need, at a fraction of the cost of [`Self::export_records`].
+    async fn export_fields(
+        &self,
+        dataset: &'static Dataset,
+        fields: &[&str],
+    ) -> StoreResult<Vec<Record>>;
+    /// Rotate the pseudonymisation key: replace every stored person key (in records and field
+    /// histories) by `rekey` of it, and record the new key's fingerprint, in one transaction.
+    /// Returns how many presentations were re-keyed.
+    async fn rekey_person_keys(
+        &self,
+        rekey: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+        fingerprint: &str,
+    ) -> StoreResult<u64>;
+    /// Delete the records a query's filters match (paging ignored), with their histories, in one
+    /// transaction; a dry run counts them and writes nothing. For retention.
+    async fn delete_records(
+        &self,
+        dataset: &'static Dataset,
+        q: &RecordQuery,
+        dry_run: bool,
+    ) -> StoreResult<u64>;
+}
 
+/// The append-only, hash-chained audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     /// Append to the audit log, chaining the entry to the one before it.
     async fn append_audit(
         &self,
@@ -298,47 +436,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<crate::audit::AuditEntry>>;
     /// How many entries the audit log holds.
     async fn audit_count(&self) -> StoreResult<u64>;
+}
 
+/// Deployment settings: small named values.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
     /// A deployment setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// A deployment setting, first storing `value` when there is none.
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
     /// Set a deployment setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+}
 
-    /// A token that changes whenever the register changes (in the same transaction), for
-    /// caches of counts and indicators.
-    async fn data_version(&self) -> StoreResult<String>;
-
-    /// Every record of a dataset with only `fields` read (the rest blank): what aggregates
-    /// need, at a fraction of the cost of [`Store::export_records`].
-    async fn export_fields(
-        &self,
-        dataset: &'static Dataset,
-        fields: &[&str],
-    ) -> StoreResult<Vec<Record>>;
-
-    /// Rotate the pseudonymisation key: replace every stored person key (in records and field
-    /// histories) by `rekey` of it, and record the new key's fingerprint, in one transaction.
-    /// Returns how many presentations were re-keyed.
-    async fn rekey_person_keys(
-        &self,
-        rekey: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
-        fingerprint: &str,
-    ) -> StoreResult<u64>;
-
-    /// Delete the records a query's filters match (paging ignored), with their histories, in one
-    /// transaction; a dry run counts them and writes nothing. For retention.
-    async fn delete_records(
-        &self,
-        dataset: &'static Dataset,
-        q: &RecordQuery,
-        dry_run: bool,
-    ) -> StoreResult<u64>;
-
-    /// Whether `code` is `ancestor` or inside it.
-    async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;
-
+/// Users and their sessions.
+#[async_trait]
+pub trait UserStore: Send + Sync {
     /// Add a user; a taken user name is a conflict.
     async fn create_user(&self, user: &NewUser) -> StoreResult<i64>;
     /// One user by name.
@@ -356,7 +469,11 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// End a session.
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+}
 
+/// Action plans, their actions and progress updates.
+#[async_trait]
+pub trait PlanStore: Send + Sync {
     /// Keep a plan and its actions; a title already taken is a conflict.
     async fn create_plan(&self, plan: &Plan) -> StoreResult<i64>;
     /// Every plan, by title.
@@ -370,7 +487,11 @@ pub trait Store: Send + Sync + 'static {
     async fn add_update(&self, action_id: i64, update: &NewUpdate) -> StoreResult<i64>;
     /// Every update of a plan's actions, oldest first.
     async fn plan_updates(&self, plan_id: i64) -> StoreResult<Vec<Update>>;
+}
 
+/// Signals found by detection, their reviews, and locations of concern.
+#[async_trait]
+pub trait SignalStore: Send + Sync {
     /// Keep what the detectors found, in one transaction: a new key becomes a new signal, a
     /// known one has its findings replaced and its review kept, and a signal nobody has
     /// reviewed that is no longer found is removed. Returns how many were new.
@@ -399,4 +520,20 @@ pub trait Store: Send + Sync + 'static {
         &self,
         location: &crate::signals::LocationOfConcern,
     ) -> StoreResult<i64>;
+}
+
+/// Where the register lives: every capability's storage. Code that needs only one takes that
+/// trait (`&dyn AreaStore`, ...); a `&dyn Store` coerces to any of them.
+pub trait Store:
+    AreaStore
+    + RegisterStore
+    + AuditStore
+    + SettingsStore
+    + UserStore
+    + PlanStore
+    + SignalStore
+    + 'static
+{
+    /// Which backend this is (`sqlite` or `postgres`), for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
 }

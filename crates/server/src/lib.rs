@@ -6,9 +6,11 @@ mod access;
 mod api;
 mod audit_writer;
 mod error;
+mod plans;
 mod proxy;
 mod session;
 mod signals_job;
+mod svg;
 mod web;
 
 use std::sync::Arc;
@@ -146,7 +148,7 @@ pub mod parsers {
     /// # Errors
     /// The message the list page shows.
     pub fn list_query(raw: &str) -> Result<lantern_core::store::RecordQuery, String> {
-        query::<crate::web::register::ListParams>(raw)
+        query::<lantern_core::store::ListParams>(raw)
             .ok_or_else(|| "not a query string".to_owned())?
             .to_query()
     }

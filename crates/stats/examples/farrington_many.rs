@@ -41,7 +41,6 @@ fn main() {
         let level: f64 = rng.random_range(0.5..20.0);
         let mut s: Vec<f64> = (0..weeks)
             .map(|t| {
-                #[allow(clippy::cast_precision_loss)]
                 let season = 1.0 + 0.4 * (2.0 * std::f64::consts::PI * t as f64 / 52.0).sin();
                 f64::from(poisson(&mut rng, level * season))
             })

@@ -110,7 +110,6 @@ pub(crate) fn check(
 }
 
 fn mean_sd(xs: &[f64]) -> (f64, f64) {
-    #[allow(clippy::cast_precision_loss)]
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);

@@ -28,7 +28,6 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
 /// none.
 pub(crate) fn years_before(day: i64, years: usize) -> i64 {
     let (y, m, d) = civil_from_days(day);
-    #[allow(clippy::cast_possible_wrap)]
     let y = y - years as i64;
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if m == 2 && d == 29 && !leap {

@@ -236,7 +236,6 @@ fn reference(p: &Farrington, t0: usize, centres: &[usize]) -> Vec<(usize, usize)
 fn design_row(index: usize, level: usize, trend: bool, levels: &[usize]) -> Vec<f64> {
     let mut row = vec![1.0];
     if trend {
-        #[allow(clippy::cast_precision_loss)]
         row.push(index as f64);
     }
     row.extend(levels.iter().map(|&l| f64::from(u8::from(l == level))));
@@ -279,7 +278,6 @@ fn fit_model(p: &Farrington, x: &[Vec<f64>], y: &[f64]) -> Option<Model> {
             }
         })
         .collect();
-    #[allow(clippy::cast_precision_loss)]
     let gamma = n as f64 / omega.iter().sum::<f64>();
     omega.iter_mut().for_each(|o| *o *= gamma);
     let fit = fit_poisson(x, y, &omega)?;

@@ -152,7 +152,6 @@ pub(crate) fn fit_poisson(x: &[Vec<f64>], y: &[f64], w: &[f64]) -> Option<Poisso
     let hat = (0..n)
         .map(|i| working[i] * quadratic(&cov_unscaled, &x[i]))
         .collect();
-    #[allow(clippy::cast_precision_loss)]
     let df_residual = (n - p) as f64;
     let dispersion = (0..n)
         .map(|i| working[i] * ((y[i] - mu[i]) / mu[i]).powi(2))

@@ -126,7 +126,6 @@ pub fn local_g(
             } else {
                 (n - 1, total - values[i], total_sq - values[i] * values[i])
             };
-            #[allow(clippy::cast_precision_loss)]
             let mf = m as f64;
             let mean = sum / mf;
             let var = sum_sq / mf - mean * mean;
@@ -192,9 +191,7 @@ fn permuted_p(
         }
     }
     let folded = larger.min(permutations - larger);
-    #[allow(clippy::cast_precision_loss)]
-    let p = (folded + 1) as f64 / (permutations + 1) as f64;
-    p
+    (folded + 1) as f64 / (permutations + 1) as f64
 }
 
 /// One incident for point clustering: position (metres east and north, or degrees with

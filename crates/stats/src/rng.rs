@@ -28,7 +28,6 @@ impl SplitMix {
         loop {
             let v = self.next();
             if v < zone {
-                #[allow(clippy::cast_possible_truncation)]
                 return (v % n) as usize;
             }
         }
@@ -36,7 +35,6 @@ impl SplitMix {
 
     /// Uniform in [0, 1), with 53 random bits.
     pub(crate) fn unit(&mut self) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
         let x = (self.next() >> 11) as f64;
         x * (1.0 / (1u64 << 53) as f64)
     }

@@ -460,9 +460,7 @@ impl Plan {
     }
 
     fn logs(&self) -> Logs {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let whole = self.total.round() as usize;
-        #[allow(clippy::cast_precision_loss)]
         let x_ln_x = (0..=whole)
             .map(|x| {
                 if x == 0 {
@@ -487,7 +485,6 @@ impl Plan {
                 let mut bounds = vec![(f32::INFINITY, f32::INFINITY); order.len()];
                 let mut window = vec![0u32; order.len()];
                 for (w, (&end, &(mu, _))) in ends.iter().zip(mus).enumerate() {
-                    #[allow(clippy::cast_possible_truncation)]
                     let b = (mu as f32, (mu * (self.total - mu) / self.total) as f32);
                     bounds[end as usize - 1] = b;
                     window[end as usize - 1] = u32::try_from(w).unwrap_or(u32::MAX);
@@ -679,7 +676,6 @@ impl Plan {
             // No cylinder of this window can beat the bound `c ln(c / μ)` with all its cases
             // and the smallest expectation of any one period.
             if logs.ln_min_period.is_finite() {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let cw = window_cases as usize;
                 let ln_mu_min = ln_sum + logs.ln_min_period - logs.ln_total;
                 if window_cases < self.min_cases
@@ -715,7 +711,6 @@ impl Plan {
         if c < self.min_cases || c <= mu {
             return None;
         }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let ci = c as usize;
         let upper = logs.x_ln_x[ci] - c * ln_mu;
         // As ln(1 - x) ≤ -x, the second term is at most -(C - c)(c - μ)/(C - μ).
@@ -724,7 +719,6 @@ impl Plan {
         }
         let rest = self.total - c;
         let r = if rest > 0.0 {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let ri = rest.round() as usize;
             upper + logs.x_ln_x[ri] - rest * (self.total - mu).ln()
         } else {
@@ -842,7 +836,6 @@ impl Plan {
         best: &mut [Best; L],
     ) {
         let (locs, bounds, window) = &logs.walks[centre];
-        #[allow(clippy::cast_possible_truncation)]
         let mut floor = best.map(|b| b.0 as f32);
         let mut c = [0i32; L];
         for (i, (&loc, &(mu, g))) in locs.iter().zip(bounds).enumerate() {
@@ -851,7 +844,6 @@ impl Plan {
             let mut any = false;
             for r in 0..L {
                 c[r] += t[r];
-                #[allow(clippy::cast_precision_loss)]
                 let d = c[r] as f32 - mu;
                 pass[r] = (d > 0.0) & (d * d * 1.001 + 1e-3 >= floor[r] * g);
                 any |= pass[r];
@@ -867,7 +859,6 @@ impl Plan {
                 }
                 if let Some(v) = self.ratio(logs, f64::from(c[r]), mu, ln_mu, best[r].0) {
                     best[r] = (v, w, 0, 0);
-                    #[allow(clippy::cast_possible_truncation)]
                     let v32 = v as f32;
                     floor[r] = v32;
                 }
@@ -1254,9 +1245,7 @@ fn report(
                 .iter()
                 .filter(|&&s| s >= llr * (1.0 - 1e-12))
                 .count();
-            #[allow(clippy::cast_precision_loss)]
-            let p = (above + 1) as f64 / (settings.replications + 1) as f64;
-            p
+            (above + 1) as f64 / (settings.replications + 1) as f64
         })
     };
     // By ratio; at equal ratios the smaller window (as SaTScan), then the first centre.
@@ -1298,7 +1287,6 @@ fn report(
         } else {
             f64::INFINITY
         };
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let observed = c.round() as u64;
         clusters.push(ScanCluster {
             centre,
@@ -1349,21 +1337,18 @@ impl Cumulative {
             .collect();
         let acc = sums.last().copied().unwrap_or(0.0);
         let slices = sums.len().clamp(1, 1 << 22);
-        #[allow(clippy::cast_precision_loss)]
         let guide = (0..slices)
             .map(|k| {
                 let start = acc * k as f64 / slices as f64;
                 u32::try_from(sums.partition_point(|&c| c <= start)).unwrap_or(u32::MAX)
             })
             .collect();
-        #[allow(clippy::cast_precision_loss)]
         let scale = if acc > 0.0 { slices as f64 / acc } else { 0.0 };
         Self { sums, guide, scale }
     }
 
     /// The cell whose slice of the cumulative counts holds `u`, as `partition_point(c <= u)`.
     fn cell(&self, u: f64) -> usize {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let k = ((u * self.scale) as usize).min(self.guide.len() - 1);
         let mut i = self.guide[k] as usize;
         // The guide is a starting point; rounding may leave it a cell either side.
@@ -1391,7 +1376,6 @@ fn poisson_null(
     let acc = cumulative.sums.last().copied().unwrap_or(0.0);
     let span = periods - lo;
     let mut out = vec![0u32; n * span];
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let cases = total.round() as u64;
     for _ in 0..cases {
         let cell = cumulative.cell(rng.unit() * acc);
@@ -1422,7 +1406,6 @@ fn permutation_null(
     // The pool of periods, one entry per case.
     let mut pool: Vec<u32> = Vec::new();
     for (t, &c) in period_totals.iter().enumerate() {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         pool.extend(std::iter::repeat_n(t as u32, c as usize));
     }
     let mut out = vec![0u32; n * span];

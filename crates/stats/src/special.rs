@@ -29,7 +29,6 @@ pub(crate) fn ln_gamma(x: f64) -> f64 {
     let mut a = C[0];
     let t = x + G + 0.5;
     for (i, c) in C.iter().enumerate().skip(1) {
-        #[allow(clippy::cast_precision_loss)]
         let i = i as f64;
         a += c / (x + i);
     }
@@ -48,7 +47,6 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     d = 1.0 / d;
     let mut h = d;
     for m in 1..10_000 {
-        #[allow(clippy::cast_precision_loss)]
         let m = f64::from(m);
         let m2 = 2.0 * m;
         let aa = m * (b - m) * x / ((qam + m2) * (a + m2));

@@ -1,10 +1,11 @@
 //! Lantern's storage: [`SqliteStore`] (the embedded default) and [`PostgresStore`], both always
 //! compiled in and chosen by URL in [`open`]. Each has its own migrations with the same
-//! versions; both implement `lantern_core::Store` from one body of code (`common.rs`), because
-//! the SQL is the same but for a few dialect fragments.
+//! versions; both implement `lantern_core::Store` from one body of code (`sql/`, compiled once per
+//! backend), because the SQL is the same but for a few dialect fragments.
 
 pub mod backup;
 mod common;
+mod migrations;
 mod postgres;
 mod sqlite;
 

@@ -24,7 +24,10 @@ impl PostgresStore {
             .connect(url.expose())
             .await
             .map_err(map_err)?;
-        sqlx::migrate!("migrations/postgres")
+        crate::migrations::POSTGRES
+            .migrator()
+            .await
+            .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?
             .run(&pool)
             .await
             .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
@@ -35,18 +38,24 @@ impl PostgresStore {
     }
 }
 
-crate::common::impl_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    sqlx::PgConnection,
-    sqlx::postgres::PgRow,
-    crate::common::Dialect {
-        name: "postgres",
-        lock_audit: "LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE",
-        secondary_indexes: "SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = $1 \
-             AND indexdef NOT LIKE 'CREATE UNIQUE%'",
-        plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),
-        scope_term: (" AND (residence_area || '') = ANY(ARRAY(", "))"),
-        month_of_date: |c| format!("to_char({c}, 'YYYY-MM')"),
-    }
-);
+// The types and SQL fragments the shared code in `sql/` is compiled against.
+type This = PostgresStore;
+type Db = sqlx::Postgres;
+type Conn = sqlx::PgConnection;
+type Row = sqlx::postgres::PgRow;
+const DIALECT: crate::common::Dialect = crate::common::Dialect {
+    name: "postgres",
+    lock_audit: "LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE",
+    secondary_indexes: "SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = $1 \
+         AND indexdef NOT LIKE 'CREATE UNIQUE%'",
+    plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),
+    scope_term: (" AND (residence_area || '') = ANY(ARRAY(", "))"),
+    month_of_date: |c| format!("to_char({c}, 'YYYY-MM')"),
+};
+
+#[allow(
+    clippy::duplicate_mod,
+    reason = "sql/ is compiled once per backend on purpose: see sql/mod.rs"
+)]
+#[path = "sql/mod.rs"]
+mod sql;

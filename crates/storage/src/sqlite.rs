@@ -46,7 +46,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(map_err)?;
-        sqlx::migrate!("migrations/sqlite")
+        crate::migrations::SQLITE
+            .migrator()
+            .await
+            .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?
             .run(&pool)
             .await
             .map_err(|e| lantern_core::StoreError::Backend(Box::new(e)))?;
@@ -57,19 +60,25 @@ impl SqliteStore {
     }
 }
 
-crate::common::impl_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    sqlx::SqliteConnection,
-    sqlx::sqlite::SqliteRow,
-    crate::common::Dialect {
-        name: "sqlite",
-        plus_year: |d| format!("date({d}, '+12 months')"),
-        // Indexes created by migrations (autoindexes for UNIQUE have no SQL and are kept).
-        // A write first takes SQLite's write lock for the whole transaction.
-        lock_audit: "UPDATE settings SET value = value WHERE key = 'audit_head'",
-        secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
-        scope_term: (" AND +residence_area IN (", ")"),
-        month_of_date: |c| format!("substr({c}, 1, 7)"),
-    }
-);
+// The types and SQL fragments the shared code in `sql/` is compiled against.
+type This = SqliteStore;
+type Db = sqlx::Sqlite;
+type Conn = sqlx::SqliteConnection;
+type Row = sqlx::sqlite::SqliteRow;
+const DIALECT: crate::common::Dialect = crate::common::Dialect {
+    name: "sqlite",
+    plus_year: |d| format!("date({d}, '+12 months')"),
+    // Indexes created by migrations (autoindexes for UNIQUE have no SQL and are kept).
+    // A write first takes SQLite's write lock for the whole transaction.
+    lock_audit: "UPDATE settings SET value = value WHERE key = 'audit_head'",
+    secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
+    scope_term: (" AND +residence_area IN (", ")"),
+    month_of_date: |c| format!("substr({c}, 1, 7)"),
+};
+
+#[allow(
+    clippy::duplicate_mod,
+    reason = "sql/ is compiled once per backend on purpose: see sql/mod.rs"
+)]
+#[path = "sql/mod.rs"]
+mod sql;

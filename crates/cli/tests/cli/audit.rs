@@ -116,3 +116,76 @@ async fn cutting_off_the_newest_entries_is_caught() {
         broken.stderr
     );
 }
+
+/// Run statements on a test database, SQLite or PostgreSQL, and read one number back.
+async fn exec(db: &TestDb, statements: &[&str], count: &str) -> i64 {
+    if db.url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        for s in statements {
+            sqlx::query(s).execute(&mut conn).await.unwrap();
+        }
+        sqlx::query_scalar(count)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        for s in statements {
+            sqlx::query(s).execute(&mut conn).await.unwrap();
+        }
+        sqlx::query_scalar(count)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    }
+}
+
+/// An import and its audit entry commit together: when the audit entry cannot be written the
+/// rows are not either, and once it can, both land.
+#[tokio::test]
+async fn an_import_and_its_audit_entry_commit_or_roll_back_together() {
+    for db in std::iter::once(TestDb::sqlite()).chain(TestDb::postgres()) {
+        let sqlite = db.url.starts_with("sqlite:");
+        db.run(&["import", "areas", &db.write("a.csv", AREAS)]).ok();
+        let refuse: &[&str] = if sqlite {
+            &["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+               BEGIN SELECT RAISE(ABORT, 'the audit log refuses'); END"]
+        } else {
+            &[
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'the audit log refuses'; END $$",
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            ]
+        };
+        let rows = "SELECT COUNT(*) FROM suspected_suicides";
+        let imports = "SELECT COUNT(*) FROM audit_log WHERE action = 'import'";
+        assert_eq!(exec(&db, refuse, rows).await, 0);
+
+        let file = db.write("s.csv", SUICIDES);
+        let failed = db.run(&["import", "suicides", &file]);
+        assert_ne!(failed.code, 0, "{}: the import reported success", db.url);
+        assert!(
+            failed.stderr.contains("the audit log refuses"),
+            "{}",
+            failed.stderr
+        );
+        assert_eq!(
+            exec(&db, &[], rows).await,
+            0,
+            "{}: rows landed unaudited",
+            db.url
+        );
+
+        let drop: &[&str] = if sqlite {
+            &["DROP TRIGGER refuse_audit"]
+        } else {
+            &["DROP TRIGGER refuse_audit ON audit_log"]
+        };
+        assert_eq!(exec(&db, drop, imports).await, 0);
+        db.run(&["import", "suicides", &file]).ok();
+        assert_eq!(exec(&db, &[], rows).await, 1);
+        assert_eq!(exec(&db, &[], imports).await, 1);
+        db.run(&["audit", "verify"]).ok();
+    }
+}

@@ -3,13 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// `../shared/refdata` beside the repository, or `LANTERN_REFDATA`.
-pub(crate) fn refdata() -> PathBuf {
-    std::env::var_os("LANTERN_REFDATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/refdata"),
-        PathBuf::from,
-    )
-}
+pub(crate) use crate::refdata::refdata;
 
 pub(crate) fn geography(rel: &str) -> PathBuf {
     refdata().join("geography").join(rel)

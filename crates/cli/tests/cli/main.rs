@@ -5,6 +5,9 @@
     reason = "a test should stop at the first unexpected error"
 )]
 
+#[path = "../../../../testsupport/refdata.rs"]
+mod refdata;
+
 mod audit;
 mod backup;
 mod geography;

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use super::{ImportError, Problems, Table, display_name, read_table};
 use crate::area::{Area, AreaLevel, parse_area_code};
-use crate::{ImportSummary, Store};
+use crate::{AreaStore, ImportSummary};
 
 #[derive(Deserialize)]
 struct FeatureCollection<'a> {
@@ -233,7 +233,7 @@ pub fn parse_areas(path: &Path, level: Option<AreaLevel>) -> Result<Vec<(u64, Ar
 /// # Errors
 /// Problems in the file or a store failure; nothing is written then.
 pub async fn import_areas(
-    store: &dyn Store,
+    store: &dyn AreaStore,
     path: &Path,
     level: Option<AreaLevel>,
     dry_run: bool,
@@ -306,7 +306,7 @@ pub fn parse_area_lookup(table: &Table) -> Result<Vec<(u64, String, String)>, Im
 /// # Errors
 /// Problems in the file or a store failure; nothing is written then.
 pub async fn import_area_lookup(
-    store: &dyn Store,
+    store: &dyn AreaStore,
     path: &Path,
     dry_run: bool,
 ) -> Result<ImportSummary, ImportError> {

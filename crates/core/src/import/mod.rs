@@ -9,7 +9,10 @@ mod table;
 
 pub use areas::{import_area_lookup, import_areas, parse_area_lookup, parse_areas, parse_geojson};
 pub use populations::{import_populations, parse_populations};
-pub use register::{RegisterImport, import_register, parse_register, pseudonymise_file};
+pub use register::{
+    AuditBy, RegisterImport, RegisterImportOptions, describe_fields, import_register,
+    parse_register, pseudonymise_file,
+};
 pub(crate) use table::read_bounded;
 pub use table::{
     MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROW_BYTES, MAX_XLSX_PART_BYTES, Table, read_table,

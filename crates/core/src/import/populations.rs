@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{ImportError, Problems, Table, read_table};
 use crate::area::{PopSex, PopulationRow, age_band, parse_age_band, parse_area_code};
-use crate::{ImportSummary, Store};
+use crate::{AreaStore, ImportSummary};
 
 /// What a population file gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +222,7 @@ pub fn parse_populations(
 /// # Errors
 /// Problems in the file or a store failure; nothing is written then.
 pub async fn import_populations(
-    store: &dyn Store,
+    store: &dyn AreaStore,
     path: &Path,
     dry_run: bool,
 ) -> Result<(ImportSummary, ParsedPopulations), ImportError> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::{ImportError, Problems, Progress, Table, read_table};
 use crate::pseudonym::PseudonymKey;
-use crate::register::{Dataset, Record, SELF_HARM};
+use crate::register::{Dataset, Record};
 use crate::{ImportSummary, Store};
 
 /// The column a source may send instead of `person_key`; it is hashed at once.
@@ -23,7 +23,7 @@ pub fn parse_register(
     key: Option<&PseudonymKey>,
 ) -> Result<Vec<Record>, ImportError> {
     let mut problems = Problems::new(&table.file);
-    let is_self_harm = std::ptr::eq(dataset, &SELF_HARM);
+    let is_self_harm = dataset.is_self_harm();
     let nhs_col = if is_self_harm {
         table.column(NHS_NUMBER)
     } else {
@@ -206,9 +206,7 @@ pub async fn import_register(
     store: &dyn Store,
     dataset: &'static Dataset,
     path: &Path,
-    key: Option<&PseudonymKey>,
-    dry_run: bool,
-    blank_clears: bool,
+    options: &RegisterImportOptions<'_>,
     progress: Progress<'_>,
 ) -> Result<RegisterImport, ImportError> {
     let started = std::time::Instant::now();
@@ -219,7 +217,7 @@ pub async fn import_register(
         "read"
     );
     let areas = store.area_codes().await?;
-    let records = parse_register(dataset, &table, &|c| areas.contains(c), key)?;
+    let records = parse_register(dataset, &table, &|c| areas.contains(c), options.key)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "validated");
     let origin = format!(
         "import:{}",
@@ -232,14 +230,71 @@ pub async fn import_register(
             h.as_str()
         }
     });
-    let merge = crate::register::ImportMerge::for_columns(dataset, columns, blank_clears);
+    let merge = crate::register::ImportMerge::for_columns(dataset, columns, options.blank_clears);
+    let audit = options.audit_by.map(|by| {
+        move |s: &ImportSummary, fields: &crate::register::FieldChanges| {
+            crate::audit::NewAuditEntry {
+                actor: by.actor.to_owned(),
+                action: "import".to_owned(),
+                dataset: Some(dataset.name.to_owned()),
+                record_id: None,
+                detail: format!(
+                    "file={} inserted={} updated={} unchanged={} fields={}",
+                    path.display(),
+                    s.inserted,
+                    s.updated,
+                    s.unchanged,
+                    describe_fields(fields)
+                ),
+                origin: by.origin.to_owned(),
+            }
+        }
+    });
     let (summary, fields_changed) = store
-        .import_merged(&records, &merge, &origin, dry_run, progress)
+        .import_merged(
+            &records,
+            &merge,
+            &origin,
+            options.dry_run,
+            audit.as_ref().map(|a| a as crate::store::ImportAudit<'_>),
+            progress,
+        )
         .await?;
     Ok(RegisterImport {
         summary,
         fields_changed,
     })
+}
+
+/// How a register file is imported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegisterImportOptions<'a> {
+    /// The deployment's pseudonym key, which self-harm files with NHS numbers need.
+    pub key: Option<&'a PseudonymKey>,
+    /// Check and count, then roll back.
+    pub dry_run: bool,
+    /// An empty cell clears its field (otherwise it leaves the stored value alone).
+    pub blank_clears: bool,
+    /// Who imports: an audit entry is written in the import's own transaction.
+    pub audit_by: Option<AuditBy<'a>>,
+}
+
+/// Who does something the audit log records, and from where.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditBy<'a> {
+    /// `cli:USER` or a username.
+    pub actor: &'a str,
+    /// `cli`, or the request's origin.
+    pub origin: &'a str,
+}
+
+/// `field (n), field (n)`: the fields an import changed and in how many records.
+pub fn describe_fields(fields: &crate::register::FieldChanges) -> String {
+    fields
+        .iter()
+        .map(|(f, n)| format!("{f} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Replace the `nhs_number` column of a self-harm CSV with `person_key`, so the identifier never
@@ -319,7 +374,7 @@ pub fn pseudonymise_file(
 mod tests {
     use super::*;
     use crate::import::Problem;
-    use crate::register::SUICIDES;
+    use crate::register::{SELF_HARM, SUICIDES};
 
     fn lines(err: ImportError) -> Vec<String> {
         match err {

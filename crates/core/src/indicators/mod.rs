@@ -19,7 +19,7 @@ use serde::Serialize;
 mod linked;
 
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
-use crate::register::{Dataset, Record, SELF_HARM, SUICIDES, Value};
+use crate::register::{Dataset, Record, Value};
 
 use crate::{Store, StoreError};
 
@@ -215,7 +215,7 @@ impl IndicatorQuery {
         let audience = Audience::parse(audience.unwrap_or("partner"))?;
         let measure = match measure.unwrap_or("presentations") {
             "presentations" | "deaths" => Measure::Presentations,
-            "persons" if std::ptr::eq(dataset, &SELF_HARM) => Measure::Persons,
+            "persons" if dataset.is_self_harm() => Measure::Persons,
             other => {
                 return Err(format!(
                     "measure '{other}' is not one of presentations|persons (persons: self-harm only)"
@@ -401,7 +401,7 @@ pub enum IndicatorError {
 /// Statuses that are counted: not the deaths found not to be suicides.
 /// A record that counts as a death or presentation (not one concluded to be something else).
 pub(crate) fn counted(r: &Record) -> bool {
-    !std::ptr::eq(r.dataset, &SUICIDES)
+    !r.dataset.is_suicides()
         || !matches!(
             r.text("status").as_str(),
             "not_suicide" | "concluded_accident"
@@ -498,7 +498,7 @@ impl Context {
             },
             Dimension::MethodGroup => codes(
                 r,
-                if std::ptr::eq(r.dataset, &SELF_HARM) {
+                if r.dataset.is_self_harm() {
                     "methods"
                 } else {
                     "method_group"
@@ -557,7 +557,7 @@ pub async fn indicators_within(
     q: &IndicatorQuery,
     budget: u64,
 ) -> Result<IndicatorTable, IndicatorError> {
-    if std::ptr::eq(q.dataset, &SUICIDES) && q.by.contains(&Dimension::Setting) {
+    if q.dataset.is_suicides() && q.by.contains(&Dimension::Setting) {
         return Err(IndicatorError::Invalid(
             "setting applies to self-harm, not suicides".to_owned(),
         ));
@@ -816,7 +816,7 @@ impl Linked {
         let mut base = linked::System::new(&universe, Vec::new(), true);
         let dims: Vec<Dimension> = PROTECTED_BREAKDOWNS
             .into_iter()
-            .filter(|d| *d != Dimension::Setting || std::ptr::eq(dataset, &SELF_HARM))
+            .filter(|d| *d != Dimension::Setting || dataset.is_self_harm())
             .collect();
         let value_lists: Vec<Vec<String>> = dims
             .iter()
@@ -964,7 +964,7 @@ fn age_group_of_band(band: usize) -> &'static str {
 /// the total).
 fn multi_valued(dataset: &Dataset, d: Dimension) -> bool {
     let field = match d {
-        Dimension::MethodGroup if std::ptr::eq(dataset, &SELF_HARM) => "methods",
+        Dimension::MethodGroup if dataset.is_self_harm() => "methods",
         Dimension::MethodGroup => "method_group",
         Dimension::LocationType => "location_type",
         Dimension::Setting => "setting",
@@ -1059,7 +1059,7 @@ fn rate(
             _ => return (None, None),
         }
     }
-    let is_dsr = std::ptr::eq(q.dataset, &SUICIDES)
+    let is_dsr = q.dataset.is_suicides()
         && q.by.contains(&Dimension::Rolling3Year)
         && !q.by.contains(&Dimension::AgeBand)
         && !q.by.contains(&Dimension::AgeGroup)

@@ -131,7 +131,6 @@ impl Point {
     /// The figure the binding shows.
     pub fn figure(&self, statistic: Statistic) -> Option<f64> {
         match statistic {
-            #[allow(clippy::cast_precision_loss)]
             Statistic::Count => self.count.map(|c| c as f64),
             Statistic::Value => self.value,
         }

@@ -9,6 +9,7 @@
 pub mod live;
 pub mod parse;
 pub mod timescale;
+pub mod updates;
 pub mod write;
 
 use std::collections::{BTreeMap, HashSet};

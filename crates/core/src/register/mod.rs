@@ -7,7 +7,7 @@
 mod schema;
 mod value;
 
-pub use schema::{Dataset, Field, FieldKind, SELF_HARM, SUICIDES, dataset};
+pub use schema::{Dataset, DatasetKind, Field, FieldKind, SELF_HARM, SUICIDES, dataset};
 pub use value::{FieldError, Record, Value};
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -56,6 +56,8 @@ pub struct Field {
 /// A dataset of the register.
 #[derive(Debug, PartialEq)]
 pub struct Dataset {
+    /// Which of the two registers this is: how code tells them apart.
+    pub kind: DatasetKind,
     /// The name used on the command line and in the API (`suicides`, `self-harm`).
     pub name: &'static str,
     /// The database table.
@@ -68,7 +70,26 @@ pub struct Dataset {
     pub fields: &'static [Field],
 }
 
+/// The two registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatasetKind {
+    /// Suspected suicides ([`SUICIDES`]).
+    Suicides,
+    /// Self-harm presentations ([`SELF_HARM`]).
+    SelfHarm,
+}
+
 impl Dataset {
+    /// Whether this is the suspected-suicides register.
+    pub fn is_suicides(&self) -> bool {
+        self.kind == DatasetKind::Suicides
+    }
+
+    /// Whether this is the self-harm register.
+    pub fn is_self_harm(&self) -> bool {
+        self.kind == DatasetKind::SelfHarm
+    }
+
     /// The index of the field called `name`.
     pub fn index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
@@ -116,6 +137,7 @@ const AGE: FieldKind = FieldKind::Int { min: 0, max: 120 };
 /// Suspected suicides: the real-time surveillance record, with provisional (police) and confirmed
 /// (coroner) coding.
 pub static SUICIDES: Dataset = Dataset {
+    kind: DatasetKind::Suicides,
     name: "suicides",
     table: "suspected_suicides",
     noun: "suspected suicide",
@@ -267,6 +289,7 @@ pub static SUICIDES: Dataset = Dataset {
 
 /// Self-harm and attempted-suicide presentations, with a pseudonymous person key.
 pub static SELF_HARM: Dataset = Dataset {
+    kind: DatasetKind::SelfHarm,
     name: "self-harm",
     table: "self_harm_presentations",
     noun: "self-harm presentation",

@@ -178,7 +178,6 @@ fn centre_of(boundary: &str) -> Option<(f64, f64)> {
     if points.is_empty() {
         return None;
     }
-    #[allow(clippy::cast_precision_loss)]
     let n = points.len() as f64;
     Some((
         points.iter().map(|p| p.0).sum::<f64>() / n,
@@ -243,7 +242,6 @@ pub async fn load(store: &dyn Store) -> Result<Inputs, StoreError> {
         let Some(&a) = index.get(row.area_code.as_str()) else {
             continue;
         };
-        #[allow(clippy::cast_precision_loss)]
         let n = row.population as f64;
         let young = if ["10-14", "15-19", "20-24"].contains(&row.age_band) {
             n
@@ -337,7 +335,7 @@ pub fn compute(inputs: &Inputs, options: &DetectOptions) -> Vec<Found> {
         };
         ctx.scans(&mut out);
         ctx.aberrations(&mut out);
-        if std::ptr::eq(*dataset, &SUICIDES) {
+        if dataset.is_suicides() {
             ctx.rules(&mut out);
         }
     }
@@ -346,7 +344,7 @@ pub fn compute(inputs: &Inputs, options: &DetectOptions) -> Vec<Found> {
 
 /// The nouns of a dataset's events.
 fn nouns(dataset: &Dataset, n: u64) -> &'static str {
-    match (std::ptr::eq(dataset, &SUICIDES), n == 1) {
+    match (dataset.is_suicides(), n == 1) {
         (true, true) => "suspected suicide",
         (true, false) => "suspected suicides",
         (false, true) => "self-harm presentation",
@@ -455,7 +453,7 @@ impl Context<'_> {
         if n == 0 {
             return;
         }
-        let suicides = std::ptr::eq(self.dataset, &SUICIDES);
+        let suicides = self.dataset.is_suicides();
         // Retrospective: weeks (4-week periods for self-harm, which is far more common), up to
         // about three months. Prospective: days, up to 30, ending on the data's last day.
         let retrospective = if suicides { (7, 13) } else { (28, 3) };
@@ -557,7 +555,6 @@ impl Context<'_> {
                 };
                 let (district, where_) = self.district_names(areas);
                 let span = (end - start).num_days() + 1;
-                #[allow(clippy::cast_precision_loss)]
                 let ratio = c.observed as f64 / c.expected;
                 let chance = match c.recurrence_periods {
                     Some(r) => format!(
@@ -717,7 +714,7 @@ impl Context<'_> {
                 Box::new(move |e: &Event| e.age.is_some_and(|a| a >= lo && a <= hi)),
             ));
         }
-        if std::ptr::eq(self.dataset, &SUICIDES) {
+        if self.dataset.is_suicides() {
             let methods = crate::codes::list("method_group");
             for c in methods.codes.iter().filter(|c| c.code != "unknown") {
                 let code = c.code.as_str();
@@ -769,7 +766,6 @@ impl Context<'_> {
                     let (t0, t1) = (run[0].0, run[run.len() - 1].0);
                     let end = self.week_end(weeks - t1);
                     let start = self.week_end(weeks - t0) - Duration::days(6);
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     let observed: u64 = run.iter().map(|(t, _)| counts[t - 1] as u64).sum();
                     let bound: f64 = run.iter().map(|(_, b)| b).sum();
                     let weeks_word = if run.len() == 1 {

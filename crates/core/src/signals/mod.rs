@@ -370,7 +370,6 @@ pub async fn refresh(
 #[must_use]
 pub fn duration_words(days: f64) -> String {
     if days < 14.0 {
-        #[allow(clippy::cast_possible_truncation)]
         let d = days.round() as i64;
         format!("{d} day{}", if d == 1 { "" } else { "s" })
     } else if days < 120.0 {

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::access::{Rule, Viewer};
 use crate::error::{AppError, Result};
-use crate::web::plans::{self as web, UpdateFields, can_update, measure_views, since_of};
+use crate::plans::{can_update, measure_views, since_of};
+use lantern_core::plans::updates::UpdateFields;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -160,7 +161,7 @@ async fn add_update(
         status: body.status.as_deref().unwrap_or(""),
         rag: body.rag.as_deref().unwrap_or(""),
     };
-    let uid = web::add_update(&state, &user, "api", id, action_id, &fields)
+    let uid = crate::plans::add_update(&state, &user, "api", id, action_id, &fields)
         .await?
         .map_err(AppError::Invalid)?;
     Ok((StatusCode::CREATED, Json(json!({"id": uid}))))

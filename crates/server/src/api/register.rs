@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::access::Guard;
 use crate::error::{AppError, Result};
-use crate::web::register::ListParams;
+use lantern_core::store::ListParams;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

@@ -41,80 +41,6 @@ struct AreasPage {
     map: Option<String>,
 }
 
-/// A closed line of lon/lat points.
-pub(crate) type Ring = Vec<(f64, f64)>;
-
-/// The rings of a GeoJSON Polygon or MultiPolygon, as lon/lat points: `None` when the text is
-/// not GeoJSON, no rings for other geometries.
-pub(crate) fn rings_of(geometry: &str) -> Option<Vec<Ring>> {
-    let g: serde_json::Value = serde_json::from_str(geometry).ok()?;
-    let polys: Vec<&serde_json::Value> = match g.get("type")?.as_str()? {
-        "Polygon" => vec![g.get("coordinates")?],
-        "MultiPolygon" => g.get("coordinates")?.as_array()?.iter().collect(),
-        _ => return Some(Vec::new()),
-    };
-    let mut out = Vec::new();
-    for poly in polys {
-        for ring in poly.as_array()? {
-            let pts: Ring = ring
-                .as_array()?
-                .iter()
-                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                .collect();
-            out.push(pts);
-        }
-    }
-    Some(out)
-}
-
-/// Draw polygons as SVG paths in a 600-wide box, north up, with lon/lat scaled by latitude.
-pub(crate) fn svg_map(shapes: &[(String, String)]) -> Option<String> {
-    let mut rings: Vec<(String, Vec<Ring>)> = Vec::new();
-    for (name, geometry) in shapes {
-        let out = rings_of(geometry)?;
-        if out.is_empty() {
-            continue;
-        }
-        rings.push((name.clone(), out));
-    }
-    let all = rings.iter().flat_map(|(_, r)| r.iter().flatten());
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in all {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    if x1 <= x0 || y1 <= y0 {
-        return None;
-    }
-    let k = ((y0 + y1) / 2.0).to_radians().cos();
-    let (w, h) = ((x1 - x0) * k, y1 - y0);
-    let scale = 600.0 / w;
-    let height = (h * scale).ceil();
-    let mut svg = format!(
-        "<svg viewBox=\"0 0 600 {height}\" role=\"img\" aria-label=\"Map of the areas\" class=\"map\" xmlns=\"http://www.w3.org/2000/svg\">"
-    );
-    for (name, rs) in &rings {
-        let mut d = String::new();
-        for ring in rs {
-            for (i, (x, y)) in ring.iter().enumerate() {
-                let px = (x - x0) * k * scale;
-                let py = (y1 - y) * scale;
-                d.push_str(&format!(
-                    "{}{px:.1},{py:.1}",
-                    if i == 0 { "M" } else { "L" }
-                ));
-            }
-            d.push('Z');
-        }
-        let title = name.replace('&', "&amp;").replace('<', "&lt;");
-        svg.push_str(&format!("<path d=\"{d}\"><title>{title}</title></path>"));
-    }
-    svg.push_str("</svg>");
-    Some(svg)
-}
-
 async fn list_areas(
     State(state): State<AppState>,
     Query(params): Query<AreaParams>,
@@ -180,7 +106,7 @@ async fn list_areas(
         map: if shapes.is_empty() {
             None
         } else {
-            svg_map(&shapes)
+            crate::svg::area_map(&shapes)
         },
     };
     Ok(render(&page))
@@ -214,7 +140,7 @@ mod tests {
     fn a_map_has_one_path_per_area() {
         let sq =
             "{\"type\":\"Polygon\",\"coordinates\":[[[0,50],[1,50],[1,51],[0,50]]]}".to_owned();
-        let svg = svg_map(&[("A".into(), sq.clone()), ("B".into(), sq)]).unwrap();
+        let svg = crate::svg::area_map(&[("A".into(), sq.clone()), ("B".into(), sq)]).unwrap();
         assert_eq!(svg.matches("<path").count(), 2);
     }
 }

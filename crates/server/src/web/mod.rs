@@ -7,9 +7,12 @@ mod areas;
 mod audit;
 mod home;
 mod login;
+mod plan_reports;
 pub(crate) mod plans;
 mod quality;
 pub(crate) mod register;
+mod register_forms;
+mod signal_pictures;
 mod signals;
 
 use askama::Template;

@@ -10,13 +10,13 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::NaiveDate;
 use lantern_core::area::AreaLevel;
 use lantern_core::codes;
-use lantern_core::register::{self, Dataset, FieldKind, Record, SELF_HARM, SUICIDES, Value};
-use lantern_core::store::RecordQuery;
+use lantern_core::register::{self, Dataset, FieldKind, Record, SUICIDES, Value};
+use lantern_core::store::{ListParams, RecordQuery, non_blank};
 use serde::Deserialize;
 
+use super::register_forms::{capitalise, create_record, edit_record, new_record, update_record};
 use super::{Layout, Opt, encode, render};
 use crate::AppState;
 use crate::access::Guard;
@@ -35,103 +35,27 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/register/{dataset}/{id}/break-glass", post(break_glass))
 }
 
-fn dataset(name: &str) -> Result<&'static Dataset, HtmlError> {
+pub(super) fn dataset(name: &str) -> Result<&'static Dataset, HtmlError> {
     register::dataset(name).ok_or(HtmlError(AppError::NotFound))
 }
 
-/// Filters, sorting and paging as they arrive in a query string. Blank values mean "any", so a
-/// filter form submitted with empty boxes works.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ListParams {
-    from: Option<String>,
-    to: Option<String>,
-    area: Option<String>,
-    status: Option<String>,
-    source: Option<String>,
-    setting: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-impl ListParams {
-    /// The store query these parameters ask for.
-    ///
-    /// # Errors
-    /// A message naming the parameter that is wrong.
-    pub(crate) fn to_query(&self) -> Result<RecordQuery, String> {
-        let date = |name: &str, v: &Option<String>| -> Result<Option<NaiveDate>, String> {
-            given(v)
-                .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| format!("{name}: '{s}' is not a date (YYYY-MM-DD)"))
-                })
-                .transpose()
-        };
-        let number = |name: &str, v: &Option<String>, default: u32| -> Result<u32, String> {
-            given(v).map_or(Ok(default), |s| {
-                s.parse::<u32>()
-                    .map_err(|_| format!("{name}: '{s}' is not a whole number"))
-            })
-        };
-        let order = given(&self.order);
-        if !matches!(order, None | Some("asc" | "desc")) {
-            return Err("order: use asc or desc".to_owned());
+/// This list page's query string with some parameters replaced.
+fn list_link(params: &ListParams, base: &str, changes: &[(&str, String)]) -> String {
+    let mut pairs = params.pairs();
+    for (k, v) in changes {
+        pairs.retain(|(key, _)| key != k);
+        if !v.is_empty() {
+            pairs.push((k, v.clone()));
         }
-        Ok(RecordQuery {
-            from: date("from", &self.from)?,
-            to: date("to", &self.to)?,
-            area: given(&self.area).map(str::to_owned),
-            status: given(&self.status).map(str::to_owned),
-            source: given(&self.source).map(str::to_owned),
-            setting: given(&self.setting).map(str::to_owned),
-            sort: given(&self.sort).map(str::to_owned),
-            desc: order != Some("asc"),
-            page: number("page", &self.page, 1)?.max(1),
-            per_page: number("per_page", &self.per_page, 50)?.clamp(1, 500),
-            // The scope is the access layer's to set, never the request's.
-            scope_area: None,
-            scope_source: None,
-        })
     }
-
-    /// This page's query string with some parameters replaced.
-    fn link(&self, base: &str, changes: &[(&str, String)]) -> String {
-        let mut pairs: Vec<(&str, String)> = [
-            ("from", &self.from),
-            ("to", &self.to),
-            ("area", &self.area),
-            ("status", &self.status),
-            ("source", &self.source),
-            ("setting", &self.setting),
-            ("sort", &self.sort),
-            ("order", &self.order),
-            ("page", &self.page),
-            ("per_page", &self.per_page),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| given(v).map(|v| (k, v.to_owned())))
+    let qs: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
-        for (k, v) in changes {
-            pairs.retain(|(key, _)| key != k);
-            if !v.is_empty() {
-                pairs.push((k, v.clone()));
-            }
-        }
-        let qs: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        if qs.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", qs.join("&"))
-        }
+    if qs.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", qs.join("&"))
     }
 }
 
@@ -172,7 +96,7 @@ struct ListPage {
 }
 
 fn list_columns(dataset: &Dataset) -> &'static [&'static str] {
-    if std::ptr::eq(dataset, &SUICIDES) {
+    if dataset.is_suicides() {
         &[
             "date_of_death",
             "age",
@@ -273,7 +197,8 @@ async fn list_records(
                 (true, false) => ("ascending", "desc"),
                 (false, _) => ("none", "asc"),
             };
-            let link = params.link(
+            let link = list_link(
+                &params,
                 &base,
                 &[
                     ("sort", c.to_owned()),
@@ -288,7 +213,7 @@ async fn list_records(
             }
         })
         .collect();
-    let is_self_harm = std::ptr::eq(dataset, &SELF_HARM);
+    let is_self_harm = dataset.is_self_harm();
     if is_self_harm {
         columns.push(ColumnHead {
             label: "Repeat within 12 months".to_owned(),
@@ -323,9 +248,9 @@ async fn list_records(
         .collect();
     let pages = page.total.div_ceil(u64::from(query.limit())).max(1);
     let current = query.page.max(1);
-    let page_link = |p: u32| params.link(&base, &[("page", p.to_string())]);
+    let page_link = |p: u32| list_link(&params, &base, &[("page", p.to_string())]);
     area_list.retain(|a| a.level != AreaLevel::Lsoa);
-    let area_now = given(&params.area).unwrap_or("");
+    let area_now = non_blank(&params.area).unwrap_or("");
     let mut area_options = vec![Opt::new("", "All areas", area_now)];
     area_options.extend(area_list.iter().map(|a| {
         Opt::new(
@@ -334,7 +259,7 @@ async fn list_records(
             area_now,
         )
     }));
-    let source_now = given(&params.source).unwrap_or("");
+    let source_now = non_blank(&params.source).unwrap_or("");
     let mut source_options = vec![Opt::new("", "Any", source_now)];
     source_options.extend(
         state
@@ -363,22 +288,22 @@ async fn list_records(
         pages,
         prev_link: (current > 1).then(|| page_link(current - 1)),
         next_link: (u64::from(current) < pages).then(|| page_link(current + 1)),
-        from: given(&params.from).unwrap_or("").to_owned(),
-        to: given(&params.to).unwrap_or("").to_owned(),
+        from: non_blank(&params.from).unwrap_or("").to_owned(),
+        to: non_blank(&params.to).unwrap_or("").to_owned(),
         area_options,
         status_options: if is_self_harm {
             Vec::new()
         } else {
-            code_options("suicide_status", given(&params.status).unwrap_or(""))
+            code_options("suicide_status", non_blank(&params.status).unwrap_or(""))
         },
         source_options,
         setting_options: if is_self_harm {
-            code_options("setting", given(&params.setting).unwrap_or(""))
+            code_options("setting", non_blank(&params.setting).unwrap_or(""))
         } else {
             Vec::new()
         },
         error,
-        json_link: params.link(&format!("/api/v1/{}", dataset.name), &[]),
+        json_link: list_link(&params, &format!("/api/v1/{}", dataset.name), &[]),
     };
     let mut response = render(&view);
     if view.error.is_some() {
@@ -441,7 +366,7 @@ async fn show_record(
             restricted: f.restricted,
         })
         .collect();
-    let is_suicide = std::ptr::eq(dataset, &SUICIDES);
+    let is_suicide = dataset.is_suicides();
     let statuses = if is_suicide {
         let list = codes::list("suicide_status");
         state
@@ -512,321 +437,6 @@ async fn show_record(
         version: stored.version,
     };
     Ok(render(&view))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-/// One input of the record form.
-struct FormField {
-    name: &'static str,
-    label: &'static str,
-    required: bool,
-    /// `text`, `number`, `date`, `datetime`, `select`, `multi`, `area`.
-    input: &'static str,
-    value: String,
-    options: Vec<Opt>,
-    error: Option<String>,
-    hint: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "form.html")]
-struct FormPage {
-    layout: Layout,
-    heading: String,
-    action: String,
-    cancel: String,
-    fields: Vec<FormField>,
-    errors: usize,
-    area_codes: Vec<Opt>,
-    conflict: Option<String>,
-    nhs_number_field: bool,
-    nhs_error: Option<String>,
-    /// The version an edit starts from (empty for a new record).
-    version: String,
-}
-
-fn form_fields(
-    dataset: &Dataset,
-    values: &HashMap<String, String>,
-    errors: &HashMap<&str, String>,
-) -> Vec<FormField> {
-    dataset
-        .fields
-        .iter()
-        .map(|f| {
-            let value = values.get(f.name).cloned().unwrap_or_default();
-            let (input, options, hint) = match f.kind {
-                FieldKind::Text { .. } => ("text", Vec::new(), ""),
-                FieldKind::PersonKey => (
-                    "text",
-                    Vec::new(),
-                    "64 hexadecimal characters; or give the NHS number below",
-                ),
-                FieldKind::Int { .. } => ("number", Vec::new(), ""),
-                FieldKind::Float { .. } => ("text", Vec::new(), "decimal degrees"),
-                FieldKind::Date => ("date", Vec::new(), ""),
-                FieldKind::DateOrTime => (
-                    "text",
-                    Vec::new(),
-                    "YYYY-MM-DD, or date and time such as 2024-03-01T14:30:00Z",
-                ),
-                FieldKind::Bool => {
-                    let opts = [("", "Not known"), ("yes", "Yes"), ("no", "No")]
-                        .iter()
-                        .map(|(v, l)| Opt::new(v, l, &value))
-                        .collect();
-                    ("select", opts, "")
-                }
-                FieldKind::Code(list) => {
-                    let mut opts = vec![Opt::new("", "Choose…", &value)];
-                    opts.extend(
-                        codes::list(list)
-                            .codes
-                            .iter()
-                            .map(|c| Opt::new(&c.code, &c.label, &value)),
-                    );
-                    ("select", opts, "")
-                }
-                FieldKind::Codes(list) => {
-                    let chosen: Vec<&str> = value.split(';').collect();
-                    let opts = codes::list(list)
-                        .codes
-                        .iter()
-                        .map(|c| Opt {
-                            value: c.code.clone(),
-                            label: c.label.clone(),
-                            selected: chosen.contains(&c.code.as_str()),
-                        })
-                        .collect();
-                    ("multi", opts, "")
-                }
-                FieldKind::Area => (
-                    "area",
-                    Vec::new(),
-                    "the code of the small area (LSOA) of residence",
-                ),
-            };
-            FormField {
-                name: f.name,
-                label: f.label,
-                required: f.required,
-                input,
-                value,
-                options,
-                error: errors.get(f.name).cloned(),
-                hint,
-            }
-        })
-        .collect()
-}
-
-async fn form_page(
-    state: &AppState,
-    dataset: &'static Dataset,
-    id: Option<i64>,
-    values: &HashMap<String, String>,
-    errors: &HashMap<&str, String>,
-    conflict: Option<String>,
-) -> Result<FormPage, HtmlError> {
-    let mut areas = state.store.areas(Some(AreaLevel::Lsoa)).await?;
-    areas.truncate(5000);
-    let area_codes = areas
-        .iter()
-        .map(|a| Opt::new(&a.code, &a.name, ""))
-        .collect();
-    let (heading, action, cancel) = match id {
-        Some(id) => (
-            format!("Edit {} {id}", dataset.noun),
-            format!("/register/{}/{id}", dataset.name),
-            format!("/register/{}/{id}", dataset.name),
-        ),
-        None => (
-            format!("New {}", dataset.noun),
-            format!("/register/{}", dataset.name),
-            format!("/register/{}", dataset.name),
-        ),
-    };
-    Ok(FormPage {
-        layout: Layout::new(state, heading.clone(), dataset.name),
-        heading,
-        action,
-        cancel,
-        // Fields the user may not read are not offered: they could neither check nor change them.
-        fields: form_fields(dataset, values, errors)
-            .into_iter()
-            .filter(|f| {
-                crate::access::current().is_none_or(|p| p.role.sees_restricted())
-                    || dataset.field(f.name).is_none_or(|d| !d.restricted)
-            })
-            .collect(),
-        errors: errors.len(),
-        area_codes,
-        conflict,
-        nhs_number_field: std::ptr::eq(dataset, &SELF_HARM),
-        nhs_error: errors.get("nhs_number").cloned(),
-        version: values.get("version").cloned().unwrap_or_default(),
-    })
-}
-
-async fn new_record(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Result<Response, HtmlError> {
-    let dataset = dataset(&name)?;
-    let mut values = HashMap::new();
-    if std::ptr::eq(dataset, &SUICIDES) {
-        values.insert("status".to_owned(), "suspected".to_owned());
-    }
-    Ok(render(
-        &form_page(&state, dataset, None, &values, &HashMap::new(), None).await?,
-    ))
-}
-
-async fn edit_record(
-    State(state): State<AppState>,
-    guard: Guard,
-    Path((name, id)): Path<(String, i64)>,
-) -> Result<Response, HtmlError> {
-    let dataset = dataset(&name)?;
-    let stored = guard.open(dataset, id, "web: edit form").await?;
-    let values = dataset
-        .fields
-        .iter()
-        .map(|f| (f.name.to_owned(), stored.record.text(f.name)))
-        .chain(std::iter::once((
-            "version".to_owned(),
-            stored.version.to_string(),
-        )))
-        .collect();
-    Ok(render(
-        &form_page(&state, dataset, Some(id), &values, &HashMap::new(), None).await?,
-    ))
-}
-
-/// Form pairs to one value per field; repeated keys (checkboxes) are joined with `;`.
-fn collect_form(pairs: Vec<(String, String)>) -> HashMap<String, String> {
-    let mut values: HashMap<String, String> = HashMap::new();
-    for (k, v) in pairs {
-        values
-            .entry(k)
-            .and_modify(|e| {
-                e.push(';');
-                e.push_str(&v);
-            })
-            .or_insert(v);
-    }
-    values
-}
-
-/// Parse the submitted form into a record, or the messages to show beside the fields.
-async fn parse_form(
-    state: &AppState,
-    dataset: &'static Dataset,
-    values: &mut HashMap<String, String>,
-) -> Result<Result<Record, HashMap<&'static str, String>>, HtmlError> {
-    let mut errors: HashMap<&'static str, String> = HashMap::new();
-    if std::ptr::eq(dataset, &SELF_HARM)
-        && let Some(nhs) = values.remove("nhs_number").filter(|n| !n.trim().is_empty())
-    {
-        let Some(key) = &state.config.pseudonym_key else {
-            return Err(HtmlError(AppError::Invalid(
-                "this server has no pseudonymisation key, so it cannot take NHS numbers; give the person key instead".to_owned(),
-            )));
-        };
-        match key.person_key(&nhs) {
-            Ok(k) => {
-                values.insert("person_key".to_owned(), k);
-            }
-            Err(e) => {
-                errors.insert("nhs_number", e.to_string());
-            }
-        }
-    }
-    let areas = state.store.area_codes().await?;
-    match Record::parse(dataset, |n| values.get(n).map(String::as_str), &|c| {
-        areas.contains(c)
-    }) {
-        Ok(r) if errors.is_empty() => Ok(Ok(r)),
-        Ok(_) => Ok(Err(errors)),
-        Err(list) => {
-            for (field, e) in list {
-                if field == "person_key" && errors.contains_key("nhs_number") {
-                    continue;
-                }
-                errors.insert(field, e.0);
-            }
-            Ok(Err(errors))
-        }
-    }
-}
-
-async fn save(
-    state: AppState,
-    guard: Guard,
-    name: String,
-    id: Option<i64>,
-    pairs: Vec<(String, String)>,
-) -> Result<Response, HtmlError> {
-    let dataset = dataset(&name)?;
-    let mut values = collect_form(pairs);
-    let record = match parse_form(&state, dataset, &mut values).await? {
-        Ok(r) => r,
-        Err(errors) => {
-            let mut page = render(&form_page(&state, dataset, id, &values, &errors, None).await?);
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(page);
-        }
-    };
-    let saved = match id {
-        Some(id) => guard
-            .update(
-                id,
-                record,
-                values.get("version").and_then(|v| v.parse().ok()),
-                "update",
-                "web".to_owned(),
-            )
-            .await
-            .map(|()| id),
-        None => guard.create(record, "web").await,
-    };
-    match saved {
-        Ok(saved_id) => Ok(
-            Redirect::to(&format!("/register/{}/{saved_id}?saved=1", dataset.name)).into_response(),
-        ),
-        Err(AppError::Conflict(m)) => {
-            let mut page =
-                render(&form_page(&state, dataset, id, &values, &HashMap::new(), Some(m)).await?);
-            *page.status_mut() = StatusCode::CONFLICT;
-            Ok(page)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn create_record(
-    State(state): State<AppState>,
-    guard: Guard,
-    Path(name): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, HtmlError> {
-    save(state, guard, name, None, pairs).await
-}
-
-async fn update_record(
-    State(state): State<AppState>,
-    guard: Guard,
-    Path((name, id)): Path<(String, i64)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, HtmlError> {
-    guard.for_update(dataset(&name)?, id).await?;
-    save(state, guard, name, Some(id), pairs).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,13 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use lantern_core::area::AreaLevel;
 use lantern_core::signals::{
     DetectOptions, LocationOfConcern, ReviewStatus, Signal, SignalEvent, SignalReview,
 };
 use serde::Deserialize;
 
-use super::areas::{Ring, rings_of};
+use super::signal_pictures::{Map, Outlines, Timeline};
 use super::{Layout, Opt, render};
 use crate::AppState;
 use crate::access::{Origin, Rule, Viewer, audit};
@@ -30,203 +29,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/signals", get(api_list))
 }
 
-/// An SVG picture's elements, computed here so the template only places them.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Map {
-    /// Boundaries under the places: `(path, a district's, name)`.
-    outlines: Vec<(String, bool, String)>,
-    /// `(x, y, r, label)` of each place.
-    dots: Vec<(f64, f64, f64, String)>,
-    /// The scan's circle: `(x, y, r)`.
-    circle: Option<(f64, f64, f64)>,
-    /// A scale bar: `(length in px, label)`.
-    scale: (f64, String),
-}
-
-const MAP_W: f64 = 240.0;
-const MAP_H: f64 = 180.0;
-
-/// One boundary drawn under the maps.
-struct Shape {
-    name: String,
-    district: bool,
-    rings: Vec<Ring>,
-    /// `(west, south, east, north)`.
-    bounds: (f64, f64, f64, f64),
-}
-
-/// The small areas' and districts' boundaries, so that a signal's map shows where it is.
-#[derive(Default)]
-pub(crate) struct Outlines(Vec<Shape>);
-
-impl Outlines {
-    async fn load(state: &AppState) -> Result<Self, AppError> {
-        let mut shapes = Vec::new();
-        // Districts last, so that their lines are drawn over the small areas'.
-        for (level, district) in [(AreaLevel::Lsoa, false), (AreaLevel::Lad, true)] {
-            for area in state.store.area_boundaries(level).await? {
-                let Some(rings) = area.boundary.as_deref().and_then(rings_of) else {
-                    continue;
-                };
-                let mut bounds = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-                for &(x, y) in rings.iter().flatten() {
-                    bounds = (
-                        bounds.0.min(x),
-                        bounds.1.min(y),
-                        bounds.2.max(x),
-                        bounds.3.max(y),
-                    );
-                }
-                if bounds.0 <= bounds.2 {
-                    shapes.push(Shape {
-                        name: area.name,
-                        district,
-                        rings,
-                        bounds,
-                    });
-                }
-            }
-        }
-        Ok(Self(shapes))
-    }
-
-    /// The outlines that cross the map, as SVG paths through `to` (lon/lat to pixels), with
-    /// points closer than a pixel to the last one left out.
-    fn paths(&self, to: impl Fn(f64, f64) -> (f64, f64)) -> Vec<(String, bool, String)> {
-        let mut out = Vec::new();
-        for shape in &self.0 {
-            let (w, s, e, n) = shape.bounds;
-            let (x0, y1) = to(w, s);
-            let (x1, y0) = to(e, n);
-            if x1 < 0.0 || x0 > MAP_W || y1 < 0.0 || y0 > MAP_H {
-                continue;
-            }
-            let mut d = String::new();
-            for ring in &shape.rings {
-                let mut last: Option<(f64, f64)> = None;
-                for &(lon, lat) in ring {
-                    let (x, y) = to(lon, lat);
-                    if last.is_some_and(|(a, b)| (x - a).abs() < 1.0 && (y - b).abs() < 1.0) {
-                        continue;
-                    }
-                    d.push_str(&format!(
-                        "{}{x:.1},{y:.1}",
-                        if last.is_none() { "M" } else { "L" }
-                    ));
-                    last = Some((x, y));
-                }
-                if last.is_some() {
-                    d.push('Z');
-                }
-            }
-            out.push((d, shape.district, shape.name.clone()));
-        }
-        out
-    }
-}
-
-fn map_of(s: &Signal, outlines: &Outlines) -> Map {
-    let places = &s.found.places;
-    if places.is_empty() {
-        return Map::default();
-    }
-    let lat0 = places.iter().map(|p| p.lat).sum::<f64>() / places.len() as f64;
-    let kx = 111.32 * lat0.to_radians().cos();
-    let ky = 110.57;
-    // Kilometres east and north of the first place.
-    let xy: Vec<(f64, f64)> = places
-        .iter()
-        .map(|p| ((p.lon - places[0].lon) * kx, (p.lat - places[0].lat) * ky))
-        .collect();
-    let radius = s.found.radius_km.unwrap_or(0.0);
-    let (cx, cy) = (
-        xy.iter().map(|p| p.0).sum::<f64>() / xy.len() as f64,
-        xy.iter().map(|p| p.1).sum::<f64>() / xy.len() as f64,
-    );
-    let half = xy
-        .iter()
-        .map(|p| (p.0 - cx).abs().max((p.1 - cy).abs()))
-        .fold(radius.max(0.5), f64::max)
-        * 1.25;
-    let scale = (MAP_H / 2.0 - 10.0) / half;
-    let to = |p: (f64, f64)| {
-        (
-            MAP_W / 2.0 + (p.0 - cx) * scale,
-            MAP_H / 2.0 - (p.1 - cy) * scale,
-        )
-    };
-    let dots = places
-        .iter()
-        .zip(&xy)
-        .map(|(p, &q)| {
-            let (x, y) = to(q);
-            (
-                x,
-                y,
-                3.0 + f64::from(p.count).sqrt() * 2.0,
-                format!("{}: {}", p.label, p.count),
-            )
-        })
-        .collect();
-    let (lon0, lat0) = (places[0].lon, places[0].lat);
-    let outlines = outlines.paths(|lon, lat| to(((lon - lon0) * kx, (lat - lat0) * ky)));
-    let circle = s.found.radius_km.filter(|r| *r > 0.0).map(|r| {
-        let (x, y) = to(xy[0]);
-        (x, y, r * scale)
-    });
-    let km = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]
-        .into_iter()
-        .find(|k| k * scale >= 40.0)
-        .unwrap_or(20.0);
-    Map {
-        outlines,
-        dots,
-        circle,
-        scale: (
-            km * scale,
-            if km < 1.0 {
-                format!("{:.0} m", km * 1000.0)
-            } else {
-                format!("{km:.0} km")
-            },
-        ),
-    }
-}
-
-/// A timeline's bars: `(x, y, width, height, in the signal, title)`.
-fn timeline_of(s: &Signal, width: f64, height: f64) -> Vec<(f64, f64, f64, f64, bool, String)> {
-    let t = &s.found.timeline;
-    let top = t.iter().map(|x| x.1).max().unwrap_or(1).max(1);
-    let w = width / t.len().max(1) as f64;
-    t.iter()
-        .enumerate()
-        .map(|(i, &(day, n))| {
-            let h = (height - 2.0) * f64::from(n) / f64::from(top);
-            let inside = day >= s.found.start && day - chrono::Duration::days(6) <= s.found.end;
-            (
-                i as f64 * w,
-                height - h,
-                (w - 1.0).max(1.0),
-                h,
-                inside,
-                format!("week to {}: {n}", day.format("%-d %b %Y")),
-            )
-        })
-        .collect()
-}
-
 /// One signal as the pages show it.
 pub(crate) struct Row {
     signal: Signal,
     map: Map,
-    bars: Vec<(f64, f64, f64, f64, bool, String)>,
+    bars: Vec<super::signal_pictures::Bar>,
 }
 
 impl Row {
     fn new(signal: Signal, outlines: &Outlines) -> Self {
         Self {
-            map: map_of(&signal, outlines),
-            bars: timeline_of(&signal, 240.0, 48.0),
+            map: Map::of(&signal, outlines),
+            bars: Timeline::bars(&signal, 240.0, 48.0),
             signal,
         }
     }

@@ -234,9 +234,7 @@ async fn no_partner_query_set_pins_down_a_count_of_1_to_4() {
             store.as_ref(),
             &SUICIDES,
             &file,
-            None,
-            false,
-            false,
+            &lantern_core::import::RegisterImportOptions::default(),
             &lantern_core::import::no_progress,
         )
         .await

@@ -2,21 +2,13 @@
 //! 1.20.3, run on the same series and recorded in
 //! `../shared/refdata/stats/surveillance/peer_runs_surveillance_1.20.3/`: every file there, with
 //! the same alarms, upper bounds within 1e-6, and no bound where R gives NA.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use std::path::PathBuf;
 
 use lantern_stats::{Cusum, Detection, Ears, Farrington, ThresholdMethod, cusum, ears, farrington};
 
 fn refdata(rel: &str) -> PathBuf {
-    std::env::var_os("LANTERN_REFDATA")
-        .map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/refdata"),
-            PathBuf::from,
-        )
+    crate::refdata::refdata()
         .join("stats/surveillance")
         .join(rel)
 }

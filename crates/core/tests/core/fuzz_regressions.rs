@@ -6,7 +6,7 @@
 fn an_xlsx_with_a_bad_shared_string_index_is_an_error_not_a_panic() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fuzz-regressions/xlsx-shared-string-out-of-range.xlsx"
+        "/tests/core/fuzz-regressions/xlsx-shared-string-out-of-range.xlsx"
     );
     let bytes = std::fs::read(path).expect("the regression input is in the repository");
     let result = lantern_core::import::Table::from_xlsx_bytes("bad.xlsx", bytes);

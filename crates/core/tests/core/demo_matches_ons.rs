@@ -3,10 +3,6 @@
 //! (`../shared/refdata/stats/ons-suicides-2021/`: Table 2 deaths by sex, Table 6 age-specific
 //! deaths, Table 12 method proportions). Five seeds are pooled so sampling noise stays small
 //! beside the tolerances.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,10 +12,7 @@ use lantern_core::pseudonym::PseudonymKey;
 use lantern_core::register::Record;
 
 fn ons(file: &str) -> PathBuf {
-    let refdata = std::env::var_os("LANTERN_REFDATA").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/refdata"),
-        PathBuf::from,
-    );
+    let refdata = crate::refdata::refdata();
     refdata.join("stats/ons-suicides-2021").join(file)
 }
 

@@ -6,10 +6,6 @@
 //! uses: with the withheld entries as unknowns, the margins give one equation per row, column
 //! and total, and an unknown is fixed exactly when its unit vector lies in the row space of the
 //! equations, i.e. when adding it as an equation does not raise the rank.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use lantern_stats::{CountTable, Preset, PublishedTable, protect_table};
 use proptest::prelude::*;

@@ -4,10 +4,6 @@
 //! no) is the table below, and `scripts/check-zero-baselines` compares R and the `lantern`
 //! binary afresh where R is installed. The refdata peer runs have no such baselines, which is
 //! how the classic method's bound of 0 was missed.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use lantern_stats::{Cusum, Detection, Ears, Farrington, cusum, ears, farrington};
 

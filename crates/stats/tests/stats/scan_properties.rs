@@ -1,10 +1,6 @@
 //! Properties of the scan on random grids: spreading the expected cases evenly over the periods
 //! gives every period the same total and keeps each period's split between places, and when the
 //! population does not change over time it leaves the most likely cluster as it was.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use lantern_stats::{ScanData, ScanModel, ScanSettings, equal_period_baseline, scan};
 use proptest::prelude::*;

@@ -1,9 +1,5 @@
 //! The storage contract: one story, run on a fresh SQLite file and, when `TEST_POSTGRES_URL` is
 //! set, on a fresh PostgreSQL database that is dropped afterwards.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use std::collections::HashMap;
 

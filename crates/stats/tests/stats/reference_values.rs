@@ -5,10 +5,6 @@
 //!   (ESP1976), and DSRs for non-independent events. Within 1e-9 relative.
 //! - ONS, Suicides in England and Wales, 2021 registrations: England age-standardised rates
 //!   (Table 2) rebuilt from age-specific deaths and denominators (Table 6). Within 0.07.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -22,13 +18,7 @@ use lantern_stats::{
 const REL: f64 = 1e-9;
 
 fn refdata(rel: &str) -> PathBuf {
-    std::env::var_os("LANTERN_REFDATA")
-        .map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/refdata"),
-            PathBuf::from,
-        )
-        .join("stats")
-        .join(rel)
+    crate::refdata::refdata().join("stats").join(rel)
 }
 
 /// Rows of a CSV as maps from column to cell.

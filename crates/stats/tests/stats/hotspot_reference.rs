@@ -1,23 +1,13 @@
 //! Getis-Ord Gi* against PySAL esda 2.9.0 and spdep 1.2.7 on the Columbus neighbourhoods
 //! (`../shared/refdata/stats/esda/`): the same z for every area, and permutation p-values within
 //! Monte Carlo error of esda's.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use std::path::PathBuf;
 
 use lantern_stats::{Weights, local_g};
 
 fn refdata(rel: &str) -> PathBuf {
-    std::env::var_os("LANTERN_REFDATA")
-        .map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/refdata"),
-            PathBuf::from,
-        )
-        .join("stats/esda")
-        .join(rel)
+    crate::refdata::refdata().join("stats/esda").join(rel)
 }
 
 fn rows(rel: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {

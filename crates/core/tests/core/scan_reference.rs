@@ -5,10 +5,6 @@
 //! advises, or four standard errors of the difference where that is wider (mid-range p-values
 //! vary more; our generator is not SaTScan's). The expected figures are read from the tools' own
 //! result files, never copied here.
-#![allow(
-    clippy::unwrap_used,
-    reason = "a test should stop at the first unexpected error"
-)]
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -17,13 +13,7 @@ use std::path::{Path, PathBuf};
 use lantern_core::scan_files::{MaxTemporal, ScanKind, ScanOptions, ScanReport, TimeUnit, scan};
 
 fn refdata(rel: &str) -> PathBuf {
-    std::env::var_os("LANTERN_REFDATA")
-        .map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/refdata"),
-            PathBuf::from,
-        )
-        .join("stats")
-        .join(rel)
+    crate::refdata::refdata().join("stats").join(rel)
 }
 
 /// One cluster as a SaTScan result file prints it.

@@ -1,0 +1,70 @@
+//! The `Store` implementation, written once and compiled twice: `sqlite.rs` and `postgres.rs`
+//! each include this folder as a module (`#[path = "sql/mod.rs"] mod sql;`) after naming their
+//! types (`This`, the store; `Db`, `Conn` and `Row`, sqlx's database, connection and row types)
+//! and their [`Dialect`](crate::common::Dialect) (`DIALECT`).
+//!
+//! Why this mechanism: the two backends run the same SQL but for a few dialect fragments, so the
+//! Rust must not drift between them. A macro would keep them together but hides the code from
+//! rustfmt and the IDE; a generic `SqlStore<DB>` over sqlx's `Database` trait would have to
+//! repeat a dozen `Encode`/`Decode`/`Executor` bounds on every function (bounds on other types
+//! are not implied by a trait's where clause). Including the same files twice keeps each
+//! capability a plain Rust file that rustfmt formats and a reader can open, checked by the
+//! compiler against each backend's concrete types.
+//!
+//! One file per capability: [`areas`], [`register`] (with [`register_rows`]), [`audit`],
+//! [`settings`], [`users`], [`plans`] and [`signals`].
+
+use lantern_core::{Store, StoreResult};
+
+use crate::common::{Cell, map_err};
+
+pub(super) use super::{Conn, DIALECT, Db, Row, This};
+
+mod areas;
+mod audit;
+mod plans;
+mod register;
+mod register_rows;
+mod settings;
+mod signals;
+mod users;
+
+/// Bind a cell, after a separator (`separated`) or straight after the SQL before it.
+pub(super) fn push_cell(
+    b: &mut sqlx::query_builder::Separated<'_, '_, Db, &'static str>,
+    cell: Cell,
+    separated: bool,
+) {
+    macro_rules! bind {
+        ($v:expr) => {
+            if separated {
+                b.push_bind($v);
+            } else {
+                b.push_bind_unseparated($v);
+            }
+        };
+    }
+    match cell {
+        Cell::Text(v) => bind!(v),
+        Cell::Int(v) => bind!(v),
+        Cell::Float(v) => bind!(v),
+        Cell::Date(v) => bind!(v),
+        Cell::Bool(v) => bind!(v),
+    }
+}
+
+/// Commit, or roll back a dry run.
+pub(super) async fn finish(tx: sqlx::Transaction<'_, Db>, dry_run: bool) -> StoreResult<()> {
+    if dry_run {
+        tx.rollback().await
+    } else {
+        tx.commit().await
+    }
+    .map_err(map_err)
+}
+
+impl Store for This {
+    fn backend(&self) -> &'static str {
+        DIALECT.name
+    }
+}
