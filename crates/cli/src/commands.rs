@@ -456,19 +456,27 @@ pub(crate) async fn cli_audit_entry(
     dataset: Option<&register::Dataset>,
     detail: String,
 ) -> anyhow::Result<()> {
-    let entry = lantern_core::audit::NewAuditEntry {
+    store
+        .append_audit(&cli_entry(action, dataset, detail))
+        .await
+        .context("cannot write the audit log")?;
+    Ok(())
+}
+
+/// The audit entry for something done from the command line.
+pub(crate) fn cli_entry(
+    action: &str,
+    dataset: Option<&register::Dataset>,
+    detail: String,
+) -> lantern_core::audit::NewAuditEntry {
+    lantern_core::audit::NewAuditEntry {
         actor: cli_actor(),
         action: action.to_owned(),
         dataset: dataset.map(|d| d.name.to_owned()),
         record_id: None,
         detail,
         origin: "cli".to_owned(),
-    };
-    store
-        .append_audit(&entry)
-        .await
-        .context("cannot write the audit log")?;
-    Ok(())
+    }
 }
 
 async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {

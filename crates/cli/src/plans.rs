@@ -62,7 +62,15 @@ pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let id = match store.create_plan(&plan).await {
+    let actions = plan.action_count();
+    let audit = |id: i64| {
+        crate::commands::cli_entry(
+            "plan_import",
+            None,
+            format!("file={} plan={id} actions={actions}", args.file.display()),
+        )
+    };
+    let id = match store.import_plan(&plan, Some(&audit)).await {
         Ok(id) => id,
         Err(lantern_core::StoreError::Conflict(m)) => {
             eprintln!("error: {m}");
@@ -70,17 +78,6 @@ pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow
         }
         Err(e) => return Err(e.into()),
     };
-    cli_audit_entry(
-        store,
-        "plan_import",
-        None,
-        format!(
-            "file={} plan={id} actions={}",
-            args.file.display(),
-            plan.action_count()
-        ),
-    )
-    .await?;
     if args.json {
         println!("{}", json(Some(id)));
     }

@@ -117,7 +117,7 @@ pub struct AuditBreak {
     pub reason: String,
 }
 
-/// Which page of the audit log to read (see [`crate::Store::audit_page`]).
+/// Which page of the audit log to read (see [`crate::AuditStore::audit_page`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuditPage {
     /// Only entries with a larger id.

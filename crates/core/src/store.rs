@@ -23,6 +23,9 @@ pub type ImportAudit<'a> = &'a (
             + Sync
     );
 
+/// Makes a plan import's audit entry from the new plan's id, inside its transaction.
+pub type PlanAudit<'a> = &'a (dyn Fn(i64) -> crate::audit::NewAuditEntry + Send + Sync);
+
 /// Errors from a store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -475,7 +478,13 @@ pub trait UserStore: Send + Sync {
 #[async_trait]
 pub trait PlanStore: Send + Sync {
     /// Keep a plan and its actions; a title already taken is a conflict.
-    async fn create_plan(&self, plan: &Plan) -> StoreResult<i64>;
+    async fn create_plan(&self, plan: &Plan) -> StoreResult<i64> {
+        self.import_plan(plan, None).await
+    }
+    /// [`Self::create_plan`], and with `audit` the entry it makes from the new plan's id is
+    /// appended in the same transaction: the plan and its audit entry land together or not at
+    /// all.
+    async fn import_plan(&self, plan: &Plan, audit: Option<PlanAudit<'_>>) -> StoreResult<i64>;
     /// Every plan, by title.
     async fn plans(&self) -> StoreResult<Vec<PlanSummary>>;
     /// One plan with its actions as they stand now.

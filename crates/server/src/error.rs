@@ -3,9 +3,13 @@
 //! message, so no internal detail leaks. JSON routes answer
 //! `{"error": {"code": "...", "message": "..."}}`; HTML routes get a page.
 
+use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use lantern_core::StoreError;
+
+use crate::access;
+use crate::page::Layout;
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -198,7 +202,7 @@ pub(crate) async fn uniform_errors(
         )
             .into_response()
     } else {
-        (status, crate::web::error_page(status, &message)).into_response()
+        (status, error_page(status, &message)).into_response()
     };
     let (fresh_parts, body) = fresh.into_parts();
     for (k, v) in &fresh_parts.headers {
@@ -220,10 +224,72 @@ impl<E: Into<AppError>> From<E> for HtmlError {
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         if let AppError::BreakGlass { dataset, id } = self.0 {
-            return crate::web::break_glass_page(dataset, id);
+            return break_glass_page(dataset, id);
         }
         let (status, _, message) = self.0.parts();
-        let page = crate::web::error_page(status, &message);
+        let page = error_page(status, &message);
         (status, page).into_response()
     }
+}
+
+// ---------------------------------------------------------------- error pages
+
+/// Render a template into a response; a rendering failure is a logged 500.
+pub(crate) fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong; it has been logged",
+            )
+            .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
+}
+
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Html<String> {
+    let page = ErrorPage {
+        layout: Layout {
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            active: "",
+            synthetic: false,
+            user: access::current(),
+        },
+        status: status.as_u16(),
+        message: message.to_owned(),
+    };
+    Html(page.render().unwrap_or_else(|_| message.to_owned()))
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+struct BreakGlassPage {
+    layout: Layout,
+    dataset: &'static str,
+    id: i64,
+}
+
+/// The page an analyst sees when a record is outside their area: give a reason to open it.
+pub(crate) fn break_glass_page(dataset: &'static str, id: i64) -> Response {
+    let page = BreakGlassPage {
+        layout: Layout {
+            title: "Outside your area".to_owned(),
+            active: dataset,
+            synthetic: false,
+            user: access::current(),
+        },
+        dataset,
+        id,
+    };
+    (StatusCode::FORBIDDEN, render(&page)).into_response()
 }

@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod audit_writer;
 mod error;
+mod page;
 mod plans;
 mod proxy;
 mod session;

@@ -140,8 +140,8 @@ async fn exec(db: &TestDb, statements: &[&str], count: &str) -> i64 {
     }
 }
 
-/// An import and its audit entry commit together: when the audit entry cannot be written the
-/// rows are not either, and once it can, both land.
+/// An import and its audit entry commit together, for register files and plans alike: when the
+/// audit entry cannot be written the rows are not either, and once it can, both land.
 #[tokio::test]
 async fn an_import_and_its_audit_entry_commit_or_roll_back_together() {
     for db in std::iter::once(TestDb::sqlite()).chain(TestDb::postgres()) {
@@ -163,6 +163,23 @@ async fn an_import_and_its_audit_entry_commit_or_roll_back_together() {
         assert_eq!(exec(&db, refuse, rows).await, 0);
 
         let file = db.write("s.csv", SUICIDES);
+        let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/templates/plan.csv")
+            .display()
+            .to_string();
+        let plans = "SELECT COUNT(*) FROM plans";
+        let failed = db.run(&["import", "plans", &plan]);
+        assert_ne!(
+            failed.code, 0,
+            "{}: the plan import reported success",
+            db.url
+        );
+        assert_eq!(
+            exec(&db, &[], plans).await,
+            0,
+            "{}: a plan landed unaudited",
+            db.url
+        );
         let failed = db.run(&["import", "suicides", &file]);
         assert_ne!(failed.code, 0, "{}: the import reported success", db.url);
         assert!(
@@ -186,6 +203,10 @@ async fn an_import_and_its_audit_entry_commit_or_roll_back_together() {
         db.run(&["import", "suicides", &file]).ok();
         assert_eq!(exec(&db, &[], rows).await, 1);
         assert_eq!(exec(&db, &[], imports).await, 1);
+        db.run(&["import", "plans", &plan]).ok();
+        assert_eq!(exec(&db, &[], plans).await, 1);
+        let plan_imports = "SELECT COUNT(*) FROM audit_log WHERE action = 'plan_import'";
+        assert_eq!(exec(&db, &[], plan_imports).await, 1);
         db.run(&["audit", "verify"]).ok();
     }
 }

@@ -25,8 +25,14 @@ struct QualityParams {
 struct QualityRow {
     group: String,
     total: i64,
-    /// `(percent text, css class)` per field.
-    cells: Vec<(String, &'static str)>,
+    /// One per field.
+    cells: Vec<QualityCell>,
+}
+
+/// How complete one field is: the percentage and its class (`good`, `fair`, `poor`, `none`).
+struct QualityCell {
+    text: String,
+    class: &'static str,
 }
 
 #[derive(Template)]
@@ -58,9 +64,15 @@ fn rows(groups: &[Completeness], shown: &[usize]) -> Vec<QualityRow> {
                         } else {
                             "poor"
                         };
-                        (format!("{p:.0}%"), class)
+                        QualityCell {
+                            text: format!("{p:.0}%"),
+                            class,
+                        }
                     }
-                    None => (String::new(), "none"),
+                    None => QualityCell {
+                        text: String::new(),
+                        class: "none",
+                    },
                 })
                 .collect(),
         })

@@ -325,6 +325,13 @@ struct HistoryRow {
     changes: Vec<String>,
 }
 
+/// A suspected suicide's status change, as the record page lists it.
+struct StatusRow {
+    status: String,
+    effective: String,
+    recorded: String,
+}
+
 #[derive(Template)]
 #[template(path = "record.html")]
 struct RecordPage {
@@ -334,7 +341,7 @@ struct RecordPage {
     fields: Vec<Shown>,
     repeat: Option<bool>,
     is_suicide: bool,
-    statuses: Vec<(String, String, String)>,
+    statuses: Vec<StatusRow>,
     history: Vec<HistoryRow>,
     status_options: Vec<Opt>,
     saved: bool,
@@ -374,12 +381,10 @@ async fn show_record(
             .status_history(id)
             .await?
             .into_iter()
-            .map(|s| {
-                (
-                    list.label(&s.status).to_owned(),
-                    s.effective_on.to_string(),
-                    s.recorded_at.format("%Y-%m-%d %H:%M").to_string(),
-                )
+            .map(|s| StatusRow {
+                status: list.label(&s.status).to_owned(),
+                effective: s.effective_on.to_string(),
+                recorded: s.recorded_at.format("%Y-%m-%d %H:%M").to_string(),
             })
             .collect()
     } else {

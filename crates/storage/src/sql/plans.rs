@@ -11,7 +11,11 @@ use crate::common::map_err;
 #[async_trait]
 impl lantern_core::store::PlanStore for This {
     #[tracing::instrument(skip_all)]
-    async fn create_plan(&self, plan: &lantern_core::plans::Plan) -> StoreResult<i64> {
+    async fn import_plan(
+        &self,
+        plan: &lantern_core::plans::Plan,
+        audit: Option<lantern_core::store::PlanAudit<'_>>,
+    ) -> StoreResult<i64> {
         let mut outline = plan.clone();
         for sec in &mut outline.sections {
             sec.actions.clear();
@@ -55,6 +59,9 @@ impl lantern_core::store::PlanStore for This {
                 }
                 other => map_err(other),
             })?;
+        }
+        if let Some(audit) = audit {
+            This::append_audits_in(&mut tx, &[audit(id)]).await?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(id)
