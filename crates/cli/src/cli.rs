@@ -171,6 +171,15 @@ pub(crate) enum ImportCommand {
         #[command(flatten)]
         opts: ImportOpts,
     },
+    /// Benchmarks: the CSV of Fingertips' "download data" (or fingertipsR's, or
+    /// indicator,area_code,period,sex,value,lower,upper), keyed by indicator, area, sex, age and
+    /// period. Rows of a breakdown by category are left out.
+    Benchmarks {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
     /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv.
     Suicides {
         /// The file.
@@ -762,6 +771,8 @@ pub(crate) enum ExportWhat {
     SelfHarm,
     /// Action plans (JSON: the plans whole; CSV and XLSX: the plan template's columns).
     Plans,
+    /// Benchmarks (CSV, which `lantern import benchmarks` reads back, or JSON).
+    Benchmarks,
 }
 
 #[derive(Debug, Args)]

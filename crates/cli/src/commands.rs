@@ -367,6 +367,25 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
             });
             report(result, opts)
         }
+        ImportCommand::Benchmarks { file, opts } => {
+            let actor = cli_actor();
+            let by = import::AuditBy {
+                actor: &actor,
+                origin: "cli",
+            };
+            let result = lantern_core::benchmarks::import_benchmarks(s, &file, opts.dry_run, Some(by))
+                .await
+                .map(|r| {
+                    if r.skipped_categories > 0 {
+                        eprintln!(
+                            "Left out {} rows of breakdowns by category (deprivation deciles and the like).",
+                            r.skipped_categories
+                        );
+                    }
+                    r.summary
+                });
+            report(result, opts)
+        }
         ImportCommand::Suicides {
             file,
             opts,
@@ -479,12 +498,50 @@ pub(crate) fn cli_entry(
     }
 }
 
+async fn export_benchmarks(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    if args.plan.is_some() {
+        anyhow::bail!("--plan applies to `lantern export plans` only");
+    }
+    let rows = store.benchmarks(None).await?;
+    let mut bytes = Vec::new();
+    match args.format {
+        ExportFormat::Csv => lantern_core::benchmarks::write_csv(&rows, &mut bytes)?,
+        ExportFormat::Json => serde_json::to_writer_pretty(&mut bytes, &rows)?,
+        ExportFormat::Xlsx => anyhow::bail!("benchmarks export as csv or json"),
+    }
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let format = format!("{:?}", args.format).to_lowercase();
+    cli_audit_entry(
+        store,
+        "benchmarks_export",
+        None,
+        format!("format={format} rows={} output={destination}", rows.len()),
+    )
+    .await?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {} figures to {}.", rows.len(), path.display());
+        }
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
 async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     let store = open(url).await?;
     let dataset = match args.dataset {
         ExportWhat::Suicides => &SUICIDES,
         ExportWhat::SelfHarm => &SELF_HARM,
         ExportWhat::Plans => return crate::plans::export(&store, args).await,
+        ExportWhat::Benchmarks => return export_benchmarks(&store, args).await,
     };
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");

@@ -5,6 +5,7 @@
 pub mod area;
 pub mod audit;
 pub mod auth;
+pub mod benchmarks;
 pub mod codes;
 pub mod demo;
 pub mod export;
@@ -22,8 +23,8 @@ pub mod store;
 pub mod text;
 
 pub use store::{
-    AreaStore, AuditStore, ImportSummary, PlanStore, RegisterStore, SettingsStore, SharedStore,
-    SignalStore, Store, StoreError, StoreResult, UserStore,
+    AreaStore, AuditStore, BenchmarkStore, ImportSummary, PlanStore, RegisterStore, SettingsStore,
+    SharedStore, SignalStore, Store, StoreError, StoreResult, UserStore,
 };
 
 /// Lowercase hexadecimal of `bytes`.

@@ -1,5 +1,6 @@
 //! The storage contract, one trait per capability ([`AreaStore`], [`RegisterStore`],
-//! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`]) and
+//! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`],
+//! [`BenchmarkStore`]) and
 //! [`Store`], which is all of them. Code that needs one capability takes that trait; a
 //! `&dyn Store` coerces to any of them. `lantern-storage` implements them for SQLite and
 //! PostgreSQL, and the contract test suite runs the same story on both.
@@ -22,6 +23,10 @@ pub type ImportAudit<'a> = &'a (
             + Send
             + Sync
     );
+
+/// Makes an import's audit entry from its summary, inside its transaction.
+pub type SummaryAudit<'a> =
+    &'a (dyn Fn(&ImportSummary) -> crate::audit::NewAuditEntry + Send + Sync);
 
 /// Makes a plan import's audit entry from the new plan's id, inside its transaction.
 pub type PlanAudit<'a> = &'a (dyn Fn(i64) -> crate::audit::NewAuditEntry + Send + Sync);
@@ -531,6 +536,26 @@ pub trait SignalStore: Send + Sync {
     ) -> StoreResult<i64>;
 }
 
+/// Published figures to compare with (Fingertips' England and regional values, …).
+#[async_trait]
+pub trait BenchmarkStore: Send + Sync {
+    /// Insert or update figures by indicator, area, sex, age and period, all or none; `source`
+    /// names the file. With `dry_run` the work is rolled back and only the summary returned;
+    /// with `audit`, its entry is appended in the same transaction.
+    async fn upsert_benchmarks(
+        &self,
+        rows: &[crate::benchmarks::Benchmark],
+        source: &str,
+        dry_run: bool,
+        audit: Option<SummaryAudit<'_>>,
+    ) -> StoreResult<ImportSummary>;
+    /// Every figure, or one indicator's, ordered by indicator, area, sex, age and period.
+    async fn benchmarks(
+        &self,
+        indicator: Option<&str>,
+    ) -> StoreResult<Vec<crate::benchmarks::Benchmark>>;
+}
+
 /// Where the register lives: every capability's storage. Code that needs only one takes that
 /// trait (`&dyn AreaStore`, ...); a `&dyn Store` coerces to any of them.
 pub trait Store:
@@ -541,6 +566,7 @@ pub trait Store:
     + UserStore
     + PlanStore
     + SignalStore
+    + BenchmarkStore
     + 'static
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/healthz`.

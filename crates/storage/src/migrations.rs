@@ -36,6 +36,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0005_add_totp.sql"),
     migration!("sqlite", "0006_create_plans.sql"),
     migration!("sqlite", "0007_create_signals.sql"),
+    migration!("sqlite", "0008_create_benchmarks.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -47,6 +48,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0005_add_totp.sql"),
     migration!("postgres", "0006_create_plans.sql"),
     migration!("postgres", "0007_create_signals.sql"),
+    migration!("postgres", "0008_create_benchmarks.sql"),
 ]);
 
 impl Embedded {

@@ -10,6 +10,7 @@ mod refdata;
 
 mod audit;
 mod backup;
+mod benchmarks;
 mod geography;
 mod hardening;
 mod helpers;

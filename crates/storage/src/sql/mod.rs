@@ -12,7 +12,7 @@
 //! compiler against each backend's concrete types.
 //!
 //! One file per capability: [`areas`], [`register`] (with [`register_rows`]), [`audit`],
-//! [`settings`], [`users`], [`plans`] and [`signals`].
+//! [`settings`], [`users`], [`plans`], [`signals`] and [`benchmarks`].
 
 use lantern_core::{Store, StoreResult};
 
@@ -22,6 +22,7 @@ pub(super) use super::{Conn, DIALECT, Db, Row, This};
 
 mod areas;
 mod audit;
+mod benchmarks;
 mod plans;
 mod register;
 mod register_rows;
