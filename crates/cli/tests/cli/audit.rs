@@ -32,17 +32,7 @@ async fn imports_and_exports_are_audited_and_tampering_is_caught() {
         verify.stdout
     );
 
-    let out = db.path("audit.csv");
-    db.run(&[
-        "audit",
-        "export",
-        "--format",
-        "csv",
-        "--output",
-        out.to_str().unwrap(),
-    ])
-    .ok();
-    let text = std::fs::read_to_string(&out).unwrap();
+    let text = db.audit_csv();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],

@@ -88,17 +88,7 @@ fn imports_and_refuses(db: &TestDb) {
         (0, 0, 2_627)
     );
 
-    let out = db.path("audit.csv");
-    db.run(&[
-        "audit",
-        "export",
-        "--format",
-        "csv",
-        "--output",
-        out.to_str().unwrap(),
-    ])
-    .ok();
-    let audit = std::fs::read_to_string(&out).unwrap();
+    let audit = db.audit_csv();
     assert_eq!(
         audit.matches(",benchmarks_import,").count(),
         5,

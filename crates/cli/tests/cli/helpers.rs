@@ -66,6 +66,21 @@ impl TestDb {
         Run::from(child.wait_with_output().unwrap())
     }
 
+    /// The audit log as `lantern audit export --format csv` writes it.
+    pub(crate) fn audit_csv(&self) -> String {
+        let out = self.path("audit.csv");
+        self.run(&[
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .ok();
+        std::fs::read_to_string(&out).unwrap()
+    }
+
     /// A path inside this test's temp folder.
     pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
