@@ -155,6 +155,14 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         );
         let plan = lantern_core::demo::plan::load(store.as_ref(), end, args.seed).await?;
         eprintln!("Loaded the demo action plan with its progress updates (plan {plan}).");
+        let figures = lantern_core::demo::benchmarks::england(end, args.seed);
+        store
+            .upsert_benchmarks(&figures, "demo", false, None)
+            .await?;
+        eprintln!(
+            "Loaded {} synthetic England benchmark figures (the suicide rate, by sex).",
+            figures.len()
+        );
         crate::users::demo_users(&store).await?;
         eprintln!("Running the signal detectors over the demo register…");
         let done = lantern_core::signals::refresh(

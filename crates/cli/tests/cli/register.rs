@@ -263,6 +263,10 @@ fn the_demo_fills_an_empty_database_once_and_refuses_one_with_data() {
     }
     let list = db.run(&["user", "list"]);
     assert_eq!(list.ok().stdout.lines().count(), 7);
+    // Synthetic England figures to compare with: five three-year periods by sex.
+    let benchmarks = db.run(&["export", "benchmarks", "--format", "json"]);
+    let figures: serde_json::Value = serde_json::from_str(&benchmarks.ok().stdout).unwrap();
+    assert_eq!(figures.as_array().map(Vec::len), Some(15), "{figures}");
     let again = db.run(&["demo", "--no-serve"]);
     assert!(
         !again.stdout.contains("Demo users"),

@@ -7,6 +7,7 @@
 //! three quarters male, Table 12 method shares). None of it describes a real person or place;
 //! area codes start with `X`, which ONS does not use.
 
+pub mod benchmarks;
 mod geography;
 mod people;
 pub mod plan;
