@@ -30,7 +30,8 @@ export async function startDemo(end) {
     let seen = '';
     server.stderr.on('data', (d) => {
       seen += d;
-      const m = seen.match(/serving (http:\/\/[0-9.:]+)/);
+      // Wait for the whole address: stderr can arrive cut in the middle of it.
+      const m = seen.match(/serving (http:\/\/[0-9.]+:[0-9]+) from/);
       if (m) ok(m[1]);
     });
     server.on('exit', (code) => fail(new Error(`server exited ${code}: ${seen}`)));
