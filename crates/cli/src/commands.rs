@@ -506,6 +506,32 @@ pub(crate) fn cli_entry(
     }
 }
 
+/// `format=F rows=N output=DEST`: what an export's audit entry says.
+fn export_detail(args: &ExportArgs, rows: usize) -> String {
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let format = format!("{:?}", args.format).to_lowercase();
+    format!("format={format} rows={rows} output={destination}")
+}
+
+/// Write an export to `--output` (saying how many `noun` went there) or to standard output.
+fn deliver(args: &ExportArgs, bytes: &[u8], rows: usize, noun: &str) -> anyhow::Result<()> {
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {rows} {noun} to {}.", path.display());
+        }
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(bytes)?;
+        }
+    }
+    Ok(())
+}
+
 async fn export_benchmarks(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");
@@ -517,29 +543,14 @@ async fn export_benchmarks(store: &SharedStore, args: &ExportArgs) -> anyhow::Re
         ExportFormat::Json => serde_json::to_writer_pretty(&mut bytes, &rows)?,
         ExportFormat::Xlsx => anyhow::bail!("benchmarks export as csv or json"),
     }
-    let destination = args
-        .output
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-    let format = format!("{:?}", args.format).to_lowercase();
     cli_audit_entry(
         store,
         "benchmarks_export",
         None,
-        format!("format={format} rows={} output={destination}", rows.len()),
+        export_detail(args, rows.len()),
     )
     .await?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {} figures to {}.", rows.len(), path.display());
-        }
-        None => {
-            use std::io::Write as _;
-            std::io::stdout().lock().write_all(&bytes)?;
-        }
-    }
+    deliver(args, &bytes, rows.len(), "figures")?;
     Ok(())
 }
 
@@ -561,27 +572,14 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
         ExportFormat::Json => export::write_json(&records, &mut bytes)?,
         ExportFormat::Xlsx => bytes = export::xlsx_bytes(dataset, &records)?,
     }
-    let destination = args
-        .output
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-    let format = format!("{:?}", args.format).to_lowercase();
-    let detail = format!(
-        "format={format} rows={} output={destination}",
-        records.len()
-    );
-    cli_audit(&store, "export", dataset, detail).await?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {} records to {}.", records.len(), path.display());
-        }
-        None => {
-            use std::io::Write as _;
-            std::io::stdout().lock().write_all(&bytes)?;
-        }
-    }
+    cli_audit(
+        &store,
+        "export",
+        dataset,
+        export_detail(args, records.len()),
+    )
+    .await?;
+    deliver(args, &bytes, records.len(), "records")?;
     Ok(())
 }
 

@@ -217,12 +217,24 @@ pub fn parse_benchmarks(table: &Table) -> Result<ParsedBenchmarks, ImportError> 
         let age = c.age.map_or(Some("All ages".to_owned()), |i| {
             text(i, "the age", Some("All ages"))
         });
-        let optional = |i: Option<usize>| {
-            cell(i)
-                .filter(|t| !t.is_empty())
-                .and_then(|t| crate::text::checked(t).ok())
+        // Names and types are kept as given, but text with control characters is a problem
+        // here as everywhere text comes in.
+        let mut optional = |i: Option<usize>| {
+            let i = i?;
+            let t = cells.get(i).unwrap_or("").trim();
+            if t.is_empty() {
+                return None;
+            }
+            crate::text::checked(t)
+                .map_err(|e| problems.add(line, header(i), e))
+                .ok()
                 .map(std::borrow::Cow::into_owned)
         };
+        let (indicator_name, area_name, area_type) = (
+            optional(c.indicator_name),
+            optional(c.area_name),
+            optional(c.area_type),
+        );
         let area = match crate::area::parse_area_code(cells.get(area_c).unwrap_or("")) {
             Ok(code) => Some(code),
             Err(e) => {
@@ -281,10 +293,10 @@ pub fn parse_benchmarks(table: &Table) -> Result<ParsedBenchmarks, ImportError> 
             continue;
         }
         parsed.rows.push(Benchmark {
-            indicator_name: optional(c.indicator_name)
+            indicator_name: indicator_name
                 .filter(|_| c.indicator_id.is_some() || c.indicator.is_some()),
-            area_name: optional(c.area_name),
-            area_type: optional(c.area_type),
+            area_name,
+            area_type,
             indicator,
             area_code,
             sex,
@@ -515,5 +527,17 @@ mod tests {
             lines(parse("indicator,area_code,period,value\n").unwrap_err()),
             ["b.csv:1: value: the file holds no figures"]
         );
+    }
+
+    #[test]
+    fn control_characters_in_names_are_problems_and_formulas_are_kept_as_text() {
+        let csv = "Indicator ID,Area Code,Area Name,Time period,Value\n\
+                   41001,E92000001,Eng\u{1b}[31mland,2021,1\n\
+                   41001,E92000002,=HYPERLINK(\"x\"),2021,1\n";
+        let got = lines(parse(csv).unwrap_err());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("b.csv:2: Area Name: "), "{got:?}");
+        let p = parse(&csv.replace("Eng\u{1b}[31mland", "England")).unwrap();
+        assert_eq!(p.rows[1].area_name.as_deref(), Some("=HYPERLINK(\"x\")"));
     }
 }
