@@ -64,14 +64,17 @@ impl lantern_core::store::BenchmarkStore for This {
         let mut indicators: Vec<&str> = rows.iter().map(|r| r.indicator.as_str()).collect();
         indicators.sort_unstable();
         indicators.dedup();
-        for indicator in indicators {
-            let stored = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM benchmarks WHERE indicator = $1"
-            ))
-            .bind(indicator)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        // The stored figures of the file's indicators, a few hundred indicators a query.
+        for chunk in indicators.chunks(500) {
+            let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!(
+                "SELECT {COLUMNS} FROM benchmarks WHERE indicator IN ("
+            ));
+            let mut list = qb.separated(", ");
+            for indicator in chunk {
+                list.push_bind(*indicator);
+            }
+            qb.push(")");
+            let stored = qb.build().fetch_all(&mut *tx).await.map_err(map_err)?;
             for row in &stored {
                 let b = decode(row).map_err(map_err)?;
                 existing.insert(key_of(&b), b);
