@@ -72,6 +72,105 @@ impl<W: Write> CsvWriter<W> {
     }
 }
 
+impl<W: Write> CsvWriter<W> {
+    /// The output, flushed.
+    ///
+    /// # Errors
+    /// When the underlying writer fails.
+    pub fn into_inner(self) -> std::io::Result<W> {
+        self.0.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// A cell of a figures table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// Nothing (withheld or not computed).
+    Empty,
+}
+
+/// A table of figures as the pages show it, with what a reader needs to read it wherever the
+/// file goes: a title, and notes naming the disclosure rule, the definition and the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiguresTable {
+    /// What the table shows.
+    pub title: String,
+    /// `(label, text)` lines written above the header.
+    pub notes: Vec<(String, String)>,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// The rows, a cell per column.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl FiguresTable {
+    /// CSV: a `# label,text` line per note (and the title), then the header and the rows.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn csv(&self) -> std::io::Result<Vec<u8>> {
+        // Notes have two cells and the table more: the lengths differ by design.
+        let mut w = CsvWriter(
+            csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(Vec::new()),
+        );
+        w.write_record(["# title", self.title.as_str()])?;
+        for (k, v) in &self.notes {
+            w.write_record([format!("# {k}"), v.clone()])?;
+        }
+        w.write_record(&self.columns)?;
+        for row in &self.rows {
+            w.write_record(row.iter().map(|c| match c {
+                Cell::Text(s) => s.clone(),
+                Cell::Number(n) => n.to_string(),
+                Cell::Empty => String::new(),
+            }))?;
+        }
+        w.into_inner()
+    }
+
+    /// An XLSX workbook: the table on the first sheet, the title and notes on a second.
+    ///
+    /// # Errors
+    /// When the workbook cannot be built.
+    pub fn xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("figures")?;
+        for (c, name) in self.columns.iter().enumerate() {
+            sheet.write_string(0, c as u16, name)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match cell {
+                    Cell::Text(s) => {
+                        sheet.write_string(r, c, s)?;
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, c, *n)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+        let about = book.add_worksheet();
+        about.set_name("about")?;
+        about.write_string(0, 0, "title")?;
+        about.write_string(0, 1, &self.title)?;
+        for (i, (k, v)) in self.notes.iter().enumerate() {
+            about.write_string(i as u32 + 1, 0, k)?;
+            about.write_string(i as u32 + 1, 1, v)?;
+        }
+        book.save_to_buffer()
+    }
+}
+
 use crate::register::{Dataset, Record, StoredRecord};
 
 /// Output formats.

@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod audit_writer;
 mod error;
+mod geometry;
 mod page;
 mod plans;
 mod proxy;
@@ -77,6 +78,8 @@ pub struct AppState {
     grants: access::Grants,
     /// Indicator tables by query, with the register version they were computed at.
     indicators: IndicatorCache,
+    /// Simplified area boundaries by level, with the data version they were made at.
+    shapes: geometry::ShapeCache,
     /// Group commit for audit entries.
     audit: audit_writer::AuditWriter,
     /// Where live plan measures get their figures; register more with [`AppState::sources_mut`].
@@ -103,6 +106,7 @@ impl AppState {
             limiter: Arc::default(),
             grants: access::Grants::default(),
             indicators: IndicatorCache::default(),
+            shapes: geometry::ShapeCache::default(),
             audit: audit_writer::AuditWriter::default(),
             sources: lantern_core::plans::live::Sources::default(),
         }

@@ -405,3 +405,213 @@ mod tests {
         assert_eq!(escape("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
     }
 }
+
+/// A spine chart row, as Fingertips draws it: the range of the peer areas (light), their middle
+/// half (darker), the comparator (a line) and this area (a mark coloured by its comparison),
+/// each placed on a scale from the lowest to the highest of them. Decorative: the same figures
+/// are in the row's cells.
+pub(crate) fn spine(
+    peers: &[f64],
+    area: Option<f64>,
+    comparator: Option<f64>,
+    class: &str,
+) -> String {
+    let mut sorted: Vec<f64> = peers.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let all: Vec<f64> = sorted
+        .iter()
+        .copied()
+        .chain(area)
+        .chain(comparator)
+        .collect();
+    if all.is_empty() {
+        return String::new();
+    }
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (w, h) = (240.0, 22.0);
+    let x = |v: f64| 6.0 + (v - lo) / span * (w - 12.0);
+    let quantile = |p: f64| {
+        let i = (p * (sorted.len().saturating_sub(1)) as f64).round() as usize;
+        sorted.get(i).copied()
+    };
+    let mut svg = format!(
+        "<svg class=\"spine\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" aria-hidden=\"true\">"
+    );
+    if let (Some(a), Some(b)) = (sorted.first(), sorted.last()) {
+        let _ = write!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"5\" width=\"{:.1}\" height=\"12\" class=\"range\"/>",
+            x(*a),
+            (x(*b) - x(*a)).max(1.0)
+        );
+    }
+    if let (Some(a), Some(b)) = (quantile(0.25), quantile(0.75)) {
+        let _ = write!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"5\" width=\"{:.1}\" height=\"12\" class=\"middle\"/>",
+            x(a),
+            (x(b) - x(a)).max(1.0)
+        );
+    }
+    if let Some(c) = comparator {
+        let _ = write!(
+            svg,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"1\" y2=\"21\" class=\"comparator\"/>",
+            x(c)
+        );
+    }
+    if let Some(v) = area {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"11\" r=\"5.5\" class=\"{}\"/>",
+            x(v),
+            escape(class)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// One point of a trend: its period, value and interval.
+#[derive(Debug, Clone)]
+pub(crate) struct TrendPoint {
+    pub(crate) period: String,
+    pub(crate) value: Option<f64>,
+    pub(crate) lower: Option<f64>,
+    pub(crate) upper: Option<f64>,
+    /// A comparator's value for the same period.
+    pub(crate) comparator: Option<f64>,
+}
+
+/// A trend chart: the values joined by a line, each with its interval as a bar, the comparator
+/// dashed, periods along the bottom and a value axis with three ticks. `title` names it for
+/// assistive technology; the same figures are in the table beside it.
+pub(crate) fn trend_chart(points: &[TrendPoint], title: &str, comparator: &str) -> String {
+    let known: Vec<f64> = points
+        .iter()
+        .flat_map(|p| [p.value, p.lower, p.upper, p.comparator])
+        .flatten()
+        .filter(|v| v.is_finite())
+        .collect();
+    if known.is_empty() {
+        return String::new();
+    }
+    let hi = known.iter().copied().fold(0.0, f64::max);
+    let top = nice_ceiling(hi);
+    let (w, h, left, bottom) = (560.0, 220.0, 44.0, 34.0);
+    let plot_w = w - left - 12.0;
+    let plot_h = h - bottom - 12.0;
+    let step = plot_w / points.len().max(1) as f64;
+    let x = |i: usize| left + step * (i as f64 + 0.5);
+    let y = |v: f64| 12.0 + plot_h - v / top * plot_h;
+    let mut svg = format!(
+        "<svg class=\"trend\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(title)
+    );
+    for k in 0..=2 {
+        let v = top * f64::from(k) / 2.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{2:.1}\" y=\"{3:.1}\" class=\"tick end\">{4}</text>",
+            w - 12.0,
+            y(v),
+            left - 4.0,
+            y(v) + 4.0,
+            trim_number(v)
+        );
+    }
+    let label_every = points.len().div_ceil(8).max(1);
+    for (i, p) in points.iter().enumerate() {
+        if i % label_every == 0 || i + 1 == points.len() {
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick middle\">{}</text>",
+                x(i),
+                h - bottom + 16.0,
+                escape(&p.period)
+            );
+        }
+        if let (Some(lo), Some(up)) = (p.lower, p.upper) {
+            let _ = write!(
+                svg,
+                "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" class=\"interval\"/>",
+                x(i),
+                y(lo),
+                y(up)
+            );
+        }
+    }
+    for (class, pick) in [
+        (
+            "comparator",
+            (|p: &TrendPoint| p.comparator) as fn(&TrendPoint) -> Option<f64>,
+        ),
+        ("line", |p: &TrendPoint| p.value),
+    ] {
+        let mut d = String::new();
+        let mut pen_up = true;
+        for (i, p) in points.iter().enumerate() {
+            match pick(p) {
+                Some(v) => {
+                    let _ = write!(
+                        d,
+                        "{}{:.1} {:.1} ",
+                        if pen_up { "M" } else { "L" },
+                        x(i),
+                        y(v)
+                    );
+                    pen_up = false;
+                }
+                None => pen_up = true,
+            }
+        }
+        if !d.is_empty() {
+            let _ = write!(svg, "<path d=\"{}\" class=\"{class}\"/>", d.trim_end());
+        }
+    }
+    for (i, p) in points.iter().enumerate() {
+        if let Some(v) = p.value {
+            let _ = write!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" class=\"dot\"/>",
+                x(i),
+                y(v)
+            );
+        }
+    }
+    if points.iter().any(|p| p.comparator.is_some()) {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick end\">dashed: {}</text>",
+            w - 12.0,
+            h - 4.0,
+            escape(comparator)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The smallest of 1, 2 or 5 times a power of ten at or above `v` (at least 1).
+fn nice_ceiling(v: f64) -> f64 {
+    if !(v.is_finite() && v > 1.0) {
+        return 1.0;
+    }
+    let p = 10_f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|c| *c >= v)
+        .unwrap_or(10.0 * p)
+}
+
+/// A tick label: no decimals for whole numbers.
+fn trim_number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}

@@ -16,6 +16,7 @@ use lantern_stats::{
 };
 use serde::Serialize;
 
+pub mod areas;
 mod linked;
 
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
@@ -356,6 +357,9 @@ pub struct IndicatorRow {
     pub suppressed: bool,
     /// `crude rate per 100,000`, `dsr per 100,000 (ages 10+)`, or `None`.
     pub statistic: Option<&'static str>,
+    /// The row's period ends after the register's last record: the count is of part of it,
+    /// while its rate's denominator is the whole period's population.
+    pub partial: bool,
 }
 
 /// An indicator table and the disclosure rule it carries.
@@ -365,6 +369,14 @@ pub struct IndicatorTable {
     pub rows: Vec<IndicatorRow>,
     /// `statutory` or the preset applied.
     pub disclosure: &'static str,
+    /// Whether rows with no records are present (every period from the first record to the
+    /// last, every area of a level, every value seen of the other dimensions). They are left out
+    /// only when the whole grid would be more than [`MAX_ROWS`] rows.
+    pub zero_rows: bool,
+    /// The name of every area code in the rows.
+    pub names: BTreeMap<String, String>,
+    /// The day of the register's last counted record: periods ending after it are part periods.
+    pub last_record: Option<NaiveDate>,
 }
 
 impl IndicatorTable {
@@ -398,7 +410,32 @@ pub enum IndicatorError {
     Store(#[from] StoreError),
 }
 
-/// Statuses that are counted: not the deaths found not to be suicides.
+/// What a query's figures count, in words a reader can check: the records and statuses counted,
+/// the ages, the rate and its interval, and the part-period rule.
+pub fn definition(q: &IndicatorQuery) -> String {
+    let what = if q.dataset.is_suicides() {
+        "Suspected and confirmed suicides by date of death, all ages, by area of residence; deaths \
+         concluded not to be suicide (status not_suicide or concluded_accident) are not counted"
+    } else if q.measure == Measure::Persons {
+        "Distinct people presenting with self-harm by date of presentation, all ages, by area of \
+         residence (a person counts once in a cell however often they presented)"
+    } else {
+        "Self-harm presentations by date of presentation, all ages, by area of residence"
+    };
+    let rate = if q.dataset.is_suicides() && q.by.contains(&Dimension::Rolling3Year) {
+        "Rates per 100,000 are directly standardised to the 2013 European Standard Population, \
+         ages 10+, three years pooled (as Fingertips indicator 41001), with 95% intervals \
+         (Dobson); by age they are crude"
+    } else {
+        "Rates are crude, per 100,000 residents of the same ages, sex and area, with 95% \
+         intervals (exact Poisson below 10 events, Byar above)"
+    };
+    format!(
+        "{what}. {rate}. A period that ends after the last record is a part period (partial): \
+         its count covers part of it while its rate's denominator is the whole period's population."
+    )
+}
+
 /// A record that counts as a death or presentation (not one concluded to be something else).
 pub(crate) fn counted(r: &Record) -> bool {
     !r.dataset.is_suicides()
@@ -457,28 +494,30 @@ impl Context {
         false
     }
 
+    /// The labels of a period dimension a day falls in.
+    fn values_on(&self, d: Dimension, date: NaiveDate) -> Vec<String> {
+        match d {
+            Dimension::Month => vec![date.format("%Y-%m").to_string()],
+            Dimension::Quarter => vec![format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)],
+            Dimension::Year => vec![date.year().to_string()],
+            Dimension::Rolling3Year => {
+                let y = date.year();
+                (y..=y + 2)
+                    .filter(|end| *end - 2 >= self.years.0 && *end <= self.years.1)
+                    .map(|end| format!("{}-{end}", end - 2))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The values a record takes for a dimension (several for multi-valued fields and pooled
     /// periods).
     fn values(&self, r: &Record, d: Dimension) -> Vec<String> {
         let date = date_of(r);
         match d {
-            Dimension::Month => date
-                .map(|d| d.format("%Y-%m").to_string())
-                .into_iter()
-                .collect(),
-            Dimension::Quarter => date
-                .map(|d| format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1))
-                .into_iter()
-                .collect(),
-            Dimension::Year => date.map(|d| d.year().to_string()).into_iter().collect(),
-            Dimension::Rolling3Year => {
-                let Some(y) = date.map(|d| d.year()) else {
-                    return Vec::new();
-                };
-                (y..=y + 2)
-                    .filter(|end| *end - 2 >= self.years.0 && *end <= self.years.1)
-                    .map(|end| format!("{}-{end}", end - 2))
-                    .collect()
+            Dimension::Month | Dimension::Quarter | Dimension::Year | Dimension::Rolling3Year => {
+                date.map(|day| self.values_on(d, day)).unwrap_or_default()
             }
             Dimension::Area(l) => vec![
                 self.ancestor(&r.text("residence_area"), l)
@@ -598,9 +637,13 @@ pub async fn indicators_within(
         .into_iter()
         .filter(counted)
         .collect();
-    let years: Vec<i32> = records
-        .iter()
-        .filter_map(date_of)
+    let dates = (
+        records.iter().filter_map(date_of).min(),
+        records.iter().filter_map(date_of).max(),
+    );
+    let years: Vec<i32> = [dates.0, dates.1]
+        .into_iter()
+        .flatten()
         .map(|d| d.year())
         .collect();
     let ctx = Context {
@@ -677,23 +720,156 @@ pub async fn indicators_within(
                 upper: estimate.map(|e| e.2),
                 suppressed: false,
                 statistic,
+                partial: false,
             }
         })
         .collect();
+    let zero_rows = match zero_keys(q, &ctx, &areas, dates, &cells) {
+        Some(keys) => {
+            for key in keys {
+                let (statistic, estimate) = rate(q, &key, &Cell::default(), 0, &populations, &ctx);
+                rows.push(IndicatorRow {
+                    dims: q.by.iter().map(|d| d.name()).zip(key).collect(),
+                    count: Some(0),
+                    value: estimate.map(|e| e.0),
+                    lower: estimate.map(|e| e.1),
+                    upper: estimate.map(|e| e.2),
+                    suppressed: false,
+                    statistic,
+                    partial: false,
+                });
+            }
+            rows.sort_by(|a, b| a.dims.cmp(&b.dims));
+            true
+        }
+        None => false,
+    };
+    if let (Some(period), Some(last)) = (q.period(), dates.1) {
+        let at = q.by.iter().position(|d| *d == period).unwrap_or(0);
+        for r in &mut rows {
+            r.partial = r.dims.get(at).and_then(|(_, v)| period_end(period, v)) > Some(last);
+        }
+    }
     if q.audience.is_protected() {
         if q.measure == Measure::Presentations {
             let decision = Linked::cached(&records, &ctx, &areas, q.dataset);
-            decision.apply(q, &ctx, &mut rows);
+            // A row of no records is known to everybody (the attacker is given every zero
+            // cell): it stays published, with its rate withheld under the rate rule.
+            let (mut counted_rows, zero): (Vec<IndicatorRow>, Vec<IndicatorRow>) =
+                std::mem::take(&mut rows)
+                    .into_iter()
+                    .partition(|r| r.count != Some(0));
+            decision.apply(q, &ctx, &mut counted_rows);
+            rows = counted_rows;
+            rows.extend(zero.into_iter().map(|mut r| {
+                (r.value, r.lower, r.upper) = (None, None, None);
+                r
+            }));
+            rows.sort_by(|a, b| a.dims.cmp(&b.dims));
         } else {
             // Distinct people do not add up across tables, so there is no linear route from one
             // table to another: each table is protected on its own.
             apply_partner(&mut rows);
         }
     }
+    let names = areas
+        .iter()
+        .filter(|a| {
+            rows.iter().any(|r| {
+                r.dims
+                    .iter()
+                    .any(|(k, v)| *k == a.level.as_str() && *v == a.code)
+            }) || q.area.as_deref() == Some(a.code.as_str())
+        })
+        .map(|a| (a.code.clone(), a.name.clone()))
+        .collect();
     Ok(IndicatorTable {
         rows,
         disclosure: q.audience.disclosure(),
+        zero_rows,
+        names,
+        last_record: dates.1,
     })
+}
+
+/// The keys of the rows with no records: the grid of every period from the first record to the
+/// last, every area of each area level (within the filter), and every value seen of the other
+/// dimensions, less the keys that have records. `None` when the grid would be more than
+/// [`MAX_ROWS`] rows.
+fn zero_keys(
+    q: &IndicatorQuery,
+    ctx: &Context,
+    areas: &[crate::area::Area],
+    dates: (Option<NaiveDate>, Option<NaiveDate>),
+    cells: &BTreeMap<Vec<String>, Cell>,
+) -> Option<Vec<Vec<String>>> {
+    let (Some(first), Some(last)) = dates else {
+        return Some(Vec::new());
+    };
+    let mut domains: Vec<Vec<String>> = Vec::with_capacity(q.by.len());
+    for (i, d) in q.by.iter().enumerate() {
+        let seen = || -> BTreeSet<String> { cells.keys().map(|k| k[i].clone()).collect() };
+        let domain: BTreeSet<String> = match d {
+            Dimension::Month | Dimension::Quarter => {
+                let mut out = BTreeSet::new();
+                let mut m = first.with_day(1)?;
+                while m <= last {
+                    out.extend(ctx.values_on(*d, m));
+                    m = m.checked_add_months(chrono::Months::new(1))?;
+                }
+                out
+            }
+            Dimension::Year => (ctx.years.0..=ctx.years.1).map(|y| y.to_string()).collect(),
+            Dimension::Rolling3Year => (ctx.years.0 + 2..=ctx.years.1)
+                .map(|end| format!("{}-{end}", end - 2))
+                .collect(),
+            Dimension::Area(level) => {
+                let mut out: BTreeSet<String> = areas
+                    .iter()
+                    .filter(|a| a.level == *level)
+                    .filter(|a| q.area.as_deref().is_none_or(|f| ctx.within(&a.code, f)))
+                    .map(|a| a.code.clone())
+                    .collect();
+                out.extend(seen());
+                out
+            }
+            _ => seen(),
+        };
+        domains.push(domain.into_iter().collect());
+    }
+    let size = domains
+        .iter()
+        .try_fold(1_usize, |n, d| n.checked_mul(d.len()))?;
+    if size > MAX_ROWS {
+        return None;
+    }
+    Some(
+        combinations(&domains)
+            .into_iter()
+            .filter(|k| !cells.contains_key(k))
+            .collect(),
+    )
+}
+
+/// The last day of a period label (`2024-03`, `2024-Q1`, `2024`, `2022-2024`).
+fn period_end(d: Dimension, label: &str) -> Option<NaiveDate> {
+    let year = |s: &str| s.parse::<i32>().ok();
+    let (y, month) = match d {
+        Dimension::Month => (year(label.get(..4)?)?, label.get(5..)?.parse::<u32>().ok()?),
+        Dimension::Quarter => (
+            year(label.get(..4)?)?,
+            3 * label.get(6..)?.parse::<u32>().ok()?,
+        ),
+        Dimension::Year => (year(label)?, 12),
+        Dimension::Rolling3Year => (year(label.get(5..)?)?, 12),
+        _ => return None,
+    };
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, month + 1, 1)
+    }?;
+    next.pred_opt()
 }
 
 /// The breakdowns partners and the public may ask for, each a system of the catalogue.
@@ -1191,6 +1367,7 @@ mod tests {
             upper: Some(2.0),
             suppressed: false,
             statistic: Some("crude rate per 100,000"),
+            partial: false,
         };
         let mut rows = vec![
             row("2023", "male", 3),

@@ -81,10 +81,14 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/session", Rule::SignedIn),
     ("DELETE", "/api/v1/session", Rule::SignedIn),
     ("GET", "/areas", Rule::Public),
+    ("GET", "/areas/{code}", Rule::Public),
+    ("GET", "/map", Rule::Public),
+    ("GET", "/map.svg", Rule::Public),
     ("GET", "/api/v1/areas", Rule::Public),
     // Partner-preset aggregates are public; `audience=statutory` asks for analysts (checked
     // by the handler through `Viewer::require`).
     ("GET", "/api/v1/indicators", Rule::Public),
+    ("GET", "/api/v1/map", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
     // Signals are about small areas and small numbers: analysts and admins.
     ("GET", "/signals", Rule::Analysts),

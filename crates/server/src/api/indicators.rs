@@ -44,7 +44,7 @@ pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
 /// The audience a request gets: what it asks for, or by default `partner` for the signed-in
 /// and `public` for everyone else. Statutory figures need an analyst; partner figures need a
 /// session.
-fn audience_of(asked: Option<&str>, viewer: &Viewer) -> Result<Audience> {
+pub(crate) fn audience_of(asked: Option<&str>, viewer: &Viewer) -> Result<Audience> {
     let default = if viewer.0.is_some() {
         "partner"
     } else {
@@ -67,21 +67,7 @@ async fn show_indicators(
 ) -> Result<Json<Value>> {
     let audience = audience_of(p.audience.as_deref(), &viewer)?;
     p.audience = Some(audience.disclosure().to_owned());
-    // Exact figures follow the same area scope as records: a district's analyst gets their
-    // district's, and is refused another's.
-    if audience == Audience::Statutory
-        && let Some(scope) = viewer.0.as_ref().and_then(|u| u.area.as_deref())
-    {
-        match p.area.as_deref().filter(|a| !a.is_empty()) {
-            None => p.area = Some(scope.to_owned()),
-            Some(a) if state.store.area_contains(scope, a).await? => {}
-            Some(a) => {
-                return Err(AppError::Forbidden(format!(
-                    "{a} is outside your area ({scope}): exact figures are for your area; partner figures cover everywhere"
-                )));
-            }
-        }
-    }
+    p.area = scoped_area(&state, &viewer, audience, p.area.take()).await?;
     let query = parse(&p).map_err(AppError::Invalid)?;
     // Unsuppressed figures are audited, like the records behind them.
     if let (Some(user), false) = (&viewer.0, query.audience.is_protected()) {
@@ -106,18 +92,67 @@ async fn show_indicators(
         )
         .await?;
     }
-    // Tables are cached until the register, areas or populations change: the same question
-    // asked by fifty users costs one computation. Identical misses wait for the first one's
-    // computation; different questions never wait for each other (the lock is held only to
-    // find the slot), and each computation is bounded by the work budget.
     let key = format!(
-        "{}|{:?}|{:?}|{}|{:?}",
+        "indicators|{}|{:?}|{:?}|{}|{:?}",
         query.dataset.name,
         query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         query.area,
         query.audience.disclosure(),
         p.measure
     );
+    let body = cached(&state, key, || async {
+        let table = indicators(state.store.as_ref(), &query)
+            .await
+            .map_err(indicator_error)?;
+        Ok(body_of(&query, &table))
+    })
+    .await?;
+    Ok(Json(body.as_ref().clone()))
+}
+
+/// An indicator error as the API answers it: 422 for a wrong request, 400 for a refused one.
+pub(crate) fn indicator_error(e: IndicatorError) -> AppError {
+    match e {
+        IndicatorError::Invalid(m) => AppError::Invalid(m),
+        IndicatorError::Refused(m) => AppError::BadRequest(m),
+        IndicatorError::Store(s) => s.into(),
+    }
+}
+
+/// The area a request is for, within the viewer's scope: exact figures follow the same area
+/// scope as records, so a district's analyst gets their district's by default and is refused
+/// another's; partner and public figures cover everywhere.
+pub(crate) async fn scoped_area(
+    state: &AppState,
+    viewer: &Viewer,
+    audience: Audience,
+    area: Option<String>,
+) -> Result<Option<String>> {
+    let area = area.filter(|a| !a.is_empty());
+    if audience != Audience::Statutory {
+        return Ok(area);
+    }
+    let Some(scope) = viewer.0.as_ref().and_then(|u| u.area.as_deref()) else {
+        return Ok(area);
+    };
+    match area {
+        None => Ok(Some(scope.to_owned())),
+        Some(a) if state.store.area_contains(scope, &a).await? => Ok(Some(a)),
+        Some(a) => Err(AppError::Forbidden(format!(
+            "{a} is outside your area ({scope}): exact figures are for your area; partner figures cover everywhere"
+        ))),
+    }
+}
+
+/// A response body, cached until the register, areas or populations change: the same question
+/// asked by fifty users costs one computation. Identical misses wait for the first one's
+/// computation; different questions never wait for each other (the lock is held only to find
+/// the slot), and each computation is bounded by the work budget.
+pub(crate) async fn cached<F, Fut>(state: &AppState, key: String, make: F) -> Result<Arc<Value>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Value>>,
+{
     let version = state.store.data_version().await?;
     let slot = {
         let mut cache = state
@@ -139,18 +174,9 @@ async fn show_indicators(
         Arc::clone(&entry.1)
     };
     let body = slot
-        .get_or_try_init(|| async {
-            let table = indicators(state.store.as_ref(), &query)
-                .await
-                .map_err(|e| match e {
-                    IndicatorError::Invalid(m) => AppError::Invalid(m),
-                    IndicatorError::Refused(m) => AppError::BadRequest(m),
-                    IndicatorError::Store(s) => s.into(),
-                })?;
-            Ok::<_, AppError>(Arc::new(body_of(&query, &table)))
-        })
+        .get_or_try_init(|| async { make().await.map(Arc::new) })
         .await?;
-    Ok(Json(body.as_ref().clone()))
+    Ok(Arc::clone(body))
 }
 
 /// The response: the rows that may be published, and the rule applied.
@@ -161,6 +187,9 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
             let mut o = Map::new();
             for (k, v) in &r.dims {
                 o.insert((*k).to_owned(), Value::String(v.clone()));
+                if let Some(name) = table.names.get(v).filter(|_| is_area(k)) {
+                    o.insert(format!("{k}_name"), Value::String(name.clone()));
+                }
             }
             o.insert("count".to_owned(), json!(r.count));
             o.insert("value".to_owned(), json!(r.value));
@@ -168,6 +197,9 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
             o.insert("upper".to_owned(), json!(r.upper));
             o.insert("suppressed".to_owned(), json!(r.suppressed));
             o.insert("statistic".to_owned(), json!(r.statistic));
+            if query.period().is_some() {
+                o.insert("partial".to_owned(), json!(r.partial));
+            }
             Value::Object(o)
         })
         .collect();
@@ -177,5 +209,18 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
         "rows": rows,
         "disclosure": table.disclosure,
         "withheld": table.some_withheld(),
+        "zero_rows": table.zero_rows,
+        "last_record": table.last_record.map(|d| d.to_string()),
+        "definition": definition(query),
     })
+}
+
+/// Whether a dimension's name is an area level's.
+fn is_area(name: &str) -> bool {
+    lantern_core::area::AreaLevel::parse(name).is_ok()
+}
+
+/// What the figures count, in words: the statuses, the ages and the period rule.
+pub(crate) fn definition(query: &IndicatorQuery) -> String {
+    lantern_core::indicators::definition(query)
 }

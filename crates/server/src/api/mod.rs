@@ -2,6 +2,7 @@
 
 mod areas;
 pub(crate) mod indicators;
+pub(crate) mod map;
 mod plans;
 mod register;
 mod session;
@@ -16,6 +17,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(areas::routes())
         .merge(indicators::routes())
+        .merge(map::routes())
         .merge(session::routes())
         .merge(plans::routes())
         .route("/healthz", get(healthz))

@@ -7,8 +7,10 @@ mod areas;
 mod audit;
 mod home;
 mod login;
+mod map;
 mod plan_reports;
 pub(crate) mod plans;
+mod profile;
 mod quality;
 pub(crate) mod register;
 mod register_forms;
@@ -29,6 +31,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(register::routes())
         .merge(areas::routes())
+        .merge(map::routes())
+        .merge(profile::routes())
         .merge(quality::routes())
         .merge(audit::routes())
         .merge(login::routes())
@@ -41,7 +45,10 @@ pub(crate) fn routes() -> Router<AppState> {
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../static/style.css"),
+        concat!(
+            include_str!("../../static/style.css"),
+            include_str!("../../static/choropleth.css")
+        ),
     )
 }
 

@@ -85,7 +85,8 @@ async fn each_audience_gets_its_own_rule_and_withheld_rows_carry_no_labels() {
         assert_eq!(table["withheld"], true, "{table}");
         for r in rows(table) {
             let n = r["count"].as_u64().expect("a published row has its count");
-            assert!(n >= 5, "{r}");
+            // Rows of no records are published (the attacker is given every zero cell).
+            assert!(n == 0 || n >= 5, "{r}");
             assert_eq!(r["suppressed"], false);
             assert!(
                 !small.contains(&labels(r, &by)),

@@ -10,6 +10,7 @@ mod adversary;
 mod disclosure;
 mod hardening;
 mod helpers;
+mod intelligence;
 mod plans;
 mod robustness;
 

@@ -10,7 +10,7 @@ use lantern_core::{ImportSummary, StoreResult};
 use sqlx::{QueryBuilder, Row as _};
 
 use super::{Db, Row, This, finish};
-use crate::common::map_err;
+use crate::common::{self, map_err};
 
 /// The columns [`decode`] reads, in table order.
 const COLUMNS: &str = "indicator, indicator_name, area_code, area_name, area_type, sex, age, period, \
@@ -130,6 +130,13 @@ impl lantern_core::store::BenchmarkStore for This {
                  source = excluded.source, imported_at = excluded.imported_at",
             );
             qb.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        if !changed.is_empty() {
+            // Comparisons rest on these figures: caches of them are stale now.
+            sqlx::query(common::BUMP_VERSION)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
         }
         if let (Some(audit), false) = (audit, dry_run) {
             This::append_audits_in(&mut tx, &[audit(&summary)]).await?;

@@ -1,0 +1,442 @@
+//! The area profile (`/areas/{code}`), for every area at every level: a spine chart of the
+//! indicators against their comparator, each marked better / similar / worse (or higher /
+//! lower) on its 95% interval; a trend per indicator with its intervals and comparator; and the
+//! areas one level down. Figures come from the same functions as `GET /api/v1/map` and
+//! `GET /api/v1/indicators`, with the viewer's audience and its disclosure rule.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use lantern_core::indicators::areas::{AreaQuery, lantern_period};
+use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, Measure, indicators};
+use lantern_core::register::{SELF_HARM, SUICIDES};
+use serde_json::Value;
+
+use super::{Layout, Opt, render};
+use crate::AppState;
+use crate::access::{Origin, Viewer, audit};
+use crate::api::indicators::{audience_of, indicator_error};
+use crate::api::map::{MapParams, figures};
+use crate::error::{AppError, HtmlError};
+use crate::svg::{TrendPoint, spine, trend_chart};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/areas/{code}", get(show_profile))
+}
+
+/// One indicator of the profile.
+struct Indicator {
+    name: &'static str,
+    dataset: &'static str,
+    measure: &'static str,
+    cadence: Dimension,
+}
+
+const INDICATORS: [Indicator; 3] = [
+    Indicator {
+        name: "Suicide rate (directly standardised, ages 10+, three years pooled)",
+        dataset: "suicides",
+        measure: "presentations",
+        cadence: Dimension::Rolling3Year,
+    },
+    Indicator {
+        name: "Self-harm presentations (crude rate, a year)",
+        dataset: "self-harm",
+        measure: "presentations",
+        cadence: Dimension::Year,
+    },
+    Indicator {
+        name: "People presenting with self-harm (crude rate, a year)",
+        dataset: "self-harm",
+        measure: "persons",
+        cadence: Dimension::Year,
+    },
+];
+
+/// A row of the spine chart.
+struct SpineRow {
+    name: &'static str,
+    period: String,
+    count: String,
+    value: String,
+    interval: String,
+    comparator: String,
+    comparison: String,
+    chart: String,
+    note: String,
+}
+
+/// A trend with its table.
+struct Trend {
+    name: &'static str,
+    chart: String,
+    comparator: String,
+    rows: Vec<(String, String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    code: String,
+    name: String,
+    level: &'static str,
+    parent: Option<(String, String)>,
+    children: Vec<(String, String)>,
+    audience: String,
+    audience_options: Vec<Opt>,
+    spine: Vec<SpineRow>,
+    trends: Vec<Trend>,
+    definition: String,
+}
+
+fn one_decimal(v: &Value) -> String {
+    v.as_f64().map(|n| format!("{n:.1}")).unwrap_or_default()
+}
+
+async fn show_profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Origin(origin): Origin,
+    Path(code): Path<String>,
+    Query(raw): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, HtmlError> {
+    let area = state.store.area(&code).await.map_err(AppError::from)?;
+    let layout = Layout::new(&state, area.name.clone(), "areas");
+    // Analysts get the exact figures by default when the area is theirs; everyone else the
+    // partner or public rule.
+    let scoped = match viewer.0.as_ref().and_then(|u| u.area.as_deref()) {
+        Some(scope) => state.store.area_contains(scope, &code).await?,
+        None => true,
+    };
+    let default = if layout.analyst() && scoped {
+        "statutory"
+    } else if layout.user.is_some() {
+        "partner"
+    } else {
+        "public"
+    };
+    let asked = raw
+        .get("audience")
+        .filter(|a| !a.is_empty())
+        .map_or(default, String::as_str);
+    let audience = audience_of(Some(asked), &viewer)?;
+    let parent = match &area.parent_code {
+        Some(p) => state.store.area(p).await.ok().map(|a| (a.code, a.name)),
+        None => None,
+    };
+    let children: Vec<(String, String)> = state
+        .store
+        .areas(None)
+        .await?
+        .into_iter()
+        .filter(|a| a.parent_code.as_deref() == Some(code.as_str()))
+        .map(|a| (a.code, a.name))
+        .collect();
+    if !audience.is_protected()
+        && let Some(user) = &viewer.0
+    {
+        audit(
+            &state,
+            &user.username,
+            &origin,
+            "profile",
+            None,
+            None,
+            format!("statutory: area={code}"),
+        )
+        .await?;
+    }
+    let mut rows = Vec::new();
+    let mut trends = Vec::new();
+    let mut definition = String::new();
+    for ind in &INDICATORS {
+        let p = MapParams {
+            dataset: Some(ind.dataset.to_owned()),
+            level: Some(area.level.as_str().to_owned()),
+            area: parent.as_ref().map(|p| p.0.clone()),
+            measure: Some(ind.measure.to_owned()),
+            period: None,
+            audience: Some(audience.disclosure().to_owned()),
+            format: None,
+        };
+        let body = figures_with_cadence(&state, &viewer, &origin, &p, ind.cadence).await;
+        let body = match body {
+            Ok(b) => b,
+            Err(e) => {
+                let note = shown(e)?;
+                rows.push(SpineRow {
+                    name: ind.name,
+                    period: String::new(),
+                    count: String::new(),
+                    value: String::new(),
+                    interval: String::new(),
+                    comparator: String::new(),
+                    comparison: String::new(),
+                    chart: String::new(),
+                    note,
+                });
+                continue;
+            }
+        };
+        if definition.is_empty() {
+            definition = body["definition"].as_str().unwrap_or_default().to_owned();
+        }
+        let figs = body["figures"].as_array().cloned().unwrap_or_default();
+        let this = figs.iter().find(|f| f["code"] == code.as_str());
+        let peers: Vec<f64> = figs.iter().filter_map(|f| f["value"].as_f64()).collect();
+        let comparator = body["comparator"]["value"].as_f64();
+        let comparison = this
+            .and_then(|f| f["comparison"].as_str())
+            .unwrap_or("not compared")
+            .to_owned();
+        let value = this.and_then(|f| f["value"].as_f64());
+        rows.push(SpineRow {
+            name: ind.name,
+            period: format!(
+                "{}{}",
+                body["period"].as_str().unwrap_or_default(),
+                if body["partial"] == true {
+                    " (part)"
+                } else {
+                    ""
+                }
+            ),
+            count: match this {
+                Some(f) if f["suppressed"] == true => "withheld".to_owned(),
+                Some(f) => f["count"].to_string(),
+                None => String::new(),
+            },
+            value: this.map(|f| one_decimal(&f["value"])).unwrap_or_default(),
+            interval: this
+                .filter(|f| f["lower"].is_number())
+                .map(|f| {
+                    format!(
+                        "{} to {}",
+                        one_decimal(&f["lower"]),
+                        one_decimal(&f["upper"])
+                    )
+                })
+                .unwrap_or_default(),
+            comparator: match body["comparator"].as_object() {
+                Some(c) => format!(
+                    "{} {}",
+                    c.get("name").and_then(Value::as_str).unwrap_or_default(),
+                    one_decimal(c.get("value").unwrap_or(&Value::Null))
+                ),
+                None => "none".to_owned(),
+            },
+            chart: spine(
+                &peers,
+                value,
+                comparator,
+                &format!("cmp-{}", comparison.replace(' ', "-")),
+            ),
+            comparison,
+            note: format!("{} areas compared", peers.len()),
+        });
+        match trend(
+            &state,
+            &code,
+            parent.as_ref().map(|p| p.0.as_str()),
+            ind,
+            audience,
+        )
+        .await
+        {
+            Ok(t) => trends.push(t),
+            Err(e) => trends.push(Trend {
+                name: ind.name,
+                chart: String::new(),
+                comparator: shown(e)?,
+                rows: Vec::new(),
+            }),
+        }
+    }
+    let page = ProfilePage {
+        code: area.code.clone(),
+        name: area.name.clone(),
+        level: area.level.label(),
+        parent,
+        children,
+        audience: audience.disclosure().to_owned(),
+        audience_options: if layout.analyst() {
+            vec!["statutory", "partner", "public"]
+        } else if layout.user.is_some() {
+            vec!["partner", "public"]
+        } else {
+            vec!["public"]
+        }
+        .into_iter()
+        .map(|a| Opt::new(a, a, audience.disclosure()))
+        .collect(),
+        spine: rows,
+        trends,
+        definition,
+        layout,
+    };
+    Ok(render(&page))
+}
+
+/// A refusal's message, shown in place of the figures it refuses; other errors go on.
+fn shown(e: AppError) -> Result<String, AppError> {
+    match e {
+        AppError::BadRequest(m) | AppError::Invalid(m) | AppError::Forbidden(m) => Ok(m),
+        other => Err(other),
+    }
+}
+
+/// The map figures of one indicator at one cadence.
+async fn figures_with_cadence(
+    state: &AppState,
+    viewer: &Viewer,
+    origin: &str,
+    p: &MapParams,
+    cadence: Dimension,
+) -> Result<Value, AppError> {
+    let mut p = p.clone();
+    // The latest whole period of the indicator's cadence: the map picks it when none is named.
+    if cadence == Dimension::Year {
+        let q = AreaQuery::from_params(
+            p.dataset.as_deref(),
+            p.level.as_deref(),
+            p.area.as_deref(),
+            None,
+            p.audience.as_deref(),
+            p.measure.as_deref(),
+        )
+        .map_err(AppError::Invalid)?;
+        let year = latest_whole(state, &q, cadence).await?;
+        p.period = year;
+    }
+    let (_, body) = figures(state, viewer, origin, &p).await?;
+    Ok(body.as_ref().clone())
+}
+
+/// The latest period of a cadence that ends on or before the last record.
+async fn latest_whole(
+    state: &AppState,
+    q: &AreaQuery,
+    cadence: Dimension,
+) -> Result<Option<String>, AppError> {
+    let iq = IndicatorQuery {
+        by: vec![cadence],
+        area: None,
+        ..q.indicator_query()
+    };
+    let t = indicators(state.store.as_ref(), &iq)
+        .await
+        .map_err(indicator_error)?;
+    Ok(t.rows
+        .iter()
+        .filter(|r| !r.partial)
+        .map(|r| r.dims[0].1.clone())
+        .max())
+}
+
+/// An indicator's trend for the area, with the comparator's figures beside it.
+async fn trend(
+    state: &AppState,
+    code: &str,
+    parent: Option<&str>,
+    ind: &Indicator,
+    audience: Audience,
+) -> Result<Trend, AppError> {
+    let dataset = if ind.dataset == "suicides" {
+        &SUICIDES
+    } else {
+        &SELF_HARM
+    };
+    let measure = if ind.measure == "persons" {
+        Measure::Persons
+    } else {
+        Measure::Presentations
+    };
+    let q = IndicatorQuery {
+        dataset,
+        by: vec![ind.cadence],
+        area: Some(code.to_owned()),
+        audience,
+        measure,
+    };
+    let t = indicators(state.store.as_ref(), &q)
+        .await
+        .map_err(indicator_error)?;
+    // The comparator: England's imported figures for the suicide rate, otherwise the area
+    // this one lies in.
+    let (comparator_name, comparator): (String, Vec<(String, f64)>) =
+        if dataset.is_suicides() && ind.cadence == Dimension::Rolling3Year {
+            let published = state
+                .store
+                .benchmarks(Some(
+                    lantern_core::indicators::areas::SUICIDE_RATE_INDICATOR,
+                ))
+                .await?;
+            let england: Vec<(String, f64)> = published
+                .iter()
+                .filter(|b| {
+                    b.area_code == lantern_core::benchmarks::ENGLAND
+                        && b.sex.eq_ignore_ascii_case("persons")
+                })
+                .filter_map(|b| Some((lantern_period(&b.period)?, b.value?)))
+                .collect();
+            ("England (imported benchmark)".to_owned(), england)
+        } else if let Some(p) = parent {
+            let pq = IndicatorQuery {
+                area: Some(p.to_owned()),
+                ..q.clone()
+            };
+            let pt = indicators(state.store.as_ref(), &pq)
+                .await
+                .map_err(indicator_error)?;
+            let name = pt.names.get(p).cloned().unwrap_or_else(|| p.to_owned());
+            (
+                name,
+                pt.published()
+                    .filter_map(|r| Some((r.dims[0].1.clone(), r.value?)))
+                    .collect(),
+            )
+        } else {
+            (String::new(), Vec::new())
+        };
+    let points: Vec<TrendPoint> = t
+        .published()
+        .map(|r| TrendPoint {
+            period: r.dims[0].1.clone(),
+            value: r.value,
+            lower: r.lower,
+            upper: r.upper,
+            comparator: comparator
+                .iter()
+                .find(|(p, _)| *p == r.dims[0].1)
+                .map(|c| c.1),
+        })
+        .collect();
+    let f = |v: Option<f64>| v.map(|n| format!("{n:.1}")).unwrap_or_default();
+    let rows = t
+        .published()
+        .zip(&points)
+        .map(|(r, p)| {
+            (
+                format!("{}{}", p.period, if r.partial { " (part)" } else { "" }),
+                r.count
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "withheld".to_owned()),
+                f(p.value),
+                match (p.lower, p.upper) {
+                    (Some(a), Some(b)) => format!("{a:.1} to {b:.1}"),
+                    _ => String::new(),
+                },
+                f(p.comparator),
+            )
+        })
+        .collect();
+    Ok(Trend {
+        name: ind.name,
+        chart: trend_chart(&points, &format!("Trend: {}", ind.name), &comparator_name),
+        comparator: comparator_name,
+        rows,
+    })
+}

@@ -1,0 +1,330 @@
+//! The figures behind the map, the area profile and their downloads: the same numbers in the
+//! page, `GET /api/v1/indicators`, `GET /api/v1/map` and the CSV export, for each audience;
+//! comparisons that rest on the interval and the imported benchmark; zero rows, area names and
+//! part periods in the indicators.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use lantern_core::auth::Role;
+use lantern_stats::{Comparison, Interval, Method, Polarity, compare_with_benchmark};
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+async fn as_role(app: &TestApp, name: &str, role: Role) {
+    app.add_user(name, role, None, None).await;
+    let s = app.sign_in(name, PASSWORD).await.unwrap();
+    app.switch(Some(s));
+}
+
+fn features(v: &Value) -> &Vec<Value> {
+    v["features"].as_array().unwrap()
+}
+
+/// The indicators' published rows for a period, by area code.
+fn indicator_rows<'a>(
+    v: &'a Value,
+    period_key: &str,
+    period: &str,
+    level: &str,
+) -> HashMap<String, &'a Value> {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[period_key] == period)
+        .map(|r| (r[level].as_str().unwrap().to_owned(), r))
+        .collect()
+}
+
+/// A CSV download's data lines (after the `#` notes and the header), as maps by column.
+fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let lines: Vec<Vec<String>> = r
+        .records()
+        .map(|l| l.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let body: Vec<&Vec<String>> = lines.iter().filter(|l| !l[0].starts_with('#')).collect();
+    let header = body[0];
+    body[1..]
+        .iter()
+        .map(|l| header.iter().cloned().zip(l.iter().cloned()).collect())
+        .collect()
+}
+
+fn same_number(json: &Value, text: &str) -> bool {
+    match json.as_f64() {
+        None => text.is_empty(),
+        Some(n) => text.parse::<f64>().is_ok_and(|t| (t - n).abs() < 1e-9),
+    }
+}
+
+async fn figures_agree(app: &TestApp, audience: &str, dataset: &str, level: &str) {
+    let map_uri = format!("/api/v1/map?dataset={dataset}&level={level}&audience={audience}");
+    let map = app.get(&map_uri).await;
+    assert_eq!(map.status, StatusCode::OK, "{}", map.body);
+    assert_eq!(
+        map.headers["content-type"], "application/geo+json",
+        "GeoJSON is served as such"
+    );
+    let map = map.json();
+    assert_eq!(map["type"], "FeatureCollection");
+    assert_eq!(map["disclosure"], audience);
+    let period = map["period"].as_str().unwrap().to_owned();
+    let period_key = if period.len() == 9 {
+        "rolling_3_year"
+    } else {
+        "year"
+    };
+    let ind = app
+        .get(&format!(
+            "/api/v1/indicators?dataset={dataset}&by={period_key},{level}&audience={audience}"
+        ))
+        .await
+        .json();
+    let published = indicator_rows(&ind, period_key, &period, level);
+    let csv = app.get(&format!("{map_uri}&format=csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains(&format!("# disclosure,{audience}")),
+        "{}",
+        csv.body
+    );
+    let csv = csv_rows(&csv.body);
+    assert_eq!(csv.len(), features(&map).len());
+    let page = app
+        .get(&format!(
+            "/map?dataset={dataset}&level={level}&audience={audience}"
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let mut suppressed = 0;
+    for (f, line) in features(&map).iter().zip(&csv) {
+        let p = &f["properties"];
+        let keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+        for k in [
+            "code",
+            "name",
+            "count",
+            "value",
+            "lower",
+            "upper",
+            "suppressed",
+            "comparison",
+        ] {
+            assert!(keys.contains(&k), "{k} missing from {p}");
+        }
+        let code = p["code"].as_str().unwrap();
+        assert_eq!(line["code"], code);
+        if p["suppressed"] == true {
+            suppressed += 1;
+            assert!(audience != "statutory");
+            assert!(p["count"].is_null() && p["value"].is_null());
+            assert!(
+                !published.contains_key(code),
+                "a withheld area is not in the indicators"
+            );
+            assert!(line["count"].is_empty());
+            continue;
+        }
+        let row = published
+            .get(code)
+            .unwrap_or_else(|| panic!("{code} {period} is on the map but not in the indicators"));
+        for k in ["count", "value", "lower", "upper"] {
+            assert_eq!(
+                p[k], row[k],
+                "{k} of {code} differs between the map and the indicators"
+            );
+            assert!(
+                same_number(&p[k], &line[k]),
+                "{k} of {code}: CSV {} vs {}",
+                line[k],
+                p[k]
+            );
+        }
+        assert_eq!(p["name"], row[&format!("{level}_name")]);
+        // The page's table shows the count and the rate to one decimal.
+        let shown = format!(
+            "<td>{code}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            p["count"],
+            p["value"]
+                .as_f64()
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_default()
+        );
+        assert!(page.body.contains(&shown), "{shown} is not on the map page");
+    }
+    if audience == "statutory" {
+        assert_eq!(suppressed, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_map_the_indicators_the_csv_and_the_page_show_the_same_figures() {
+    let app = TestApp::spawn(false).await.unwrap();
+    for (dataset, level) in [
+        ("suicides", "lad"),
+        ("self-harm", "lad"),
+        ("self-harm", "msoa"),
+    ] {
+        figures_agree(&app, "statutory", dataset, level).await;
+    }
+    as_role(&app, "pat", Role::Partner).await;
+    for dataset in ["suicides", "self-harm"] {
+        figures_agree(&app, "partner", dataset, "lad").await;
+        figures_agree(&app, "public", dataset, "lad").await;
+    }
+    app.switch(None);
+    figures_agree(&app, "public", "suicides", "lad").await;
+}
+
+#[tokio::test]
+async fn partners_and_the_public_get_no_map_below_the_local_authority() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let statutory = app
+        .get("/api/v1/map?level=lsoa&audience=statutory&dataset=self-harm")
+        .await;
+    assert_eq!(statutory.status, StatusCode::OK);
+    let statutory = statutory.json();
+    let lsoas = app
+        .get("/api/v1/areas?level=lsoa&per_page=1000")
+        .await
+        .json();
+    assert_eq!(
+        features(&statutory).len(),
+        lsoas["items"].as_array().unwrap().len(),
+        "every small area has a feature, those with no records too"
+    );
+    assert!(
+        features(&statutory)
+            .iter()
+            .any(|f| f["properties"]["count"] == 0)
+    );
+    assert!(
+        features(&statutory)
+            .iter()
+            .all(|f| f["geometry"]["type"] == "MultiPolygon")
+    );
+    for who in [Some(Role::Partner), None] {
+        match who {
+            Some(r) => as_role(&app, "pat", r).await,
+            None => app.switch(None),
+        }
+        for level in ["lsoa", "msoa"] {
+            let r = app.get(&format!("/api/v1/map?level={level}")).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{level}: {}", r.body);
+            let page = app.get(&format!("/map?level={level}")).await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST);
+            // No person-level point ever: the page holds no record link.
+            assert!(!page.body.contains("/register/"));
+        }
+        let statutory = app.get("/api/v1/map?audience=statutory").await;
+        assert!(matches!(
+            statutory.status,
+            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+        ));
+    }
+}
+
+#[tokio::test]
+async fn comparisons_rest_on_the_interval_and_the_imported_benchmark() {
+    let app = TestApp::spawn(false).await.unwrap();
+    // Without benchmarks, areas are compared with the whole county, computed here.
+    let local = app.get("/api/v1/map?audience=statutory").await.json();
+    assert_eq!(local["comparator"]["source"], "area");
+    let end = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+    let england = lantern_core::demo::benchmarks::england(end, 7);
+    app.store
+        .upsert_benchmarks(&england, "test", false, None)
+        .await
+        .unwrap();
+    let map = app.get("/api/v1/map?audience=statutory").await.json();
+    let period = map["period"].as_str().unwrap();
+    assert_eq!(map["comparator"]["source"], "benchmark");
+    let published = england
+        .iter()
+        .find(|b| {
+            b.sex == "Persons"
+                && lantern_core::indicators::areas::lantern_period(&b.period).as_deref()
+                    == Some(period)
+        })
+        .unwrap();
+    let benchmark = published.value.unwrap();
+    assert_eq!(map["comparator"]["value"].as_f64(), Some(benchmark));
+    let mut compared = 0;
+    for f in features(&map) {
+        let p = &f["properties"];
+        let interval = p["value"].as_f64().map(|value| Interval {
+            value,
+            lower: p["lower"].as_f64().unwrap(),
+            upper: p["upper"].as_f64().unwrap(),
+            method: Method::Dobson,
+        });
+        let expected = compare_with_benchmark(interval.as_ref(), benchmark, Polarity::LowIsGood);
+        assert_eq!(p["comparison"], expected.as_str(), "{p}");
+        compared += usize::from(expected != Comparison::NotCompared);
+        // The profile's spine chart says the same.
+        let code = p["code"].as_str().unwrap();
+        let profile = app.get(&format!("/areas/{code}?audience=statutory")).await;
+        assert_eq!(profile.status, StatusCode::OK, "{}", profile.body);
+        assert!(
+            profile.body.contains(&format!(
+                "<td>England {benchmark:.1}</td><td>{}</td>",
+                expected.as_str()
+            )),
+            "{code}: the profile's comparison differs from compare_with_benchmark"
+        );
+    }
+    assert!(compared > 0, "some areas have an interval to compare");
+}
+
+#[tokio::test]
+async fn indicator_rows_include_zeros_names_and_part_periods() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let months = app
+        .get("/api/v1/indicators?dataset=suicides&by=month&audience=statutory")
+        .await
+        .json();
+    assert_eq!(months["zero_rows"], true);
+    let labels: Vec<&str> = months["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["month"].as_str().unwrap())
+        .collect();
+    // Every month from the first to the last, none missing.
+    for w in labels.windows(2) {
+        let (y0, m0): (i32, u32) = (w[0][..4].parse().unwrap(), w[0][5..].parse().unwrap());
+        let next = if m0 == 12 {
+            format!("{}-01", y0 + 1)
+        } else {
+            format!("{y0}-{:02}", m0 + 1)
+        };
+        assert_eq!(w[1], next, "months run on without a gap");
+    }
+    let last = months["rows"].as_array().unwrap().last().unwrap();
+    let last_record = months["last_record"].as_str().unwrap();
+    assert_eq!(last["month"].as_str(), Some(&last_record[..7]));
+    assert!(last_record <= "2025-06-30");
+    let years = app
+        .get("/api/v1/indicators?dataset=suicides&by=year,lad&audience=statutory")
+        .await
+        .json();
+    for r in years["rows"].as_array().unwrap() {
+        let year = r["year"].as_str().unwrap();
+        assert_eq!(r["partial"], year == "2025", "the demo ends in 2025: {r}");
+        if r["lad"] != "unknown" {
+            assert!(r["lad_name"].is_string(), "areas carry names: {r}");
+        }
+    }
+    assert!(
+        years["definition"]
+            .as_str()
+            .unwrap()
+            .contains("not counted")
+    );
+}
