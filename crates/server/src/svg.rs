@@ -318,7 +318,7 @@ pub(crate) fn link_graph(plan: &StoredPlan, links: &[(String, String)]) -> Strin
     let width = 70.0 + col * plan.plan.sections.len() as f64;
     let height = 60.0 + rowh * f64::from(tallest);
     let mut svg = format!(
-        "<svg class=\"graph\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"graph-title\"><title id=\"graph-title\">Links between the plan's actions</title><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#23507a\"/></marker></defs>"
+        "<svg class=\"graph\" viewBox=\"0 0 {width} {height}\" role=\"group\" aria-labelledby=\"graph-title\"><title id=\"graph-title\">Links between the plan's actions</title><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#23507a\"/></marker></defs>"
     );
     for (i, s) in plan.plan.sections.iter().enumerate() {
         let x = 50.0 + col * i as f64;

@@ -319,7 +319,12 @@ async fn show_map(
     Origin(origin): Origin,
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
-    let p = map_params(&raw);
+    let mut p = map_params(&raw);
+    // Analysts see the exact figures by default (within their area, if they have one); the
+    // API's default stays partner.
+    if p.audience.is_none() && Layout::new(&state, "", "").analyst() {
+        p.audience = Some("statutory".to_owned());
+    }
     if let Some(format) = raw.get("format").filter(|f| !f.is_empty()) {
         let (q, body) = figures(&state, &viewer, &origin, &p).await?;
         let name = format!(
@@ -470,7 +475,10 @@ async fn map_svg(
     Origin(origin): Origin,
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
-    let p = map_params(&raw);
+    let mut p = map_params(&raw);
+    if p.audience.is_none() && Layout::new(&state, "", "").analyst() {
+        p.audience = Some("statutory".to_owned());
+    }
     let (_, svg, _, keys, title) =
         page_parts(&state, &viewer, &origin, &p, classes_of(&raw)).await?;
     let Some(svg) = svg else {

@@ -163,8 +163,8 @@ async fn show_profile(
             format: None,
         };
         let body = figures_with_cadence(&state, &viewer, &origin, &p, ind.cadence).await;
-        let body = match body {
-            Ok(b) => b,
+        match body {
+            Ok(body) => rows.push(spine_row(ind, &body, &code, &mut definition)),
             Err(e) => {
                 let note = shown(e)?;
                 rows.push(SpineRow {
@@ -178,65 +178,8 @@ async fn show_profile(
                     chart: String::new(),
                     note,
                 });
-                continue;
             }
-        };
-        if definition.is_empty() {
-            definition = body["definition"].as_str().unwrap_or_default().to_owned();
         }
-        let figs = body["figures"].as_array().cloned().unwrap_or_default();
-        let this = figs.iter().find(|f| f["code"] == code.as_str());
-        let peers: Vec<f64> = figs.iter().filter_map(|f| f["value"].as_f64()).collect();
-        let comparator = body["comparator"]["value"].as_f64();
-        let comparison = this
-            .and_then(|f| f["comparison"].as_str())
-            .unwrap_or("not compared")
-            .to_owned();
-        let value = this.and_then(|f| f["value"].as_f64());
-        rows.push(SpineRow {
-            name: ind.name,
-            period: format!(
-                "{}{}",
-                body["period"].as_str().unwrap_or_default(),
-                if body["partial"] == true {
-                    " (part)"
-                } else {
-                    ""
-                }
-            ),
-            count: match this {
-                Some(f) if f["suppressed"] == true => "withheld".to_owned(),
-                Some(f) => f["count"].to_string(),
-                None => String::new(),
-            },
-            value: this.map(|f| one_decimal(&f["value"])).unwrap_or_default(),
-            interval: this
-                .filter(|f| f["lower"].is_number())
-                .map(|f| {
-                    format!(
-                        "{} to {}",
-                        one_decimal(&f["lower"]),
-                        one_decimal(&f["upper"])
-                    )
-                })
-                .unwrap_or_default(),
-            comparator: match body["comparator"].as_object() {
-                Some(c) => format!(
-                    "{} {}",
-                    c.get("name").and_then(Value::as_str).unwrap_or_default(),
-                    one_decimal(c.get("value").unwrap_or(&Value::Null))
-                ),
-                None => "none".to_owned(),
-            },
-            chart: spine(
-                &peers,
-                value,
-                comparator,
-                &format!("cmp-{}", comparison.replace(' ', "-")),
-            ),
-            comparison,
-            note: format!("{} areas compared", peers.len()),
-        });
         match trend(
             &state,
             &code,
@@ -439,4 +382,64 @@ async fn trend(
         comparator: comparator_name,
         rows,
     })
+}
+
+/// The spine chart's row of an indicator, from its map figures.
+fn spine_row(ind: &Indicator, body: &Value, code: &str, definition: &mut String) -> SpineRow {
+    if definition.is_empty() {
+        *definition = body["definition"].as_str().unwrap_or_default().to_owned();
+    }
+    let figs = body["figures"].as_array().cloned().unwrap_or_default();
+    let this = figs.iter().find(|f| f["code"] == code);
+    let peers: Vec<f64> = figs.iter().filter_map(|f| f["value"].as_f64()).collect();
+    let comparator = body["comparator"]["value"].as_f64();
+    let comparison = this
+        .and_then(|f| f["comparison"].as_str())
+        .unwrap_or("not compared")
+        .to_owned();
+    let value = this.and_then(|f| f["value"].as_f64());
+    SpineRow {
+        name: ind.name,
+        period: format!(
+            "{}{}",
+            body["period"].as_str().unwrap_or_default(),
+            if body["partial"] == true {
+                " (part)"
+            } else {
+                ""
+            }
+        ),
+        count: match this {
+            Some(f) if f["suppressed"] == true => "withheld".to_owned(),
+            Some(f) => f["count"].to_string(),
+            None => String::new(),
+        },
+        value: this.map(|f| one_decimal(&f["value"])).unwrap_or_default(),
+        interval: this
+            .filter(|f| f["lower"].is_number())
+            .map(|f| {
+                format!(
+                    "{} to {}",
+                    one_decimal(&f["lower"]),
+                    one_decimal(&f["upper"])
+                )
+            })
+            .unwrap_or_default(),
+        comparator: match body["comparator"].as_object() {
+            Some(c) => format!(
+                "{} {}",
+                c.get("name").and_then(Value::as_str).unwrap_or_default(),
+                one_decimal(c.get("value").unwrap_or(&Value::Null))
+            ),
+            None => "none".to_owned(),
+        },
+        chart: spine(
+            &peers,
+            value,
+            comparator,
+            &format!("cmp-{}", comparison.replace(' ', "-")),
+        ),
+        comparison,
+        note: format!("{} areas compared", peers.len()),
+    }
 }

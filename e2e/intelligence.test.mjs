@@ -1,0 +1,150 @@
+// Browser tests of the map and the area profiles (issue 15): an analyst's choropleth, with
+// hover, keyboard focus and a click through to the area's profile; a partner's and the
+// public's pages, with withheld figures visible as such and no person-level data; and axe-core
+// (WCAG 2.2 AA) on each of them. Screenshots go to target/browser/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { shots, startDemo } from './lantern.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const today = new Date().toISOString().slice(0, 10);
+let demo, base, page;
+
+before(async () => {
+  demo = await startDemo(today);
+  ({ base, page } = demo);
+});
+
+after(async () => {
+  await demo?.close();
+});
+
+// Serious or critical axe-core violations of the page as it is now. axe is injected as a script,
+// which the pages' strict CSP would refuse: the contexts used here bypass CSP for the check only.
+async function axe(p) {
+  await p.addScriptTag({ content: axeSource });
+  const result = await p.evaluate(() =>
+    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes[0]?.html.slice(0, 120)})`);
+}
+
+test('an analyst\'s map: areas coloured, named on hover and focus, and a click opens the profile', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.click('nav a:has-text("Map")');
+  await p.waitForURL(`${base}/map`);
+  const areas = p.locator('svg.choropleth a');
+  const n = await areas.count();
+  assert.ok(n >= 5, `${n} districts drawn`);
+  // Every area names its figure, for the tooltip and for assistive technology.
+  const label = await areas.first().getAttribute('aria-label');
+  assert.match(label, /: \d+\.\d \(\d+\.\d to \d+\.\d\), \d+ counted, (better|similar|worse|not compared)/);
+  assert.equal(await areas.first().locator('title').textContent(), label);
+  // Small areas, statutory figures: one link per neighbourhood, and a legend of fifths.
+  await p.selectOption('#dataset', 'self-harm');
+  await p.selectOption('#level', 'msoa');
+  await p.click('button:has-text("Show")');
+  await p.waitForURL(/level=msoa/);
+  assert.ok(await areas.count() > 20);
+  assert.ok(await p.locator('ul.legend li').count() >= 3);
+  const hovered = areas.nth(3);
+  await hovered.hover();
+  const stroke = await hovered.locator('path').evaluate((e) => getComputedStyle(e).strokeWidth);
+  assert.equal(stroke, '3px', 'the area under the pointer is outlined');
+  assert.deepEqual(await axe(p), [], 'the analyst\'s map');
+  await p.screenshot({ path: join(shots, 'map-analyst.png'), fullPage: false });
+  // Keyboard: Tab reaches the map's areas, and Enter opens the focused area's profile.
+  await p.locator('#area').focus();
+  let focused = '';
+  for (let i = 0; i < 10 && !focused; i += 1) {
+    await p.keyboard.press('Tab');
+    focused = await p.evaluate(() => (document.activeElement?.closest('svg.choropleth') ? document.activeElement.getAttribute('href') : ''));
+  }
+  assert.match(focused, /^\/areas\/X\d+$/, 'Tab reaches an area of the map');
+  await p.screenshot({ path: join(shots, 'map-keyboard-focus.png'), fullPage: false });
+  await p.keyboard.press('Enter');
+  await p.waitForURL(`${base}${focused}`);
+  // A click on another area opens its profile too.
+  await p.goBack();
+  const href = await areas.nth(7).getAttribute('href');
+  await areas.nth(7).click();
+  await p.waitForURL(`${base}${href}`);
+  assert.match(await p.locator('h1').innerText(), /Neighbourhood/);
+  await p.context().close();
+});
+
+test('an analyst\'s area profile: spine chart against England, trends with intervals, and no axe violation', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.goto(`${base}/areas`);
+  await p.click('td a:has-text("Harrowdale")');
+  await p.waitForURL(/\/areas\/X07/);
+  const spine = p.locator('table.spine-table tbody tr');
+  assert.equal(await spine.count(), 3);
+  const suicide = await spine.first().innerText();
+  assert.match(suicide, /England \d+\.\d/);
+  assert.match(suicide, /\b(better|similar|worse)\b/);
+  assert.ok(await p.locator('svg.trend').count() >= 3);
+  assert.ok(await p.locator('svg.trend line.interval').count() > 0, 'intervals are drawn');
+  // The figures behind each chart open from the keyboard.
+  await p.locator('details summary').first().focus();
+  await p.keyboard.press('Enter');
+  assert.ok(await p.locator('details[open] table tbody tr').count() >= 3);
+  assert.deepEqual(await axe(p), [], 'the analyst\'s profile');
+  await p.screenshot({ path: join(shots, 'profile-analyst.png'), fullPage: true });
+  await p.context().close();
+});
+
+test('a partner\'s and the public\'s map and profile: withheld figures shown as withheld, no person-level data', async () => {
+  for (const who of ['partner', null]) {
+    const p = await page(who, { bypassCSP: true });
+    // A year of suicides by district: small counts are withheld.
+    await p.goto(`${base}/map`);
+    const years = await p.locator('#period option').allTextContents();
+    assert.ok(years.length >= 2);
+    await p.goto(`${base}/map?dataset=suicides&period=${new Date().getFullYear() - 2}`);
+    const main = await p.locator('main').innerText();
+    assert.match(main, new RegExp(`Figures for the ${who ? 'partner' : 'public'} audience`));
+    const withheld = p.locator('svg.choropleth path.withheld');
+    if (await withheld.count() > 0) {
+      assert.match(main, /Withheld \(small numbers\)/);
+      assert.match(main, /withheld/);
+    }
+    // Nothing below the local authority, and no record anywhere.
+    assert.equal(await p.locator('#level').inputValue(), 'lad');
+    assert.equal(await p.locator('main a[href^="/register/"]').count(), 0);
+    assert.deepEqual(await axe(p), [], `${who ?? 'public'} map`);
+    await p.screenshot({ path: join(shots, `map-${who ?? 'public'}.png`), fullPage: false });
+    await p.goto(`${base}/map?level=lsoa`);
+    assert.match(await p.locator('main').innerText(), /cannot break counts down by lsoa/);
+    // The profile of a district.
+    await p.goto(`${base}/map`);
+    const first = await p.locator('svg.choropleth a').first().getAttribute('href');
+    await p.goto(`${base}${first}`);
+    const profile = await p.locator('main').innerText();
+    assert.match(profile, new RegExp(`Figures for the ${who ? 'partner' : 'public'} audience`));
+    assert.equal(await p.locator('main a[href^="/register/"]').count(), 0);
+    assert.deepEqual(await axe(p), [], `${who ?? 'public'} profile`);
+    // A small area's profile says why there are no figures.
+    const small = p.locator('main ul.columns a').first();
+    if (await small.count() > 0) {
+      await small.click();
+      assert.match(await p.locator('main').innerText(), /cannot ask for one msoa/);
+    }
+    await p.screenshot({ path: join(shots, `profile-${who ?? 'public'}.png`), fullPage: true });
+    await p.context().close();
+  }
+});
+
+test('the plan page and the data quality page pass axe-core', async () => {
+  const p = await page('admin', { bypassCSP: true });
+  for (const path of ['/plans/1', '/plans/1/summary', '/quality', '/areas', '/']) {
+    await p.goto(`${base}${path}`);
+    assert.deepEqual(await axe(p), [], path);
+  }
+  await p.context().close();
+});
