@@ -148,3 +148,36 @@ test('the plan page and the data quality page pass axe-core', async () => {
   }
   await p.context().close();
 });
+
+test('the dashboard: an analyst\'s exact figures and signals, a partner\'s protected figures', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  const main = await p.locator('main').innerText();
+  assert.match(main, /Figures for Ashvale, for the statutory audience/);
+  const districts = p.locator('section[aria-labelledby="districts-h"] tbody tr');
+  assert.equal(await districts.count(), 5);
+  assert.match(main, /the 12 months to \w{3} \d{4}, against the same months of the three years before/);
+  assert.ok(await p.locator('section[aria-labelledby="trend-h"] svg.trend').count() === 1);
+  assert.match(main, /Suspected suicides by quarter/);
+  assert.match(main, /Open signals: [1-9]/);
+  assert.match(main, /Overdue actions/);
+  assert.ok(await p.locator('section[aria-labelledby="fresh-h"] tbody tr').count() >= 2);
+  assert.deepEqual(await axe(p), [], 'the analyst\'s dashboard');
+  await p.screenshot({ path: join(shots, 'dashboard-analyst.png'), fullPage: true });
+  // The monthly view comes with a caution.
+  await p.click('a:has-text("Monthly view")');
+  await p.waitForURL(/cadence=month/);
+  assert.match(await p.locator('main').innerText(), /Monthly numbers are small/);
+  await p.context().close();
+
+  const q = await page('partner', { bypassCSP: true });
+  const text = await q.locator('main').innerText();
+  assert.match(text, /for the partner audience/);
+  // Every district is listed, withheld counts as withheld; no signals, sources or records.
+  assert.equal(await q.locator('section[aria-labelledby="districts-h"] tbody tr').count(), 5);
+  assert.equal(await q.locator('section[aria-labelledby="signals-h"]').count(), 0);
+  assert.equal(await q.locator('section[aria-labelledby="fresh-h"]').count(), 0);
+  assert.equal(await q.locator('main a[href^="/register/"]').count(), 0);
+  assert.deepEqual(await axe(q), [], 'the partner\'s dashboard');
+  await q.screenshot({ path: join(shots, 'dashboard-partner.png'), fullPage: true });
+  await q.context().close();
+});

@@ -524,7 +524,7 @@ pub(crate) fn trend_chart(points: &[TrendPoint], title: &str, comparator: &str) 
     }
     let label_every = points.len().div_ceil(8).max(1);
     for (i, p) in points.iter().enumerate() {
-        if i % label_every == 0 || i + 1 == points.len() {
+        if i % label_every == 0 {
             let _ = write!(
                 svg,
                 "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick middle\">{}</text>",

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use lantern_core::register::{SELF_HARM, SUICIDES};
@@ -24,8 +24,16 @@ struct HomePage {
     areas: usize,
 }
 
-async fn show_home(State(state): State<AppState>) -> Result<Response, HtmlError> {
+async fn show_home(
+    State(state): State<AppState>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, HtmlError> {
     let layout = Layout::new(&state, "Lantern", "home");
+    // A signed-in user gets the dashboard; the public the public home.
+    if layout.user.is_some() {
+        let monthly = params.get("cadence").map(String::as_str) == Some("month");
+        return super::dashboard::show_dashboard(&state, layout, monthly).await;
+    }
     // Totals are shown only to roles that see the register.
     let (suicides, self_harm) = if layout.people() {
         (

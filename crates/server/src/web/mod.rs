@@ -5,6 +5,7 @@
 mod admin;
 mod areas;
 mod audit;
+mod dashboard;
 mod home;
 mod login;
 mod map;

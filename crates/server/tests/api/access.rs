@@ -189,6 +189,21 @@ fn table(f: &Fixture) -> Vec<Row> {
         row("GET", "/api/v1/areas", "/api/v1/areas", all_200),
         row(
             "GET",
+            "/areas/{code}",
+            &format!("/areas/{}", f.district),
+            all_200,
+        ),
+        row("GET", "/map", "/map", all_200),
+        row("GET", "/map.svg", "/map.svg", all_200),
+        row("GET", "/api/v1/map", "/api/v1/map", all_200),
+        row(
+            "GET",
+            "/api/v1/map",
+            "/api/v1/map?audience=statutory",
+            [401, 200, 200, 200, 403, 403, 403],
+        ),
+        row(
+            "GET",
             "/api/v1/indicators",
             "/api/v1/indicators?by=year",
             all_200,

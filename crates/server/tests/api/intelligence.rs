@@ -328,3 +328,41 @@ async fn indicator_rows_include_zeros_names_and_part_periods() {
             .contains("not counted")
     );
 }
+
+#[tokio::test]
+async fn the_partner_dashboard_shows_the_partner_indicators() {
+    let app = TestApp::spawn(false).await.unwrap();
+    as_role(&app, "pat", Role::Partner).await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<h1>Dashboard</h1>"));
+    let ind = app
+        .get("/api/v1/indicators?dataset=suicides&by=year,lad")
+        .await
+        .json();
+    // The demo ends in June 2025: the latest whole year is 2024.
+    let published = indicator_rows(&ind, "year", "2024", "lad");
+    let lads = app.get("/api/v1/areas?level=lad").await.json();
+    for lad in lads["items"].as_array().unwrap() {
+        let code = lad["code"].as_str().unwrap();
+        let cell = match published.get(code) {
+            Some(r) => r["count"].to_string(),
+            None => "withheld".to_owned(),
+        };
+        let row = format!("<a href=\"/areas/{code}\">");
+        let at = page
+            .body
+            .find(&row)
+            .unwrap_or_else(|| panic!("{code} is not listed"));
+        let first_cell = &page.body[at..];
+        let first_cell = &first_cell[first_cell.find("<td class=\"num\">").unwrap() + 16..];
+        assert!(
+            first_cell.starts_with(&format!("{cell}</td>")),
+            "{code}: the dashboard shows {} where the indicators say {cell}",
+            &first_cell[..20]
+        );
+    }
+    // No exact figure, signal or source reaches a partner.
+    assert!(!page.body.contains("Open signals"));
+    assert!(!page.body.contains("Data freshness"));
+}
