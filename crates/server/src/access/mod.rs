@@ -89,6 +89,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     // by the handler through `Viewer::require`).
     ("GET", "/api/v1/indicators", Rule::Public),
     ("GET", "/api/v1/map", Rule::Public),
+    ("GET", "/api/v1/openapi.json", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
     // Signals are about small areas and small numbers: analysts and admins.
     ("GET", "/signals", Rule::Analysts),

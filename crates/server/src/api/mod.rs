@@ -3,6 +3,7 @@
 mod areas;
 pub(crate) mod indicators;
 pub(crate) mod map;
+mod openapi;
 mod plans;
 mod register;
 mod session;
@@ -18,6 +19,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(areas::routes())
         .merge(indicators::routes())
         .merge(map::routes())
+        .merge(openapi::routes())
         .merge(session::routes())
         .merge(plans::routes())
         .route("/healthz", get(healthz))

@@ -194,6 +194,12 @@ fn table(f: &Fixture) -> Vec<Row> {
             all_200,
         ),
         row("GET", "/map", "/map", all_200),
+        row(
+            "GET",
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
+            all_200,
+        ),
         row("GET", "/map.svg", "/map.svg", all_200),
         row("GET", "/api/v1/map", "/api/v1/map", all_200),
         row(
