@@ -1,10 +1,12 @@
 //! A load generator for a running Lantern: N clients, each signed in with its own session,
-//! request the register list (HTML and JSON) and the indicators API in turn over keep-alive
-//! connections for a fixed time, then latency percentiles and errors are printed per endpoint.
+//! request the register list (HTML and JSON) and the indicators API in turn (`--mix register`,
+//! the default) or the dashboard and the districts' area profiles (`--mix pages`) over
+//! keep-alive connections for a fixed time, then latency percentiles and errors are printed per
+//! endpoint.
 //!
 //! ```text
 //! cargo run --release --example load -- --url http://127.0.0.1:8080 \
-//!     --user analyst --clients 50 --seconds 60 < password.txt
+//!     --user analyst --clients 50 --seconds 60 [--mix pages] < password.txt
 //! ```
 //! `scripts/load-test` builds the 1,000,000-presentation demo on SQLite and PostgreSQL and runs
 //! this against both. A plain HTTP/1.1 client over `tokio` keeps the dependency tree as it is.
@@ -26,6 +28,8 @@ struct Args {
     password: String,
     clients: usize,
     seconds: u64,
+    /// `register` or `pages`.
+    mix: String,
 }
 
 fn args() -> Args {
@@ -33,6 +37,7 @@ fn args() -> Args {
     let mut user = "analyst".to_owned();
     let mut clients = 50;
     let mut seconds = 60;
+    let mut mix = "register".to_owned();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let v = it.next().unwrap_or_default();
@@ -41,6 +46,7 @@ fn args() -> Args {
             "--user" => user = v,
             "--clients" => clients = v.parse().unwrap(),
             "--seconds" => seconds = v.parse().unwrap(),
+            "--mix" => mix = v,
             other => panic!("unknown argument {other}; see the file's header"),
         }
     }
@@ -55,6 +61,7 @@ fn args() -> Args {
         password: password.trim().to_owned(),
         clients,
         seconds,
+        mix,
     }
 }
 
@@ -131,7 +138,15 @@ impl Conn {
     }
 }
 
-fn endpoint(i: u64) -> (&'static str, String) {
+fn endpoint(i: u64, mix: &str) -> (&'static str, String) {
+    if mix == "pages" {
+        // The demo's five districts, in turn.
+        let district = 1 + i % 5;
+        return match i % 2 {
+            0 => ("dashboard", "/".to_owned()),
+            _ => ("area profile", format!("/areas/X0700000{district}")),
+        };
+    }
     // Pages 1-20: the first thousand records, where people browse (deep pages cost more: see
     // BENCHMARKS.md).
     let page = 1 + (i * 7919) % 20;
@@ -172,7 +187,7 @@ async fn client(args: &Args, n: usize, until: Instant) -> BTreeMap<&'static str,
     let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut i = n as u64;
     while Instant::now() < until {
-        let (name, path) = endpoint(i);
+        let (name, path) = endpoint(i, &args.mix);
         i += 1;
         let start = Instant::now();
         let result = conn.request("GET", &path, Some(&cookie), None).await;

@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod audit_writer;
+mod cache;
 mod error;
 mod geometry;
 mod page;
@@ -77,7 +78,11 @@ pub struct AppState {
     /// Break-the-glass grants of this process.
     grants: access::Grants,
     /// Indicator tables by query, with the register version they were computed at.
-    indicators: IndicatorCache,
+    indicators: Arc<cache::VersionedCache<serde_json::Value>>,
+    /// Indicator tables the pages use, by query.
+    tables: Arc<cache::VersionedCache<lantern_core::indicators::IndicatorTable>>,
+    /// When each source last sent a record, by dataset.
+    freshness: Arc<cache::VersionedCache<Vec<(String, chrono::NaiveDate)>>>,
     /// Simplified area boundaries by level, with the data version they were made at.
     shapes: geometry::ShapeCache,
     /// Group commit for audit entries.
@@ -88,14 +93,6 @@ pub struct AppState {
 
 /// Indicator tables by query key: (register version, the body once computed). The slot is a
 /// `OnceCell` so that identical requests share one computation without holding the map's lock.
-type IndicatorCache = Arc<
-    std::sync::Mutex<
-        std::collections::HashMap<
-            String,
-            (String, Arc<tokio::sync::OnceCell<Arc<serde_json::Value>>>),
-        >,
-    >,
->;
 
 impl AppState {
     /// State over a store.
@@ -105,7 +102,9 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::default(),
             grants: access::Grants::default(),
-            indicators: IndicatorCache::default(),
+            indicators: Arc::default(),
+            tables: Arc::default(),
+            freshness: Arc::default(),
             shapes: geometry::ShapeCache::default(),
             audit: audit_writer::AuditWriter::default(),
             sources: lantern_core::plans::live::Sources::default(),

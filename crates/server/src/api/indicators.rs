@@ -144,39 +144,34 @@ pub(crate) async fn scoped_area(
     }
 }
 
-/// A response body, cached until the register, areas or populations change: the same question
-/// asked by fifty users costs one computation. Identical misses wait for the first one's
-/// computation; different questions never wait for each other (the lock is held only to find
-/// the slot), and each computation is bounded by the work budget.
+/// A response body, cached until the register, areas, populations or benchmarks change
+/// (see [`crate::cache`]); each computation is bounded by the work budget.
 pub(crate) async fn cached<F, Fut>(state: &AppState, key: String, make: F) -> Result<Arc<Value>>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Value>>,
 {
-    let version = state.store.data_version().await?;
-    let slot = {
-        let mut cache = state
-            .indicators
-            .lock()
-            .map_err(|_| anyhow::anyhow!("the indicator cache lock is poisoned"))?;
-        if cache.len() > 1_000 {
-            cache.retain(|_, (v, _)| *v == version);
-        }
-        if cache.len() > 1_000 {
-            cache.clear();
-        }
-        let entry = cache
-            .entry(key)
-            .or_insert_with(|| (version.clone(), Arc::default()));
-        if entry.0 != version {
-            *entry = (version, Arc::default());
-        }
-        Arc::clone(&entry.1)
-    };
-    let body = slot
-        .get_or_try_init(|| async { make().await.map(Arc::new) })
-        .await?;
-    Ok(Arc::clone(body))
+    state.indicators.get(state, key, make).await
+}
+
+/// An indicator table, cached as the API's answers are: for pages that read several tables.
+pub(crate) async fn table(state: &AppState, q: &IndicatorQuery) -> Result<Arc<IndicatorTable>> {
+    let key = format!(
+        "{}|{:?}|{:?}|{}|{:?}",
+        q.dataset.name,
+        q.by,
+        q.area,
+        q.audience.disclosure(),
+        q.measure
+    );
+    state
+        .tables
+        .get(state, key, || async {
+            indicators(state.store.as_ref(), q)
+                .await
+                .map_err(indicator_error)
+        })
+        .await
 }
 
 /// The response: the rows that may be published, and the rule applied.

@@ -10,14 +10,12 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
-use lantern_core::indicators::{
-    Audience, Dimension, IndicatorQuery, IndicatorTable, Measure, indicators,
-};
+use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, IndicatorTable, Measure};
 use lantern_core::register::{Dataset, SELF_HARM, SUICIDES};
 
 use super::{Layout, render};
 use crate::AppState;
-use crate::api::indicators::indicator_error;
+use crate::api::indicators::table;
 use crate::error::{AppError, HtmlError};
 use crate::plans::today;
 use crate::svg::{TrendPoint, trend_chart};
@@ -76,12 +74,6 @@ fn query(
         audience,
         measure: Measure::Presentations,
     }
-}
-
-async fn table(state: &AppState, q: &IndicatorQuery) -> Result<IndicatorTable, AppError> {
-    indicators(state.store.as_ref(), q)
-        .await
-        .map_err(indicator_error)
 }
 
 /// The last whole month of the register: the last record's month when the record is on its
@@ -373,22 +365,28 @@ pub(crate) async fn show_dashboard(
     let mut freshness = Vec::new();
     if analyst {
         for ds in [&SUICIDES, &SELF_HARM] {
-            let mut last: BTreeMap<String, NaiveDate> = BTreeMap::new();
-            for r in state
-                .store
-                .export_fields(ds, &[ds.date_field, "source"])
-                .await?
-            {
-                let date = match r.get(ds.date_field) {
-                    Some(lantern_core::register::Value::Date(d)) => *d,
-                    Some(lantern_core::register::Value::DateTime(t)) => t.date_naive(),
-                    _ => continue,
-                };
-                let e = last.entry(r.text("source")).or_insert(date);
-                *e = (*e).max(date);
-            }
-            let newest = last.values().max().copied();
-            for (source, date) in last {
+            let last = state
+                .freshness
+                .get(state, ds.name.to_owned(), || async {
+                    let mut last: BTreeMap<String, NaiveDate> = BTreeMap::new();
+                    for r in state
+                        .store
+                        .export_fields(ds, &[ds.date_field, "source"])
+                        .await?
+                    {
+                        let date = match r.get(ds.date_field) {
+                            Some(lantern_core::register::Value::Date(d)) => *d,
+                            Some(lantern_core::register::Value::DateTime(t)) => t.date_naive(),
+                            _ => continue,
+                        };
+                        let e = last.entry(r.text("source")).or_insert(date);
+                        *e = (*e).max(date);
+                    }
+                    Ok(last.into_iter().collect())
+                })
+                .await?;
+            let newest = last.iter().map(|(_, d)| *d).max();
+            for (source, date) in last.iter().cloned() {
                 freshness.push(Freshness {
                     dataset: if ds.is_suicides() {
                         "Suspected suicides"

@@ -10,14 +10,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use lantern_core::indicators::areas::{AreaQuery, lantern_period};
-use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, Measure, indicators};
+use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, Measure};
 use lantern_core::register::{SELF_HARM, SUICIDES};
 use serde_json::Value;
 
 use super::{Layout, Opt, render};
 use crate::AppState;
 use crate::access::{Origin, Viewer, audit};
-use crate::api::indicators::{audience_of, indicator_error};
+use crate::api::indicators::{audience_of, table};
 use crate::api::map::{MapParams, figures};
 use crate::error::{AppError, HtmlError};
 use crate::svg::{TrendPoint, spine, trend_chart};
@@ -269,9 +269,7 @@ async fn latest_whole(
         area: None,
         ..q.indicator_query()
     };
-    let t = indicators(state.store.as_ref(), &iq)
-        .await
-        .map_err(indicator_error)?;
+    let t = table(state, &iq).await?;
     Ok(t.rows
         .iter()
         .filter(|r| !r.partial)
@@ -304,9 +302,7 @@ async fn trend(
         audience,
         measure,
     };
-    let t = indicators(state.store.as_ref(), &q)
-        .await
-        .map_err(indicator_error)?;
+    let t = table(state, &q).await?;
     // The comparator: England's imported figures for the suicide rate, otherwise the area
     // this one lies in.
     let (comparator_name, comparator): (String, Vec<(String, f64)>) =
@@ -331,9 +327,7 @@ async fn trend(
                 area: Some(p.to_owned()),
                 ..q.clone()
             };
-            let pt = indicators(state.store.as_ref(), &pq)
-                .await
-                .map_err(indicator_error)?;
+            let pt = table(state, &pq).await?;
             let name = pt.names.get(p).cloned().unwrap_or_else(|| p.to_owned());
             (
                 name,
