@@ -133,7 +133,7 @@ test('a partner\'s and the public\'s map and profile: withheld figures shown as 
     const small = p.locator('main ul.columns a').first();
     if (await small.count() > 0) {
       await small.click();
-      assert.match(await p.locator('main').innerText(), /cannot ask for one msoa/);
+      assert.match(await p.locator('main').innerText(), /cannot break counts down by msoa \(small areas\)/);
     }
     await p.screenshot({ path: join(shots, `profile-${who ?? 'public'}.png`), fullPage: true });
     await p.context().close();
@@ -179,5 +179,41 @@ test('the dashboard: an analyst\'s exact figures and signals, a partner\'s prote
   assert.equal(await q.locator('main a[href^="/register/"]').count(), 0);
   assert.deepEqual(await axe(q), [], 'the partner\'s dashboard');
   await q.screenshot({ path: join(shots, 'dashboard-partner.png'), fullPage: true });
+  await q.context().close();
+});
+
+test('the explorer: a table and a chart of the indicators\' numbers, for an analyst and a partner', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.click('nav a:has-text("Explore")');
+  await p.waitForURL(`${base}/explore`);
+  await p.selectOption('#dataset', 'self-harm');
+  await p.selectOption('#measure', 'rate');
+  await p.selectOption('#period', 'year');
+  await p.selectOption('#first', 'sex');
+  await p.click('button:has-text("Show")');
+  await p.waitForURL(/first=sex/);
+  assert.equal(await p.locator('svg.bars').count(), 1);
+  const rows = await p.locator('table tbody tr').count();
+  assert.ok(rows >= 6, `${rows} rows`);
+  // The same numbers as the API the page links to.
+  const api = await p.locator('a:has-text("the indicators API")').getAttribute('href');
+  const body = await (await p.request.get(`${base}${api}`)).json();
+  assert.equal(body.rows.length, rows);
+  const firstCount = await p.locator('table tbody tr').first().locator('td').nth(2).innerText();
+  assert.equal(firstCount, String(body.rows[0].count));
+  assert.deepEqual(await axe(p), [], 'the analyst\'s explorer');
+  await p.screenshot({ path: join(shots, 'explore-analyst.png'), fullPage: true });
+  await p.context().close();
+
+  const q = await page('partner', { bypassCSP: true });
+  await q.goto(`${base}/explore?dataset=suicides&measure=count&period=year&first=lad`);
+  const text = await q.locator('main').innerText();
+  assert.match(text, /for the partner audience/);
+  for (const cell of await q.locator('table tbody tr td:nth-child(3)').allInnerTexts()) {
+    const n = Number(cell);
+    assert.ok(n === 0 || n >= 5, `a partner sees ${n}`);
+  }
+  assert.deepEqual(await axe(q), [], 'the partner\'s explorer');
+  await q.screenshot({ path: join(shots, 'explore-partner.png'), fullPage: true });
   await q.context().close();
 });

@@ -91,9 +91,6 @@ pub struct AppState {
     sources: lantern_core::plans::live::Sources,
 }
 
-/// Indicator tables by query key: (register version, the body once computed). The slot is a
-/// `OnceCell` so that identical requests share one computation without holding the map's lock.
-
 impl AppState {
     /// State over a store.
     pub fn new(store: SharedStore, config: ServerConfig) -> Self {

@@ -615,3 +615,87 @@ fn trim_number(v: f64) -> String {
         format!("{v:.1}")
     }
 }
+
+/// A bar of a bar chart: its label, value and interval.
+#[derive(Debug, Clone)]
+pub(crate) struct Bar {
+    pub(crate) label: String,
+    pub(crate) value: Option<f64>,
+    pub(crate) lower: Option<f64>,
+    pub(crate) upper: Option<f64>,
+}
+
+/// A horizontal bar chart, a bar per row with its interval as a line, labels on the left;
+/// `None` bars (withheld or not computed) are labelled "no figure". `title` names it for
+/// assistive technology; the same figures are in the table beside it.
+pub(crate) fn bar_chart(bars: &[Bar], title: &str) -> String {
+    let hi = bars
+        .iter()
+        .flat_map(|b| [b.value, b.upper])
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    if bars.is_empty() || hi <= 0.0 {
+        return String::new();
+    }
+    let top = nice_ceiling(hi);
+    let (w, row, left, right) = (640.0, 20.0, 220.0, 16.0);
+    let h = row * bars.len() as f64 + 30.0;
+    let x = |v: f64| left + v / top * (w - left - right);
+    let mut svg = format!(
+        "<svg class=\"bars\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(title)
+    );
+    for k in 0..=2 {
+        let v = top * f64::from(k) / 2.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"0\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{0:.1}\" y=\"{2:.1}\" class=\"tick middle\">{3}</text>",
+            x(v),
+            h - 22.0,
+            h - 6.0,
+            trim_number(v)
+        );
+    }
+    for (i, b) in bars.iter().enumerate() {
+        let y = row * i as f64;
+        let label: String = b.label.chars().take(34).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick end\">{}</text>",
+            left - 6.0,
+            y + 14.0,
+            escape(&label)
+        );
+        match b.value {
+            Some(v) => {
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" class=\"bar\"/>",
+                    y + 3.0,
+                    (x(v) - left).max(0.5),
+                    row - 6.0
+                );
+                if let (Some(lo), Some(up)) = (b.lower, b.upper) {
+                    let _ = write!(
+                        svg,
+                        "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"interval\"/>",
+                        x(lo),
+                        x(up),
+                        y + row / 2.0
+                    );
+                }
+            }
+            None => {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">no figure</text>",
+                    left + 4.0,
+                    y + 14.0
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -83,6 +83,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/areas", Rule::Public),
     ("GET", "/areas/{code}", Rule::Public),
     ("GET", "/map", Rule::Public),
+    ("GET", "/explore", Rule::Public),
     ("GET", "/map.svg", Rule::Public),
     ("GET", "/api/v1/areas", Rule::Public),
     // Partner-preset aggregates are public; `audience=statutory` asks for analysts (checked

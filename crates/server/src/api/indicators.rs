@@ -22,13 +22,13 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/indicators", get(show_indicators))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub(crate) struct Params {
-    dataset: Option<String>,
-    by: Option<String>,
-    area: Option<String>,
-    audience: Option<String>,
-    measure: Option<String>,
+    pub(crate) dataset: Option<String>,
+    pub(crate) by: Option<String>,
+    pub(crate) area: Option<String>,
+    pub(crate) audience: Option<String>,
+    pub(crate) measure: Option<String>,
 }
 
 pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
@@ -63,18 +63,30 @@ async fn show_indicators(
     State(state): State<AppState>,
     viewer: Viewer,
     Origin(origin): Origin,
-    Query(mut p): Query<Params>,
+    Query(p): Query<Params>,
 ) -> Result<Json<Value>> {
-    let audience = audience_of(p.audience.as_deref(), &viewer)?;
+    let (_, body) = indicator_body(&state, &viewer, &origin, p).await?;
+    Ok(Json(body.as_ref().clone()))
+}
+
+/// The API's answer to a request: checked against the viewer's audience and scope, audited
+/// when exact, and cached. The explorer page shows the same body.
+pub(crate) async fn indicator_body(
+    state: &AppState,
+    viewer: &Viewer,
+    origin: &str,
+    mut p: Params,
+) -> Result<(IndicatorQuery, Arc<Value>)> {
+    let audience = audience_of(p.audience.as_deref(), viewer)?;
     p.audience = Some(audience.disclosure().to_owned());
-    p.area = scoped_area(&state, &viewer, audience, p.area.take()).await?;
+    p.area = scoped_area(state, viewer, audience, p.area.take()).await?;
     let query = parse(&p).map_err(AppError::Invalid)?;
     // Unsuppressed figures are audited, like the records behind them.
     if let (Some(user), false) = (&viewer.0, query.audience.is_protected()) {
         audit(
-            &state,
+            state,
             &user.username,
-            &origin,
+            origin,
             "indicators",
             Some(query.dataset),
             None,
@@ -100,14 +112,14 @@ async fn show_indicators(
         query.audience.disclosure(),
         p.measure
     );
-    let body = cached(&state, key, || async {
+    let body = cached(state, key, || async {
         let table = indicators(state.store.as_ref(), &query)
             .await
             .map_err(indicator_error)?;
         Ok(body_of(&query, &table))
     })
     .await?;
-    Ok(Json(body.as_ref().clone()))
+    Ok((query, body))
 }
 
 /// An indicator error as the API answers it: 422 for a wrong request, 400 for a refused one.

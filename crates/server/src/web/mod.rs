@@ -6,6 +6,7 @@ mod admin;
 mod areas;
 mod audit;
 mod dashboard;
+mod explore;
 mod home;
 mod login;
 mod map;
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(areas::routes())
         .merge(map::routes())
+        .merge(explore::routes())
         .merge(profile::routes())
         .merge(quality::routes())
         .merge(audit::routes())

@@ -9,8 +9,9 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use lantern_core::area::AreaLevel;
 use lantern_core::indicators::areas::{AreaQuery, lantern_period};
-use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, Measure};
+use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, IndicatorRow, Measure};
 use lantern_core::register::{SELF_HARM, SUICIDES};
 use serde_json::Value;
 
@@ -124,9 +125,33 @@ async fn show_profile(
         .map_or(default, String::as_str);
     let audience = audience_of(Some(asked), &viewer)?;
     let parent = match &area.parent_code {
-        Some(p) => state.store.area(p).await.ok().map(|a| (a.code, a.name)),
+        Some(p) => state
+            .store
+            .area(p)
+            .await
+            .ok()
+            .map(|a| (a.code, a.name, a.level)),
         None => None,
     };
+    // Exact figures stay inside the viewer's area: the area itself must be in it, and the
+    // areas it is compared among are its parent's only when the parent is in it too.
+    let scope = viewer.0.as_ref().and_then(|u| u.area.clone());
+    let mut peers_within = parent.as_ref().map(|p| p.0.clone());
+    if !audience.is_protected()
+        && let Some(scope) = &scope
+    {
+        if !state.store.area_contains(scope, &code).await? {
+            return Err(AppError::Forbidden(format!(
+                "{code} is outside your area ({scope}): exact figures are for your area; partner figures cover everywhere"
+            ))
+            .into());
+        }
+        if let Some(p) = &parent
+            && !state.store.area_contains(scope, &p.0).await?
+        {
+            peers_within = Some(code.clone());
+        }
+    }
     let children: Vec<(String, String)> = state
         .store
         .areas(None)
@@ -156,7 +181,7 @@ async fn show_profile(
         let p = MapParams {
             dataset: Some(ind.dataset.to_owned()),
             level: Some(area.level.as_str().to_owned()),
-            area: parent.as_ref().map(|p| p.0.clone()),
+            area: peers_within.clone(),
             measure: Some(ind.measure.to_owned()),
             period: None,
             audience: Some(audience.disclosure().to_owned()),
@@ -182,8 +207,8 @@ async fn show_profile(
         }
         match trend(
             &state,
-            &code,
-            parent.as_ref().map(|p| p.0.as_str()),
+            (&code, area.level),
+            parent.as_ref().map(|p| (p.0.as_str(), p.2)),
             ind,
             audience,
         )
@@ -202,7 +227,7 @@ async fn show_profile(
         code: area.code.clone(),
         name: area.name.clone(),
         level: area.level.label(),
-        parent,
+        parent: parent.map(|p| (p.0, p.1)),
         children,
         audience: audience.disclosure().to_owned(),
         audience_options: if layout.analyst() {
@@ -280,11 +305,12 @@ async fn latest_whole(
 /// An indicator's trend for the area, with the comparator's figures beside it.
 async fn trend(
     state: &AppState,
-    code: &str,
-    parent: Option<&str>,
+    area: (&str, AreaLevel),
+    parent: Option<(&str, AreaLevel)>,
     ind: &Indicator,
     audience: Audience,
 ) -> Result<Trend, AppError> {
+    let code = area.0;
     let dataset = if ind.dataset == "suicides" {
         &SUICIDES
     } else {
@@ -295,14 +321,17 @@ async fn trend(
     } else {
         Measure::Presentations
     };
+    // Every area of the level in one table, shared by all their profiles: its row for this
+    // area is the row a query for this area alone gives (the same cell, the same decision).
     let q = IndicatorQuery {
         dataset,
-        by: vec![ind.cadence],
-        area: Some(code.to_owned()),
+        by: vec![ind.cadence, Dimension::Area(area.1)],
+        area: None,
         audience,
         measure,
     };
     let t = table(state, &q).await?;
+    let mine: Vec<&IndicatorRow> = t.published().filter(|r| r.dims[1].1 == code).collect();
     // The comparator: England's imported figures for the suicide rate, otherwise the area
     // this one lies in.
     let (comparator_name, comparator): (String, Vec<(String, f64)>) =
@@ -322,9 +351,9 @@ async fn trend(
                 .filter_map(|b| Some((lantern_period(&b.period)?, b.value?)))
                 .collect();
             ("England (imported benchmark)".to_owned(), england)
-        } else if let Some(p) = parent {
+        } else if let Some((p, level)) = parent {
             let pq = IndicatorQuery {
-                area: Some(p.to_owned()),
+                by: vec![ind.cadence, Dimension::Area(level)],
                 ..q.clone()
             };
             let pt = table(state, &pq).await?;
@@ -332,14 +361,15 @@ async fn trend(
             (
                 name,
                 pt.published()
+                    .filter(|r| r.dims[1].1 == p)
                     .filter_map(|r| Some((r.dims[0].1.clone(), r.value?)))
                     .collect(),
             )
         } else {
             (String::new(), Vec::new())
         };
-    let points: Vec<TrendPoint> = t
-        .published()
+    let points: Vec<TrendPoint> = mine
+        .iter()
         .map(|r| TrendPoint {
             period: r.dims[0].1.clone(),
             value: r.value,
@@ -352,8 +382,8 @@ async fn trend(
         })
         .collect();
     let f = |v: Option<f64>| v.map(|n| format!("{n:.1}")).unwrap_or_default();
-    let rows = t
-        .published()
+    let rows = mine
+        .iter()
         .zip(&points)
         .map(|(r, p)| {
             (

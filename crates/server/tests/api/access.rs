@@ -194,6 +194,7 @@ fn table(f: &Fixture) -> Vec<Row> {
             all_200,
         ),
         row("GET", "/map", "/map", all_200),
+        row("GET", "/explore", "/explore", all_200),
         row(
             "GET",
             "/api/v1/openapi.json",

@@ -366,3 +366,89 @@ async fn the_partner_dashboard_shows_the_partner_indicators() {
     assert!(!page.body.contains("Open signals"));
     assert!(!page.body.contains("Data freshness"));
 }
+
+/// The cells of the last table's body on a page.
+fn table_cells(html: &str) -> Vec<Vec<String>> {
+    let body = &html[html.rfind("<tbody>").unwrap() + 7..];
+    let body = &body[..body.find("</tbody>").unwrap()];
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td>")
+                .skip(1)
+                .map(|c| c[..c.find("</td>").unwrap()].to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_explorer_shows_the_indicators_numbers_for_every_audience() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let views = [
+        ("statutory", "suicides", "year", "lad", "sex"),
+        ("statutory", "self-harm", "quarter", "setting", ""),
+        ("partner", "suicides", "rolling_3_year", "lad", ""),
+        ("partner", "self-harm", "year", "age_group", ""),
+        ("public", "suicides", "year", "sex", ""),
+    ];
+    for (i, (audience, dataset, period, first, second)) in views.into_iter().enumerate() {
+        if audience == "partner" {
+            as_role(&app, &format!("pat{i}"), Role::Partner).await;
+        }
+        if audience == "public" {
+            app.switch(None);
+        }
+        let query = format!(
+            "dataset={dataset}&measure=rate&period={period}&first={first}&second={second}&audience={audience}"
+        );
+        let page = app.get(&format!("/explore?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
+        let by: Vec<&str> = [period, first, second]
+            .into_iter()
+            .filter(|d| !d.is_empty())
+            .collect();
+        let api = app
+            .get(&format!(
+                "/api/v1/indicators?dataset={dataset}&by={}&audience={audience}",
+                by.join(",")
+            ))
+            .await
+            .json();
+        let rows = api["rows"].as_array().unwrap();
+        let cells = table_cells(&page.body);
+        assert_eq!(
+            cells.len(),
+            rows.len(),
+            "{query}: one table row per API row"
+        );
+        let csv = csv_rows(&app.get(&format!("/explore?{query}&format=csv")).await.body);
+        assert_eq!(csv.len(), rows.len());
+        for ((r, c), line) in rows.iter().zip(&cells).zip(&csv) {
+            let n = by.len();
+            assert_eq!(c[n], r["count"].to_string(), "{query}: count of {r}");
+            let value = r["value"]
+                .as_f64()
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_default();
+            assert_eq!(c[n + 1], value, "{query}: value of {r}");
+            assert!(
+                same_number(&r["count"], &line["count"]),
+                "{query}: CSV count of {r}"
+            );
+            assert!(
+                same_number(&r["value"], &line["value"]),
+                "{query}: CSV value of {r}"
+            );
+            if audience != "statutory" {
+                assert!(r["count"].as_u64().unwrap() == 0 || r["count"].as_u64().unwrap() >= 5);
+            }
+        }
+    }
+    // A partner cannot ask the explorer for what the API refuses.
+    as_role(&app, "pat", Role::Partner).await;
+    let refused = app
+        .get("/explore?dataset=suicides&period=month&first=lad")
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+}
