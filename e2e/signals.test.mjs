@@ -43,6 +43,11 @@ test('the demo\'s planted clusters are found and shown on the Signals page', asy
   // 3. The rise in self-harm among young people in Eastmere, by scan and by week.
   assert.ok(find(/self-harm presentations in Eastmere/), texts.join('\n---\n'));
   assert.ok(find(/among people aged 10-17 in Eastmere/), texts.join('\n---\n'));
+  // Signals of one rise found by several detectors read as one event, each detector beneath.
+  const events = p.locator('li.event');
+  assert.ok(await events.count() < texts.length, 'signals are grouped into events');
+  const grouped = await p.locator('li.event > h2').allInnerTexts();
+  assert.ok(grouped.some((h) => /Self-harm in Eastmere, .*: \d+ detectors found it/.test(h)), grouped.join('\n'));
   // Each shows a map and a timeline, and the language is the project's.
   assert.equal(await items.locator('svg.signal-timeline').count(), texts.length);
   assert.ok(await items.locator('svg.signal-map').count() >= 3);
@@ -61,7 +66,7 @@ test('the demo\'s planted clusters are found and shown on the Signals page', asy
 test('an analyst reviews a signal: under review, then closed, each change audited', async () => {
   const p = await page('analyst');
   await p.goto(`${base}/signals`);
-  await p.click('li.signal:has-text("Kestrel Bridge") h2 a');
+  await p.click('li.signal:has-text("Kestrel Bridge") h3 a');
   await p.waitForURL(/\/signals\/\d+$/);
   const url = p.url();
   assert.equal(await p.locator('#review-status').innerText(), 'New');

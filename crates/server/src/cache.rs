@@ -11,6 +11,31 @@ use std::sync::{Arc, Mutex};
 use crate::AppState;
 use crate::error::{AppError, Result};
 
+tokio::task_local! {
+    /// The register version a page reads at, so that a page reading many cached values asks
+    /// the database for the version once (see [`with_version`]).
+    static VERSION: String;
+}
+
+/// Run `f` with the register version read once: every cache lookup inside it uses that
+/// version. A page is then consistent with itself, and makes one round trip for the version
+/// instead of one per table.
+///
+/// # Errors
+/// A store failure reading the version.
+pub(crate) async fn with_version<F: Future>(state: &AppState, f: F) -> Result<F::Output> {
+    let version = state.store.data_version().await?;
+    Ok(VERSION.scope(version, f).await)
+}
+
+/// The version in scope, or the store's.
+async fn version(state: &AppState) -> Result<String> {
+    match VERSION.try_with(Clone::clone) {
+        Ok(v) => Ok(v),
+        Err(_) => Ok(state.store.data_version().await?),
+    }
+}
+
 /// The most entries kept; past it, entries of older versions go first, then everything.
 const MAX_ENTRIES: usize = 1_000;
 
@@ -35,7 +60,7 @@ impl<T> VersionedCache<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let version = state.store.data_version().await?;
+        let version = version(state).await?;
         let slot = {
             let mut cache = self
                 .0

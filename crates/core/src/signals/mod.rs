@@ -12,6 +12,7 @@
 //!   the small areas of residence.
 
 mod detect;
+pub mod events;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -47,6 +47,18 @@ pub(crate) async fn figures(
     origin: &str,
     p: &MapParams,
 ) -> Result<(AreaQuery, Arc<Value>)> {
+    figures_audited(state, viewer, origin, p, true).await
+}
+
+/// [`figures`], with the audit entry left to the caller when `audited` is false (a page that
+/// reads several and writes one entry for the view).
+pub(crate) async fn figures_audited(
+    state: &AppState,
+    viewer: &Viewer,
+    origin: &str,
+    p: &MapParams,
+    audited: bool,
+) -> Result<(AreaQuery, Arc<Value>)> {
     let audience = audience_of(p.audience.as_deref(), viewer)?;
     let area = scoped_area(state, viewer, audience, p.area.clone()).await?;
     let q = AreaQuery::from_params(
@@ -59,7 +71,7 @@ pub(crate) async fn figures(
     )
     .map_err(AppError::Invalid)?;
     let counts = p.measure.as_deref() == Some("count");
-    if let (Some(user), false) = (&viewer.0, audience.is_protected()) {
+    if let (Some(user), false, true) = (&viewer.0, audience.is_protected(), audited) {
         audit(
             state,
             &user.username,

@@ -32,7 +32,11 @@ async fn show_home(
     // A signed-in user gets the dashboard; the public the public home.
     if layout.user.is_some() {
         let monthly = params.get("cadence").map(String::as_str) == Some("month");
-        return super::dashboard::show_dashboard(&state, layout, monthly).await;
+        return crate::cache::with_version(
+            &state,
+            super::dashboard::show_dashboard(&state, layout, monthly),
+        )
+        .await?;
     }
     // Totals are shown only to roles that see the register.
     let (suicides, self_harm) = if layout.people() {

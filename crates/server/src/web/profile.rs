@@ -19,7 +19,7 @@ use super::{Layout, Opt, render};
 use crate::AppState;
 use crate::access::{Origin, Viewer, audit};
 use crate::api::indicators::{audience_of, table};
-use crate::api::map::{MapParams, figures};
+use crate::api::map::{MapParams, figures_audited};
 use crate::error::{AppError, HtmlError};
 use crate::svg::{TrendPoint, spine, trend_chart};
 
@@ -104,6 +104,18 @@ async fn show_profile(
     Path(code): Path<String>,
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
+    // One register version for the whole page (see `crate::cache::with_version`).
+    crate::cache::with_version(&state, profile(&state, viewer, origin, code, raw)).await?
+}
+
+async fn profile(
+    state: &AppState,
+    viewer: Viewer,
+    origin: String,
+    code: String,
+    raw: std::collections::HashMap<String, String>,
+) -> Result<Response, HtmlError> {
+    let state = state.clone();
     let area = state.store.area(&code).await.map_err(AppError::from)?;
     let layout = Layout::new(&state, area.name.clone(), "areas");
     // Analysts get the exact figures by default when the area is theirs; everyone else the
@@ -279,7 +291,8 @@ async fn figures_with_cadence(
         let year = latest_whole(state, &q, cadence).await?;
         p.period = year;
     }
-    let (_, body) = figures(state, viewer, origin, &p).await?;
+    // The page writes one audit entry for the whole view.
+    let (_, body) = figures_audited(state, viewer, origin, &p, false).await?;
     Ok(body.as_ref().clone())
 }
 

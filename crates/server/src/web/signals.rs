@@ -55,11 +55,19 @@ struct ListParams {
     status: Option<String>,
 }
 
+/// Signals that overlap in place and time, as one event.
+struct Event {
+    /// What it is, in a line: the dataset, the place and the dates.
+    heading: String,
+    rows: Vec<Row>,
+}
+
 #[derive(Template)]
 #[template(path = "signals.html")]
 struct ListPage {
     layout: Layout,
-    rows: Vec<Row>,
+    events: Vec<Event>,
+    signal_count: usize,
     all: bool,
     counts: Vec<(&'static str, usize)>,
     computed: Option<String>,
@@ -79,14 +87,66 @@ async fn list(
         .collect();
     let all = params.status.as_deref() == Some("all");
     let outlines = Outlines::load(&state).await?;
-    let rows = signals
+    let shown: Vec<Signal> = signals
         .into_iter()
         .filter(|s| all || s.status != ReviewStatus::Closed)
-        .map(|s| Row::new(s, &outlines))
+        .collect();
+    let signal_count = shown.len();
+    let groups =
+        lantern_core::signals::events::events(&shown.iter().map(|s| &s.found).collect::<Vec<_>>());
+    let names: std::collections::HashMap<String, String> = state
+        .store
+        .areas(None)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect();
+    let mut slots: Vec<Option<Signal>> = shown.into_iter().map(Some).collect();
+    let events = groups
+        .into_iter()
+        .map(|g| {
+            let rows: Vec<Row> = g
+                .iter()
+                .filter_map(|i| slots[*i].take())
+                .map(|s| Row::new(s, &outlines))
+                .collect();
+            let first = rows.iter().map(|r| r.signal.found.start).min();
+            let last = rows.iter().map(|r| r.signal.found.end).max();
+            let f = &rows[0].signal.found;
+            let place = f
+                .area_code
+                .as_ref()
+                .map(|c| names.get(c).cloned().unwrap_or_else(|| c.clone()))
+                .or_else(|| f.places.first().map(|p| p.label.clone()))
+                .unwrap_or_else(|| "the county".to_owned());
+            let what = if f.dataset == "suicides" {
+                "Suspected suicides"
+            } else {
+                "Self-harm"
+            };
+            let dates = match (first, last) {
+                (Some(a), Some(b)) => {
+                    format!("{} to {}", a.format("%-d %b %Y"), b.format("%-d %b %Y"))
+                }
+                _ => String::new(),
+            };
+            Event {
+                heading: if rows.len() > 1 {
+                    format!(
+                        "{what} in {place}, {dates}: {} detectors found it",
+                        rows.len()
+                    )
+                } else {
+                    format!("{what} in {place}, {dates}")
+                },
+                rows,
+            }
+        })
         .collect();
     let page = ListPage {
         layout: Layout::new(&state, "Signals", "signals"),
-        rows,
+        events,
+        signal_count,
         all,
         counts,
         computed: state
