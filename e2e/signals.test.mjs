@@ -70,6 +70,12 @@ test('an analyst reviews a signal: under review, then closed, each change audite
   await p.waitForURL(/\/signals\/\d+$/);
   const url = p.url();
   assert.equal(await p.locator('#review-status').innerText(), 'New');
+  // The records behind the signal open as a register list for its dates, scoped and audited.
+  const records = await p.locator('a:has-text("Open the records behind this signal")').getAttribute('href');
+  assert.match(records, /^\/register\/suicides\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d/);
+  await p.goto(`${base}${records}`);
+  assert.ok(await p.locator('table tbody tr').count() >= 1);
+  await p.goto(url);
   await p.selectOption('#status', 'under_review');
   await p.fill('#owner', 'Wynmoor public health');
   await p.fill('#note', 'Asked the coroner and British Transport Police for details; meeting on Monday.');

@@ -48,6 +48,22 @@ impl Row {
     fn status_class(&self) -> &'static str {
         self.signal.status.as_str()
     }
+
+    /// The register list of the records behind the signal: its dataset, its district and its
+    /// window. The list is scoped and audited as any other.
+    fn records_link(&self) -> String {
+        let f = &self.signal.found;
+        let mut link = format!(
+            "/register/{}?from={}&to={}",
+            super::encode(&f.dataset),
+            f.start,
+            f.end
+        );
+        if let Some(a) = &f.area_code {
+            link.push_str(&format!("&area={}", super::encode(a)));
+        }
+        link
+    }
 }
 
 #[derive(Debug, Deserialize)]
