@@ -90,6 +90,9 @@ test('an analyst\'s area profile: spine chart against England, trends with inter
   assert.match(suicide, /\b(better|similar|worse)\b/);
   assert.ok(await p.locator('svg.trend').count() >= 3);
   assert.ok(await p.locator('svg.trend line.interval').count() > 0, 'intervals are drawn');
+  // The neighbourhoods inside, in a funnel plot around the district's own rate.
+  assert.ok(await p.locator('svg.funnel circle').count() >= 5, 'a point per neighbourhood');
+  assert.equal(await p.locator('svg.funnel path.limit95').count(), 2);
   // The figures behind each chart open from the keyboard.
   await p.locator('details summary').first().focus();
   await p.keyboard.press('Enter');

@@ -81,6 +81,8 @@ pub struct AppState {
     indicators: Arc<cache::VersionedCache<serde_json::Value>>,
     /// Indicator tables the pages use, by query.
     tables: Arc<cache::VersionedCache<lantern_core::indicators::IndicatorTable>>,
+    /// Imported benchmark figures, by indicator.
+    benchmarks: Arc<cache::VersionedCache<Vec<lantern_core::benchmarks::Benchmark>>>,
     /// When each source last sent a record, by dataset.
     freshness: Arc<cache::VersionedCache<Vec<(String, chrono::NaiveDate)>>>,
     /// Simplified area boundaries by level, with the data version they were made at.
@@ -102,6 +104,7 @@ impl AppState {
             indicators: Arc::default(),
             tables: Arc::default(),
             freshness: Arc::default(),
+            benchmarks: Arc::default(),
             shapes: geometry::ShapeCache::default(),
             audit: audit_writer::AuditWriter::default(),
             sources: lantern_core::plans::live::Sources::default(),

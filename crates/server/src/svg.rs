@@ -699,3 +699,112 @@ pub(crate) fn bar_chart(bars: &[Bar], title: &str) -> String {
     svg.push_str("</svg>");
     svg
 }
+
+/// A point of a funnel plot: an area's population and rate.
+#[derive(Debug, Clone)]
+pub(crate) struct FunnelPoint {
+    pub(crate) label: String,
+    pub(crate) population: f64,
+    pub(crate) rate: f64,
+    /// `inside`, `outside-95` or `outside-998`.
+    pub(crate) class: &'static str,
+}
+
+/// A funnel plot (Spiegelhalter 2005): each area's rate against its population, with the
+/// benchmark as a line and the 95% and 99.8% control limits as curves; `limits` gives
+/// `(population, lower95, upper95, lower998, upper998)` along the x axis. The same figures are in
+/// the table beside it.
+pub(crate) fn funnel_chart(
+    points: &[FunnelPoint],
+    benchmark: f64,
+    limits: &[(f64, f64, f64, f64, f64)],
+    title: &str,
+) -> String {
+    let max_x = points.iter().map(|p| p.population).fold(0.0, f64::max);
+    let max_y = points
+        .iter()
+        .map(|p| p.rate)
+        .chain(limits.iter().filter(|l| l.0 >= max_x * 0.05).map(|l| l.4))
+        .chain([benchmark])
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    if points.is_empty() || max_x <= 0.0 || max_y <= 0.0 {
+        return String::new();
+    }
+    let (top, right) = (nice_ceiling(max_y * 1.05), nice_ceiling(max_x));
+    let (w, h, left, bottom) = (560.0, 260.0, 48.0, 36.0);
+    let x = |v: f64| left + v / right * (w - left - 12.0);
+    let y = |v: f64| 10.0 + (h - bottom - 10.0) * (1.0 - (v / top).min(1.0));
+    let mut svg = format!(
+        "<svg class=\"funnel\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(title)
+    );
+    for k in 0..=2 {
+        let v = top * f64::from(k) / 2.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{2:.1}\" y=\"{3:.1}\" class=\"tick end\">{4}</text>",
+            w - 12.0,
+            y(v),
+            left - 4.0,
+            y(v) + 4.0,
+            trim_number(v)
+        );
+        let p = right * f64::from(k) / 2.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick middle\">{}</text>",
+            x(p),
+            h - bottom + 16.0,
+            trim_number(p)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick middle\">population</text>",
+        x(right / 2.0),
+        h - 4.0
+    );
+    for (class, pick) in [
+        (
+            "limit95",
+            (|l: &(f64, f64, f64, f64, f64)| l.1) as fn(&(f64, f64, f64, f64, f64)) -> f64,
+        ),
+        ("limit95", |l| l.2),
+        ("limit998", |l| l.3),
+        ("limit998", |l| l.4),
+    ] {
+        let d: String = limits
+            .iter()
+            .filter(|l| l.0 <= right)
+            .enumerate()
+            .map(|(i, l)| {
+                format!(
+                    "{}{:.1} {:.1} ",
+                    if i == 0 { "M" } else { "L" },
+                    x(l.0),
+                    y(pick(l))
+                )
+            })
+            .collect();
+        let _ = write!(svg, "<path d=\"{}\" class=\"{class}\"/>", d.trim_end());
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"benchmark\"/>",
+        w - 12.0,
+        y(benchmark)
+    );
+    for p in points {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" class=\"{}\"><title>{}</title></circle>",
+            x(p.population),
+            y(p.rate),
+            p.class,
+            escape(&p.label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -116,7 +116,9 @@ impl AreaQuery {
 pub fn period_dimension(label: &str) -> Result<Dimension, String> {
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     let b = label.as_bytes();
+    // Every shape is ASCII, and slicing below needs character boundaries.
     let shape = match label.len() {
+        _ if !label.is_ascii() => None,
         4 if digits(label, 4) => Some(Dimension::Year),
         7 if digits(&label[..4], 4)
             && b[4] == b'-'
@@ -132,6 +134,23 @@ pub fn period_dimension(label: &str) -> Result<Dimension, String> {
         {
             Some(Dimension::Month)
         }
+        7 if digits(&label[..4], 4)
+            && b[4] == b'/'
+            && digits(&label[5..], 2)
+            && label[..4]
+                .parse::<i32>()
+                .ok()
+                .map(|y| (y + 1).rem_euclid(100))
+                == label[5..].parse::<i32>().ok() =>
+        {
+            Some(Dimension::FinancialYear)
+        }
+        10 if period_dimension(&label[..7]) == Ok(Dimension::FinancialYear)
+            && &label[7..9] == "-Q"
+            && (b'1'..=b'4').contains(&b[9]) =>
+        {
+            Some(Dimension::FinancialQuarter)
+        }
         9 if digits(&label[..4], 4)
             && b[4] == b'-'
             && digits(&label[5..], 4)
@@ -143,7 +162,7 @@ pub fn period_dimension(label: &str) -> Result<Dimension, String> {
     };
     shape.ok_or_else(|| {
         format!(
-            "period '{label}' is not a year (2024), three years (2022-2024), a quarter (2024-Q3) or a month (2024-07)"
+            "period '{label}' is not a year (2024), three years (2022-2024), a quarter (2024-Q3), a month (2024-07), a financial year (2024/25) or its quarter (2024/25-Q1)"
         )
     })
 }
@@ -408,6 +427,14 @@ mod tests {
         assert_eq!(period_dimension("2022-2024"), Ok(Dimension::Rolling3Year));
         assert_eq!(period_dimension("2024-Q3"), Ok(Dimension::Quarter));
         assert_eq!(period_dimension("2024-07"), Ok(Dimension::Month));
+        assert_eq!(period_dimension("2024/25"), Ok(Dimension::FinancialYear));
+        assert_eq!(period_dimension("1999/00"), Ok(Dimension::FinancialYear));
+        assert_eq!(
+            period_dimension("2024/25-Q4"),
+            Ok(Dimension::FinancialQuarter)
+        );
+        assert!(period_dimension("2024/26").is_err());
+        assert!(period_dimension("2024/25-Q5").is_err());
         for bad in [
             "",
             "24",
@@ -463,5 +490,20 @@ mod tests {
                 .unwrap_err()
                 .contains("measure")
         );
+    }
+
+    proptest::proptest! {
+        /// Any text is a period or a message, never a panic; a label the indicators make is
+        /// always a period of its own dimension.
+        #[test]
+        fn any_text_is_a_period_or_a_message(s in "\\PC{0,12}", y in 1990..2100_i32, m in 1..=12_u32) {
+            let _ = period_dimension(&s);
+            proptest::prop_assert_eq!(period_dimension(&format!("{y}")), Ok(Dimension::Year));
+            proptest::prop_assert_eq!(period_dimension(&format!("{y}-{m:02}")), Ok(Dimension::Month));
+            proptest::prop_assert_eq!(period_dimension(&format!("{y}-{}", y + 2)), Ok(Dimension::Rolling3Year));
+            let fy = format!("{y}/{:02}", (y + 1).rem_euclid(100));
+            proptest::prop_assert_eq!(period_dimension(&fy), Ok(Dimension::FinancialYear));
+            proptest::prop_assert_eq!(period_dimension(&format!("{fy}-Q{}", 1 + m % 4)), Ok(Dimension::FinancialQuarter));
+        }
     }
 }

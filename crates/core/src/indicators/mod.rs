@@ -35,6 +35,11 @@ pub enum Dimension {
     Year,
     /// Three calendar years pooled, labelled `YYYY-YYYY`.
     Rolling3Year,
+    /// A financial year, April to March, labelled `2024/25` (statutory only: beside calendar
+    /// years, financial years would let a partner difference out a quarter).
+    FinancialYear,
+    /// A quarter of a financial year, labelled `2024/25-Q1` (April to June; statutory only).
+    FinancialQuarter,
     /// The area of residence at a level (its ancestor at that level).
     Area(AreaLevel),
     /// Sex.
@@ -67,6 +72,8 @@ impl Dimension {
             "quarter" => Self::Quarter,
             "year" => Self::Year,
             "rolling_3_year" => Self::Rolling3Year,
+            "financial_year" => Self::FinancialYear,
+            "financial_quarter" => Self::FinancialQuarter,
             "sex" => Self::Sex,
             "age_band" => Self::AgeBand,
             "age_group" => Self::AgeGroup,
@@ -76,7 +83,7 @@ impl Dimension {
             "priority_group" => Self::PriorityGroup,
             other => Self::Area(AreaLevel::parse(other).map_err(|_| {
                 format!(
-                    "'{other}' is not one of month|quarter|year|rolling_3_year|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group"
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group"
                 )
             })?),
         })
@@ -89,6 +96,8 @@ impl Dimension {
             Self::Quarter => "quarter",
             Self::Year => "year",
             Self::Rolling3Year => "rolling_3_year",
+            Self::FinancialYear => "financial_year",
+            Self::FinancialQuarter => "financial_quarter",
             Self::Area(l) => l.as_str(),
             Self::Sex => "sex",
             Self::AgeBand => "age_band",
@@ -103,7 +112,12 @@ impl Dimension {
     fn is_period(self) -> bool {
         matches!(
             self,
-            Self::Month | Self::Quarter | Self::Year | Self::Rolling3Year
+            Self::Month
+                | Self::Quarter
+                | Self::Year
+                | Self::Rolling3Year
+                | Self::FinancialYear
+                | Self::FinancialQuarter
         )
     }
 }
@@ -315,13 +329,17 @@ impl IndicatorQuery {
                 "the {who} audience gets ages in broad groups (age_group: 0-9, 10-24, 25-44, 45-64, 65+), not five-year bands: with five-year counts a directly standardised rate would give a withheld band away"
             ));
         }
-        if let Some(p) = self
-            .by
-            .iter()
-            .find(|d| matches!(d, Dimension::Month | Dimension::Quarter))
-        {
+        if let Some(p) = self.by.iter().find(|d| {
+            matches!(
+                d,
+                Dimension::Month
+                    | Dimension::Quarter
+                    | Dimension::FinancialYear
+                    | Dimension::FinancialQuarter
+            )
+        }) {
             return Some(format!(
-                "the {who} audience gets figures by year or rolling three years, not by {}: monthly and quarterly counts are for the statutory core",
+                "the {who} audience gets figures by year or rolling three years, not by {}: monthly, quarterly and financial-year counts are for the statutory core (financial years beside calendar years would give a quarter away)",
                 p.name()
             ));
         }
@@ -500,6 +518,11 @@ impl Context {
             Dimension::Month => vec![date.format("%Y-%m").to_string()],
             Dimension::Quarter => vec![format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)],
             Dimension::Year => vec![date.year().to_string()],
+            Dimension::FinancialYear => vec![financial_year(date).0],
+            Dimension::FinancialQuarter => {
+                let (fy, q) = financial_year(date);
+                vec![format!("{fy}-Q{q}")]
+            }
             Dimension::Rolling3Year => {
                 let y = date.year();
                 (y..=y + 2)
@@ -516,7 +539,12 @@ impl Context {
     fn values(&self, r: &Record, d: Dimension) -> Vec<String> {
         let date = date_of(r);
         match d {
-            Dimension::Month | Dimension::Quarter | Dimension::Year | Dimension::Rolling3Year => {
+            Dimension::Month
+            | Dimension::Quarter
+            | Dimension::Year
+            | Dimension::Rolling3Year
+            | Dimension::FinancialYear
+            | Dimension::FinancialQuarter => {
                 date.map(|day| self.values_on(d, day)).unwrap_or_default()
             }
             Dimension::Area(l) => vec![
@@ -810,7 +838,10 @@ fn zero_keys(
     for (i, d) in q.by.iter().enumerate() {
         let seen = || -> BTreeSet<String> { cells.keys().map(|k| k[i].clone()).collect() };
         let domain: BTreeSet<String> = match d {
-            Dimension::Month | Dimension::Quarter => {
+            Dimension::Month
+            | Dimension::Quarter
+            | Dimension::FinancialYear
+            | Dimension::FinancialQuarter => {
                 let mut out = BTreeSet::new();
                 let mut m = first.with_day(1)?;
                 while m <= last {
@@ -851,6 +882,18 @@ fn zero_keys(
     )
 }
 
+/// The financial year a day falls in (`2024/25` from April 2024 to March 2025) and its quarter
+/// (1 for April to June).
+fn financial_year(date: NaiveDate) -> (String, u32) {
+    let start = if date.month() >= 4 {
+        date.year()
+    } else {
+        date.year() - 1
+    };
+    let q = (date.month() + 8) % 12 / 3 + 1;
+    (format!("{start}/{:02}", (start + 1).rem_euclid(100)), q)
+}
+
 /// The last day of a period label (`2024-03`, `2024-Q1`, `2024`, `2022-2024`).
 fn period_end(d: Dimension, label: &str) -> Option<NaiveDate> {
     let year = |s: &str| s.parse::<i32>().ok();
@@ -862,6 +905,16 @@ fn period_end(d: Dimension, label: &str) -> Option<NaiveDate> {
         ),
         Dimension::Year => (year(label)?, 12),
         Dimension::Rolling3Year => (year(label.get(5..)?)?, 12),
+        // `2024/25` ends in March 2025; `2024/25-Q1` in June 2024.
+        Dimension::FinancialYear => (year(label.get(..4)?)? + 1, 3),
+        Dimension::FinancialQuarter => {
+            let start = year(label.get(..4)?)?;
+            match label.get(9..)?.parse::<u32>().ok()? {
+                q @ 1..=3 => (start, 3 + 3 * q),
+                4 => (start + 1, 3),
+                _ => return None,
+            }
+        }
         _ => return None,
     };
     let next = if month == 12 {
@@ -1211,6 +1264,14 @@ fn rate(
     for (d, v) in q.by.iter().zip(key) {
         match d {
             Dimension::Year => years = v.parse().ok().into_iter().collect(),
+            // A financial year's population is the mid-year estimate of the year it starts in.
+            Dimension::FinancialYear => {
+                years = v
+                    .get(..4)
+                    .and_then(|y| y.parse().ok())
+                    .into_iter()
+                    .collect()
+            }
             Dimension::Rolling3Year => {
                 let Some(start) = v.get(..4).and_then(|s| s.parse::<i32>().ok()) else {
                     return (None, None);
@@ -1330,12 +1391,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn financial_years_run_april_to_march() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(financial_year(d(2024, 4, 1)), ("2024/25".to_owned(), 1));
+        assert_eq!(financial_year(d(2024, 6, 30)), ("2024/25".to_owned(), 1));
+        assert_eq!(financial_year(d(2024, 7, 1)), ("2024/25".to_owned(), 2));
+        assert_eq!(financial_year(d(2024, 12, 31)), ("2024/25".to_owned(), 3));
+        assert_eq!(financial_year(d(2025, 3, 31)), ("2024/25".to_owned(), 4));
+        assert_eq!(financial_year(d(2000, 1, 1)), ("1999/00".to_owned(), 4));
+        assert_eq!(
+            period_end(Dimension::FinancialYear, "2024/25"),
+            Some(d(2025, 3, 31))
+        );
+        assert_eq!(
+            period_end(Dimension::FinancialQuarter, "2024/25-Q1"),
+            Some(d(2024, 6, 30))
+        );
+        assert_eq!(
+            period_end(Dimension::FinancialQuarter, "2024/25-Q3"),
+            Some(d(2024, 12, 31))
+        );
+        assert_eq!(
+            period_end(Dimension::FinancialQuarter, "2024/25-Q4"),
+            Some(d(2025, 3, 31))
+        );
+        assert_eq!(
+            period_end(Dimension::Quarter, "2024-Q2"),
+            Some(d(2024, 6, 30))
+        );
+        assert_eq!(
+            period_end(Dimension::Month, "2024-02"),
+            Some(d(2024, 2, 29))
+        );
+    }
+
+    #[test]
     fn dimensions_parse_and_name_round_trip() {
         for s in [
             "month",
             "quarter",
             "year",
             "rolling_3_year",
+            "financial_year",
+            "financial_quarter",
             "lad",
             "lsoa",
             "sex",

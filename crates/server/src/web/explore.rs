@@ -32,6 +32,8 @@ const PERIODS: &[(&str, &str)] = &[
     ("rolling_3_year", "Three years pooled"),
     ("quarter", "Quarter (statutory)"),
     ("month", "Month (statutory)"),
+    ("financial_year", "Financial year (statutory)"),
+    ("financial_quarter", "Financial quarter (statutory)"),
 ];
 
 const BREAKDOWNS: &[(&str, &str)] = &[

@@ -21,7 +21,7 @@ use crate::access::{Origin, Viewer, audit};
 use crate::api::indicators::{audience_of, table};
 use crate::api::map::{MapParams, figures_audited};
 use crate::error::{AppError, HtmlError};
-use crate::svg::{TrendPoint, spine, trend_chart};
+use crate::svg::{FunnelPoint, TrendPoint, funnel_chart, spine, trend_chart};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/areas/{code}", get(show_profile))
@@ -69,6 +69,16 @@ struct SpineRow {
     note: String,
 }
 
+/// The funnel plot of the areas one level down, with its table.
+struct Funnel {
+    title: String,
+    chart: String,
+    /// Why there is no chart, when there is none.
+    note: String,
+    benchmark: String,
+    rows: Vec<(String, String, String, String, &'static str)>,
+}
+
 /// A trend with its table.
 struct Trend {
     name: &'static str,
@@ -90,6 +100,7 @@ struct ProfilePage {
     audience_options: Vec<Opt>,
     spine: Vec<SpineRow>,
     trends: Vec<Trend>,
+    funnel: Option<Funnel>,
     definition: String,
 }
 
@@ -116,7 +127,14 @@ async fn profile(
     raw: std::collections::HashMap<String, String>,
 ) -> Result<Response, HtmlError> {
     let state = state.clone();
-    let area = state.store.area(&code).await.map_err(AppError::from)?;
+    // The area list is cached by the store until areas change: one lookup for the area, its
+    // parent and the areas inside it.
+    let all = state.store.areas(None).await?;
+    let area = all
+        .iter()
+        .find(|a| a.code == code)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
     let layout = Layout::new(&state, area.name.clone(), "areas");
     // Analysts get the exact figures by default when the area is theirs; everyone else the
     // partner or public rule.
@@ -136,15 +154,11 @@ async fn profile(
         .filter(|a| !a.is_empty())
         .map_or(default, String::as_str);
     let audience = audience_of(Some(asked), &viewer)?;
-    let parent = match &area.parent_code {
-        Some(p) => state
-            .store
-            .area(p)
-            .await
-            .ok()
-            .map(|a| (a.code, a.name, a.level)),
-        None => None,
-    };
+    let parent = area.parent_code.as_ref().and_then(|p| {
+        all.iter()
+            .find(|a| a.code == *p)
+            .map(|a| (a.code.clone(), a.name.clone(), a.level))
+    });
     // Exact figures stay inside the viewer's area: the area itself must be in it, and the
     // areas it is compared among are its parent's only when the parent is in it too.
     let scope = viewer.0.as_ref().and_then(|u| u.area.clone());
@@ -164,14 +178,12 @@ async fn profile(
             peers_within = Some(code.clone());
         }
     }
-    let children: Vec<(String, String)> = state
-        .store
-        .areas(None)
-        .await?
+    let inside: Vec<lantern_core::area::Area> = all
         .into_iter()
         .filter(|a| a.parent_code.as_deref() == Some(code.as_str()))
-        .map(|a| (a.code, a.name))
         .collect();
+    let child_level = inside.first().map(|a| a.level);
+    let children: Vec<(String, String)> = inside.into_iter().map(|a| (a.code, a.name)).collect();
     if !audience.is_protected()
         && let Some(user) = &viewer.0
     {
@@ -235,7 +247,12 @@ async fn profile(
             }),
         }
     }
+    let funnel = match child_level {
+        Some(level) => funnel(&state, &viewer, &origin, &code, level, audience).await?,
+        None => None,
+    };
     let page = ProfilePage {
+        funnel,
         code: area.code.clone(),
         name: area.name.clone(),
         level: area.level.label(),
@@ -350,10 +367,15 @@ async fn trend(
     let (comparator_name, comparator): (String, Vec<(String, f64)>) =
         if dataset.is_suicides() && ind.cadence == Dimension::Rolling3Year {
             let published = state
-                .store
-                .benchmarks(Some(
-                    lantern_core::indicators::areas::SUICIDE_RATE_INDICATOR,
-                ))
+                .benchmarks
+                .get(state, "41001".to_owned(), || async {
+                    Ok(state
+                        .store
+                        .benchmarks(Some(
+                            lantern_core::indicators::areas::SUICIDE_RATE_INDICATOR,
+                        ))
+                        .await?)
+                })
                 .await?;
             let england: Vec<(String, f64)> = published
                 .iter()
@@ -479,4 +501,123 @@ fn spine_row(ind: &Indicator, body: &Value, code: &str, definition: &mut String)
         comparison,
         note: format!("{} areas compared", peers.len()),
     }
+}
+
+/// The self-harm presentation rates of the areas one level down, in a funnel plot around this
+/// area's own rate (Spiegelhalter 2005; limits from `lantern_stats::funnel_limits_rate`). An
+/// area's population is its count over its rate; areas with no presentations have no point.
+async fn funnel(
+    state: &AppState,
+    viewer: &Viewer,
+    origin: &str,
+    code: &str,
+    level: lantern_core::area::AreaLevel,
+    audience: Audience,
+) -> Result<Option<Funnel>, AppError> {
+    let p = MapParams {
+        dataset: Some("self-harm".to_owned()),
+        level: Some(level.as_str().to_owned()),
+        area: Some(code.to_owned()),
+        measure: Some("presentations".to_owned()),
+        period: None,
+        audience: Some(audience.disclosure().to_owned()),
+        format: None,
+    };
+    let title = format!(
+        "Self-harm presentations per 100,000 by {}",
+        level.label().to_lowercase()
+    );
+    let body = match figures_with_cadence(state, viewer, origin, &p, Dimension::Year).await {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok(Some(Funnel {
+                title,
+                chart: String::new(),
+                note: shown(e)?,
+                benchmark: String::new(),
+                rows: Vec::new(),
+            }));
+        }
+    };
+    let Some(benchmark) = body["comparator"]["value"].as_f64() else {
+        return Ok(None);
+    };
+    let mut points = Vec::new();
+    let mut rows = Vec::new();
+    for f in body["figures"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let name = f["name"].as_str().unwrap_or_default().to_owned();
+        let (count, rate) = (f["count"].as_f64(), f["value"].as_f64());
+        let population = match (count, rate) {
+            (Some(c), Some(r)) if c > 0.0 && r > 0.0 => Some(c / r * 100_000.0),
+            _ => None,
+        };
+        let class = match population {
+            Some(n) => {
+                let r = rate.unwrap_or_default();
+                let outside = |confidence| {
+                    lantern_stats::funnel_limits_rate(benchmark, 100_000.0, n, confidence)
+                        .is_ok_and(|l| r < l.lower || r > l.upper)
+                };
+                let class = if outside(0.998) {
+                    "outside-998"
+                } else if outside(0.95) {
+                    "outside-95"
+                } else {
+                    "inside"
+                };
+                points.push(FunnelPoint {
+                    label: format!("{name}: {r:.1} per 100,000"),
+                    population: n,
+                    rate: r,
+                    class,
+                });
+                class
+            }
+            None => "",
+        };
+        rows.push((
+            name,
+            if f["suppressed"] == true {
+                "withheld".to_owned()
+            } else {
+                f["count"].to_string()
+            },
+            population.map(|n| format!("{n:.0}")).unwrap_or_default(),
+            rate.map(|r| format!("{r:.1}")).unwrap_or_default(),
+            match class {
+                "outside-998" => "outside the 99.8% limits",
+                "outside-95" => "outside the 95% limits",
+                "inside" => "inside the limits",
+                _ => "no rate",
+            },
+        ));
+    }
+    let right = points.iter().map(|p| p.population).fold(0.0, f64::max) * 1.1;
+    let limits: Vec<(f64, f64, f64, f64, f64)> = (1..=60)
+        .filter_map(|i| {
+            let n = right * f64::from(i) / 60.0;
+            let a = lantern_stats::funnel_limits_rate(benchmark, 100_000.0, n, 0.95).ok()?;
+            let b = lantern_stats::funnel_limits_rate(benchmark, 100_000.0, n, 0.998).ok()?;
+            Some((n, a.lower, a.upper, b.lower, b.upper))
+        })
+        .collect();
+    Ok(Some(Funnel {
+        chart: funnel_chart(
+            &points,
+            benchmark,
+            &limits,
+            &format!(
+                "Funnel plot: {title}, {}",
+                body["period"].as_str().unwrap_or_default()
+            ),
+        ),
+        title: format!("{title}, {}", body["period"].as_str().unwrap_or_default()),
+        note: String::new(),
+        benchmark: format!("{benchmark:.1}"),
+        rows,
+    }))
 }

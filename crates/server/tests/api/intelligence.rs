@@ -452,3 +452,50 @@ async fn the_explorer_shows_the_indicators_numbers_for_every_audience() {
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn financial_years_are_statutory_periods() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let fy = app
+        .get("/api/v1/indicators?dataset=self-harm&by=financial_year&audience=statutory")
+        .await
+        .json();
+    let years = app
+        .get("/api/v1/indicators?dataset=self-harm&by=month&audience=statutory")
+        .await
+        .json();
+    // Each financial year is the sum of its April-to-March months.
+    for r in fy["rows"].as_array().unwrap() {
+        let label = r["financial_year"].as_str().unwrap();
+        let start: i32 = label[..4].parse().unwrap();
+        let months: u64 = years["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                let (y, mo): (i32, u32) = (
+                    m["month"].as_str().unwrap()[..4].parse().unwrap(),
+                    m["month"].as_str().unwrap()[5..].parse().unwrap(),
+                );
+                (y == start && mo >= 4) || (y == start + 1 && mo <= 3)
+            })
+            .map(|m| m["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(r["count"].as_u64(), Some(months), "{label}");
+        assert_eq!(
+            r["partial"],
+            label == "2025/26",
+            "the demo ends in June 2025: {label}"
+        );
+    }
+    as_role(&app, "pat", Role::Partner).await;
+    let refused = app
+        .get("/api/v1/indicators?dataset=self-harm&by=financial_year")
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .body
+            .contains("financial-year counts are for the statutory core")
+    );
+}
