@@ -5,12 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { shots, startDemo } from './lantern.mjs';
+import { axe, shots, startDemo } from './lantern.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const today = new Date().toISOString().slice(0, 10);
 let demo, base, page;
 
@@ -22,17 +18,6 @@ before(async () => {
 after(async () => {
   await demo?.close();
 });
-
-// Serious or critical axe-core violations of the page as it is now. axe is injected as a script,
-// which the pages' strict CSP would refuse: the contexts used here bypass CSP for the check only.
-async function axe(p) {
-  await p.addScriptTag({ content: axeSource });
-  const result = await p.evaluate(() =>
-    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes[0]?.html.slice(0, 120)})`);
-}
 
 test('an analyst\'s map: areas coloured, named on hover and focus, and a click opens the profile', async () => {
   const p = await page('analyst', { bypassCSP: true });

@@ -4,7 +4,8 @@
 // Needs LANTERN_BIN (the built `lantern` binary); CHROMIUM defaults to /usr/bin/chromium.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -68,4 +69,18 @@ export async function startDemo(end) {
   }
 
   return { base, passwords, page, signIn, close };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// The serious and critical axe-core (WCAG 2.2 AA rules) violations of a page as it is now, as
+// `id: help (first node)`. axe is injected as a script, which the pages' strict CSP would
+// refuse: use a page from a context with `bypassCSP: true`, for the check only.
+export async function axe(p) {
+  await p.addScriptTag({ content: axeSource });
+  const result = await p.evaluate(() =>
+    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes[0]?.html.slice(0, 120)})`);
 }

@@ -506,22 +506,8 @@ pub(crate) fn trend_chart(points: &[TrendPoint], title: &str, comparator: &str) 
     let step = plot_w / points.len().max(1) as f64;
     let x = |i: usize| left + step * (i as f64 + 0.5);
     let y = |v: f64| 12.0 + plot_h - v / top * plot_h;
-    let mut svg = format!(
-        "<svg class=\"trend\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        escape(title)
-    );
-    for k in 0..=2 {
-        let v = top * f64::from(k) / 2.0;
-        let _ = write!(
-            svg,
-            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{2:.1}\" y=\"{3:.1}\" class=\"tick end\">{4}</text>",
-            w - 12.0,
-            y(v),
-            left - 4.0,
-            y(v) + 4.0,
-            trim_number(v)
-        );
-    }
+    let mut svg = open_chart("trend", w, h, title);
+    value_axis(&mut svg, (left, w - 12.0), top, y);
     let label_every = points.len().div_ceil(8).max(1);
     for (i, p) in points.iter().enumerate() {
         if i % label_every == 0 {
@@ -642,10 +628,7 @@ pub(crate) fn bar_chart(bars: &[Bar], title: &str) -> String {
     let (w, row, left, right) = (640.0, 20.0, 220.0, 16.0);
     let h = row * bars.len() as f64 + 30.0;
     let x = |v: f64| left + v / top * (w - left - right);
-    let mut svg = format!(
-        "<svg class=\"bars\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        escape(title)
-    );
+    let mut svg = open_chart("bars", w, h, title);
     for k in 0..=2 {
         let v = top * f64::from(k) / 2.0;
         let _ = write!(
@@ -735,21 +718,9 @@ pub(crate) fn funnel_chart(
     let (w, h, left, bottom) = (560.0, 260.0, 48.0, 36.0);
     let x = |v: f64| left + v / right * (w - left - 12.0);
     let y = |v: f64| 10.0 + (h - bottom - 10.0) * (1.0 - (v / top).min(1.0));
-    let mut svg = format!(
-        "<svg class=\"funnel\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        escape(title)
-    );
+    let mut svg = open_chart("funnel", w, h, title);
+    value_axis(&mut svg, (left, w - 12.0), top, y);
     for k in 0..=2 {
-        let v = top * f64::from(k) / 2.0;
-        let _ = write!(
-            svg,
-            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{2:.1}\" y=\"{3:.1}\" class=\"tick end\">{4}</text>",
-            w - 12.0,
-            y(v),
-            left - 4.0,
-            y(v) + 4.0,
-            trim_number(v)
-        );
         let p = right * f64::from(k) / 2.0;
         let _ = write!(
             svg,
@@ -807,4 +778,29 @@ pub(crate) fn funnel_chart(
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The opening tag of a chart: its class, size and name for assistive technology.
+fn open_chart(class: &str, w: f64, h: f64, title: &str) -> String {
+    format!(
+        "<svg class=\"{class}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(title)
+    )
+}
+
+/// A value axis: grid lines and labels at 0, half of `top` and `top`, from `x.0` to `x.1`.
+fn value_axis(svg: &mut String, x: (f64, f64), top: f64, y: impl Fn(f64) -> f64) {
+    for k in 0..=2 {
+        let v = top * f64::from(k) / 2.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/><text x=\"{3:.1}\" y=\"{4:.1}\" class=\"tick end\">{5}</text>",
+            x.0,
+            x.1,
+            y(v),
+            x.0 - 4.0,
+            y(v) + 4.0,
+            trim_number(v)
+        );
+    }
 }

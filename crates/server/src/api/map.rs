@@ -21,6 +21,18 @@ use crate::access::{Origin, Viewer, audit};
 use crate::error::{AppError, Result};
 use lantern_core::export::{Cell, FiguresTable};
 
+/// Each Feature's properties, and the columns of the figures as a file.
+const PROPERTIES: [&str; 8] = [
+    "code",
+    "name",
+    "count",
+    "value",
+    "lower",
+    "upper",
+    "suppressed",
+    "comparison",
+];
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/map", get(show_map))
 }
@@ -153,16 +165,7 @@ async fn show_map(
                 .find(|s| s.code == code)
                 .map_or(Value::Null, crate::geometry::Shape::geojson);
             let mut props = serde_json::Map::new();
-            for k in [
-                "code",
-                "name",
-                "count",
-                "value",
-                "lower",
-                "upper",
-                "suppressed",
-                "comparison",
-            ] {
+            for k in PROPERTIES {
                 props.insert(k.to_owned(), f[k].clone());
             }
             json!({ "type": "Feature", "id": code, "geometry": geometry, "properties": props })
@@ -186,16 +189,7 @@ async fn show_map(
 /// The figures as a table to download, naming its disclosure rule, definition and period.
 pub(crate) fn figures_table(body: &Value) -> FiguresTable {
     let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
-    let cols = [
-        "code",
-        "name",
-        "count",
-        "value",
-        "lower",
-        "upper",
-        "suppressed",
-        "comparison",
-    ];
+    let cols = PROPERTIES;
     let comparator = match body["comparator"].as_object() {
         Some(c) => format!(
             "{} ({}): {}",

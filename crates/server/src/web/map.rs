@@ -300,15 +300,18 @@ fn classes_of(p: &std::collections::HashMap<String, String>) -> Classes {
     }
 }
 
-fn map_params(p: &std::collections::HashMap<String, String>) -> MapParams {
+/// The map's parameters from the page's query; analysts see the exact figures by default
+/// (within their area, if they have one), while the API's default stays partner.
+fn map_params(state: &AppState, p: &std::collections::HashMap<String, String>) -> MapParams {
     let get = |k: &str| p.get(k).filter(|v| !v.is_empty()).cloned();
+    let analyst = Layout::new(state, "", "").analyst();
     MapParams {
         dataset: get("dataset"),
         level: get("level"),
         area: get("area"),
         measure: get("measure"),
         period: get("period"),
-        audience: get("audience"),
+        audience: get("audience").or_else(|| analyst.then(|| "statutory".to_owned())),
         format: None,
     }
 }
@@ -319,12 +322,7 @@ async fn show_map(
     Origin(origin): Origin,
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
-    let mut p = map_params(&raw);
-    // Analysts see the exact figures by default (within their area, if they have one); the
-    // API's default stays partner.
-    if p.audience.is_none() && Layout::new(&state, "", "").analyst() {
-        p.audience = Some("statutory".to_owned());
-    }
+    let p = map_params(&state, &raw);
     if let Some(format) = raw.get("format").filter(|f| !f.is_empty()) {
         let (q, body) = figures(&state, &viewer, &origin, &p).await?;
         let name = format!(
@@ -475,10 +473,7 @@ async fn map_svg(
     Origin(origin): Origin,
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
-    let mut p = map_params(&raw);
-    if p.audience.is_none() && Layout::new(&state, "", "").analyst() {
-        p.audience = Some("statutory".to_owned());
-    }
+    let p = map_params(&state, &raw);
     let (_, svg, _, keys, title) =
         page_parts(&state, &viewer, &origin, &p, classes_of(&raw)).await?;
     let Some(svg) = svg else {
