@@ -75,6 +75,10 @@ test('an analyst\'s area profile: spine chart against England, trends with inter
   assert.match(suicide, /\b(better|similar|worse)\b/);
   assert.ok(await p.locator('svg.trend').count() >= 3);
   assert.ok(await p.locator('svg.trend line.interval').count() > 0, 'intervals are drawn');
+  // Breakdowns by sex, age (children and young people beside all ages), method, place,
+  // priority group and setting.
+  assert.equal(await p.locator('details.breakdown').count(), 7);
+  assert.match(await p.locator('details.breakdown summary').first().innerText(), /by sex, \d{4}-\d{4}/);
   // The neighbourhoods inside, in a funnel plot around the district's own rate.
   assert.ok(await p.locator('svg.funnel circle').count() >= 5, 'a point per neighbourhood');
   assert.equal(await p.locator('svg.funnel path.limit95').count(), 2);

@@ -69,6 +69,49 @@ struct SpineRow {
     note: String,
 }
 
+/// One breakdown of an indicator for the area: its rows, or why there are none.
+struct Breakdown {
+    title: String,
+    note: String,
+    /// `(value, count, rate, interval)`.
+    rows: Vec<(String, String, String, String)>,
+}
+
+/// The breakdowns on a profile: by what, for which dataset, and who may see them.
+const BREAKDOWNS: [(Dimension, &str, &str); 7] = [
+    (Dimension::Sex, "suicides", "Suspected suicides by sex"),
+    (
+        Dimension::AgeGroup,
+        "suicides",
+        "Suspected suicides by age group (10-24: children and young people)",
+    ),
+    (
+        Dimension::MethodGroup,
+        "suicides",
+        "Suspected suicides by method (statutory only)",
+    ),
+    (
+        Dimension::LocationType,
+        "suicides",
+        "Suspected suicides by place of death",
+    ),
+    (
+        Dimension::PriorityGroup,
+        "suicides",
+        "Suspected suicides by priority group",
+    ),
+    (
+        Dimension::Setting,
+        "self-harm",
+        "Self-harm presentations by setting",
+    ),
+    (
+        Dimension::AgeGroup,
+        "self-harm",
+        "Self-harm presentations by age group (10-24: children and young people)",
+    ),
+];
+
 /// The funnel plot of the areas one level down, with its table.
 struct Funnel {
     title: String,
@@ -101,6 +144,7 @@ struct ProfilePage {
     spine: Vec<SpineRow>,
     trends: Vec<Trend>,
     funnel: Option<Funnel>,
+    breakdowns: Vec<Breakdown>,
     definition: String,
 }
 
@@ -251,7 +295,13 @@ async fn profile(
         Some(level) => funnel(&state, &viewer, &origin, &code, level, audience).await?,
         None => None,
     };
+    let mut breakdowns = Vec::new();
+    for (by, dataset, title) in BREAKDOWNS {
+        breakdowns
+            .push(breakdown(&state, (&code, area.level), by, dataset, title, audience).await?);
+    }
     let page = ProfilePage {
+        breakdowns,
         funnel,
         code: area.code.clone(),
         name: area.name.clone(),
@@ -620,4 +670,77 @@ async fn funnel(
         benchmark: format!("{benchmark:.1}"),
         rows,
     }))
+}
+
+/// A breakdown of the area's figures over the latest whole period: three years pooled for
+/// suicides, a year for self-harm. Read from the table of every area at the level, as the
+/// trends are; a breakdown the audience may not have says why instead.
+async fn breakdown(
+    state: &AppState,
+    area: (&str, lantern_core::area::AreaLevel),
+    by: Dimension,
+    dataset: &'static str,
+    title: &'static str,
+    audience: Audience,
+) -> Result<Breakdown, AppError> {
+    let (ds, cadence) = if dataset == "suicides" {
+        (&SUICIDES, Dimension::Rolling3Year)
+    } else {
+        (&SELF_HARM, Dimension::Year)
+    };
+    if by == Dimension::MethodGroup && audience.is_protected() {
+        return Ok(Breakdown {
+            title: title.to_owned(),
+            note: "Methods are shown to the statutory core only: a page for partners and the public does not describe how people died (Samaritans media guidelines).".to_owned(),
+            rows: Vec::new(),
+        });
+    }
+    let q = IndicatorQuery {
+        dataset: ds,
+        by: vec![cadence, Dimension::Area(area.1), by],
+        area: None,
+        audience,
+        measure: Measure::Presentations,
+    };
+    let t = match table(state, &q).await {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Breakdown {
+                title: title.to_owned(),
+                note: shown(e)?,
+                rows: Vec::new(),
+            });
+        }
+    };
+    let period = t
+        .rows
+        .iter()
+        .filter(|r| !r.partial)
+        .map(|r| r.dims[0].1.clone())
+        .max()
+        .unwrap_or_default();
+    let rows = t
+        .published()
+        .filter(|r| r.dims[0].1 == period && r.dims[1].1 == area.0)
+        .map(|r| {
+            (
+                r.dims[2].1.replace('_', " "),
+                r.count.map(|c| c.to_string()).unwrap_or_default(),
+                r.value.map(|v| format!("{v:.1}")).unwrap_or_default(),
+                match (r.lower, r.upper) {
+                    (Some(a), Some(b)) => format!("{a:.1} to {b:.1}"),
+                    _ => String::new(),
+                },
+            )
+        })
+        .collect();
+    Ok(Breakdown {
+        title: format!("{title}, {period}"),
+        note: if t.some_withheld() {
+            "Some values with small counts, here or in other areas, are withheld; this area's are left out.".to_owned()
+        } else {
+            String::new()
+        },
+        rows,
+    })
 }
