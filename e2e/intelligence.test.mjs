@@ -43,6 +43,15 @@ test('an analyst\'s map: areas coloured, named on hover and focus, and a click o
   assert.equal(stroke, '3px', 'the area under the pointer is outlined');
   assert.deepEqual(await axe(p), [], 'the analyst\'s map');
   await p.screenshot({ path: join(shots, 'map-analyst.png'), fullPage: false });
+  // Layers: open signals and the locations of concern over the areas.
+  await p.check('input[name="layer_signals"]');
+  await p.check('input[name="layer_locations"]');
+  await p.click('button:has-text("Show")');
+  await p.waitForURL(/layer_signals=1/);
+  assert.ok(await p.locator('svg.choropleth circle.mark-signal').count() >= 1, 'signals are drawn');
+  assert.ok(await p.locator('svg.choropleth circle.mark-location').count() >= 1, 'locations are drawn');
+  assert.match(await p.locator('svg.choropleth circle.mark-signal').first().locator('title').textContent(), /^Signal: /);
+  await p.screenshot({ path: join(shots, 'map-layers.png'), fullPage: false });
   // Keyboard: Tab reaches the map's areas, and Enter opens the focused area's profile.
   await p.locator('#area').focus();
   let focused = '';
@@ -106,7 +115,10 @@ test('a partner\'s and the public\'s map and profile: withheld figures shown as 
       assert.match(main, /Withheld \(small numbers\)/);
       assert.match(main, /withheld/);
     }
-    // Nothing below the local authority, and no record anywhere.
+    // Nothing below the local authority, no point for a person or place, and no record anywhere.
+    assert.equal(await p.locator('input[name="layer_signals"]').count(), 0);
+    await p.goto(`${base}/map?dataset=suicides&layers=signals,locations`);
+    assert.equal(await p.locator('svg.choropleth circle').count(), 0);
     assert.equal(await p.locator('#level').inputValue(), 'lad');
     assert.equal(await p.locator('main a[href^="/register/"]').count(), 0);
     assert.deepEqual(await axe(p), [], `${who ?? 'public'} map`);

@@ -64,6 +64,8 @@ struct MapPage {
     period_options: Vec<Opt>,
     audience_options: Vec<Opt>,
     classes_options: Vec<Opt>,
+    /// Analysts' layers: `(value, label, checked)`.
+    layer_options: Vec<(&'static str, &'static str, bool)>,
     area: String,
     svg: Option<String>,
     keys: Vec<Key>,
@@ -212,11 +214,23 @@ fn classify(figures: &[Value], classes: Classes) -> (Vec<String>, Vec<Key>) {
 }
 
 /// The choropleth: a link per area to its profile, with its figure as the link's name.
+/// A point drawn over the areas: a signal's place or a location of concern (analysts only).
+pub(crate) struct Mark {
+    lon: f64,
+    lat: f64,
+    /// The circle's radius in km (a scan's window), or none for a dot.
+    radius_km: Option<f64>,
+    class: &'static str,
+    label: String,
+    href: String,
+}
+
 fn choropleth(
     shapes: &[Shape],
     figures: &[Value],
     class_of: &[String],
     title: &str,
+    marks: &[Mark],
 ) -> Option<String> {
     let drawn: Vec<(&Shape, usize)> = figures
         .iter()
@@ -248,8 +262,79 @@ fn choropleth(
             escape(&label)
         );
     }
+    for m in marks {
+        let (x, y) = projection.px(m.lon, m.lat);
+        // A kilometre north, in pixels: 1 / 110.57 of a degree of latitude.
+        let per_km = (projection.px(m.lon, m.lat + 1.0 / 110.57).1 - y).abs();
+        let r = m.radius_km.map_or(5.0, |k| (k * per_km).max(5.0));
+        let _ = write!(
+            svg,
+            "<a href=\"{}\" aria-label=\"{}\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" class=\"{}\"><title>{}</title></circle></a>",
+            escape(&m.href),
+            escape(&m.label),
+            m.class,
+            escape(&m.label)
+        );
+    }
     svg.push_str("</svg>");
     Some(svg)
+}
+
+/// The layers an analyst asked for (`layers=signals,locations`); nobody else gets a point.
+async fn marks(
+    state: &AppState,
+    viewer: &Viewer,
+    layers: &str,
+) -> Result<Vec<Mark>, crate::error::AppError> {
+    let Some(user) = viewer
+        .0
+        .as_ref()
+        .filter(|u| crate::access::Rule::Analysts.allows(u.role))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    if layers.split(',').any(|l| l.trim() == "signals") {
+        for s in super::signals::visible_signals(state, user).await? {
+            if s.status == lantern_core::signals::ReviewStatus::Closed {
+                continue;
+            }
+            let f = &s.found;
+            let scan = f
+                .radius_km
+                .filter(|_| f.kind == lantern_core::signals::SignalKind::Scan);
+            for (i, p) in f.places.iter().enumerate() {
+                out.push(Mark {
+                    lon: p.lon,
+                    lat: p.lat,
+                    radius_km: if i == 0 { scan } else { None },
+                    class: if i == 0 && scan.is_some() {
+                        "mark-window"
+                    } else {
+                        "mark-signal"
+                    },
+                    label: format!(
+                        "Signal: {} ({}, {} to {})",
+                        f.title, p.label, f.start, f.end
+                    ),
+                    href: format!("/signals/{}", s.id),
+                });
+            }
+        }
+    }
+    if layers.split(',').any(|l| l.trim() == "locations") {
+        for l in state.store.locations_of_concern().await? {
+            out.push(Mark {
+                lon: l.lon,
+                lat: l.lat,
+                radius_km: None,
+                class: "mark-location",
+                label: format!("Location of concern: {}", l.name),
+                href: "/signals/locations".to_owned(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// An area's figure in words, for its link and tooltip.
@@ -282,14 +367,31 @@ async fn page_parts(
     origin: &str,
     p: &MapParams,
     classes: Classes,
+    layers: &str,
 ) -> Result<(Value, Option<String>, Vec<String>, Vec<Key>, String), HtmlError> {
     let (q, body) = figures(state, viewer, origin, p).await?;
+    let marks = marks(state, viewer, layers).await?;
     let shapes = crate::geometry::shapes(state, q.level).await?;
     let figs: Vec<Value> = body["figures"].as_array().cloned().unwrap_or_default();
     let (class_of, keys) = classify(&figs, classes);
     let title = title_of(&body);
-    let svg = choropleth(&shapes, &figs, &class_of, &title);
+    let svg = choropleth(&shapes, &figs, &class_of, &title, &marks);
     Ok((body.as_ref().clone(), svg, class_of, keys, title))
+}
+
+/// The layers asked for: `layers=signals,locations`, or the form's `layer_signals=1` boxes.
+fn layers_of(raw: &std::collections::HashMap<String, String>) -> String {
+    let mut out: Vec<&str> = raw
+        .get("layers")
+        .map(|l| l.split(',').collect())
+        .unwrap_or_default();
+    for l in ["signals", "locations"] {
+        if raw.contains_key(&format!("layer_{l}")) && !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out.retain(|l| matches!(*l, "signals" | "locations"));
+    out.join(",")
 }
 
 fn classes_of(p: &std::collections::HashMap<String, String>) -> Classes {
@@ -334,7 +436,9 @@ async fn show_map(
         return Ok(download(&figures_table(&body), format, &name)?);
     }
     let classes = classes_of(&raw);
-    let (body, svg, _, keys, title) = page_parts(&state, &viewer, &origin, &p, classes).await?;
+    let layers = layers_of(&raw);
+    let (body, svg, _, keys, title) =
+        page_parts(&state, &viewer, &origin, &p, classes, &layers).await?;
     let layout = Layout::new(&state, "Map", "map");
     let analyst = layout.analyst();
     let current = |k: &str, d: &str| {
@@ -449,6 +553,17 @@ async fn show_map(
         .iter()
         .map(|(v, l)| Opt::new(v, l, &current("classes", "quantiles")))
         .collect(),
+        layer_options: if analyst {
+            [
+                ("signals", "Open signals"),
+                ("locations", "Locations of concern"),
+            ]
+            .into_iter()
+            .map(|(v, l)| (v, l, layers.split(',').any(|x| x == v)))
+            .collect()
+        } else {
+            Vec::new()
+        },
         area: p.area.clone().unwrap_or_default(),
         svg,
         keys,
@@ -459,7 +574,11 @@ async fn show_map(
         comparator,
         withheld: body["withheld"] == true,
         partial: body["partial"] == true,
-        downloads: format!("{query}&classes={}", current("classes", "quantiles")),
+        downloads: format!(
+            "{query}&classes={}&layers={}",
+            current("classes", "quantiles"),
+            encode(&layers)
+        ),
         title,
         layout,
     };
@@ -474,8 +593,15 @@ async fn map_svg(
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
     let p = map_params(&state, &raw);
-    let (_, svg, _, keys, title) =
-        page_parts(&state, &viewer, &origin, &p, classes_of(&raw)).await?;
+    let (_, svg, _, keys, title) = page_parts(
+        &state,
+        &viewer,
+        &origin,
+        &p,
+        classes_of(&raw),
+        raw.get("layers").map_or("", String::as_str),
+    )
+    .await?;
     let Some(svg) = svg else {
         return Err(crate::error::AppError::NotFound.into());
     };

@@ -287,7 +287,7 @@ async fn audit_view(
 }
 
 /// The signals `user` may see.
-async fn visible_signals(
+pub(crate) async fn visible_signals(
     state: &AppState,
     user: &crate::access::Principal,
 ) -> Result<Vec<lantern_core::signals::Signal>, AppError> {
