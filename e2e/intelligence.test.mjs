@@ -84,6 +84,11 @@ test('an analyst\'s area profile: spine chart against England, trends with inter
   assert.match(suicide, /\b(better|similar|worse)\b/);
   assert.ok(await p.locator('svg.trend').count() >= 3);
   assert.ok(await p.locator('svg.trend line.interval').count() > 0, 'intervals are drawn');
+  // Each trend downloads as an image and as data.
+  const images = p.locator('a[download$=".svg"]');
+  assert.ok(await images.count() >= 3);
+  assert.match(await images.first().getAttribute('href'), /^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
+  assert.match(await p.locator('a[download$=".csv"]').first().getAttribute('href'), /^data:text\/csv;charset=utf-8,%23%20title/);
   // Breakdowns by sex, age (children and young people beside all ages), method, place,
   // priority group and setting.
   assert.equal(await p.locator('details.breakdown').count(), 7);

@@ -51,6 +51,7 @@ struct Dashboard {
     trend: String,
     trend_name: String,
     trend_rows: Vec<(String, String)>,
+    trend_downloads: super::Downloads,
     monthly: bool,
     settings: Vec<(String, String)>,
     settings_period: String,
@@ -276,7 +277,7 @@ pub(crate) async fn show_dashboard(
         .collect();
     let recent = &points[points.len().saturating_sub(12)..];
     let trend = trend_chart(recent, trend_name, "");
-    let trend_rows = recent
+    let trend_rows: Vec<(String, String)> = recent
         .iter()
         .map(|p| {
             (
@@ -400,7 +401,18 @@ pub(crate) async fn show_dashboard(
             }
         }
     }
+    let trend_downloads = super::Downloads::of(
+        &trend,
+        &format!("{trend_name}, {scope_name}"),
+        audience.disclosure(),
+        &["period", "figure"],
+        &trend_rows
+            .iter()
+            .map(|(a, b): &(String, String)| vec![a.clone(), b.clone()])
+            .collect::<Vec<_>>(),
+    );
     let page = Dashboard {
+        trend_downloads,
         layout,
         scope: scope_name,
         audience: audience.disclosure(),

@@ -66,6 +66,7 @@ struct ExplorePage {
     columns: Vec<String>,
     rows: Vec<Vec<String>>,
     chart: String,
+    chart_svg: String,
     chart_note: String,
     disclosure: String,
     definition: String,
@@ -377,6 +378,7 @@ async fn show_explorer(
             cols
         },
         rows: table_rows,
+        chart_svg: super::Downloads::of(&chart, measure_label, &disclosure, &[], &[]).svg,
         chart,
         chart_note,
         withheld: body["withheld"] == true,

@@ -85,3 +85,52 @@ pub(crate) fn encode(s: &str) -> String {
     }
     out
 }
+
+/// A chart's downloads as `data:` links, so that the page needs no second request: the image
+/// as SVG (with its styles, to stand on its own) and its figures as CSV, naming the disclosure
+/// rule they carry.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Downloads {
+    pub(crate) svg: String,
+    pub(crate) csv: String,
+}
+
+impl Downloads {
+    pub(crate) fn of(
+        svg: &str,
+        title: &str,
+        disclosure: &str,
+        columns: &[&str],
+        rows: &[Vec<String>],
+    ) -> Self {
+        let styled = svg.replacen(
+            "xmlns=\"http://www.w3.org/2000/svg\">",
+            &format!(
+                "xmlns=\"http://www.w3.org/2000/svg\"><style>{}</style>",
+                include_str!("../../static/choropleth.css")
+            ),
+            1,
+        );
+        let table = lantern_core::export::FiguresTable {
+            title: title.to_owned(),
+            notes: vec![("disclosure".to_owned(), disclosure.to_owned())],
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| lantern_core::export::Cell::Text(c.clone()))
+                        .collect()
+                })
+                .collect(),
+        };
+        let csv = table
+            .csv()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        Self {
+            svg: format!("data:image/svg+xml;charset=utf-8,{}", encode(&styled)),
+            csv: format!("data:text/csv;charset=utf-8,{}", encode(&csv)),
+        }
+    }
+}

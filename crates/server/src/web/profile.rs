@@ -15,7 +15,7 @@ use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, IndicatorRow
 use lantern_core::register::{SELF_HARM, SUICIDES};
 use serde_json::Value;
 
-use super::{Layout, Opt, render};
+use super::{Downloads, Layout, Opt, render};
 use crate::AppState;
 use crate::access::{Origin, Viewer, audit};
 use crate::api::indicators::{audience_of, table};
@@ -128,6 +128,7 @@ struct Trend {
     chart: String,
     comparator: String,
     rows: Vec<(String, String, String, String, String)>,
+    downloads: Downloads,
 }
 
 #[derive(Template)]
@@ -288,6 +289,7 @@ async fn profile(
                 chart: String::new(),
                 comparator: shown(e)?,
                 rows: Vec::new(),
+                downloads: Downloads::default(),
             }),
         }
     }
@@ -467,7 +469,7 @@ async fn trend(
         })
         .collect();
     let f = |v: Option<f64>| v.map(|n| format!("{n:.1}")).unwrap_or_default();
-    let rows = mine
+    let rows: Vec<(String, String, String, String, String)> = mine
         .iter()
         .zip(&points)
         .map(|(r, p)| {
@@ -485,9 +487,29 @@ async fn trend(
             )
         })
         .collect();
+    let chart = trend_chart(&points, &format!("Trend: {}", ind.name), &comparator_name);
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r: &(String, String, String, String, String)| {
+            vec![
+                r.0.clone(),
+                r.1.clone(),
+                r.2.clone(),
+                r.3.clone(),
+                r.4.clone(),
+            ]
+        })
+        .collect();
     Ok(Trend {
+        downloads: Downloads::of(
+            &chart,
+            &format!("{}, {code}", ind.name),
+            audience.disclosure(),
+            &["period", "count", "value", "interval 95%", &comparator_name],
+            &table,
+        ),
         name: ind.name,
-        chart: trend_chart(&points, &format!("Trend: {}", ind.name), &comparator_name),
+        chart,
         comparator: comparator_name,
         rows,
     })
