@@ -281,11 +281,7 @@ pub async fn area_figures(store: &dyn Store, q: &AreaQuery) -> Result<AreaFigure
             )));
         }
         None => table
-            .rows
-            .iter()
-            .filter(|r| !r.partial)
-            .map(|r| r.dims[0].1.clone())
-            .max()
+            .latest_whole_period()
             .or_else(|| periods.last().cloned())
             .unwrap_or_default(),
     };

@@ -407,6 +407,16 @@ impl IndicatorTable {
         self.rows.iter().filter(move |r| statutory || !r.suppressed)
     }
 
+    /// The latest period that ends by the last record (not a part period), for a table whose
+    /// first dimension is a period; labels of one kind sort in time order.
+    pub fn latest_whole_period(&self) -> Option<String> {
+        self.rows
+            .iter()
+            .filter(|r| !r.partial)
+            .filter_map(|r| r.dims.first().map(|d| d.1.clone()))
+            .max()
+    }
+
     /// Whether any row was withheld.
     pub fn some_withheld(&self) -> bool {
         self.rows.iter().any(|r| r.suppressed)

@@ -192,12 +192,7 @@ pub(crate) async fn show_dashboard(
             ),
         )
         .await?;
-        let latest = t
-            .rows
-            .iter()
-            .filter(|r| !r.partial)
-            .filter_map(|r| r.dims[0].1.parse::<i32>().ok())
-            .max();
+        let latest = t.latest_whole_period().and_then(|y| y.parse::<i32>().ok());
         match latest {
             Some(y) => {
                 let names: BTreeMap<String, String> = state
@@ -307,13 +302,7 @@ pub(crate) async fn show_dashboard(
         ),
     )
     .await?;
-    let year = t
-        .rows
-        .iter()
-        .filter(|r| !r.partial)
-        .map(|r| r.dims[0].1.clone())
-        .max()
-        .unwrap_or_default();
+    let year = t.latest_whole_period().unwrap_or_default();
     let settings = t
         .published()
         .filter(|r| r.dims[0].1 == year)

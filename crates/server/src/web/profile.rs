@@ -377,11 +377,7 @@ async fn latest_whole(
         ..q.indicator_query()
     };
     let t = table(state, &iq).await?;
-    Ok(t.rows
-        .iter()
-        .filter(|r| !r.partial)
-        .map(|r| r.dims[0].1.clone())
-        .max())
+    Ok(t.latest_whole_period())
 }
 
 /// An indicator's trend for the area, with the comparator's figures beside it.
@@ -734,13 +730,7 @@ async fn breakdown(
             });
         }
     };
-    let period = t
-        .rows
-        .iter()
-        .filter(|r| !r.partial)
-        .map(|r| r.dims[0].1.clone())
-        .max()
-        .unwrap_or_default();
+    let period = t.latest_whole_period().unwrap_or_default();
     let rows = t
         .published()
         .filter(|r| r.dims[0].1 == period && r.dims[1].1 == area.0)
