@@ -55,7 +55,7 @@ test('an analyst\'s map: areas coloured, named on hover and focus, and a click o
   // Keyboard: Tab reaches the map's areas, and Enter opens the focused area's profile.
   await p.locator('#area').focus();
   let focused = '';
-  for (let i = 0; i < 10 && !focused; i += 1) {
+  for (let i = 0; i < 20 && !focused; i += 1) {
     await p.keyboard.press('Tab');
     focused = await p.evaluate(() => (document.activeElement?.closest('svg.choropleth') ? document.activeElement.getAttribute('href') : ''));
   }
@@ -69,6 +69,60 @@ test('an analyst\'s map: areas coloured, named on hover and focus, and a click o
   await areas.nth(7).click();
   await p.waitForURL(`${base}${href}`);
   assert.match(await p.locator('h1').innerText(), /Neighbourhood/);
+  await p.context().close();
+});
+
+test('the map pans and zooms with buttons, keys, the wheel and dragging, and shows Gi* hot spots', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.goto(`${base}/map?dataset=self-harm&level=lsoa&audience=statutory`);
+  const svg = p.locator('svg.choropleth').first();
+  const zoom = async () => Number(await svg.getAttribute('data-zoom') ?? '1');
+  const box = async () => (await svg.getAttribute('viewBox')).split(' ').map(Number);
+  const home = await box();
+  await p.click('button[aria-label="Zoom in"]');
+  assert.ok(await zoom() > 1.4, 'the button zooms in');
+  await p.click('button[aria-label="Pan east"]');
+  assert.ok((await box())[0] > home[0], 'the view moves east');
+  // Keys work from the buttons and from an area of the map.
+  await p.locator('button[aria-label="Zoom in"]').focus();
+  await p.keyboard.press('+');
+  assert.ok(await zoom() > 2.2, 'the + key zooms in');
+  await p.keyboard.press('0');
+  assert.deepEqual(await box(), home, '0 shows the whole map again');
+  // The wheel zooms about the pointer; a drag pans and does not open the area under it.
+  await svg.scrollIntoViewIfNeeded();
+  const r = await svg.boundingBox();
+  const at = [r.x + r.width / 2, r.y + Math.min(r.height / 2, 150)];
+  await p.mouse.move(at[0], at[1]);
+  await p.mouse.wheel(0, -300);
+  assert.ok(await zoom() > 1.1, 'the wheel zooms in');
+  const before = await box();
+  await p.mouse.down();
+  await p.mouse.move(at[0] - 120, at[1] - 40, { steps: 5 });
+  await p.mouse.up();
+  assert.ok((await box())[0] > before[0], 'dragging west shows more of the east');
+  assert.match(p.url(), /\/map\?/, 'a drag is not a click');
+  // An area reached with Tab is brought into view.
+  await p.click('button[aria-label="Zoom in"]');
+  await p.click('button[aria-label="Zoom in"]');
+  const areas = svg.locator('a');
+  const last = areas.last();
+  await last.focus();
+  const [x, y, w, h] = await box();
+  const b = await last.locator('path').evaluate((e) => { const q = e.getBBox(); return [q.x + q.width / 2, q.y + q.height / 2]; });
+  assert.ok(b[0] >= x && b[0] <= x + w && b[1] >= y && b[1] <= y + h, 'the focused area is in view');
+  await p.screenshot({ path: join(shots, 'map-zoomed.png'), fullPage: false });
+  // Hot spots (Gi*): outlines, a legend entry, a column, and the method named.
+  await p.check('input[name="layer_hotspots"]');
+  await p.click('button:has-text("Show")');
+  await p.waitForURL(/layer_hotspots=1/);
+  assert.match(await p.locator('p.definition').last().innerText(), /Getis-Ord Gi\*/);
+  assert.ok(await p.locator('th:has-text("Hot spot (Gi*)")').count() === 1);
+  const outlined = await p.locator('svg.choropleth path.hs').count();
+  const legend = await p.locator('ul.legend li:has-text("(Gi*)")').count();
+  assert.ok(outlined === 0 || legend > 0, 'every outline has its legend entry');
+  assert.deepEqual(await axe(p), [], 'the map with hot spots and zoom buttons');
+  await p.screenshot({ path: join(shots, 'map-hot-spots.png'), fullPage: false });
   await p.context().close();
 });
 

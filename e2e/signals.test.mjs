@@ -34,7 +34,9 @@ test('the demo\'s planted clusters are found and shown on the Signals page', asy
   // 1. Five young people in one Harrowdale neighbourhood within eight weeks.
   const young = find(/suspected suicides among young people aged 10-24 in Harrowdale/);
   assert.ok(young, texts.join('\n---\n'));
-  assert.match(young, /^5 suspected suicides/m);
+  // The five planted, and any other young person's death that falls in the same window.
+  const observed = Number(/^(\d+) suspected suicides/m.exec(young)?.[1]);
+  assert.ok(observed >= 5 && observed <= 8, young);
   assert.match(young, /times the expected number/);
   // 2. Four deaths at Kestrel Bridge, a registered location of concern.
   const bridge = find(/4 suspected suicides at Kestrel Bridge/);

@@ -112,6 +112,14 @@ pub(crate) struct ServeArgs {
         value_parser = lantern_server::TrustedProxy::parse
     )]
     pub(crate) trusted_proxies: Vec<lantern_server::TrustedProxy>,
+    /// An image to draw under the map's areas: a URL with {bbox} (west,south,east,north in
+    /// degrees, longitude first), and optionally {width} and {height} in pixels, such as a WMS
+    /// GetMap request with CRS=CRS:84. No base map by default; Lantern needs no tile server.
+    #[arg(long, env = "LANTERN_BASE_MAP_URL")]
+    pub(crate) base_map_url: Option<String>,
+    /// The credit the base map's service asks for, shown under the map.
+    #[arg(long, env = "LANTERN_BASE_MAP_ATTRIBUTION", default_value = "")]
+    pub(crate) base_map_attribution: String,
 }
 
 #[derive(Debug, Args)]

@@ -107,6 +107,12 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
         idle_timeout: chrono::Duration::minutes(args.idle_minutes.max(1)),
         absolute_timeout: chrono::Duration::hours(args.session_hours.max(1)),
         trusted_proxies: args.trusted_proxies.clone(),
+        base_map: args
+            .base_map_url
+            .as_deref()
+            .map(|u| lantern_server::BaseMap::parse(u, &args.base_map_attribution))
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
         ..ServerConfig::default()
     };
     if args.signals_every > 0 {

@@ -32,6 +32,16 @@ impl Shape {
         self.polygons.iter().flatten()
     }
 
+    /// The centre of the largest outer ring (its centroid), lon/lat; `None` for an empty shape.
+    pub(crate) fn centre(&self) -> Option<(f64, f64)> {
+        self.polygons
+            .iter()
+            .filter_map(|p| p.first())
+            .filter_map(|ring| centroid(ring))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c)
+    }
+
     /// The boundary as a GeoJSON MultiPolygon, coordinates to 5 decimals (about a metre).
     pub(crate) fn geojson(&self) -> Value {
         let round = |v: f64| (v * 1e5).round() / 1e5;
@@ -54,6 +64,32 @@ impl Shape {
             .collect();
         json!({ "type": "MultiPolygon", "coordinates": polys })
     }
+}
+
+/// A ring's absolute area (in square degrees) and centroid; the mean of its points when it has
+/// no area.
+fn centroid(ring: &[(f64, f64)]) -> Option<(f64, (f64, f64))> {
+    let first = *ring.first()?;
+    let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for (k, &(x0, y0)) in ring.iter().enumerate() {
+        let (x1, y1) = ring[(k + 1) % ring.len()];
+        // Relative to the first point, so that large coordinates keep their precision.
+        let (x0, y0, x1, y1) = (x0 - first.0, y0 - first.1, x1 - first.0, y1 - first.1);
+        let cross = x0 * y1 - x1 * y0;
+        a += cross;
+        cx += (x0 + x1) * cross;
+        cy += (y0 + y1) * cross;
+    }
+    if a.abs() < 1e-18 {
+        let n = ring.len() as f64;
+        let mx = ring.iter().map(|p| p.0).sum::<f64>() / n;
+        let my = ring.iter().map(|p| p.1).sum::<f64>() / n;
+        return Some((0.0, (mx, my)));
+    }
+    Some((
+        (a / 2.0).abs(),
+        (first.0 + cx / (3.0 * a), first.1 + cy / (3.0 * a)),
+    ))
 }
 
 /// Shapes by level, with the data version they were made at.
@@ -211,6 +247,29 @@ pub(crate) async fn shapes(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_centre_is_the_centroid_of_the_largest_piece() {
+        // An L of three unit squares: its centroid is (5/6, 5/6) from the corner.
+        let l = vec![
+            (0.0, 0.0),
+            (2.0, 0.0),
+            (2.0, 1.0),
+            (1.0, 1.0),
+            (1.0, 2.0),
+            (0.0, 2.0),
+        ];
+        let island = vec![(10.0, 10.0), (10.1, 10.0), (10.1, 10.1)];
+        let shape = Shape {
+            code: "A".to_owned(),
+            polygons: vec![vec![island], vec![l]],
+        };
+        let (x, y) = shape.centre().expect("a centre");
+        assert!(
+            (x - 5.0 / 6.0).abs() < 1e-12 && (y - 5.0 / 6.0).abs() < 1e-12,
+            "{x} {y}"
+        );
+    }
 
     #[test]
     fn a_straight_line_keeps_its_ends_and_a_corner_stays() {

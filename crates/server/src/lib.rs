@@ -49,6 +49,77 @@ pub struct ServerConfig {
     pub pseudonym_key: Option<lantern_core::pseudonym::PseudonymKey>,
     /// Reverse proxies whose `X-Forwarded-For` gives the client's address (see `proxy.rs`).
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// An image drawn under the map's areas (a WMS GetMap URL or any service that takes a
+    /// longitude/latitude box); none by default, as no tile server is needed.
+    pub base_map: Option<BaseMap>,
+}
+
+/// A base map under the choropleth: a URL template whose `{bbox}` becomes
+/// `west,south,east,north` in degrees (WGS84, longitude first, as WMS 1.3.0's `CRS:84` takes
+/// it), `{width}` and `{height}` the map's size in pixels. The map's projection is linear in
+/// longitude and latitude, so such an image lies exactly under the areas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseMap {
+    template: String,
+    origin: String,
+    /// Credit the service asks for, shown under the map.
+    pub attribution: String,
+}
+
+impl BaseMap {
+    /// A base map from a URL template.
+    ///
+    /// # Errors
+    /// The URL is not `http(s)://HOST/…`, has no `{bbox}`, or holds characters that do not
+    /// belong in a URL.
+    pub fn parse(url: &str, attribution: &str) -> Result<Self, String> {
+        let rest = url
+            .strip_prefix("https://")
+            .map(|r| ("https://", r))
+            .or_else(|| url.strip_prefix("http://").map(|r| ("http://", r)));
+        let Some((scheme, rest)) = rest else {
+            return Err(format!(
+                "base map URL '{url}' does not start with https:// or http://"
+            ));
+        };
+        if !url.contains("{bbox}") {
+            return Err(format!(
+                "base map URL '{url}' has no {{bbox}} for the map's west,south,east,north"
+            ));
+        }
+        if let Some(c) = url.chars().find(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | ';' | '\\')
+        }) {
+            return Err(format!(
+                "base map URL '{url}' holds {c:?}, which does not belong in a URL"
+            ));
+        }
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || host.contains('{') {
+            return Err(format!("base map URL '{url}' names no host"));
+        }
+        Ok(Self {
+            template: url.to_owned(),
+            origin: format!("{scheme}{host}"),
+            attribution: attribution.to_owned(),
+        })
+    }
+
+    /// The image's URL for a box `(west, south, east, north)` drawn `width` x `height` pixels.
+    #[must_use]
+    pub fn url(&self, bounds: (f64, f64, f64, f64), width: u32, height: u32) -> String {
+        let (w, s, e, n) = bounds;
+        self.template
+            .replace("{bbox}", &format!("{w:.6},{s:.6},{e:.6},{n:.6}"))
+            .replace("{width}", &width.to_string())
+            .replace("{height}", &height.to_string())
+    }
+
+    /// Where its images come from, for the Content-Security-Policy.
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
 }
 
 impl Default for ServerConfig {
@@ -62,6 +133,7 @@ impl Default for ServerConfig {
             max_body_bytes: 2 * 1024 * 1024,
             pseudonym_key: None,
             trusted_proxies: Vec::new(),
+            base_map: None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod benchmarks;
 mod geography;
 mod people;
 pub mod plan;
+mod shapes;
 
 use chrono::NaiveDate;
 use rand::SeedableRng;

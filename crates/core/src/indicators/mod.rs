@@ -17,6 +17,7 @@ use lantern_stats::{
 use serde::Serialize;
 
 pub mod areas;
+pub mod hotspots;
 mod linked;
 
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};

@@ -74,6 +74,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/", Rule::Public),
     ("GET", "/healthz", Rule::Public),
     ("GET", "/static/style.css", Rule::Public),
+    ("GET", "/static/map.js", Rule::Public),
     ("GET", "/login", Rule::Public),
     ("POST", "/login", Rule::Public),
     ("POST", "/logout", Rule::SignedIn),
@@ -495,12 +496,18 @@ pub(crate) async fn security_headers(
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         h.insert(k, axum::http::HeaderValue::from_static(v));
     };
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
+    // A base map's images come from its own server; nothing else is let in.
+    let images = state
+        .config
+        .base_map
+        .as_ref()
+        .map_or(String::new(), |b| format!(" {}", b.origin()));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{images}; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )) {
+        h.insert("content-security-policy", v);
+    }
     set(h, "x-content-type-options", "nosniff");
     // `same-origin`, not `no-referrer`: with `no-referrer` browsers send `Origin: null` on form
     // posts, and the origin check needs the real one.

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use lantern_core::indicators::areas::{AreaQuery, area_figures};
+use lantern_core::indicators::hotspots::{DEFAULT_NEIGHBOURS, HotSpot, MIN_AREAS, hot_spots};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -48,6 +49,50 @@ pub(crate) struct MapParams {
     pub(crate) audience: Option<String>,
     /// `csv` or `xlsx` for the figures as a file (the API answers GeoJSON by default).
     pub(crate) format: Option<String>,
+    /// `true`: each Feature also carries `hot_spot` (Getis-Ord Gi\* over the published figures)
+    /// and the collection `hot_spots`, how they were found.
+    pub(crate) hotspots: Option<String>,
+}
+
+/// Gi\* hot spots over the figures the audience sees: one entry per figure (in order), and the
+/// method in words (or why there are none) for the collection's `hot_spots` member.
+pub(crate) fn hot_spot_layer(
+    shapes: &[crate::geometry::Shape],
+    figures: &[Value],
+) -> (Vec<Option<HotSpot>>, Value) {
+    let centres: Vec<(f64, f64)> = figures
+        .iter()
+        .map(|f| {
+            let code = f["code"].as_str().unwrap_or_default();
+            shapes
+                .iter()
+                .find(|s| s.code == code)
+                .and_then(crate::geometry::Shape::centre)
+                .unwrap_or((f64::NAN, f64::NAN))
+        })
+        .collect();
+    // Published figures only, and only areas that are on the map.
+    let values: Vec<Option<f64>> = figures
+        .iter()
+        .zip(&centres)
+        .map(|(f, c)| {
+            (f["suppressed"] != true && c.0.is_finite())
+                .then(|| f["value"].as_f64())
+                .flatten()
+        })
+        .collect();
+    let about = json!({
+        "method": "Getis-Ord Gi*: each area with its 8 nearest neighbours by centre (binary weights), over the published figures only; z against the normal distribution, two-sided",
+        "neighbours": DEFAULT_NEIGHBOURS,
+        "areas": values.iter().flatten().count(),
+    });
+    match hot_spots(&centres, &values, DEFAULT_NEIGHBOURS) {
+        Ok(found) => (found, about),
+        Err(e) => (
+            vec![None; figures.len()],
+            json!({ "error": format!("no hot spots: {e} with a published figure; Gi* needs at least {MIN_AREAS}") }),
+        ),
+    }
 }
 
 /// The figures of a map request, checked, scoped, audited and cached as the indicators are: a
@@ -153,12 +198,16 @@ async fn show_map(
         return download(&figures_table(&body), format, &name);
     }
     let shapes = crate::geometry::shapes(&state, q.level).await?;
-    let features: Vec<Value> = body["figures"]
+    let figs = body["figures"]
         .as_array()
         .map(Vec::as_slice)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let hot =
+        matches!(p.hotspots.as_deref(), Some("true" | "1")).then(|| hot_spot_layer(&shapes, figs));
+    let features: Vec<Value> = figs
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             let code = f["code"].as_str().unwrap_or_default();
             let geometry = shapes
                 .iter()
@@ -168,12 +217,21 @@ async fn show_map(
             for k in PROPERTIES {
                 props.insert(k.to_owned(), f[k].clone());
             }
+            if let Some((found, _)) = &hot {
+                props.insert(
+                    "hot_spot".to_owned(),
+                    json!(found.get(i).copied().flatten()),
+                );
+            }
             json!({ "type": "Feature", "id": code, "geometry": geometry, "properties": props })
         })
         .collect();
     let mut out = serde_json::Map::new();
     out.insert("type".to_owned(), json!("FeatureCollection"));
     out.insert("features".to_owned(), Value::Array(features));
+    if let Some((_, about)) = hot {
+        out.insert("hot_spots".to_owned(), about);
+    }
     if let Some(o) = body.as_object() {
         for (k, v) in o.iter().filter(|(k, _)| *k != "figures") {
             out.insert(k.clone(), v.clone());

@@ -200,9 +200,14 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 "geojson (default), or the figures as a file",
                 &["geojson", "csv", "xlsx"],
             ),
+            qe(
+                "hotspots",
+                "true: each Feature also has hot_spot ({z, class}: Getis-Ord Gi* over the published figures, 8 nearest neighbours) and the collection hot_spots (the method, or why there are none)",
+                &["true", "false"],
+            ),
         ],
         body: &[],
-        answers: "A FeatureCollection, one Feature per area with properties code, name, count, value, lower, upper, suppressed, comparison; members period, periods, partial, statistic, disclosure, comparator, polarity, definition, withheld",
+        answers: "A FeatureCollection, one Feature per area with properties code, name, count, value, lower, upper, suppressed, comparison (and hot_spot with hotspots=true); members period, periods, partial, statistic, disclosure, comparator, polarity, definition, withheld (and hot_spots)",
         media: Some("application/geo+json"),
     },
     Operation {

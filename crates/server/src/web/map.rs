@@ -13,12 +13,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lantern_core::area::AreaLevel;
+use lantern_core::indicators::hotspots::{HotSpot, HotSpotClass};
 use serde_json::Value;
 
 use super::{Layout, Opt, encode, render};
 use crate::AppState;
 use crate::access::{Origin, Viewer};
-use crate::api::map::{MapParams, download, figures, figures_table};
+use crate::api::map::{MapParams, download, figures, figures_table, hot_spot_layer};
 use crate::error::HtmlError;
 use crate::geometry::Shape;
 use crate::svg::{Projection, bounds, escape};
@@ -52,6 +53,8 @@ struct Row {
     value: String,
     interval: String,
     comparison: String,
+    /// Its Gi* class, when the hot-spot layer is on.
+    hot_spot: String,
 }
 
 #[derive(Template)]
@@ -64,8 +67,12 @@ struct MapPage {
     period_options: Vec<Opt>,
     audience_options: Vec<Opt>,
     classes_options: Vec<Opt>,
-    /// Analysts' layers: `(value, label, checked)`.
+    /// Layers: `(value, label, checked)`; points only for analysts.
     layer_options: Vec<(&'static str, &'static str, bool)>,
+    /// The base map's credit, when there is one.
+    base_map_credit: Option<String>,
+    /// The hot-spot layer is on: how it was found, or why there is none.
+    hot_spots: Option<String>,
     area: String,
     svg: Option<String>,
     keys: Vec<Key>,
@@ -231,6 +238,8 @@ fn choropleth(
     class_of: &[String],
     title: &str,
     marks: &[Mark],
+    hot: &[Option<HotSpot>],
+    base: Option<&crate::BaseMap>,
 ) -> Option<String> {
     let drawn: Vec<(&Shape, usize)> = figures
         .iter()
@@ -240,18 +249,33 @@ fn choropleth(
             shapes.iter().find(|s| s.code == code).map(|s| (s, i))
         })
         .collect();
-    let (projection, height) =
-        Projection::fit(bounds(drawn.iter().flat_map(|(s, _)| s.rings()))?, 900.0)?;
+    let frame = bounds(drawn.iter().flat_map(|(s, _)| s.rings()))?;
+    let (projection, height) = Projection::fit(frame, 900.0)?;
     let mut svg = format!(
-        "<svg viewBox=\"0 0 900 {height}\" class=\"choropleth\" role=\"group\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\
+        "<svg viewBox=\"0 0 900 {height}\" class=\"choropleth{}\" role=\"group\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\
          <defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
          <rect width=\"6\" height=\"6\" class=\"hatch-ground\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" class=\"hatch-line\"/></pattern></defs>",
+        if base.is_some() { " with-base" } else { "" },
         escape(&format!("Map: {title}"))
     );
+    if let Some(b) = base {
+        // The projection is linear in longitude and latitude, so the image for the frame's box,
+        // stretched to the frame, lies exactly under the areas.
+        let _ = write!(
+            svg,
+            "<image class=\"base-map\" href=\"{}\" x=\"0\" y=\"0\" width=\"900\" height=\"{height:.1}\" preserveAspectRatio=\"none\" aria-hidden=\"true\"/>",
+            escape(&b.url(frame, 1800, (height * 2.0).round() as u32))
+        );
+    }
     for (shape, i) in &drawn {
         let f = &figures[*i];
         let rings_now: Vec<crate::svg::Ring> = shape.rings().cloned().collect();
-        let label = describe(f);
+        let mut label = describe(f);
+        if let Some(h) = hot.get(*i).copied().flatten()
+            && h.class != HotSpotClass::NotSignificant
+        {
+            let _ = write!(label, "; {} (Gi* z = {:.2})", h.class.label(), h.z);
+        }
         let _ = write!(
             svg,
             "<a href=\"/areas/{}\" aria-label=\"{}\"><path class=\"{}\" d=\"{}\"><title>{}</title></path></a>",
@@ -261,6 +285,20 @@ fn choropleth(
             projection.path(&rings_now, Some(0.4)),
             escape(&label)
         );
+    }
+    // Hot and cold spots as outlines over the areas; the links beneath keep the pointer.
+    for (shape, i) in &drawn {
+        if let Some(h) = hot.get(*i).copied().flatten()
+            && h.class != HotSpotClass::NotSignificant
+        {
+            let rings_now: Vec<crate::svg::Ring> = shape.rings().cloned().collect();
+            let _ = write!(
+                svg,
+                "<path class=\"hs hs-{}\" aria-hidden=\"true\" d=\"{}\"/>",
+                h.class.as_str(),
+                projection.path(&rings_now, Some(0.4))
+            );
+        }
     }
     for m in marks {
         let (x, y) = projection.px(m.lon, m.lat);
@@ -361,6 +399,16 @@ fn describe(f: &Value) -> String {
     }
 }
 
+/// What the page and the SVG download draw.
+struct Parts {
+    body: Value,
+    svg: Option<String>,
+    keys: Vec<Key>,
+    title: String,
+    /// Each figure's hot spot, and the layer's description, when the layer is on.
+    hot: Option<(Vec<Option<HotSpot>>, Value)>,
+}
+
 async fn page_parts(
     state: &AppState,
     viewer: &Viewer,
@@ -368,15 +416,49 @@ async fn page_parts(
     p: &MapParams,
     classes: Classes,
     layers: &str,
-) -> Result<(Value, Option<String>, Vec<String>, Vec<Key>, String), HtmlError> {
+) -> Result<Parts, HtmlError> {
     let (q, body) = figures(state, viewer, origin, p).await?;
     let marks = marks(state, viewer, layers).await?;
     let shapes = crate::geometry::shapes(state, q.level).await?;
     let figs: Vec<Value> = body["figures"].as_array().cloned().unwrap_or_default();
-    let (class_of, keys) = classify(&figs, classes);
+    let (class_of, mut keys) = classify(&figs, classes);
+    let hot = layers
+        .split(',')
+        .any(|l| l == "hotspots")
+        .then(|| hot_spot_layer(&shapes, &figs));
+    let found: &[Option<HotSpot>] = hot.as_ref().map_or(&[], |h| h.0.as_slice());
+    for class in [
+        HotSpotClass::Hot99,
+        HotSpotClass::Hot95,
+        HotSpotClass::Hot90,
+        HotSpotClass::Cold90,
+        HotSpotClass::Cold95,
+        HotSpotClass::Cold99,
+    ] {
+        if found.iter().flatten().any(|h| h.class == class) {
+            keys.push(Key {
+                class: format!("hs hs-{}", class.as_str()),
+                label: format!("{} (Gi*)", class.label()),
+            });
+        }
+    }
     let title = title_of(&body);
-    let svg = choropleth(&shapes, &figs, &class_of, &title, &marks);
-    Ok((body.as_ref().clone(), svg, class_of, keys, title))
+    let svg = choropleth(
+        &shapes,
+        &figs,
+        &class_of,
+        &title,
+        &marks,
+        found,
+        state.config.base_map.as_ref(),
+    );
+    Ok(Parts {
+        body: body.as_ref().clone(),
+        svg,
+        keys,
+        title,
+        hot,
+    })
 }
 
 /// The layers asked for: `layers=signals,locations`, or the form's `layer_signals=1` boxes.
@@ -385,12 +467,12 @@ fn layers_of(raw: &std::collections::HashMap<String, String>) -> String {
         .get("layers")
         .map(|l| l.split(',').collect())
         .unwrap_or_default();
-    for l in ["signals", "locations"] {
+    for l in ["signals", "locations", "hotspots"] {
         if raw.contains_key(&format!("layer_{l}")) && !out.contains(&l) {
             out.push(l);
         }
     }
-    out.retain(|l| matches!(*l, "signals" | "locations"));
+    out.retain(|l| matches!(*l, "signals" | "locations" | "hotspots"));
     out.join(",")
 }
 
@@ -415,6 +497,7 @@ fn map_params(state: &AppState, p: &std::collections::HashMap<String, String>) -
         period: get("period"),
         audience: get("audience").or_else(|| analyst.then(|| "statutory".to_owned())),
         format: None,
+        hotspots: None,
     }
 }
 
@@ -437,8 +520,13 @@ async fn show_map(
     }
     let classes = classes_of(&raw);
     let layers = layers_of(&raw);
-    let (body, svg, _, keys, title) =
-        page_parts(&state, &viewer, &origin, &p, classes, &layers).await?;
+    let Parts {
+        body,
+        svg,
+        keys,
+        title,
+        hot,
+    } = page_parts(&state, &viewer, &origin, &p, classes, &layers).await?;
     let layout = Layout::new(&state, "Map", "map");
     let analyst = layout.analyst();
     let current = |k: &str, d: &str| {
@@ -458,7 +546,8 @@ async fn show_map(
     let figs = body["figures"].as_array().cloned().unwrap_or_default();
     let rows = figs
         .iter()
-        .map(|f| Row {
+        .enumerate()
+        .map(|(i, f)| Row {
             code: f["code"].as_str().unwrap_or_default().to_owned(),
             name: f["name"].as_str().unwrap_or_default().to_owned(),
             count: if f["suppressed"] == true {
@@ -472,6 +561,11 @@ async fn show_map(
                 _ => String::new(),
             },
             comparison: f["comparison"].as_str().unwrap_or_default().to_owned(),
+            hot_spot: hot
+                .as_ref()
+                .and_then(|h| h.0.get(i).copied().flatten())
+                .map(|h| format!("{} (z = {:.2})", h.class.label(), h.z))
+                .unwrap_or_default(),
         })
         .collect();
     let query: String = [
@@ -553,17 +647,33 @@ async fn show_map(
         .iter()
         .map(|(v, l)| Opt::new(v, l, &current("classes", "quantiles")))
         .collect(),
-        layer_options: if analyst {
-            [
-                ("signals", "Open signals"),
-                ("locations", "Locations of concern"),
-            ]
-            .into_iter()
-            .map(|(v, l)| (v, l, layers.split(',').any(|x| x == v)))
-            .collect()
-        } else {
-            Vec::new()
-        },
+        layer_options: [
+            ("hotspots", "Hot spots (Gi*)"),
+            ("signals", "Open signals (analysts)"),
+            ("locations", "Locations of concern (analysts)"),
+        ]
+        .into_iter()
+        .filter(|(v, _)| analyst || *v == "hotspots")
+        .map(|(v, l)| (v, l, layers.split(',').any(|x| x == v)))
+        .collect(),
+        base_map_credit: state
+            .config
+            .base_map
+            .as_ref()
+            .map(|b| b.attribution.clone())
+            .filter(|a| !a.is_empty()),
+        hot_spots: hot.as_ref().map(|(_, about)| {
+            about["error"].as_str().map_or_else(
+                || {
+                    format!(
+                        "Hot spots: {}, over {} areas. With many areas some pass by chance (about one in ten at 90%): a hot spot is a pointer to look closer, not a finding.",
+                        about["method"].as_str().unwrap_or_default(),
+                        about["areas"]
+                    )
+                },
+                |e| format!("There are {e}."),
+            )
+        }),
         area: p.area.clone().unwrap_or_default(),
         svg,
         keys,
@@ -593,7 +703,9 @@ async fn map_svg(
     Query(raw): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
     let p = map_params(&state, &raw);
-    let (_, svg, _, keys, title) = page_parts(
+    let Parts {
+        svg, keys, title, ..
+    } = page_parts(
         &state,
         &viewer,
         &origin,

@@ -43,6 +43,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(plans::routes())
         .merge(signals::routes())
         .route("/static/style.css", get(stylesheet))
+        .route("/static/map.js", get(map_script))
+}
+
+/// The map's pan and zoom: the project's own script; the map works without it.
+async fn map_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../static/map.js"),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

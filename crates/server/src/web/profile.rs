@@ -255,6 +255,7 @@ async fn profile(
             period: None,
             audience: Some(audience.disclosure().to_owned()),
             format: None,
+            hotspots: None,
         };
         let body = figures_with_cadence(&state, &viewer, &origin, &p, ind.cadence).await;
         match body {
@@ -590,6 +591,7 @@ async fn funnel(
         period: None,
         audience: Some(audience.disclosure().to_owned()),
         format: None,
+        hotspots: None,
     };
     let title = format!(
         "Self-harm presentations per 100,000 by {}",

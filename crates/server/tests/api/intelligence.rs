@@ -499,3 +499,118 @@ async fn financial_years_are_statutory_periods() {
             .contains("financial-year counts are for the statutory core")
     );
 }
+
+#[tokio::test]
+async fn hot_spots_come_from_the_published_figures_only() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let v = app
+        .get("/api/v1/map?level=lsoa&audience=statutory&dataset=self-harm&hotspots=true")
+        .await
+        .json();
+    assert!(
+        v["hot_spots"]["method"]
+            .as_str()
+            .unwrap()
+            .contains("Getis-Ord")
+    );
+    let mut found = 0;
+    for f in features(&v) {
+        let p = &f["properties"];
+        let h = &p["hot_spot"];
+        if p["value"].is_null() || p["suppressed"] == true {
+            assert!(h.is_null(), "{p}");
+            continue;
+        }
+        let z = h["z"].as_f64().unwrap();
+        let class = h["class"].as_str().unwrap();
+        let expected = match z {
+            z if z >= 2.576 => "hot-99",
+            z if z >= 1.960 => "hot-95",
+            z if z >= 1.645 => "hot-90",
+            z if z <= -2.576 => "cold-99",
+            z if z <= -1.960 => "cold-95",
+            z if z <= -1.645 => "cold-90",
+            _ => "not-significant",
+        };
+        assert_eq!(class, expected, "{p}");
+        found += 1;
+    }
+    assert_eq!(v["hot_spots"]["areas"], found);
+    // Without the parameter the Features are as they were.
+    let plain = app
+        .get("/api/v1/map?level=lsoa&audience=statutory&dataset=self-harm")
+        .await
+        .json();
+    assert!(features(&plain)[0]["properties"].get("hot_spot").is_none());
+    // The page draws the layer, names the method, and adds the column.
+    let page = app
+        .get("/map?level=lsoa&dataset=self-harm&audience=statutory&layers=hotspots")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Hot spot (Gi*)</th>"), "{}", page.body);
+    assert!(page.body.contains("Getis-Ord Gi*"));
+    // A partner sees five districts: too few for Gi*, and the page says so rather than guess.
+    as_role(&app, "pat", Role::Partner).await;
+    let v = app.get("/api/v1/map?level=lad&hotspots=true").await.json();
+    assert!(
+        v["hot_spots"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("at least 10")
+    );
+    let page = app.get("/map?level=lad&layer_hotspots=1").await;
+    assert!(page.body.contains("no hot spots"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_base_map_is_a_setting_that_draws_under_the_areas() {
+    let url = "https://maps.example.org/wms?SERVICE=WMS&REQUEST=GetMap&CRS=CRS:84&BBOX={bbox}&WIDTH={width}&HEIGHT={height}&LAYERS=base&FORMAT=image/png";
+    let base = lantern_server::BaseMap::parse(url, "Example Maps").unwrap();
+    let app = TestApp::spawn_with(lantern_server::ServerConfig {
+        synthetic: true,
+        base_map: Some(base),
+        ..lantern_server::ServerConfig::default()
+    })
+    .await;
+    let page = app.get("/map?level=lad").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The image's box is the map's frame, longitude first.
+    let href = page
+        .body
+        .split("class=\"base-map\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("an image under the areas");
+    let bbox = href
+        .split("BBOX=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .unwrap();
+    let b: Vec<f64> = bbox.split(',').map(|x| x.parse().unwrap()).collect();
+    assert!(
+        b[0] < b[2] && b[1] < b[3] && b[0] < 0.0 && b[1] > 50.0,
+        "{bbox}"
+    );
+    assert!(page.body.contains("Base map: Example Maps"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("img-src 'self' data: https://maps.example.org;"),
+        "{csp}"
+    );
+    // Without the setting, nothing is fetched from anywhere else.
+    let plain = TestApp::spawn(false).await.unwrap();
+    let page = plain.get("/map?level=lad").await;
+    assert!(!page.body.contains("base-map"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    // A URL that would break out of the header or the attribute is refused.
+    for bad in [
+        "ftp://x/{bbox}",
+        "https://x/no-box",
+        "https://x/{bbox}; script-src *",
+        "https://x/{bbox}\"",
+        "https:///{bbox}",
+    ] {
+        assert!(lantern_server::BaseMap::parse(bad, "").is_err(), "{bad}");
+    }
+}
