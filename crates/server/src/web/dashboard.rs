@@ -53,6 +53,8 @@ struct Dashboard {
     trend_rows: Vec<(String, String)>,
     trend_downloads: super::Downloads,
     monthly: bool,
+    /// `cadence=month&` on the download links of the monthly view.
+    cadence_query: &'static str,
     settings: Vec<(String, String)>,
     settings_period: String,
     signals: Vec<(i64, String, String)>,
@@ -125,6 +127,7 @@ pub(crate) async fn show_dashboard(
     state: &AppState,
     layout: Layout,
     monthly: bool,
+    raw: &std::collections::HashMap<String, String>,
 ) -> Result<Response, HtmlError> {
     let user = layout.user.clone().ok_or(AppError::Unauthenticated)?;
     let analyst = layout.analyst();
@@ -303,7 +306,7 @@ pub(crate) async fn show_dashboard(
     )
     .await?;
     let year = t.latest_whole_period().unwrap_or_default();
-    let settings = t
+    let settings: Vec<(String, String)> = t
         .published()
         .filter(|r| r.dims[0].1 == year)
         .map(|r| {
@@ -400,6 +403,87 @@ pub(crate) async fn show_dashboard(
             .map(|(a, b): &(String, String)| vec![a.clone(), b.clone()])
             .collect::<Vec<_>>(),
     );
+    let cadence = if monthly { "month" } else { "quarter" };
+    let tables = vec![
+        super::PageTable::new(
+            "districts",
+            &format!("Suspected suicides by district: {period}"),
+            &[
+                "district",
+                "code",
+                &columns[0],
+                &columns[1],
+                &columns[2],
+                &columns[3],
+                "average of the three years before",
+            ],
+            districts
+                .iter()
+                .map(|d| {
+                    let mut r = vec![d.name.clone(), d.code.clone()];
+                    r.extend(
+                        d.counts
+                            .iter()
+                            .map(|c| c.map_or("withheld".to_owned(), |n| n.to_string())),
+                    );
+                    r.push(d.average.clone());
+                    r
+                })
+                .collect(),
+        ),
+        super::PageTable::new(
+            "trend",
+            &format!("{trend_name}, {scope_name}"),
+            &["period", "figure"],
+            trend_rows
+                .iter()
+                .map(|(a, b)| vec![a.clone(), b.clone()])
+                .collect(),
+        ),
+        super::PageTable::new(
+            "settings",
+            &format!("Self-harm presentations by setting, {year}"),
+            &["setting", "presentations"],
+            settings
+                .iter()
+                .map(|(a, b)| vec![a.clone(), b.clone()])
+                .collect(),
+        ),
+        super::PageTable::new(
+            "freshness",
+            "The last record from each source",
+            &["data", "source", "last record", "status"],
+            freshness
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.dataset.to_owned(),
+                        f.source.clone(),
+                        f.last.to_string(),
+                        if f.late {
+                            "Late: over 30 days behind the newest record"
+                        } else {
+                            "Up to date"
+                        }
+                        .to_owned(),
+                    ]
+                })
+                .collect(),
+        ),
+    ];
+    if let Some(file) = super::table_download(
+        raw,
+        tables,
+        &[
+            ("disclosure", audience.disclosure()),
+            ("area", &scope_name),
+            ("cadence", cadence),
+            ("definition", &definition),
+        ],
+        "dashboard",
+    ) {
+        return Ok(file?);
+    }
     let page = Dashboard {
         trend_downloads,
         layout,
@@ -412,6 +496,7 @@ pub(crate) async fn show_dashboard(
         trend_name: trend_name.to_owned(),
         trend_rows,
         monthly,
+        cadence_query: if monthly { "cadence=month&" } else { "" },
         settings,
         settings_period: year,
         signals,

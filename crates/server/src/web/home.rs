@@ -34,7 +34,7 @@ async fn show_home(
         let monthly = params.get("cadence").map(String::as_str) == Some("month");
         return crate::cache::with_version(
             &state,
-            super::dashboard::show_dashboard(&state, layout, monthly),
+            super::dashboard::show_dashboard(&state, layout, monthly, &params),
         )
         .await?;
     }

@@ -21,7 +21,7 @@ mod signals;
 
 use axum::Router;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::AppState;
@@ -96,6 +96,69 @@ pub(crate) fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A table on a page, to download as CSV or XLSX from the page's own address
+/// (`?table=ID&format=csv|xlsx`), so that the file passes the same access rule, scope and audit
+/// as the page, and carries the same figures under the same disclosure rule.
+pub(crate) struct PageTable {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) columns: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
+}
+
+impl PageTable {
+    pub(crate) fn new(id: &str, title: &str, columns: &[&str], rows: Vec<Vec<String>>) -> Self {
+        Self {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            rows,
+        }
+    }
+}
+
+/// The file for `?table=ID&format=…` when the query asks for one: `None` when it does not, a
+/// refusal when the page has no such table. The CSV holds the page's text exactly; in the XLSX
+/// numbers are numbers, while `withheld` and intervals stay as text.
+pub(crate) fn table_download(
+    raw: &std::collections::HashMap<String, String>,
+    tables: Vec<PageTable>,
+    notes: &[(&str, &str)],
+    name: &str,
+) -> Option<Result<Response, crate::error::AppError>> {
+    let format = raw.get("format").filter(|f| !f.is_empty())?;
+    let id = raw.get("table").map_or("", String::as_str);
+    let Some(t) = tables.into_iter().find(|t| t.id == id) else {
+        return Some(Err(crate::error::AppError::Invalid(format!(
+            "this page has no table '{id}' to download"
+        ))));
+    };
+    let numbers = format == "xlsx";
+    let cell = |c: &String| match c.replace(',', "").parse::<f64>() {
+        Ok(n) if numbers && n.is_finite() => lantern_core::export::Cell::Number(n),
+        _ if c.is_empty() => lantern_core::export::Cell::Empty,
+        _ => lantern_core::export::Cell::Text(c.clone()),
+    };
+    let table = lantern_core::export::FiguresTable {
+        title: t.title,
+        notes: notes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        columns: t.columns,
+        rows: t
+            .rows
+            .iter()
+            .map(|r| r.iter().map(cell).collect())
+            .collect(),
+    };
+    Some(crate::api::map::download(
+        &table,
+        format,
+        &format!("{name}-{}", t.id),
+    ))
 }
 
 /// A chart's downloads as `data:` links, so that the page needs no second request: the image

@@ -15,7 +15,7 @@ use lantern_core::indicators::{Audience, Dimension, IndicatorQuery, IndicatorRow
 use lantern_core::register::{SELF_HARM, SUICIDES};
 use serde_json::Value;
 
-use super::{Downloads, Layout, Opt, render};
+use super::{Downloads, Layout, Opt, PageTable, render, table_download};
 use crate::AppState;
 use crate::access::{Origin, Viewer, audit};
 use crate::api::indicators::{audience_of, table};
@@ -147,6 +147,37 @@ struct ProfilePage {
     funnel: Option<Funnel>,
     breakdowns: Vec<Breakdown>,
     definition: String,
+    /// The spine chart as one image (a `data:` link).
+    spine_svg: String,
+    /// The funnel plot as an image (a `data:` link).
+    funnel_svg: String,
+}
+
+/// The spine chart's rows as one SVG, each indicator named beside its bar, for a download.
+fn spine_figure(rows: &[SpineRow], title: &str) -> String {
+    let height = 34 + 30 * rows.len();
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 760 {height}\" class=\"trend\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"0\" y=\"16\" class=\"tick\">{}</text>",
+        crate::svg::escape(title),
+        crate::svg::escape(title)
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = 30 + 30 * i;
+        let _ = std::fmt::Write::write_fmt(
+            &mut svg,
+            format_args!(
+                "<text x=\"0\" y=\"{}\" class=\"tick\">{}: {} ({})</text>{}",
+                y + 15,
+                crate::svg::escape(r.name),
+                crate::svg::escape(&r.value),
+                crate::svg::escape(&r.comparison),
+                r.chart
+                    .replacen("<svg ", &format!("<svg x=\"510\" y=\"{y}\" "), 1)
+            ),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 fn one_decimal(v: &Value) -> String {
@@ -303,7 +334,119 @@ async fn profile(
         breakdowns
             .push(breakdown(&state, (&code, area.level), by, dataset, title, audience).await?);
     }
+    let disclosure = audience.disclosure();
+    let mut tables = vec![PageTable::new(
+        "spine",
+        &format!("{}: indicators against their comparator", area.name),
+        &[
+            "indicator",
+            "period",
+            "count",
+            "value",
+            "interval 95%",
+            "comparator",
+            "against it",
+            "note",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.name.to_owned(),
+                    r.period.clone(),
+                    r.count.clone(),
+                    r.value.clone(),
+                    r.interval.clone(),
+                    r.comparator.clone(),
+                    r.comparison.clone(),
+                    r.note.clone(),
+                ]
+            })
+            .collect(),
+    )];
+    for (i, t) in trends.iter().enumerate() {
+        tables.push(PageTable::new(
+            &format!("trend-{i}"),
+            &format!("{}, {}", t.name, area.name),
+            &["period", "count", "value", "interval 95%", &t.comparator],
+            t.rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.0.clone(),
+                        r.1.clone(),
+                        r.2.clone(),
+                        r.3.clone(),
+                        r.4.clone(),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    for (i, b) in breakdowns.iter().enumerate() {
+        tables.push(PageTable::new(
+            &format!("breakdown-{i}"),
+            &format!("{}, {}", b.title, area.name),
+            &["group", "count", "rate", "interval 95%"],
+            b.rows
+                .iter()
+                .map(|r| vec![r.0.clone(), r.1.clone(), r.2.clone(), r.3.clone()])
+                .collect(),
+        ));
+    }
+    if let Some(f) = &funnel {
+        tables.push(PageTable::new(
+            "funnel",
+            &f.title,
+            &[
+                "area",
+                "count",
+                "population",
+                "rate",
+                &format!("against {}", area.name),
+            ],
+            f.rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.0.clone(),
+                        r.1.clone(),
+                        r.2.clone(),
+                        r.3.clone(),
+                        r.4.to_owned(),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    if let Some(file) = table_download(
+        &raw,
+        tables,
+        &[
+            ("disclosure", disclosure),
+            ("area", &format!("{} ({code})", area.name)),
+            ("definition", &definition),
+        ],
+        &format!("profile-{code}"),
+    ) {
+        return Ok(file?);
+    }
+    let spine_title = format!("{}: indicators against their comparator", area.name);
+    let spine_svg = Downloads::of(
+        &spine_figure(&rows, &spine_title),
+        &spine_title,
+        disclosure,
+        &[],
+        &[],
+    )
+    .svg;
+    let funnel_svg = funnel
+        .as_ref()
+        .filter(|f| !f.chart.is_empty())
+        .map(|f| Downloads::of(&f.chart, &f.title, disclosure, &[], &[]).svg)
+        .unwrap_or_default();
     let page = ProfilePage {
+        spine_svg,
+        funnel_svg,
         breakdowns,
         funnel,
         code: area.code.clone(),

@@ -614,3 +614,174 @@ async fn a_base_map_is_a_setting_that_draws_under_the_areas() {
         assert!(lantern_server::BaseMap::parse(bad, "").is_err(), "{bad}");
     }
 }
+
+/// The text of each cell of each row of a table body (tags stripped, entities undone).
+fn body_rows(tbody: &str) -> Vec<Vec<String>> {
+    let text = |cell: &str| {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for ch in cell.chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&amp;", "&")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .trim()
+            .to_owned()
+    };
+    tbody
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<t")
+                .skip(1)
+                .filter(|c| c.starts_with("d") || c.starts_with("h scope=\"row\""))
+                .map(|c| text(&c[c.find('>').unwrap() + 1..]))
+                .collect()
+        })
+        .collect()
+}
+
+/// Every table a page offers as a file: its id, and the rows of the table the link belongs to
+/// (the table before the link, or, for a chart's table, the one in the details after it).
+fn offered_tables(html: &str, prefix: &str) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut out = Vec::new();
+    let marker = "table=";
+    let mut at = 0;
+    while let Some(i) = html[at..].find(marker) {
+        let start = at + i + marker.len();
+        let id: String = html[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        at = start;
+        if !html[..start].ends_with(&format!("{prefix}table=")) || out.iter().any(|(o, _)| *o == id)
+        {
+            continue;
+        }
+        let before = html[..start].rfind("<tbody>");
+        let after = html[start..].find("<tbody>").map(|j| start + j);
+        let chart = id.starts_with("trend") || id == "funnel";
+        let open = if chart { after } else { before }.unwrap();
+        let body = &html[open + 7..];
+        let body = &body[..body.find("</tbody>").unwrap()];
+        out.push((id, body_rows(body)));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_table_downloads_with_the_figures_the_page_shows() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let lads = app.get("/api/v1/areas?level=lad").await.json();
+    let lad = lads["items"][0]["code"].as_str().unwrap().to_owned();
+    for who in ["analyst", "partner"] {
+        if who == "partner" {
+            as_role(&app, "pat", Role::Partner).await;
+        }
+        let audience = if who == "analyst" {
+            "statutory"
+        } else {
+            "partner"
+        };
+        for (page_url, prefix) in [
+            (
+                format!("/areas/{lad}?audience={audience}"),
+                format!("audience={audience}&amp;"),
+            ),
+            ("/".to_owned(), "/?".to_owned()),
+        ] {
+            let page = app.get(&page_url).await;
+            assert_eq!(page.status, StatusCode::OK, "{page_url}");
+            let tables = offered_tables(&page.body, &prefix);
+            let ids: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
+            if page_url == "/" {
+                assert!(
+                    ids.contains(&"districts") && ids.contains(&"settings"),
+                    "{ids:?}"
+                );
+            } else {
+                // A partner's profile of a district has no funnel of its small areas, and a
+                // breakdown with nothing to show offers no file.
+                let expected: &[&str] = if who == "analyst" {
+                    &["spine", "trend-0", "breakdown-0", "funnel"]
+                } else {
+                    &["spine", "trend-0"]
+                };
+                for id in expected {
+                    assert!(ids.contains(id), "{who}: {id} in {ids:?}");
+                }
+            }
+            for (id, shown) in &tables {
+                let sep = if page_url.contains('?') { "&" } else { "?" };
+                let csv = app
+                    .get(&format!("{page_url}{sep}table={id}&format=csv"))
+                    .await;
+                assert_eq!(csv.status, StatusCode::OK, "{page_url} {id}");
+                assert!(
+                    csv.body.contains(&format!("disclosure,{audience}")),
+                    "{}",
+                    csv.body
+                );
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(csv.body.as_bytes());
+                let lines: Vec<Vec<String>> = r
+                    .records()
+                    .map(|l| l.unwrap().iter().map(str::to_owned).collect())
+                    .collect();
+                let data: Vec<&Vec<String>> = lines
+                    .iter()
+                    .filter(|l| !l[0].starts_with('#'))
+                    .skip(1)
+                    .collect();
+                assert_eq!(data.len(), shown.len(), "{who} {page_url} {id}: rows");
+                for (file, html) in data.iter().zip(shown) {
+                    let n = file.len().min(html.len()).min(7);
+                    // The dashboard's district table names the district and then its code.
+                    let file: Vec<&String> = if id == "districts" {
+                        file.iter().take(1).chain(file.iter().skip(2)).collect()
+                    } else {
+                        file.iter().collect()
+                    };
+                    for k in 0..n.min(file.len()) {
+                        assert_eq!(
+                            file[k].as_str(),
+                            html[k].as_str(),
+                            "{who} {page_url} {id}: column {k}"
+                        );
+                    }
+                }
+                let xlsx = app
+                    .get(&format!("{page_url}{sep}table={id}&format=xlsx"))
+                    .await;
+                assert_eq!(xlsx.status, StatusCode::OK);
+                assert!(
+                    xlsx.headers["content-type"]
+                        .to_str()
+                        .unwrap()
+                        .contains("spreadsheetml")
+                );
+            }
+        }
+    }
+    // The partner cannot have the exact figures as a file any more than as a page.
+    let r = app
+        .get(&format!(
+            "/areas/{lad}?audience=statutory&table=spine&format=csv"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .get(&format!("/areas/{lad}?table=nothing&format=csv"))
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(r.body.contains("no table"), "{}", r.body);
+}
