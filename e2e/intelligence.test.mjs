@@ -220,7 +220,7 @@ test('the dashboard: an analyst\'s exact figures and signals, a partner\'s prote
   assert.equal(await districts.count(), 5);
   assert.match(main, /the 12 months to \w{3} \d{4}, against the same months of the three years before/);
   assert.ok(await p.locator('section[aria-labelledby="trend-h"] svg.trend').count() === 1);
-  assert.match(main, /Suspected suicides by quarter/);
+  assert.match(main, /Suspected suicides in the 12 months to each quarter/);
   assert.match(main, /Open signals: [1-9]/);
   assert.match(main, /Overdue actions/);
   assert.ok(await p.locator('section[aria-labelledby="fresh-h"] tbody tr').count() >= 2);

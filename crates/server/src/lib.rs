@@ -159,6 +159,8 @@ pub struct AppState {
     freshness: Arc<cache::VersionedCache<Vec<(String, chrono::NaiveDate)>>>,
     /// Simplified area boundaries by level, with the data version they were made at.
     shapes: geometry::ShapeCache,
+    /// Whether one area lies inside another, by `ancestor|code`: every scope check asks.
+    contains: Arc<cache::VersionedCache<bool>>,
     /// Group commit for audit entries.
     audit: audit_writer::AuditWriter,
     /// Where live plan measures get their figures; register more with [`AppState::sources_mut`].
@@ -166,6 +168,26 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Whether `code` is `ancestor` or lies inside it, from a cache kept until the register
+    /// (which holds the areas) changes: a page asks this several times, the database once.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub(crate) async fn area_contains(
+        &self,
+        ancestor: &str,
+        code: &str,
+    ) -> Result<bool, error::AppError> {
+        let key = format!("{ancestor}|{code}");
+        let found = self
+            .contains
+            .get(self, key, || async {
+                Ok(self.store.area_contains(ancestor, code).await?)
+            })
+            .await?;
+        Ok(*found)
+    }
+
     /// State over a store.
     pub fn new(store: SharedStore, config: ServerConfig) -> Self {
         Self {
@@ -178,6 +200,7 @@ impl AppState {
             freshness: Arc::default(),
             benchmarks: Arc::default(),
             shapes: geometry::ShapeCache::default(),
+            contains: Arc::default(),
             audit: audit_writer::AuditWriter::default(),
             sources: lantern_core::plans::live::Sources::default(),
         }

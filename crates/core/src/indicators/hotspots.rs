@@ -130,8 +130,14 @@ pub fn hot_spots(
                 .filter(|&b| b != a)
                 .map(|b| ((xy[a].0 - xy[b].0).powi(2) + (xy[a].1 - xy[b].1).powi(2), b))
                 .collect();
-            others.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
-            others.iter().take(k).map(|&(_, b)| (b, 1.0)).collect()
+            // The k nearest, ties to the lower index: a partial selection, then order.
+            let by = |p: &(f64, usize), q: &(f64, usize)| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1));
+            if k < others.len() {
+                others.select_nth_unstable_by(k - 1, by);
+                others.truncate(k);
+            }
+            others.sort_by(by);
+            others.iter().map(|&(_, b)| (b, 1.0)).collect()
         })
         .collect();
     let vals: Vec<f64> = taking.iter().filter_map(|&i| values[i]).collect();

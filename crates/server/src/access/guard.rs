@@ -138,7 +138,7 @@ impl Guard {
         }
         if let Some(area) = &p.area {
             let home = r.record.text("residence_area");
-            if !self.state.store.area_contains(area, &home).await? {
+            if !self.state.area_contains(area, &home).await? {
                 let granted = self
                     .state
                     .grants

@@ -149,7 +149,7 @@ pub(crate) async fn scoped_area(
     };
     match area {
         None => Ok(Some(scope.to_owned())),
-        Some(a) if state.store.area_contains(scope, &a).await? => Ok(Some(a)),
+        Some(a) if state.area_contains(scope, &a).await? => Ok(Some(a)),
         Some(a) => Err(AppError::Forbidden(format!(
             "{a} is outside your area ({scope}): exact figures are for your area; partner figures cover everywhere"
         ))),

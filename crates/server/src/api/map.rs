@@ -60,14 +60,14 @@ pub(crate) fn hot_spot_layer(
     shapes: &[crate::geometry::Shape],
     figures: &[Value],
 ) -> (Vec<Option<HotSpot>>, Value) {
+    let by_code: std::collections::HashMap<&str, &crate::geometry::Shape> =
+        shapes.iter().map(|s| (s.code.as_str(), s)).collect();
     let centres: Vec<(f64, f64)> = figures
         .iter()
         .map(|f| {
-            let code = f["code"].as_str().unwrap_or_default();
-            shapes
-                .iter()
-                .find(|s| s.code == code)
-                .and_then(crate::geometry::Shape::centre)
+            by_code
+                .get(f["code"].as_str().unwrap_or_default())
+                .and_then(|s| s.centre())
                 .unwrap_or((f64::NAN, f64::NAN))
         })
         .collect();

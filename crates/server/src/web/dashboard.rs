@@ -50,7 +50,9 @@ struct Dashboard {
     districts: Vec<DistrictRow>,
     trend: String,
     trend_name: String,
-    trend_rows: Vec<(String, String)>,
+    /// The trend table's columns and rows.
+    trend_columns: Vec<&'static str>,
+    trend_rows: Vec<Vec<String>>,
     trend_downloads: super::Downloads,
     monthly: bool,
     /// `cadence=month&` on the download links of the monthly view.
@@ -247,11 +249,18 @@ pub(crate) async fn show_dashboard(
             None => (String::new(), Default::default(), Vec::new()),
         }
     };
-    // The trend: quarterly counts for analysts, three-year rates for everyone else.
+    // The trend: for analysts the 12 months to each quarter's end (a rolling year, stepped by
+    // quarter, so one quarter's chance ups and downs do not swamp it), or months; for everyone
+    // else three-year rates, which are rolling already. Rolling sums are statutory only: beside
+    // each other they give away the difference of two quarters a year apart.
+    let rolling = analyst && !monthly;
     let (trend_name, cadence) = if monthly {
         ("Suspected suicides by month", Dimension::Month)
     } else if analyst {
-        ("Suspected suicides by quarter", Dimension::Quarter)
+        (
+            "Suspected suicides in the 12 months to each quarter",
+            Dimension::Quarter,
+        )
     } else {
         (
             "Suicide rate by three years (directly standardised, ages 10+)",
@@ -273,23 +282,47 @@ pub(crate) async fn show_dashboard(
             comparator: None,
         })
         .collect();
-    let recent = &points[points.len().saturating_sub(12)..];
+    let drawn: Vec<TrendPoint> = if rolling {
+        points
+            .windows(4)
+            .map(|w| TrendPoint {
+                period: w[3].period.clone(),
+                value: w.iter().map(|p| p.value).sum::<Option<f64>>(),
+                lower: None,
+                upper: None,
+                comparator: None,
+            })
+            .collect()
+    } else {
+        points.clone()
+    };
+    let recent = &drawn[drawn.len().saturating_sub(12)..];
     let trend = trend_chart(recent, trend_name, "");
-    let trend_rows: Vec<(String, String)> = recent
+    let shown = |v: Option<f64>| {
+        v.map(|v| {
+            if analyst {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        })
+        .unwrap_or_else(|| "withheld".to_owned())
+    };
+    let trend_columns: Vec<&'static str> = if rolling {
+        vec!["Quarter", "In the quarter", "In the 12 months to its end"]
+    } else {
+        vec!["Period", "Figure"]
+    };
+    let trend_rows: Vec<Vec<String>> = recent
         .iter()
         .map(|p| {
-            (
-                p.period.clone(),
-                p.value
-                    .map(|v| {
-                        if analyst {
-                            format!("{v:.0}")
-                        } else {
-                            format!("{v:.1}")
-                        }
-                    })
-                    .unwrap_or_else(|| "withheld".to_owned()),
-            )
+            let mut row = vec![p.period.clone()];
+            if rolling {
+                let quarter = points.iter().find(|q| q.period == p.period);
+                row.push(shown(quarter.and_then(|q| q.value)));
+            }
+            row.push(shown(p.value));
+            row
         })
         .collect();
     let definition =
@@ -397,11 +430,8 @@ pub(crate) async fn show_dashboard(
         &trend,
         &format!("{trend_name}, {scope_name}"),
         audience.disclosure(),
-        &["period", "figure"],
-        &trend_rows
-            .iter()
-            .map(|(a, b): &(String, String)| vec![a.clone(), b.clone()])
-            .collect::<Vec<_>>(),
+        &trend_columns,
+        &trend_rows,
     );
     let cadence = if monthly { "month" } else { "quarter" };
     let tables = vec![
@@ -434,11 +464,8 @@ pub(crate) async fn show_dashboard(
         super::PageTable::new(
             "trend",
             &format!("{trend_name}, {scope_name}"),
-            &["period", "figure"],
-            trend_rows
-                .iter()
-                .map(|(a, b)| vec![a.clone(), b.clone()])
-                .collect(),
+            &trend_columns,
+            trend_rows.clone(),
         ),
         super::PageTable::new(
             "settings",
@@ -495,6 +522,7 @@ pub(crate) async fn show_dashboard(
         trend,
         trend_name: trend_name.to_owned(),
         trend_rows,
+        trend_columns,
         monthly,
         cadence_query: if monthly { "cadence=month&" } else { "" },
         settings,

@@ -87,16 +87,28 @@ impl Opt {
 
 /// Percent-encode a query value.
 pub(crate) fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len() * 2);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out
 }
+
+/// The charts' stylesheet as an SVG `<style>` element, percent-encoded once for every `data:`
+/// link (encoding is per byte, so it can be spliced between the encoded parts of a chart).
+static ENCODED_CHART_STYLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    encode(&format!(
+        "<style>{}</style>",
+        include_str!("../../static/choropleth.css")
+    ))
+});
 
 /// A table on a page, to download as CSV or XLSX from the page's own address
 /// (`?table=ID&format=csv|xlsx`), so that the file passes the same access rule, scope and audit
@@ -178,14 +190,20 @@ impl Downloads {
         columns: &[&str],
         rows: &[Vec<String>],
     ) -> Self {
-        let styled = svg.replacen(
-            "xmlns=\"http://www.w3.org/2000/svg\">",
-            &format!(
-                "xmlns=\"http://www.w3.org/2000/svg\"><style>{}</style>",
-                include_str!("../../static/choropleth.css")
-            ),
-            1,
-        );
+        // The styles go just inside the root element, so the image stands on its own.
+        let marker = "xmlns=\"http://www.w3.org/2000/svg\">";
+        let image = match svg.find(marker) {
+            Some(i) => {
+                let (head, tail) = svg.split_at(i + marker.len());
+                format!(
+                    "data:image/svg+xml;charset=utf-8,{}{}{}",
+                    encode(head),
+                    ENCODED_CHART_STYLE.as_str(),
+                    encode(tail)
+                )
+            }
+            None => format!("data:image/svg+xml;charset=utf-8,{}", encode(svg)),
+        };
         let table = lantern_core::export::FiguresTable {
             title: title.to_owned(),
             notes: vec![("disclosure".to_owned(), disclosure.to_owned())],
@@ -204,7 +222,7 @@ impl Downloads {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
         Self {
-            svg: format!("data:image/svg+xml;charset=utf-8,{}", encode(&styled)),
+            svg: image,
             csv: format!("data:text/csv;charset=utf-8,{}", encode(&csv)),
         }
     }

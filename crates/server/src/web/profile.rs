@@ -215,7 +215,7 @@ async fn profile(
     // Analysts get the exact figures by default when the area is theirs; everyone else the
     // partner or public rule.
     let scoped = match viewer.0.as_ref().and_then(|u| u.area.as_deref()) {
-        Some(scope) => state.store.area_contains(scope, &code).await?,
+        Some(scope) => state.area_contains(scope, &code).await?,
         None => true,
     };
     let default = if layout.analyst() && scoped {
@@ -242,14 +242,14 @@ async fn profile(
     if !audience.is_protected()
         && let Some(scope) = &scope
     {
-        if !state.store.area_contains(scope, &code).await? {
+        if !state.area_contains(scope, &code).await? {
             return Err(AppError::Forbidden(format!(
                 "{code} is outside your area ({scope}): exact figures are for your area; partner figures cover everywhere"
             ))
             .into());
         }
         if let Some(p) = &parent
-            && !state.store.area_contains(scope, &p.0).await?
+            && !state.area_contains(scope, &p.0).await?
         {
             peers_within = Some(code.clone());
         }
@@ -277,6 +277,7 @@ async fn profile(
     let mut rows = Vec::new();
     let mut trends = Vec::new();
     let mut definition = String::new();
+    let mut own_rate: Option<(f64, String)> = None;
     for ind in &INDICATORS {
         let p = MapParams {
             dataset: Some(ind.dataset.to_owned()),
@@ -290,7 +291,17 @@ async fn profile(
         };
         let body = figures_with_cadence(&state, &viewer, &origin, &p, ind.cadence).await;
         match body {
-            Ok(body) => rows.push(spine_row(ind, &body, &code, &mut definition)),
+            Ok(body) => {
+                // The area's own self-harm rate, the funnel plot's centre line.
+                if ind.dataset == "self-harm" && ind.measure == "presentations" {
+                    own_rate = body["figures"]
+                        .as_array()
+                        .and_then(|fs| fs.iter().find(|f| f["code"] == code.as_str()))
+                        .and_then(|f| f["value"].as_f64())
+                        .zip(body["period"].as_str().map(str::to_owned));
+                }
+                rows.push(spine_row(ind, &body, &code, &mut definition));
+            }
             Err(e) => {
                 let note = shown(e)?;
                 rows.push(SpineRow {
@@ -326,7 +337,15 @@ async fn profile(
         }
     }
     let funnel = match child_level {
-        Some(level) => funnel(&state, &viewer, &origin, &code, level, audience).await?,
+        Some(level) => {
+            let place = Place {
+                code: &code,
+                peers_within: peers_within.as_deref(),
+                children: &children,
+                own_rate: own_rate.as_ref(),
+            };
+            funnel(&state, &viewer, &origin, &place, level, audience).await?
+        }
         None => None,
     };
     let mut breakdowns = Vec::new();
@@ -718,18 +737,38 @@ fn spine_row(ind: &Indicator, body: &Value, code: &str, definition: &mut String)
 /// The self-harm presentation rates of the areas one level down, in a funnel plot around this
 /// area's own rate (Spiegelhalter 2005; limits from `lantern_stats::funnel_limits_rate`). An
 /// area's population is its count over its rate; areas with no presentations have no point.
+/// Where a funnel plot is drawn: the area, where its peers were read from, the areas inside it,
+/// and its own rate and period from the spine chart.
+struct Place<'a> {
+    code: &'a str,
+    peers_within: Option<&'a str>,
+    children: &'a [(String, String)],
+    own_rate: Option<&'a (f64, String)>,
+}
+
+/// The funnel plot of the areas inside `place`. The figures are read for the level inside the
+/// area the spine chart's peers came from (the parent), so every profile at a level shares one
+/// computation, and the areas inside this one are kept; the centre line is this area's own
+/// rate from the spine chart when it is for the same period, else the comparator of a
+/// computation of this area alone.
 async fn funnel(
     state: &AppState,
     viewer: &Viewer,
     origin: &str,
-    code: &str,
+    place: &Place<'_>,
     level: lantern_core::area::AreaLevel,
     audience: Audience,
 ) -> Result<Option<Funnel>, AppError> {
+    let code = place.code;
+    let shared = place.own_rate.is_some() && place.peers_within != Some(code);
     let p = MapParams {
         dataset: Some("self-harm".to_owned()),
         level: Some(level.as_str().to_owned()),
-        area: Some(code.to_owned()),
+        area: if shared {
+            place.peers_within.map(str::to_owned)
+        } else {
+            Some(code.to_owned())
+        },
         measure: Some("presentations".to_owned()),
         period: None,
         audience: Some(audience.disclosure().to_owned()),
@@ -752,7 +791,13 @@ async fn funnel(
             }));
         }
     };
-    let Some(benchmark) = body["comparator"]["value"].as_f64() else {
+    let period = body["period"].as_str().unwrap_or_default();
+    let centre = match place.own_rate {
+        Some((rate, p)) if shared && p == period => Some(*rate),
+        _ if shared => None,
+        _ => body["comparator"]["value"].as_f64(),
+    };
+    let Some(benchmark) = centre else {
         return Ok(None);
     };
     let mut points = Vec::new();
@@ -761,6 +806,11 @@ async fn funnel(
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
+        .iter()
+        .filter(|f| {
+            let c = f["code"].as_str().unwrap_or_default();
+            place.children.iter().any(|(k, _)| k == c)
+        })
     {
         let name = f["name"].as_str().unwrap_or_default().to_owned();
         let (count, rate) = (f["count"].as_f64(), f["value"].as_f64());

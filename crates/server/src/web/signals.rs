@@ -234,8 +234,7 @@ impl SignalScope {
             Some(scope) => {
                 let mut all = true;
                 for root in state.store.areas(None).await? {
-                    if root.parent_code.is_none()
-                        && !state.store.area_contains(scope, &root.code).await?
+                    if root.parent_code.is_none() && !state.area_contains(scope, &root.code).await?
                     {
                         all = false;
                         break;
@@ -260,7 +259,7 @@ impl SignalScope {
             return Ok(true);
         }
         match (&self.area, &signal.found.area_code) {
-            (Some(scope), Some(area)) => Ok(state.store.area_contains(scope, area).await?),
+            (Some(scope), Some(area)) => Ok(state.area_contains(scope, area).await?),
             _ => Ok(false),
         }
     }

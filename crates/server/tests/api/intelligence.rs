@@ -718,6 +718,19 @@ async fn every_table_downloads_with_the_figures_the_page_shows() {
                     assert!(ids.contains(id), "{who}: {id} in {ids:?}");
                 }
             }
+            if let Some((_, funnel)) = tables.iter().find(|t| t.0 == "funnel") {
+                // One point per area inside this one, and only those.
+                let inside = &page.body[page.body.find("<ul class=\"columns\">").unwrap()..];
+                let inside = &inside[..inside.find("</ul>").unwrap()];
+                assert_eq!(
+                    funnel.len(),
+                    inside.matches("<li>").count(),
+                    "{who}: funnel rows"
+                );
+                for row in funnel {
+                    assert!(inside.contains(&format!(">{}</a>", row[0])), "{}", row[0]);
+                }
+            }
             for (id, shown) in &tables {
                 let sep = if page_url.contains('?') { "&" } else { "?" };
                 let csv = app
@@ -784,4 +797,29 @@ async fn every_table_downloads_with_the_figures_the_page_shows() {
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.body.contains("no table"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_analysts_trend_is_a_rolling_year_stepped_by_quarter() {
+    let app = TestApp::spawn(false).await.unwrap();
+    let page = app.get("/").await;
+    assert!(
+        page.body
+            .contains("Suspected suicides in the 12 months to each quarter"),
+        "{}",
+        page.body
+    );
+    let csv = app.get("/?table=trend&format=csv").await;
+    let rows = csv_rows(&csv.body);
+    assert!(rows.len() >= 4, "{}", csv.body);
+    let n = |r: &HashMap<String, String>, k: &str| r[k].parse::<u64>().unwrap();
+    for i in 3..rows.len() {
+        let year: u64 = (i - 3..=i).map(|j| n(&rows[j], "In the quarter")).sum();
+        assert_eq!(
+            n(&rows[i], "In the 12 months to its end"),
+            year,
+            "{}",
+            rows[i]["Quarter"]
+        );
+    }
 }
