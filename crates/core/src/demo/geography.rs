@@ -409,18 +409,19 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// The polygons of a GeoJSON Polygon or MultiPolygon, each an array of rings.
+    fn polygons(text: &str) -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(text).expect("GeoJSON");
+        if v["type"] == "Polygon" {
+            vec![v["coordinates"].clone()]
+        } else {
+            v["coordinates"].as_array().expect("polygons").clone()
+        }
+    }
+
     /// The rings of a GeoJSON Polygon or MultiPolygon as `(outer rings, holes)`.
     fn rings(text: &str) -> (usize, usize) {
-        let v: serde_json::Value = serde_json::from_str(text).expect("GeoJSON");
-        let polys: Vec<&serde_json::Value> = if v["type"] == "Polygon" {
-            vec![&v["coordinates"]]
-        } else {
-            v["coordinates"]
-                .as_array()
-                .expect("polygons")
-                .iter()
-                .collect()
-        };
+        let polys = polygons(text);
         let holes = polys
             .iter()
             .map(|p| p.as_array().map_or(0, |r| r.len().saturating_sub(1)))
@@ -429,16 +430,7 @@ mod tests {
     }
 
     fn area_of(text: &str) -> f64 {
-        let v: serde_json::Value = serde_json::from_str(text).expect("GeoJSON");
-        let polys: Vec<&serde_json::Value> = if v["type"] == "Polygon" {
-            vec![&v["coordinates"]]
-        } else {
-            v["coordinates"]
-                .as_array()
-                .expect("polygons")
-                .iter()
-                .collect()
-        };
+        let polys = polygons(text);
         let ring_area = |r: &serde_json::Value| {
             let pts: Vec<(f64, f64)> = r
                 .as_array()
