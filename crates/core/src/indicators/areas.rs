@@ -99,6 +99,7 @@ impl AreaQuery {
     /// The indicator query behind the figures: by period and area level.
     pub fn indicator_query(&self) -> IndicatorQuery {
         IndicatorQuery {
+            rate: super::RateChoice::Published,
             dataset: self.dataset,
             by: vec![self.period_dimension(), Dimension::Area(self.level)],
             area: self.within.clone(),
@@ -381,6 +382,7 @@ async fn comparator(
         }
     }
     let whole = IndicatorQuery {
+        rate: super::RateChoice::Published,
         by: vec![iq.by[0]],
         ..iq.clone()
     };

@@ -203,9 +203,75 @@ pub struct IndicatorQuery {
     pub audience: Audience,
     /// Presentations or persons (self-harm).
     pub measure: Measure,
+    /// Which rate: as published (age-standardised for the three-year suicide rate, crude
+    /// otherwise), or crude or age-standardised by choice.
+    pub rate: RateChoice,
+}
+
+/// The rate a query asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateChoice {
+    /// Age-standardised for the suicide rate by three years (as Fingertips 41001), crude
+    /// otherwise.
+    #[default]
+    Published,
+    /// Crude, per 100,000 residents of the same ages, sex and area.
+    Crude,
+    /// Directly standardised to the 2013 European Standard Population, ages 10+.
+    Standardised,
 }
 
 impl IndicatorQuery {
+    /// Ask for a rate by name (`published`, `crude`, `standardised` or `dsr`). Age-standardised
+    /// rates beyond the published three-year suicide rate are for the statutory core only:
+    /// beside the crude rates and the age breakdowns a partner has, more weighted sums of the
+    /// same age-band counts would give the disclosure adversary more equations.
+    ///
+    /// # Errors
+    /// An unknown name, or a standardised rate a protected audience may not have.
+    pub fn with_rate(mut self, name: Option<&str>) -> Result<Self, String> {
+        self.rate = match name.filter(|n| !n.is_empty()) {
+            None | Some("published") => RateChoice::Published,
+            Some("crude") => RateChoice::Crude,
+            Some("standardised" | "standardized" | "dsr") => RateChoice::Standardised,
+            Some(other) => {
+                return Err(format!(
+                    "rate '{other}' is not one of published|crude|standardised"
+                ));
+            }
+        };
+        if self.rate == RateChoice::Standardised
+            && self.audience != Audience::Statutory
+            && !self.published_standardised()
+        {
+            return Err(
+                "age-standardised rates other than the three-year suicide rate are for the statutory audience only"
+                    .to_owned(),
+            );
+        }
+        Ok(self)
+    }
+
+    /// Whether the published rule standardises this query's rates.
+    fn published_standardised(&self) -> bool {
+        self.dataset.is_suicides()
+            && self.by.contains(&Dimension::Rolling3Year)
+            && self.measure == Measure::Presentations
+    }
+
+    /// Whether the rates are age-standardised (never within an age breakdown).
+    #[must_use]
+    pub fn standardised(&self) -> bool {
+        let by_age =
+            self.by.contains(&Dimension::AgeBand) || self.by.contains(&Dimension::AgeGroup);
+        !by_age
+            && match self.rate {
+                RateChoice::Published => self.published_standardised(),
+                RateChoice::Crude => false,
+                RateChoice::Standardised => true,
+            }
+    }
     /// A query from the parameters of `GET /api/v1/indicators`: `dataset` (default `suicides`),
     /// `by` (comma-separated, default `year`), `area`, `audience` (default `partner`) and
     /// `measure` (`presentations` or, for self-harm, `persons`).
@@ -244,6 +310,7 @@ impl IndicatorQuery {
             area: area.filter(|a| !a.is_empty()).map(str::to_owned),
             audience,
             measure,
+            rate: RateChoice::Published,
         })
     }
 
@@ -451,10 +518,13 @@ pub fn definition(q: &IndicatorQuery) -> String {
     } else {
         "Self-harm presentations by date of presentation, all ages, by area of residence"
     };
-    let rate = if q.dataset.is_suicides() && q.by.contains(&Dimension::Rolling3Year) {
+    let rate = if q.standardised() && q.rate == RateChoice::Published {
         "Rates per 100,000 are directly standardised to the 2013 European Standard Population, \
          ages 10+, three years pooled (as Fingertips indicator 41001), with 95% intervals \
          (Dobson); by age they are crude"
+    } else if q.standardised() {
+        "Rates per 100,000 are directly standardised to the 2013 European Standard Population, \
+         ages 10+ (events under 10 are not in the rate), with 95% intervals (Dobson)"
     } else {
         "Rates are crude, per 100,000 residents of the same ages, sex and area, with 95% \
          intervals (exact Poisson below 10 events, Byar above)"
@@ -1307,12 +1377,7 @@ fn rate(
             _ => return (None, None),
         }
     }
-    let is_dsr = q.dataset.is_suicides()
-        && q.by.contains(&Dimension::Rolling3Year)
-        && !q.by.contains(&Dimension::AgeBand)
-        && !q.by.contains(&Dimension::AgeGroup)
-        && q.measure == Measure::Presentations;
-    if is_dsr {
+    if q.standardised() {
         let input: Option<Vec<AgeBand>> = (2..19)
             .map(|b| {
                 pops.get(&areas, &years, sex, &[b]).map(|n| AgeBand {
@@ -1400,6 +1465,43 @@ fn apply_partner(rows: &mut [IndicatorRow]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_is_standardised_where_asked_and_allowed() {
+        let q = |by: &str, audience: &str, rate: &str| {
+            IndicatorQuery::from_params(Some("suicides"), Some(by), None, Some(audience), None)
+                .and_then(|q| q.with_rate(Some(rate)))
+        };
+        let standardised =
+            |by: &str, audience: &str, rate: &str| q(by, audience, rate).map(|q| q.standardised());
+        assert_eq!(
+            standardised("rolling_3_year", "partner", "published"),
+            Ok(true)
+        );
+        assert_eq!(
+            standardised("rolling_3_year", "partner", "standardised"),
+            Ok(true)
+        );
+        assert_eq!(
+            standardised("rolling_3_year", "statutory", "crude"),
+            Ok(false)
+        );
+        assert_eq!(
+            standardised("year,lad", "statutory", "standardised"),
+            Ok(true)
+        );
+        assert_eq!(standardised("year", "statutory", "published"), Ok(false));
+        // Never within an age breakdown: a rate by age is that age's own.
+        assert_eq!(
+            standardised("year,age_group", "statutory", "dsr"),
+            Ok(false)
+        );
+        assert!(q("year", "partner", "standardised").is_err());
+        assert!(q("year", "public", "dsr").is_err());
+        assert!(q("year", "statutory", "weighted").is_err());
+        let d = definition(&q("year", "statutory", "standardised").expect("allowed"));
+        assert!(d.contains("European Standard Population"), "{d}");
+    }
 
     #[test]
     fn financial_years_run_april_to_march() {

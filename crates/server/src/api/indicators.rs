@@ -29,6 +29,8 @@ pub(crate) struct Params {
     pub(crate) area: Option<String>,
     pub(crate) audience: Option<String>,
     pub(crate) measure: Option<String>,
+    /// `published` (the default), `crude` or `standardised`.
+    pub(crate) rate: Option<String>,
 }
 
 pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
@@ -38,7 +40,8 @@ pub(crate) fn parse(p: &Params) -> Result<IndicatorQuery, String> {
         p.area.as_deref(),
         p.audience.as_deref(),
         p.measure.as_deref(),
-    )
+    )?
+    .with_rate(p.rate.as_deref())
 }
 
 /// The audience a request gets: what it asks for, or by default `partner` for the signed-in
@@ -105,12 +108,13 @@ pub(crate) async fn indicator_body(
         .await?;
     }
     let key = format!(
-        "indicators|{}|{:?}|{:?}|{}|{:?}",
+        "indicators|{}|{:?}|{:?}|{}|{:?}|{:?}",
         query.dataset.name,
         query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         query.area,
         query.audience.disclosure(),
-        p.measure
+        p.measure,
+        query.rate
     );
     let body = cached(state, key, || async {
         let table = indicators(state.store.as_ref(), &query)
@@ -169,12 +173,13 @@ where
 /// An indicator table, cached as the API's answers are: for pages that read several tables.
 pub(crate) async fn table(state: &AppState, q: &IndicatorQuery) -> Result<Arc<IndicatorTable>> {
     let key = format!(
-        "{}|{:?}|{:?}|{}|{:?}",
+        "{}|{:?}|{:?}|{}|{:?}|{:?}",
         q.dataset.name,
         q.by,
         q.area,
         q.audience.disclosure(),
-        q.measure
+        q.measure,
+        q.rate
     );
     state
         .tables

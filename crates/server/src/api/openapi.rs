@@ -172,6 +172,11 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 "What is counted (persons: self-harm only)",
                 &["presentations", "persons"],
             ),
+            qe(
+                "rate",
+                "Which rate: published (default: age-standardised for the three-year suicide rate, crude otherwise), crude, or standardised (ESP2013, ages 10+; statutory only beyond the published rate)",
+                &["published", "crude", "standardised"],
+            ),
         ],
         body: &[],
         answers: "{dataset, by, rows: [{<dimension>, <level>_name, count, value, lower, upper, suppressed, statistic, partial}], disclosure, withheld, zero_rows, last_record, definition}",

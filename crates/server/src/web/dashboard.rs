@@ -73,6 +73,7 @@ fn query(
     audience: Audience,
 ) -> IndicatorQuery {
     IndicatorQuery {
+        rate: lantern_core::indicators::RateChoice::Published,
         dataset,
         by,
         area: area.map(str::to_owned),

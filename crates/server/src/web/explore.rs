@@ -143,6 +143,11 @@ async fn show_explorer(
         area: Some(c.area.clone()).filter(|a| !a.is_empty()),
         audience: c.audience.clone(),
         measure: Some(c.counting.clone()),
+        rate: match c.measure.as_str() {
+            "crude" => Some("crude".to_owned()),
+            "standardised" => Some("standardised".to_owned()),
+            _ => None,
+        },
     };
     let (query, body) = indicator_body(&state, &viewer, &origin, params.clone()).await?;
     let period = query.period().map(|d| d.name());
@@ -222,7 +227,7 @@ async fn show_explorer(
         );
         file_rows.push(cells);
         let (value, lower, upper) = match c.measure.as_str() {
-            "rate" => (
+            "rate" | "crude" | "standardised" => (
                 r["value"].as_f64(),
                 r["lower"].as_f64(),
                 r["upper"].as_f64(),
@@ -240,7 +245,11 @@ async fn show_explorer(
     let disclosure = body["disclosure"].as_str().unwrap_or_default().to_owned();
     let definition = body["definition"].as_str().unwrap_or_default().to_owned();
     let measure_label = match c.measure.as_str() {
-        "rate" => "Rate per 100,000, with its 95% interval",
+        "rate" => "Rate per 100,000 as published, with its 95% interval",
+        "crude" => "Crude rate per 100,000, with its 95% interval",
+        "standardised" => {
+            "Age-standardised rate per 100,000 (ESP2013, ages 10+), with its 95% interval"
+        }
         "share" => "Share of the period's total (%)",
         _ => "Count",
     };
@@ -307,6 +316,9 @@ async fn show_explorer(
     if !c.area.is_empty() {
         api.push_str(&format!("&area={}", encode(&c.area)));
     }
+    if let Some(rate) = &params.rate {
+        api.push_str(&format!("&rate={}", encode(rate)));
+    }
     let (p0, rest): (String, Vec<String>) = {
         let p =
             c.by.iter()
@@ -335,7 +347,9 @@ async fn show_explorer(
         .collect(),
         measure_options: [
             ("count", "Count"),
-            ("rate", "Rate per 100,000"),
+            ("rate", "Rate per 100,000, as published"),
+            ("crude", "Crude rate per 100,000"),
+            ("standardised", "Age-standardised rate (statutory)"),
             ("share", "Share of the period (%)"),
         ]
         .iter()

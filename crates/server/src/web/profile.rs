@@ -535,6 +535,7 @@ async fn latest_whole(
     cadence: Dimension,
 ) -> Result<Option<String>, AppError> {
     let iq = IndicatorQuery {
+        rate: lantern_core::indicators::RateChoice::Published,
         by: vec![cadence],
         area: None,
         ..q.indicator_query()
@@ -565,6 +566,7 @@ async fn trend(
     // Every area of the level in one table, shared by all their profiles: its row for this
     // area is the row a query for this area alone gives (the same cell, the same decision).
     let q = IndicatorQuery {
+        rate: lantern_core::indicators::RateChoice::Published,
         dataset,
         by: vec![ind.cadence, Dimension::Area(area.1)],
         area: None,
@@ -599,6 +601,7 @@ async fn trend(
             ("England (imported benchmark)".to_owned(), england)
         } else if let Some((p, level)) = parent {
             let pq = IndicatorQuery {
+                rate: lantern_core::indicators::RateChoice::Published,
                 by: vec![ind.cadence, Dimension::Area(level)],
                 ..q.clone()
             };
@@ -909,6 +912,7 @@ async fn breakdown(
         });
     }
     let q = IndicatorQuery {
+        rate: lantern_core::indicators::RateChoice::Published,
         dataset: ds,
         by: vec![cadence, Dimension::Area(area.1), by],
         area: None,

@@ -386,13 +386,29 @@ fn table_cells(html: &str) -> Vec<Vec<String>> {
 async fn the_explorer_shows_the_indicators_numbers_for_every_audience() {
     let app = TestApp::spawn(false).await.unwrap();
     let views = [
-        ("statutory", "suicides", "year", "lad", "sex"),
-        ("statutory", "self-harm", "quarter", "setting", ""),
-        ("partner", "suicides", "rolling_3_year", "lad", ""),
-        ("partner", "self-harm", "year", "age_group", ""),
-        ("public", "suicides", "year", "sex", ""),
+        ("statutory", "suicides", "year", "lad", "sex", "rate"),
+        ("statutory", "suicides", "year", "lad", "", "standardised"),
+        (
+            "statutory",
+            "suicides",
+            "rolling_3_year",
+            "lad",
+            "",
+            "crude",
+        ),
+        ("statutory", "self-harm", "quarter", "setting", "", "rate"),
+        (
+            "partner",
+            "suicides",
+            "rolling_3_year",
+            "lad",
+            "",
+            "standardised",
+        ),
+        ("partner", "self-harm", "year", "age_group", "", "rate"),
+        ("public", "suicides", "year", "sex", "", "rate"),
     ];
-    for (i, (audience, dataset, period, first, second)) in views.into_iter().enumerate() {
+    for (i, (audience, dataset, period, first, second, measure)) in views.into_iter().enumerate() {
         if audience == "partner" {
             as_role(&app, &format!("pat{i}"), Role::Partner).await;
         }
@@ -400,7 +416,7 @@ async fn the_explorer_shows_the_indicators_numbers_for_every_audience() {
             app.switch(None);
         }
         let query = format!(
-            "dataset={dataset}&measure=rate&period={period}&first={first}&second={second}&audience={audience}"
+            "dataset={dataset}&measure={measure}&period={period}&first={first}&second={second}&audience={audience}"
         );
         let page = app.get(&format!("/explore?{query}")).await;
         assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
@@ -410,12 +426,32 @@ async fn the_explorer_shows_the_indicators_numbers_for_every_audience() {
             .collect();
         let api = app
             .get(&format!(
-                "/api/v1/indicators?dataset={dataset}&by={}&audience={audience}",
-                by.join(",")
+                "/api/v1/indicators?dataset={dataset}&by={}&audience={audience}&rate={}",
+                by.join(","),
+                match measure {
+                    "crude" | "standardised" => measure,
+                    _ => "published",
+                }
             ))
             .await
             .json();
         let rows = api["rows"].as_array().unwrap();
+        // The statistic is the one asked for: standardised, crude, or as published.
+        let stats: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r["statistic"].as_str())
+            .collect();
+        // (A breakdown with no population, such as setting, has no rate at all.)
+        assert!(!stats.is_empty() || first == "setting", "{query}");
+        let dsr = match measure {
+            "standardised" => true,
+            "crude" => false,
+            _ => dataset == "suicides" && period == "rolling_3_year",
+        };
+        assert!(
+            stats.iter().all(|s| s.starts_with("dsr") == dsr),
+            "{query}: {stats:?}"
+        );
         let cells = table_cells(&page.body);
         assert_eq!(
             cells.len(),
@@ -451,6 +487,12 @@ async fn the_explorer_shows_the_indicators_numbers_for_every_audience() {
         .get("/explore?dataset=suicides&period=month&first=lad")
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    // Age-standardised rates beyond the published three-year rate are statutory only.
+    let refused = app
+        .get("/api/v1/indicators?dataset=suicides&by=year,lad&rate=standardised")
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert!(refused.body.contains("statutory"), "{}", refused.body);
 }
 
 #[tokio::test]
