@@ -68,11 +68,42 @@ async fn api_story(app: &TestApp) {
         .get("/api/v1/suicides?area=X07000001&per_page=500")
         .await
         .json();
-    assert!(district["items"].as_array().unwrap().iter().all(|i| {
-        let code = i["residence_area"].as_str().unwrap();
-        let n: u32 = code[3..].parse().unwrap();
-        (1..=48).contains(&n) // Brackenford's 48 small areas
-    }));
+    // Brackenford's small areas: those whose neighbourhood lies in X07000001.
+    let msoas = app
+        .get("/api/v1/areas?level=msoa&per_page=1000")
+        .await
+        .json();
+    let lsoas = app
+        .get("/api/v1/areas?level=lsoa&per_page=1000")
+        .await
+        .json();
+    let in_district: Vec<&str> = msoas["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["parent_code"] == "X07000001")
+        .map(|m| m["code"].as_str().unwrap())
+        .collect();
+    let small: std::collections::HashSet<&str> = lsoas["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| in_district.contains(&l["parent_code"].as_str().unwrap_or_default()))
+        .map(|l| l["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        small.len() >= 20,
+        "{} small areas in Brackenford",
+        small.len()
+    );
+    assert!(!district["items"].as_array().unwrap().is_empty());
+    assert!(
+        district["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| small.contains(i["residence_area"].as_str().unwrap()))
+    );
 
     // Paging and sorting.
     let p1 = app
@@ -188,7 +219,9 @@ async fn indicators_story(app: &TestApp) {
         .json();
     assert_eq!(partner["disclosure"], "partner");
     let rows = partner["rows"].as_array().unwrap();
-    assert!(rows.len() >= 20);
+    // How many district-years are published depends on the data: the suppression runs over
+    // the whole catalogue (every breakdown a partner may ask for) to a fixed point.
+    assert!(!rows.is_empty(), "{partner}");
     for r in rows {
         match r["count"].as_u64() {
             Some(n) => assert!(!(1..=4).contains(&n), "{r}"),
