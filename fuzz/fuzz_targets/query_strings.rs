@@ -1,6 +1,7 @@
-//! Any text as the query strings, form bodies, cookies and proxy headers the server parses:
-//! never a panic, an accepted list query stays inside its paging limits, and a client address
-//! is the peer's or one the forwarded header names.
+//! Any text as the query strings, form bodies, cookies and proxy headers the server parses, and
+//! as a report's period: never a panic, an accepted list query stays inside its paging limits,
+//! a client address is the peer's or one the forwarded header names, and an accepted period
+//! reads back from its label.
 #![no_main]
 
 use lantern_server::parsers;
@@ -14,6 +15,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(q.scope_area.is_none() && q.scope_source.is_none(), "a request never sets the scope");
     }
     let _ = parsers::indicator_query(&text);
+    if let Ok(p) = lantern_core::reports::ReportPeriod::parse(&text) {
+        assert!(p.start() <= p.end());
+        assert_eq!(lantern_core::reports::ReportPeriod::parse(&p.label()), Ok(p));
+    }
     let _ = parsers::form_field(data, "csrf");
     let _ = parsers::cookie(&text, "lantern_session");
     // Lines: the peer, the X-Forwarded-For value, the trusted proxies. The address found is

@@ -15,6 +15,7 @@ pub mod plans;
 pub mod pseudonym;
 pub mod quality;
 pub mod register;
+pub mod reports;
 pub mod retention;
 pub mod scan_files;
 pub mod signals;
