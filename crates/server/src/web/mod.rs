@@ -183,16 +183,11 @@ pub(crate) struct Downloads {
 }
 
 impl Downloads {
-    pub(crate) fn of(
-        svg: &str,
-        title: &str,
-        disclosure: &str,
-        columns: &[&str],
-        rows: &[Vec<String>],
-    ) -> Self {
+    /// A chart as a `data:` link to an SVG file with its styles, so the image stands on its own.
+    pub(crate) fn image(svg: &str) -> String {
         // The styles go just inside the root element, so the image stands on its own.
         let marker = "xmlns=\"http://www.w3.org/2000/svg\">";
-        let image = match svg.find(marker) {
+        match svg.find(marker) {
             Some(i) => {
                 let (head, tail) = svg.split_at(i + marker.len());
                 format!(
@@ -203,7 +198,17 @@ impl Downloads {
                 )
             }
             None => format!("data:image/svg+xml;charset=utf-8,{}", encode(svg)),
-        };
+        }
+    }
+
+    pub(crate) fn of(
+        svg: &str,
+        title: &str,
+        disclosure: &str,
+        columns: &[&str],
+        rows: &[Vec<String>],
+    ) -> Self {
+        let image = Self::image(svg);
         let table = lantern_core::export::FiguresTable {
             title: title.to_owned(),
             notes: vec![("disclosure".to_owned(), disclosure.to_owned())],

@@ -450,18 +450,11 @@ async fn profile(
         return Ok(file?);
     }
     let spine_title = format!("{}: indicators against their comparator", area.name);
-    let spine_svg = Downloads::of(
-        &spine_figure(&rows, &spine_title),
-        &spine_title,
-        disclosure,
-        &[],
-        &[],
-    )
-    .svg;
+    let spine_svg = Downloads::image(&spine_figure(&rows, &spine_title));
     let funnel_svg = funnel
         .as_ref()
         .filter(|f| !f.chart.is_empty())
-        .map(|f| Downloads::of(&f.chart, &f.title, disclosure, &[], &[]).svg)
+        .map(|f| Downloads::image(&f.chart))
         .unwrap_or_default();
     let page = ProfilePage {
         spine_svg,
