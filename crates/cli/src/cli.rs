@@ -81,6 +81,10 @@ pub(crate) enum Command {
     /// the source. The key comes from --key-file, LANTERN_PSEUDONYM_KEY, LANTERN_PSEUDONYM_KEY_FILE
     /// or data/pseudonym.key.
     Pseudonymise(PseudonymiseArgs),
+    /// Make a report (the annual audit, the children and young people deep dive, the
+    /// quarterly report, the self-harm report, plan progress) for an audience, as HTML, CSV
+    /// or XLSX. The same data and arguments give the same bytes.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -749,6 +753,49 @@ pub(crate) enum ExportDataset {
     Suicides,
     /// Self-harm presentations.
     SelfHarm,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// audit | cyp-audit | quarterly | self-harm | plan
+    #[arg(value_parser = lantern_core::reports::Kind::parse)]
+    pub(crate) kind: lantern_core::reports::Kind,
+    /// The period: 2024 (a year), 2024Q3 (a quarter), 2024-25 (a financial year), 2024-07 (a
+    /// month) or 2024-04..2025-03 (a range of months).
+    #[arg(long, value_parser = lantern_core::reports::ReportPeriod::parse)]
+    pub(crate) period: lantern_core::reports::ReportPeriod,
+    /// Residents of this area only (a GSS code; partner and public: a local authority or
+    /// larger). The whole partnership when left out.
+    #[arg(long)]
+    pub(crate) area: Option<String>,
+    /// statutory (full detail) | partner (small numbers protected) | public (partner rules and
+    /// the media guidelines).
+    #[arg(long, default_value = "partner", value_parser = lantern_core::indicators::Audience::parse)]
+    pub(crate) audience: lantern_core::indicators::Audience,
+    /// The file format.
+    #[arg(long, value_enum, default_value = "html")]
+    pub(crate) format: ReportFormat,
+    /// The file to write (standard output when left out).
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+    /// The deep dive's ages (cyp-audit; default 10-24; other ranges are statutory only).
+    #[arg(long, value_parser = lantern_core::reports::parse_ages)]
+    pub(crate) ages: Option<(u32, u32)>,
+    /// The plan (plan: required; quarterly: only this plan instead of every plan).
+    #[arg(long)]
+    pub(crate) plan: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// One HTML file that prints well.
+    Html,
+    /// PDF.
+    Pdf,
+    /// Every table one after another, each with a title line.
+    Csv,
+    /// Each table on its own sheet, after a cover sheet.
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -49,6 +49,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::plans::manage(&store, what).await?;
         }
         Command::Pseudonymise(args) => return pseudonymise(&args).await,
+        Command::Report(args) => {
+            let store = open(&cli.database_url).await?;
+            make_report(&store, &args).await?;
+        }
         Command::Stats { what } => return stats(what),
         Command::Audit { what } => return audit(&cli.database_url, what).await,
         Command::Backup { file } => {
@@ -586,6 +590,76 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     )
     .await?;
     deliver(args, &bytes, records.len(), "records")?;
+    Ok(())
+}
+
+async fn make_report(store: &SharedStore, args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
+    use crate::cli::ReportFormat;
+    use lantern_core::reports;
+    let request = reports::Request {
+        kind: args.kind,
+        period: args.period,
+        area: args.area.clone(),
+        audience: args.audience,
+        ages: args.ages.unwrap_or(reports::CYP_AGES),
+        plan: args.plan,
+    };
+    if args.ages.is_some() && args.kind != reports::Kind::CypAudit {
+        anyhow::bail!("--ages applies to the cyp-audit report only");
+    }
+    if args.plan.is_some() && !matches!(args.kind, reports::Kind::Plan | reports::Kind::Quarterly) {
+        anyhow::bail!("--plan applies to the plan and quarterly reports only");
+    }
+    if args.format == ReportFormat::Pdf {
+        anyhow::bail!(
+            "PDF reports are not built yet: write --format html and print it to PDF, or use csv or xlsx"
+        );
+    }
+    let report = reports::build(store.as_ref(), &request).await?;
+    let bytes = match args.format {
+        ReportFormat::Html => lantern_server::report_html(&report)?.into_bytes(),
+        ReportFormat::Csv => reports::csv_bytes(&report)?,
+        ReportFormat::Xlsx => reports::xlsx_bytes(&report)?,
+        ReportFormat::Pdf => Vec::new(),
+    };
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    cli_audit_entry(
+        store,
+        "report",
+        None,
+        format!(
+            "kind={} period={} area={} audience={} format={:?} output={destination} snapshot={}",
+            args.kind.as_str(),
+            args.period.label(),
+            args.area.as_deref().unwrap_or("all"),
+            args.audience.disclosure(),
+            args.format,
+            report.snapshot.hash
+        )
+        .to_lowercase(),
+    )
+    .await?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "Wrote the {} ({}, {} audience, {} sections) to {}.",
+                report.title,
+                args.period.describe(),
+                args.audience.disclosure(),
+                report.sections.len(),
+                path.display()
+            );
+        }
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
     Ok(())
 }
 

@@ -47,6 +47,11 @@ impl<W: Write> CsvWriter<W> {
         Self(csv::Writer::from_writer(out))
     }
 
+    /// A writer over `out` whose records may differ in length (notes above a table).
+    pub fn flexible(out: W) -> Self {
+        Self(csv::WriterBuilder::new().flexible(true).from_writer(out))
+    }
+
     /// Write one record, each cell neutralised.
     ///
     /// # Errors

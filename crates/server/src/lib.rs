@@ -11,6 +11,7 @@ mod geometry;
 mod page;
 mod plans;
 mod proxy;
+mod reports;
 mod session;
 mod signals_job;
 mod svg;
@@ -24,6 +25,7 @@ use lantern_core::SharedStore;
 
 pub use error::AppError;
 pub use proxy::TrustedProxy;
+pub use reports::report_html;
 pub use session::{
     ACCOUNT_FAILURES, ADDRESS_FAILURES, ADDRESS_SLOWDOWN, LoginLimiter, WINDOW as LOGIN_WINDOW,
 };

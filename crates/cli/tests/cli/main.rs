@@ -17,6 +17,7 @@ mod helpers;
 mod plans;
 mod register;
 mod reliability;
+mod reports;
 mod signals;
 mod stats;
 mod users;

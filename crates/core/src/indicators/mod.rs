@@ -553,7 +553,7 @@ pub(crate) fn date_of(r: &Record) -> Option<NaiveDate> {
     }
 }
 
-fn codes(r: &Record, field: &str) -> Vec<String> {
+pub(crate) fn codes(r: &Record, field: &str) -> Vec<String> {
     match r.get(field) {
         Some(Value::Codes(v)) => v.clone(),
         Some(v) => vec![v.to_text()],
@@ -1263,7 +1263,7 @@ pub const AGE_GROUPS: [(&str, std::ops::Range<usize>); 5] = [
 ];
 
 /// The broad group of a five-year band (by index into `AGE_BANDS`).
-fn age_group_of_band(band: usize) -> &'static str {
+pub(crate) fn age_group_of_band(band: usize) -> &'static str {
     AGE_GROUPS
         .iter()
         .find(|(_, r)| r.contains(&band))
