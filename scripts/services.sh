@@ -1,6 +1,7 @@
 # Start or install what the test suites need. Sourced by scripts/test.
 # PostgreSQL: the server on 127.0.0.1:5432 with trust auth (started, or installed and set up).
 # Chromium: Debian's package, for the browser tests.
+# Poppler's pdftotext and pdftoppm: the report tests read the PDFs Lantern writes with them.
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=0
@@ -37,4 +38,12 @@ ensure_chromium() {
     apt_install chromium chromium-driver
   fi
   echo "Chromium: $("${CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -1)"
+}
+
+ensure_poppler() {
+  if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    echo "Installing poppler-utils…"
+    apt_install poppler-utils
+  fi
+  echo "Poppler: $(pdftotext -v 2>&1 | head -1)"
 }

@@ -610,17 +610,12 @@ async fn make_report(store: &SharedStore, args: &crate::cli::ReportArgs) -> anyh
     if args.plan.is_some() && !matches!(args.kind, reports::Kind::Plan | reports::Kind::Quarterly) {
         anyhow::bail!("--plan applies to the plan and quarterly reports only");
     }
-    if args.format == ReportFormat::Pdf {
-        anyhow::bail!(
-            "PDF reports are not built yet: write --format html and print it to PDF, or use csv or xlsx"
-        );
-    }
     let report = reports::build(store.as_ref(), &request).await?;
     let bytes = match args.format {
         ReportFormat::Html => lantern_server::report_html(&report)?.into_bytes(),
         ReportFormat::Csv => reports::csv_bytes(&report)?,
         ReportFormat::Xlsx => reports::xlsx_bytes(&report)?,
-        ReportFormat::Pdf => Vec::new(),
+        ReportFormat::Pdf => reports::pdf_bytes(&report)?,
     };
     let destination = args
         .output

@@ -8,7 +8,7 @@ use crate::helpers::TestDb;
 
 const KINDS: [&str; 5] = ["audit", "cyp-audit", "quarterly", "self-harm", "plan"];
 const AUDIENCES: [&str; 3] = ["statutory", "partner", "public"];
-const FORMATS: [&str; 3] = ["html", "csv", "xlsx"];
+const FORMATS: [&str; 4] = ["html", "pdf", "csv", "xlsx"];
 /// The columns that count people (`lantern_core::reports::PEOPLE_COLUMNS`).
 const PEOPLE: [&str; 3] = ["deaths", "presentations", "people"];
 
@@ -44,6 +44,19 @@ fn report(db: &TestDb, kind: &str, period: &str, audience: &str, format: &str) -
     }
     db.run(&args).ok();
     std::fs::read(&out).unwrap()
+}
+
+/// The text of a PDF, as `pdftotext` (poppler-utils, which `.ci/run` installs) reads it.
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext could not read the PDF");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A report's CSV tables: title, header and rows.
@@ -119,6 +132,20 @@ fn every_kind_renders_in_every_format_and_audience_and_again_byte_for_byte() {
                         assert!(html.contains(&format!("for the {audience} audience")));
                         assert!(!html.to_lowercase().contains("committed suicide"));
                     }
+                    "pdf" => {
+                        assert!(first.starts_with(b"%PDF-"), "{kind} {audience}: not a PDF");
+                        assert!(
+                            first.len() < 5_000_000,
+                            "{kind} {audience}: {} bytes",
+                            first.len()
+                        );
+                        let text = pdf_text(&first);
+                        assert!(text.contains("116 123"), "{kind} {audience}: no help now");
+                        assert!(
+                            text.contains(&format!("for the {audience} audience")),
+                            "{text}"
+                        );
+                    }
                     "csv" => {
                         let csv = String::from_utf8(first).unwrap();
                         assert!(csv.starts_with("# report,"), "{csv}");
@@ -167,6 +194,33 @@ fn the_same_headline_is_in_every_format() {
         yearly.1.iter().any(|r| r[0] == "2025" && r[1] == *n),
         "the XLSX's yearly sheet does not hold {n}"
     );
+    let pdf = report(db, "audit", "2025", "statutory", "pdf");
+    let text = pdf_text(&pdf);
+    assert!(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(&format!(
+                "In 2025, {n} people died by suspected or confirmed suicide"
+            )),
+        "the PDF's headline does not hold {n}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["2025", n.as_str()]),
+        "the PDF's yearly table does not hold {n}"
+    );
+    // The audit's first page as an image, kept for people to look at.
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/reports");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("audit.pdf"), &pdf).unwrap();
+    let png = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(shots.join("audit.pdf"))
+        .arg(shots.join("audit-page-1"))
+        .status()
+        .expect("pdftoppm (apt-get install poppler-utils)");
+    assert!(png.success());
     // A partner asks for a quarter and gets the calendar year, said so on the cover.
     let partner = String::from_utf8(report(db, "audit", "2025Q3", "partner", "csv")).unwrap();
     assert!(partner.contains("whole calendar years (2025)"), "{partner}");

@@ -23,6 +23,7 @@
 mod build;
 mod figures;
 mod narrative;
+mod pdf;
 mod period;
 mod write;
 
@@ -295,4 +296,5 @@ impl From<crate::indicators::IndicatorError> for ReportError {
     }
 }
 
+pub use pdf::{PdfError, pdf_bytes};
 pub use write::{csv_bytes, xlsx_bytes};
