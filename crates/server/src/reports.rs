@@ -6,21 +6,21 @@ use lantern_core::reports::{Cell, HELP_NOW, Report, Table};
 
 use crate::svg::{Bar, TrendPoint, bar_chart, trend_chart};
 
-struct HtmlTable {
-    id: String,
-    title: String,
-    columns: Vec<String>,
+pub(crate) struct HtmlTable {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) columns: Vec<String>,
     /// Each cell's text and whether it is a number.
-    rows: Vec<Vec<(String, bool)>>,
-    note: Option<String>,
-    chart: String,
+    pub(crate) rows: Vec<Vec<(String, bool)>>,
+    pub(crate) note: Option<String>,
+    pub(crate) chart: String,
 }
 
-struct HtmlSection {
-    id: String,
-    title: String,
-    paragraphs: Vec<String>,
-    tables: Vec<HtmlTable>,
+pub(crate) struct HtmlSection {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) paragraphs: Vec<String>,
+    pub(crate) tables: Vec<HtmlTable>,
 }
 
 #[derive(Template)]
@@ -112,31 +112,37 @@ pub fn report_html(report: &Report) -> Result<String, askama::Error> {
         help: HELP_NOW.to_vec(),
         cover: report.cover(),
         notes: report.notes.clone(),
-        sections: report
-            .sections
-            .iter()
-            .map(|s| HtmlSection {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                paragraphs: s.paragraphs.clone(),
-                tables: s
-                    .tables
-                    .iter()
-                    .map(|t| HtmlTable {
-                        id: t.id.clone(),
-                        title: t.title.clone(),
-                        columns: t.columns.clone(),
-                        rows: t
-                            .rows
-                            .iter()
-                            .map(|row| row.iter().map(|c| (c.text(), c.is_number())).collect())
-                            .collect(),
-                        note: t.note.clone(),
-                        chart: chart(t),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        sections: html_sections(report),
     }
     .render()
+}
+
+/// The report's sections as the templates draw them (the download and the Reports page's
+/// preview share `_report_sections.html`).
+pub(crate) fn html_sections(report: &Report) -> Vec<HtmlSection> {
+    report
+        .sections
+        .iter()
+        .map(|s| HtmlSection {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            paragraphs: s.paragraphs.clone(),
+            tables: s
+                .tables
+                .iter()
+                .map(|t| HtmlTable {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    columns: t.columns.clone(),
+                    rows: t
+                        .rows
+                        .iter()
+                        .map(|row| row.iter().map(|c| (c.text(), c.is_number())).collect())
+                        .collect(),
+                    note: t.note.clone(),
+                    chart: chart(t),
+                })
+                .collect(),
+        })
+        .collect()
 }

@@ -93,6 +93,10 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/map", Rule::Public),
     ("GET", "/api/v1/openapi.json", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
+    // Reports: any signed-in user; the handler gives each the audiences their role may see
+    // (statutory for analysts) and audits statutory reports.
+    ("GET", "/reports", Rule::SignedIn),
+    ("GET", "/reports/file", Rule::SignedIn),
     // Signals are about small areas and small numbers: analysts and admins.
     ("GET", "/signals", Rule::Analysts),
     ("GET", "/signals/locations", Rule::Analysts),

@@ -16,6 +16,7 @@ mod profile;
 mod quality;
 pub(crate) mod register;
 mod register_forms;
+mod reports;
 mod signal_pictures;
 mod signals;
 
@@ -42,6 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(plans::routes())
         .merge(signals::routes())
+        .merge(reports::routes())
         .route("/static/style.css", get(stylesheet))
         .route("/static/map.js", get(map_script))
 }

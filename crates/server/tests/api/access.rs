@@ -383,6 +383,34 @@ fn table(f: &Fixture) -> Vec<Row> {
     ] {
         rows.push(row("GET", pattern, &uri, signed_in_api));
     }
+    // Reports: any signed-in user, for the audiences their role may see; statutory reports
+    // (the page's preview and the files) for analysts and admins.
+    let analysts_reports = [303, 200, 200, 200, 403, 403, 403];
+    for (pattern, uri, codes) in [
+        ("/reports", "/reports", signed_in_html),
+        (
+            "/reports",
+            "/reports?kind=audit&period=2024&audience=partner",
+            signed_in_html,
+        ),
+        (
+            "/reports",
+            "/reports?kind=quarterly&period=2024Q4&audience=statutory",
+            analysts_reports,
+        ),
+        (
+            "/reports/file",
+            "/reports/file?kind=self-harm&period=2024&audience=public&format=csv",
+            signed_in_html,
+        ),
+        (
+            "/reports/file",
+            "/reports/file?kind=audit&period=2024&audience=statutory&format=pdf",
+            analysts_reports,
+        ),
+    ] {
+        rows.push(row("GET", pattern, uri, codes));
+    }
     let mut form_update = row(
         "POST",
         "/plans/{id}/actions/{action}",

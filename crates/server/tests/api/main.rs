@@ -289,6 +289,8 @@ async fn pages_story(app: &TestApp) {
         "/areas?level=lsoa",
         "/quality",
         "/quality?dataset=self-harm",
+        "/reports",
+        "/reports?kind=audit&period=2024&audience=statutory",
         "/register/suicides/new",
         "/register/self-harm/new",
         "/register/suicides/1",

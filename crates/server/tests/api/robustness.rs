@@ -15,6 +15,8 @@ const SHAPES: &[&str] = &[
     "/logout",
     "/areas",
     "/quality",
+    "/reports",
+    "/reports/file",
     "/admin/audit",
     "/admin/users",
     "/register/{d}",
