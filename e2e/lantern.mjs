@@ -13,8 +13,9 @@ import { chromium } from 'playwright-core';
 export const shots = resolve('../target/browser');
 mkdirSync(shots, { recursive: true });
 
-// Start a demo ending on `end`; returns { base, passwords, page, signIn, close }.
-export async function startDemo(end) {
+// Start a demo ending on `end` (the server started with `serveArgs` too); returns
+// { base, passwords, page, signIn, close }.
+export async function startDemo(end, serveArgs = []) {
   const bin = process.env.LANTERN_BIN ?? resolve('../target/debug/lantern');
   const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
   const db = `sqlite://${dir}/lantern.db`;
@@ -26,7 +27,7 @@ export async function startDemo(end) {
   const passwords = {};
   for (const m of out.matchAll(/^ {2}(\S+)\s+(\S+)\s+\w+:/gm)) passwords[m[1]] = m[2];
   assert.ok(passwords.admin && passwords.partner && passwords.lead, out);
-  const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db, ...serveArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   const base = await new Promise((ok, fail) => {
     let seen = '';
     server.stderr.on('data', (d) => {

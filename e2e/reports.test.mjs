@@ -9,8 +9,12 @@ import { axe, shots, startDemo } from './lantern.mjs';
 
 let demo, base, page;
 
+// Schedules run on a date fixed for the test: Monday 5 October 2026, the first Monday of the
+// quarter, so the quarterly report for July to September 2026 is due.
+const scheduleDay = '2026-10-05';
+
 before(async () => {
-  demo = await startDemo(new Date().toISOString().slice(0, 10));
+  demo = await startDemo(new Date().toISOString().slice(0, 10), ['--today', scheduleDay, '--reports-every', '0']);
   ({ base, page } = demo);
 });
 
@@ -104,4 +108,44 @@ test('the Reports page passes axe-core and works with the keyboard alone', async
   await p.waitForSelector('.report-preview');
   assert.match(await p.locator('.report-preview h2').first().innerText(), /Self-harm report/);
   await p.context().close();
+});
+
+test('a schedule runs on its day, keeps its files, and partners download them', async () => {
+  const p = await page('analyst');
+  await p.goto(`${base}/reports`);
+  assert.match(await p.locator('#schedules').innerText(), new RegExp(`Schedules run by the date ${scheduleDay}`));
+  await p.selectOption('#s-kind', 'quarterly');
+  await p.selectOption('#s-cadence', 'quarterly');
+  await p.selectOption('#s-audience', 'partner');
+  await p.click('button:has-text("Add schedule")');
+  await p.waitForURL(`${base}/reports#schedules`);
+  const schedule = p.locator('li.schedule').first();
+  assert.match(await schedule.innerText(), /Quarterly report to the suicide prevention oversight group, partner audience/);
+  assert.match(await schedule.innerText(), /2026Q3 is due \(since 2026-10-05\)/);
+  assert.match(await schedule.innerText(), /Not run yet/);
+  await p.click('button:has-text("Make due reports now")');
+  await p.waitForSelector('li.schedule tr.run');
+  const run = p.locator('li.schedule tr.run').first();
+  assert.match(await run.innerText(), /2026Q3/);
+  // A second press makes nothing new: the period has its run.
+  await p.click('button:has-text("Make due reports now")');
+  await p.waitForSelector('li.schedule tr.run');
+  assert.equal(await p.locator('li.schedule tr.run').count(), 1);
+  assert.match(await p.locator('li.schedule').first().innerText(), /the latest period has been made/);
+  await p.locator('#schedules').screenshot({ path: join(shots, 'reports-schedules.png') });
+  const pdfLink = await run.locator('a[data-format="pdf"]').getAttribute('href');
+  const pdf = await p.request.get(`${base}${pdfLink}`);
+  assert.equal(pdf.status(), 200);
+  const pdfBytes = await pdf.body();
+  assert.equal(pdfBytes.subarray(0, 5).toString(), '%PDF-');
+  await p.context().close();
+  // A partner sees the partner schedule's runs and downloads the same bytes.
+  const q = await page('partner');
+  await q.goto(`${base}/reports`);
+  assert.match(await q.locator('li.schedule').first().innerText(), /2026Q3/);
+  assert.equal(await q.locator('button:has-text("Add schedule")').count(), 0);
+  const again = await q.request.get(`${base}${pdfLink}`);
+  assert.equal(again.status(), 200);
+  assert.ok(Buffer.compare(await again.body(), pdfBytes) === 0);
+  await q.context().close();
 });

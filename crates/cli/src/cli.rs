@@ -124,6 +124,13 @@ pub(crate) struct ServeArgs {
     /// The credit the base map's service asks for, shown under the map.
     #[arg(long, env = "LANTERN_BASE_MAP_ATTRIBUTION", default_value = "")]
     pub(crate) base_map_attribution: String,
+    /// Seconds between checks for scheduled reports that have come due (0: never).
+    #[arg(long, env = "LANTERN_REPORTS_EVERY", default_value_t = 3600)]
+    pub(crate) reports_every: u64,
+    /// Run report schedules as if today were this date (YYYY-MM-DD), for tests and rehearsals;
+    /// the clock's date otherwise.
+    #[arg(long, env = "LANTERN_TODAY")]
+    pub(crate) today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Args)]

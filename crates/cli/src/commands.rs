@@ -117,8 +117,16 @@ async fn serve(store: SharedStore, args: &ServeArgs) -> anyhow::Result<()> {
             .map(|u| lantern_server::BaseMap::parse(u, &args.base_map_attribution))
             .transpose()
             .map_err(anyhow::Error::msg)?,
+        today: args.today,
         ..ServerConfig::default()
     };
+    if args.reports_every > 0 {
+        lantern_server::spawn_reports_job(
+            store.clone(),
+            std::time::Duration::from_secs(args.reports_every),
+            args.today,
+        );
+    }
     if args.signals_every > 0 {
         lantern_server::spawn_signals_job(
             store.clone(),

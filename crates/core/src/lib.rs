@@ -24,8 +24,8 @@ pub mod store;
 pub mod text;
 
 pub use store::{
-    AreaStore, AuditStore, BenchmarkStore, ImportSummary, PlanStore, RegisterStore, SettingsStore,
-    SharedStore, SignalStore, Store, StoreError, StoreResult, UserStore,
+    AreaStore, AuditStore, BenchmarkStore, ImportSummary, PlanStore, RegisterStore, ReportStore,
+    SettingsStore, SharedStore, SignalStore, Store, StoreError, StoreResult, UserStore,
 };
 
 /// Lowercase hexadecimal of `bytes`.

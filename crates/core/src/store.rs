@@ -1,6 +1,6 @@
 //! The storage contract, one trait per capability ([`AreaStore`], [`RegisterStore`],
 //! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`],
-//! [`BenchmarkStore`]) and
+//! [`BenchmarkStore`], [`ReportStore`]) and
 //! [`Store`], which is all of them. Code that needs one capability takes that trait; a
 //! `&dyn Store` coerces to any of them. `lantern-storage` implements them for SQLite and
 //! PostgreSQL, and the contract test suite runs the same story on both.
@@ -556,6 +556,40 @@ pub trait BenchmarkStore: Send + Sync {
     ) -> StoreResult<Vec<crate::benchmarks::Benchmark>>;
 }
 
+/// Report schedules and the files their runs made.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Keep a schedule; its id.
+    async fn create_schedule(
+        &self,
+        schedule: &crate::reports::schedule::NewSchedule,
+    ) -> StoreResult<i64>;
+    /// Every schedule, oldest first.
+    async fn schedules(&self) -> StoreResult<Vec<crate::reports::schedule::Schedule>>;
+    /// Remove a schedule and its runs. `NotFound` when there is none.
+    async fn delete_schedule(&self, id: i64) -> StoreResult<()>;
+    /// Keep a run and its files `(format, bytes)`, all or nothing; `Conflict` when the
+    /// schedule already has a run for the period (a second server, or a second click, lost the
+    /// race). Its id.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_run(
+        &self,
+        schedule_id: i64,
+        period: &str,
+        ran_at: DateTime<Utc>,
+        title: &str,
+        snapshot: &str,
+        files: &[(&str, Vec<u8>)],
+    ) -> StoreResult<i64>;
+    /// Runs, newest first: every schedule's, or one's.
+    async fn runs(
+        &self,
+        schedule_id: Option<i64>,
+    ) -> StoreResult<Vec<crate::reports::schedule::ReportRun>>;
+    /// One file of a run; `NotFound` when there is none.
+    async fn run_file(&self, run_id: i64, format: &str) -> StoreResult<Vec<u8>>;
+}
+
 /// Where the register lives: every capability's storage. Code that needs only one takes that
 /// trait (`&dyn AreaStore`, ...); a `&dyn Store` coerces to any of them.
 pub trait Store:
@@ -567,6 +601,7 @@ pub trait Store:
     + PlanStore
     + SignalStore
     + BenchmarkStore
+    + ReportStore
     + 'static
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/healthz`.

@@ -12,6 +12,7 @@ mod page;
 mod plans;
 mod proxy;
 mod reports;
+mod reports_job;
 mod session;
 mod signals_job;
 mod svg;
@@ -26,6 +27,7 @@ use lantern_core::SharedStore;
 pub use error::AppError;
 pub use proxy::TrustedProxy;
 pub use reports::report_html;
+pub use reports_job::{run_due, spawn_reports_job};
 pub use session::{
     ACCOUNT_FAILURES, ADDRESS_FAILURES, ADDRESS_SLOWDOWN, LoginLimiter, WINDOW as LOGIN_WINDOW,
 };
@@ -54,6 +56,9 @@ pub struct ServerConfig {
     /// An image drawn under the map's areas (a WMS GetMap URL or any service that takes a
     /// longitude/latitude box); none by default, as no tile server is needed.
     pub base_map: Option<BaseMap>,
+    /// The day report schedules run on, when fixed (`lantern serve --today`, for tests and
+    /// rehearsals); the clock's day otherwise.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// A base map under the choropleth: a URL template whose `{bbox}` becomes
@@ -136,6 +141,7 @@ impl Default for ServerConfig {
             pseudonym_key: None,
             trusted_proxies: Vec::new(),
             base_map: None,
+            today: None,
         }
     }
 }

@@ -37,6 +37,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0006_create_plans.sql"),
     migration!("sqlite", "0007_create_signals.sql"),
     migration!("sqlite", "0008_create_benchmarks.sql"),
+    migration!("sqlite", "0009_create_report_schedules.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -49,6 +50,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0006_create_plans.sql"),
     migration!("postgres", "0007_create_signals.sql"),
     migration!("postgres", "0008_create_benchmarks.sql"),
+    migration!("postgres", "0009_create_report_schedules.sql"),
 ]);
 
 impl Embedded {

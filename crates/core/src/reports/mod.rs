@@ -25,6 +25,7 @@ mod figures;
 mod narrative;
 mod pdf;
 mod period;
+pub mod schedule;
 mod write;
 
 use chrono::NaiveDate;

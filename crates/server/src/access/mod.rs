@@ -97,6 +97,10 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     // (statutory for analysts) and audits statutory reports.
     ("GET", "/reports", Rule::SignedIn),
     ("GET", "/reports/file", Rule::SignedIn),
+    ("GET", "/reports/runs/{id}/{format}", Rule::SignedIn),
+    ("POST", "/reports/schedules", Rule::Analysts),
+    ("POST", "/reports/schedules/run", Rule::Analysts),
+    ("POST", "/reports/schedules/{id}/delete", Rule::Analysts),
     // Signals are about small areas and small numbers: analysts and admins.
     ("GET", "/signals", Rule::Analysts),
     ("GET", "/signals/locations", Rule::Analysts),

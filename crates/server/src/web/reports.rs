@@ -4,10 +4,12 @@
 
 use askama::Template;
 use axum::Router;
+use axum::extract::Path;
 use axum::extract::{Query, State};
 use axum::http::header;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::Datelike as _;
 use lantern_core::area::AreaLevel;
 use lantern_core::reports::{self, Kind, ReportError, ReportPeriod, Request};
@@ -15,7 +17,7 @@ use serde::Deserialize;
 
 use super::{Layout, Opt, encode, render};
 use crate::AppState;
-use crate::access::{Origin, Viewer, audit};
+use crate::access::{Origin, Rule, Viewer, audit};
 use crate::api::indicators::{audience_of, scoped_area};
 use crate::error::{AppError, HtmlError};
 use crate::reports::{HtmlSection, html_sections, report_html};
@@ -24,6 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports", get(show_reports))
         .route("/reports/file", get(report_file))
+        .route("/reports/schedules", post(add_schedule))
+        .route("/reports/schedules/run", post(run_schedules))
+        .route("/reports/schedules/{id}/delete", post(delete_schedule))
+        .route("/reports/runs/{id}/{format}", get(run_file))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,6 +144,79 @@ struct ReportsPage {
     sections: Vec<HtmlSection>,
     /// `(format, label, link)` for each download.
     downloads: Vec<(&'static str, &'static str, String)>,
+    /// The schedules this user may see, with their runs.
+    schedules: Vec<ScheduleView>,
+    /// The user may add, remove and run schedules (analysts).
+    can_schedule: bool,
+    cadences: Vec<Opt>,
+    /// The day schedules run on.
+    today: String,
+}
+
+struct RunView {
+    period: String,
+    ran_at: String,
+    snapshot: String,
+    /// `(format, link)`.
+    files: Vec<(String, String)>,
+}
+
+struct ScheduleView {
+    id: i64,
+    text: String,
+    next: String,
+    runs: Vec<RunView>,
+}
+
+/// The day schedules run on: fixed by `lantern serve --today`, or the clock's.
+fn today(state: &AppState) -> chrono::NaiveDate {
+    state
+        .config
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// The schedules a viewer may see (those for an audience they may have), with their runs.
+async fn schedule_views(state: &AppState, viewer: &Viewer) -> Result<Vec<ScheduleView>, AppError> {
+    let runs = state.store.runs(None).await?;
+    let day = today(state);
+    let mut out = Vec::new();
+    for s in state.store.schedules().await? {
+        if audience_of(Some(&s.schedule.audience), viewer).is_err() {
+            continue;
+        }
+        let next = match s.schedule.cadence.latest_due(day) {
+            Some((p, _))
+                if runs
+                    .iter()
+                    .any(|r| r.schedule_id == s.id && r.period == p.label()) =>
+            {
+                "the latest period has been made".to_owned()
+            }
+            Some((p, run)) => format!("{} is due (since {run})", p.label()),
+            None => String::new(),
+        };
+        out.push(ScheduleView {
+            id: s.id,
+            text: s.schedule.describe(),
+            next,
+            runs: runs
+                .iter()
+                .filter(|r| r.schedule_id == s.id)
+                .map(|r| RunView {
+                    period: r.period.clone(),
+                    ran_at: r.ran_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    snapshot: r.snapshot.chars().take(12).collect(),
+                    files: r
+                        .formats
+                        .iter()
+                        .map(|f| (f.clone(), format!("/reports/runs/{}/{f}", r.id)))
+                        .collect(),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 async fn show_reports(
@@ -232,6 +311,17 @@ async fn show_reports(
         .iter()
         .map(|(f, l)| (*f, *l, format!("/reports/file?{query}&format={f}")))
         .collect(),
+        schedules: schedule_views(&state, &viewer).await?,
+        can_schedule: layout.analyst(),
+        cadences: [
+            ("quarterly", "Each quarter (first Monday)"),
+            ("monthly", "Each month (first Monday)"),
+            ("yearly", "Each year (first Monday)"),
+        ]
+        .iter()
+        .map(|(v, l)| Opt::new(v, l, "quarterly"))
+        .collect(),
+        today: today(&state).to_string(),
         layout,
     };
     Ok(render(&page))
@@ -292,6 +382,178 @@ async fn report_file(
         [
             (header::CONTENT_TYPE, mime.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ScheduleForm {
+    kind: String,
+    cadence: String,
+    #[serde(default)]
+    area: String,
+    audience: String,
+    #[serde(default)]
+    ages: String,
+    #[serde(default)]
+    plan: String,
+}
+
+async fn add_schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<ScheduleForm>,
+) -> Result<Response, HtmlError> {
+    use lantern_core::reports::schedule::{Cadence, NewSchedule};
+    let user = viewer.require(Rule::Analysts)?.clone();
+    let cadence = Cadence::parse(&form.cadence).map_err(AppError::Invalid)?;
+    // The same checks as a report asked for now: the audience is the user's to ask for, a
+    // statutory report stays in their area, the kind, ages and plan read.
+    let params = Params {
+        kind: Some(form.kind.clone()),
+        period: None,
+        area: Some(form.area.clone()),
+        audience: Some(form.audience.clone()),
+        ages: Some(form.ages.clone()),
+        plan: Some(form.plan.clone()),
+        format: None,
+    };
+    let req = request(&state, &viewer, &params).await?;
+    if let Some(code) = &req.area {
+        let area = state
+            .store
+            .area(code)
+            .await
+            .map_err(|_| AppError::Invalid(format!("area {code} is not known")))?;
+        if req.audience.is_protected() && matches!(area.level, AreaLevel::Lsoa | AreaLevel::Msoa) {
+            return Err(AppError::Invalid(format!(
+                "{code} is a small area: reports for the {} audience are for a local authority or larger",
+                req.audience.disclosure()
+            ))
+            .into());
+        }
+    }
+    if req.kind == Kind::Plan && req.plan.is_none() {
+        return Err(AppError::Invalid("a plan report needs a plan".to_owned()).into());
+    }
+    let schedule = NewSchedule {
+        kind: req.kind.as_str().to_owned(),
+        cadence,
+        area: req.area.clone(),
+        audience: req.audience.disclosure().to_owned(),
+        ages: (req.kind == Kind::CypAudit).then(|| format!("{}-{}", req.ages.0, req.ages.1)),
+        plan: req.plan,
+        created_by: user.username.clone(),
+    };
+    let id = state.store.create_schedule(&schedule).await?;
+    audit(
+        &state,
+        &user.username,
+        "web",
+        "report_schedule_add",
+        None,
+        None,
+        format!("schedule {id}: {}", schedule.describe()),
+    )
+    .await?;
+    Ok(Redirect::to("/reports#schedules").into_response())
+}
+
+async fn delete_schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, HtmlError> {
+    let user = viewer.require(Rule::Analysts)?.clone();
+    state.store.delete_schedule(id).await?;
+    audit(
+        &state,
+        &user.username,
+        "web",
+        "report_schedule_delete",
+        None,
+        None,
+        format!("schedule {id}"),
+    )
+    .await?;
+    Ok(Redirect::to("/reports#schedules").into_response())
+}
+
+/// Make now what the job would make on its next check.
+async fn run_schedules(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, HtmlError> {
+    viewer.require(Rule::Analysts)?;
+    crate::reports_job::run_due(&state.store, today(&state))
+        .await
+        .map_err(|e| AppError::Invalid(format!("the schedules could not run: {e:#}")))?;
+    Ok(Redirect::to("/reports#schedules").into_response())
+}
+
+/// A kept file of a run, for a viewer who may see its audience.
+async fn run_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Origin(origin): Origin,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, HtmlError> {
+    let run = state
+        .store
+        .runs(None)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    let schedule = state
+        .store
+        .schedules()
+        .await?
+        .into_iter()
+        .find(|s| s.id == run.schedule_id)
+        .ok_or(AppError::NotFound)?;
+    let audience = audience_of(Some(&schedule.schedule.audience), &viewer)?;
+    if !audience.is_protected() {
+        scoped_area(&state, &viewer, audience, schedule.schedule.area.clone()).await?;
+        if let Some(user) = &viewer.0 {
+            audit(
+                &state,
+                &user.username,
+                &origin,
+                "report",
+                None,
+                None,
+                format!(
+                    "statutory run {id} ({format}): schedule {} for {}",
+                    schedule.id, run.period
+                ),
+            )
+            .await?;
+        }
+    }
+    let bytes = state.store.run_file(id, &format).await?;
+    let mime = match format.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "pdf" => "application/pdf",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
+    let name = format!(
+        "lantern-{}-{}-{}.{format}",
+        schedule.schedule.kind,
+        run.period.replace("..", "-to-"),
+        schedule.schedule.audience
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         bytes,

@@ -496,6 +496,38 @@ fn table(f: &Fixture) -> Vec<Row> {
     );
     location.form = vec![("name", String::new()), ("lat", "x".to_owned())];
     rows.push(location);
+    // Report schedules: analysts add, remove and run them (a bad form stops at validation);
+    // any signed-in user downloads a run's files for an audience they may see.
+    let mut schedule = row(
+        "POST",
+        "/reports/schedules",
+        "/reports/schedules",
+        analysts_write,
+    );
+    schedule.form = vec![
+        ("kind", "digest".to_owned()),
+        ("cadence", "quarterly".to_owned()),
+        ("audience", "partner".to_owned()),
+    ];
+    rows.push(schedule);
+    rows.push(row(
+        "POST",
+        "/reports/schedules/run",
+        "/reports/schedules/run",
+        [401, 303, 303, 303, 403, 403, 403],
+    ));
+    rows.push(row(
+        "POST",
+        "/reports/schedules/{id}/delete",
+        "/reports/schedules/999999/delete",
+        [401, 404, 404, 404, 403, 403, 403],
+    ));
+    rows.push(row(
+        "GET",
+        "/reports/runs/{id}/{format}",
+        "/reports/runs/999999/pdf",
+        [303, 404, 404, 404, 404, 404, 404],
+    ));
     // The detectors' settings: admins only; a form out of range stops at validation.
     let mut settings = row(
         "POST",

@@ -12,7 +12,7 @@
 //! compiler against each backend's concrete types.
 //!
 //! One file per capability: [`areas`], [`register`] (with [`register_rows`]), [`audit`],
-//! [`settings`], [`users`], [`plans`], [`signals`] and [`benchmarks`].
+//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`] and [`reports`].
 
 use lantern_core::{Store, StoreResult};
 
@@ -26,6 +26,7 @@ mod benchmarks;
 mod plans;
 mod register;
 mod register_rows;
+mod reports;
 mod settings;
 mod signals;
 mod users;

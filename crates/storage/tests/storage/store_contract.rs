@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone as _, Utc};
 use lantern_core::area::{Area, AreaLevel, PopSex, PopulationRow};
 use lantern_core::register::{Dataset, Record, SELF_HARM, SUICIDES};
 use lantern_core::store::RecordQuery;
@@ -990,6 +990,114 @@ async fn signals_story(store: &dyn Store) {
     assert_eq!(all, vec![LocationOfConcern { id, ..bridge }]);
 }
 
+/// Report schedules keep their runs and files; a second run for a period is a conflict and
+/// writes nothing; deleting a schedule takes its runs and files with it.
+async fn reports_story(store: &dyn Store) {
+    use lantern_core::reports::schedule::{Cadence, NewSchedule};
+    assert!(store.schedules().await.unwrap().is_empty());
+    let new = NewSchedule {
+        kind: "quarterly".to_owned(),
+        cadence: Cadence::Quarterly,
+        area: Some("E10000017".to_owned()),
+        audience: "partner".to_owned(),
+        ages: None,
+        plan: None,
+        created_by: "ann".to_owned(),
+    };
+    let id = store.create_schedule(&new).await.unwrap();
+    let other = store
+        .create_schedule(&NewSchedule {
+            cadence: Cadence::Yearly,
+            kind: "audit".to_owned(),
+            ..new.clone()
+        })
+        .await
+        .unwrap();
+    let all = store.schedules().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!((all[0].id, &all[0].schedule), (id, &new));
+    let at = Utc.with_ymd_and_hms(2027, 1, 4, 6, 0, 0).unwrap();
+    let pdf = vec![0x25, 0x50, 0x44, 0x46, 0, 255, 7];
+    let run = store
+        .save_run(
+            id,
+            "2026Q4",
+            at,
+            "Quarterly report",
+            "abc",
+            &[("pdf", pdf.clone()), ("csv", b"# report".to_vec())],
+        )
+        .await
+        .unwrap();
+    // The same period again: refused, and nothing of it is kept.
+    let again = store
+        .save_run(
+            id,
+            "2026Q4",
+            at,
+            "Quarterly report",
+            "def",
+            &[("pdf", vec![1])],
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    store
+        .save_run(
+            other,
+            "2026",
+            at + chrono::Duration::hours(1),
+            "Suicide audit",
+            "abc",
+            &[("html", b"<p>".to_vec())],
+        )
+        .await
+        .unwrap();
+    let runs = store.runs(Some(id)).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (
+            runs[0].id,
+            runs[0].period.as_str(),
+            runs[0].ran_at,
+            runs[0].snapshot.as_str(),
+            &runs[0].formats
+        ),
+        (
+            run,
+            "2026Q4",
+            at,
+            "abc",
+            &vec!["csv".to_owned(), "pdf".to_owned()]
+        )
+    );
+    let every = store.runs(None).await.unwrap();
+    assert_eq!(
+        every.iter().map(|r| r.period.as_str()).collect::<Vec<_>>(),
+        ["2026", "2026Q4"]
+    );
+    assert_eq!(store.run_file(run, "pdf").await.unwrap(), pdf);
+    assert!(matches!(
+        store.run_file(run, "xlsx").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.save_run(9999, "2026Q4", at, "x", "y", &[]).await,
+        Err(StoreError::NotFound | StoreError::Backend(_))
+    ));
+    store.delete_schedule(id).await.unwrap();
+    assert!(matches!(
+        store.delete_schedule(id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.run_file(run, "pdf").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.runs(None).await.unwrap().len(), 1);
+    store.delete_schedule(other).await.unwrap();
+    assert!(store.runs(None).await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -1003,6 +1111,7 @@ async fn the_store_contract_holds_on_sqlite() {
     users_story(store.as_ref()).await;
     plans_story(store.as_ref()).await;
     signals_story(store.as_ref()).await;
+    reports_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
@@ -1042,6 +1151,7 @@ async fn the_store_contract_holds_on_postgres() {
     users_story(store.as_ref()).await;
     plans_story(store.as_ref()).await;
     signals_story(store.as_ref()).await;
+    reports_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
