@@ -19,6 +19,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(p.start() <= p.end());
         assert_eq!(lantern_core::reports::ReportPeriod::parse(&p.label()), Ok(p));
     }
+    if let Ok((a, b)) = lantern_core::reports::parse_ages(&text) {
+        assert!(a <= b && b <= 120);
+    }
+    let _ = lantern_core::reports::Kind::parse(&text);
+    let _ = lantern_core::reports::schedule::Cadence::parse(&text);
     let _ = parsers::form_field(data, "csrf");
     let _ = parsers::cookie(&text, "lantern_session");
     // Lines: the peer, the X-Forwarded-For value, the trusted proxies. The address found is

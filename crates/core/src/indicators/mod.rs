@@ -675,9 +675,10 @@ fn combinations(values: &[Vec<String>]) -> Vec<Vec<String>> {
 }
 
 #[derive(Default)]
-struct Cell {
+struct Cell<'a> {
     count: u64,
-    persons: HashSet<String>,
+    /// Person keys, borrowed from the records.
+    persons: HashSet<&'a str>,
     /// Events by ESP2013 band index (for the DSR).
     by_band: [u64; 19],
 }
@@ -705,6 +706,38 @@ pub async fn indicators_within(
     q: &IndicatorQuery,
     budget: u64,
 ) -> Result<IndicatorTable, IndicatorError> {
+    check(store, q).await?;
+    let records = store
+        .export_fields(q.dataset, &fields_for(q.dataset))
+        .await?;
+    indicators_over(store, q, &records, budget).await
+}
+
+/// The fields [`indicators_over`] reads: a dimension's, the filter's and the count's.
+pub const INDICATOR_FIELDS: [&str; 11] = [
+    "", // the dataset's date field, filled in by `fields_for`
+    "status",
+    "residence_area",
+    "sex",
+    "age",
+    "person_key",
+    "methods",
+    "method_group",
+    "location_type",
+    "setting",
+    "priority_groups",
+];
+
+/// [`INDICATOR_FIELDS`] for a dataset (its date field first).
+pub fn fields_for(dataset: &Dataset) -> Vec<&'static str> {
+    let mut f = INDICATOR_FIELDS.to_vec();
+    f[0] = dataset.date_field;
+    f
+}
+
+/// The refusals that need no records: a dimension that does not apply, two periods, an
+/// unknown area, a request outside the audience's catalogue.
+async fn check(store: &dyn Store, q: &IndicatorQuery) -> Result<(), IndicatorError> {
     if q.dataset.is_suicides() && q.by.contains(&Dimension::Setting) {
         return Err(IndicatorError::Invalid(
             "setting applies to self-harm, not suicides".to_owned(),
@@ -726,29 +759,27 @@ pub async fn indicators_within(
     if let Some(why) = q.refusal(filter_level) {
         return Err(IndicatorError::Refused(why));
     }
-    // Only the fields a dimension, the filter or the count can use.
-    let fields = [
-        q.dataset.date_field,
-        "status",
-        "residence_area",
-        "sex",
-        "age",
-        "person_key",
-        "methods",
-        "method_group",
-        "location_type",
-        "setting",
-        "priority_groups",
-    ];
-    let records: Vec<Record> = store
-        .export_fields(q.dataset, &fields)
-        .await?
-        .into_iter()
-        .filter(counted)
-        .collect();
+    Ok(())
+}
+
+/// Make an indicator table from records already read (every record of the dataset, with at
+/// least the fields [`fields_for`] names), within `budget`: for callers that make many tables
+/// from one read, such as the reports.
+///
+/// # Errors
+/// As [`indicators`].
+pub async fn indicators_over(
+    store: &dyn Store,
+    q: &IndicatorQuery,
+    all: &[Record],
+    budget: u64,
+) -> Result<IndicatorTable, IndicatorError> {
+    check(store, q).await?;
+    let areas = store.areas(None).await?;
+    let records: Vec<&Record> = all.iter().filter(|r| counted(r)).collect();
     let dates = (
-        records.iter().filter_map(date_of).min(),
-        records.iter().filter_map(date_of).max(),
+        records.iter().filter_map(|r| date_of(r)).min(),
+        records.iter().filter_map(|r| date_of(r)).max(),
     );
     let years: Vec<i32> = [dates.0, dates.1]
         .into_iter()
@@ -770,7 +801,7 @@ pub async fn indicators_within(
             years.iter().copied().max().unwrap_or(0),
         ),
     };
-    let mut cells: BTreeMap<Vec<String>, Cell> = BTreeMap::new();
+    let mut cells: BTreeMap<Vec<String>, Cell<'_>> = BTreeMap::new();
     let mut work = 0_u64;
     let too_fine = || {
         IndicatorError::Refused(format!(
@@ -796,7 +827,10 @@ pub async fn indicators_within(
             let cell = cells.entry(key).or_default();
             cell.count += 1;
             if q.measure == Measure::Persons {
-                cell.persons.insert(r.text("person_key"));
+                cell.persons.insert(match r.get("person_key") {
+                    Some(Value::Text(k)) => k.as_str(),
+                    _ => "",
+                });
             }
             if let Some(b) = band {
                 cell.by_band[b] += 1;
@@ -910,7 +944,7 @@ fn zero_keys(
     ctx: &Context,
     areas: &[crate::area::Area],
     dates: (Option<NaiveDate>, Option<NaiveDate>),
-    cells: &BTreeMap<Vec<String>, Cell>,
+    cells: &BTreeMap<Vec<String>, Cell<'_>>,
 ) -> Option<Vec<Vec<String>>> {
     let (Some(first), Some(last)) = dates else {
         return Some(Vec::new());
@@ -1038,7 +1072,7 @@ type DecisionKey = (&'static str, u64);
 impl Linked {
     /// [`Linked::decide`], kept for the next request over the same records.
     fn cached(
-        records: &[Record],
+        records: &[&Record],
         ctx: &Context,
         areas: &[crate::area::Area],
         dataset: &'static Dataset,
@@ -1072,7 +1106,7 @@ impl Linked {
     /// Build every system from the records (all of them: the catalogue covers every filter) and
     /// run suppression over them together.
     fn decide(
-        records: &[Record],
+        records: &[&Record],
         ctx: &Context,
         areas: &[crate::area::Area],
         dataset: &'static Dataset,
@@ -1087,7 +1121,7 @@ impl Linked {
             .filter(|a| a.level == AreaLevel::Lad)
             .map(|a| a.code.clone())
             .collect();
-        units.extend(records.iter().map(unit_of));
+        units.extend(records.iter().map(|r| unit_of(r)));
         let units: Vec<String> = units.into_iter().collect();
         let unit_index: HashMap<String, usize> = units
             .iter()
@@ -1333,7 +1367,7 @@ impl Denominators {
 fn rate(
     q: &IndicatorQuery,
     key: &[String],
-    cell: &Cell,
+    cell: &Cell<'_>,
     count: u64,
     pops: &Denominators,
     ctx: &Context,

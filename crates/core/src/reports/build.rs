@@ -24,6 +24,7 @@ const YEARS_SHOWN: i32 = 10;
 /// An unknown area or plan, a request the audience may not make (a small area, other ages),
 /// or a store failure.
 pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportError> {
+    let started = std::time::Instant::now();
     let areas = store.areas(None).await?;
     let area_name = match &req.area {
         Some(code) => {
@@ -95,13 +96,23 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
     };
     let mut sources: Vec<(&'static str, String, NaiveDate)> = Vec::new();
     for ds in datasets {
-        let records = store.export_records(ds).await?;
-        let mut csv = Vec::new();
-        crate::export::write_csv(ds, &records, &mut csv)
-            .map_err(|e| ReportError::Invalid(format!("cannot read the register: {e}")))?;
-        hash.update(&csv);
+        // One read of the fields the report needs; the hash covers exactly what was read.
+        let fields = Figures::fields(ds);
+        let records = store.export_fields(ds, &fields).await?;
+        hash.update(format!("{} {}\n", ds.name, fields.join(",")));
+        let at: Vec<Option<usize>> = fields.iter().map(|f| ds.index(f)).collect();
+        let mut line: Vec<u8> = Vec::new();
         let mut by_source: BTreeMap<String, NaiveDate> = BTreeMap::new();
         for r in &records {
+            line.clear();
+            for i in &at {
+                if let Some(v) = i.and_then(|i| r.values[i].as_ref()) {
+                    value_bytes(v, &mut line);
+                }
+                line.push(0x1f);
+            }
+            line.push(b'\n');
+            hash.update(&line);
             if let Some(d) = crate::indicators::date_of(r) {
                 last_record = last_record.max(Some(d));
                 let e = by_source.entry(r.text("source")).or_insert(d);
@@ -109,7 +120,12 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
             }
         }
         sources.extend(by_source.into_iter().map(|(s, d)| (ds.name, s, d)));
-        figures.keep(ds, &records, &within);
+        figures.keep(ds, records, &within);
+        tracing::info!(
+            dataset = ds.name,
+            ms = started.elapsed().as_millis() as u64,
+            "report: records read"
+        );
     }
     let populations = store.all_populations().await?;
     hash.update(format!("populations {}\n", populations.len()));
@@ -170,6 +186,7 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
 
     let mut b = Builder {
         req,
+        last_record,
         figures,
         window: Window::of(&req.period, req.audience),
         notes: Vec::new(),
@@ -211,6 +228,7 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
         b.signals_section(&signals, &SUICIDES);
         b.actions_section(&plans, &SUICIDES);
     }
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "report: built");
     let title = match req.kind {
         Kind::CypAudit => format!("{}, ages {}-{}", req.kind.title(), req.ages.0, req.ages.1),
         k => k.title().to_owned(),
@@ -224,6 +242,42 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
         notes: b.notes,
         sections: b.sections,
     })
+}
+
+/// A value's bytes for the snapshot hash: a tag, then the value in a fixed binary form (no
+/// text formatting: a million records are hashed in well under a second).
+fn value_bytes(v: &crate::register::Value, out: &mut Vec<u8>) {
+    use crate::register::Value;
+    match v {
+        Value::Text(s) | Value::Code(s) => {
+            out.push(b't');
+            out.extend(s.as_bytes());
+        }
+        Value::Int(n) => {
+            out.push(b'i');
+            out.extend(n.to_le_bytes());
+        }
+        Value::Float(x) => {
+            out.push(b'f');
+            out.extend(x.to_le_bytes());
+        }
+        Value::Date(d) => {
+            out.push(b'd');
+            out.extend(d.num_days_from_ce().to_le_bytes());
+        }
+        Value::DateTime(t) => {
+            out.push(b'm');
+            out.extend(t.timestamp_micros().to_le_bytes());
+        }
+        Value::Bool(b) => out.extend([b'b', u8::from(*b)]),
+        Value::Codes(cs) => {
+            out.push(b'c');
+            for c in cs {
+                out.extend(c.as_bytes());
+                out.push(0x1e);
+            }
+        }
+    }
 }
 
 /// The disclosure rule in words.
@@ -247,6 +301,8 @@ struct Builder<'a, 'b> {
     first_year: Option<i32>,
     /// England's published three-year suicide rate by period (`2021-2023`).
     benchmarks: BTreeMap<String, f64>,
+    /// The day of the latest record read: windows ending after it are part windows.
+    last_record: Option<NaiveDate>,
 }
 
 impl Figures<'_> {
@@ -274,11 +330,24 @@ impl Builder<'_, '_> {
         !self.req.audience.is_protected()
     }
 
+    /// " (part: records to July 2026)" for a window that ends after the last record.
+    fn part(&self, w: Window) -> String {
+        let end = match w {
+            Window::Months(_, b) => Some(b),
+            Window::Years(_, b) => NaiveDate::from_ymd_opt(b, 12, 31),
+        };
+        match (end, self.last_record) {
+            (Some(e), Some(l)) if e > l => format!(" (part: records to {})", l.format("%B %Y")),
+            _ => String::new(),
+        }
+    }
+
     fn public(&self) -> bool {
         self.req.audience == Audience::Public
     }
 
     fn push(&mut self, id: &str, title: &str, paragraphs: Vec<String>, tables: Vec<Table>) {
+        tracing::info!(section = id, "report: section written");
         self.sections.push(Section {
             id: id.to_owned(),
             title: title.to_owned(),
@@ -341,15 +410,17 @@ impl Builder<'_, '_> {
                 .figures
                 .total(dataset, Window::Years(y, y), false)
                 .await?;
-            rows.push(vec![Cell::Text(y.to_string()), count_cell(n)]);
+            rows.push(vec![
+                Cell::Text(format!("{y}{}", self.part(Window::Years(y, y)))),
+                count_cell(n),
+            ]);
         }
         Ok(Table {
             id: format!("{}-by-year", dataset.name),
             title: format!("{} by calendar year", capitalise(noun)),
             columns: vec!["year".to_owned(), noun.to_owned()],
             rows,
-            note: (last >= self.req.period.end().year())
-                .then(|| "The last year may be part of a year: the register holds records up to the data snapshot.".to_owned()),
+            note: None,
         })
     }
 
@@ -538,8 +609,9 @@ impl Builder<'_, '_> {
                     ("person".to_owned(), "people".to_owned())
                 };
                 let s = format!(
-                    "In {}, {} by suspected or confirmed suicide{}",
+                    "In {}{}, {} by suspected or confirmed suicide{}",
                     self.window.describe(),
+                    self.part(self.window),
                     count(n, &format!("{one} died"), &format!("{many} died")),
                     self.living_in()
                 );
@@ -900,8 +972,9 @@ impl Builder<'_, '_> {
         match now {
             Some(n) => {
                 let s = format!(
-                    "In {}, {} of self-harm{} were recorded",
+                    "In {}{}, {} of self-harm{} were recorded",
                     self.window.describe(),
+                    self.part(self.window),
                     count(n, "presentation", "presentations"),
                     self.living_in()
                 );
@@ -1039,11 +1112,13 @@ impl Builder<'_, '_> {
     /// (statutory; the later presentation may fall after the window, up to the snapshot).
     fn repeats(&mut self, ds: &Dataset) {
         let all = self.figures.records_in(ds, Window::Years(1900, 2999));
-        let mut by_person: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+        let mut by_person: HashMap<&str, Vec<NaiveDate>> = HashMap::new();
         for r in &all {
-            let key = r.text("person_key");
-            if let (false, Some(d)) = (key.is_empty(), crate::indicators::date_of(r)) {
-                by_person.entry(key).or_default().push(d);
+            if let (Some(crate::register::Value::Text(key)), Some(d)) =
+                (r.get("person_key"), crate::indicators::date_of(r))
+                && !key.is_empty()
+            {
+                by_person.entry(key.as_str()).or_default().push(d);
             }
         }
         let (mut people, mut repeat) = (0_u64, 0_u64);
@@ -1182,7 +1257,7 @@ impl Builder<'_, '_> {
             .zip(&counts)
             .map(|((label, w), c)| {
                 vec![
-                    Cell::Text(format!("{} ({label})", w.describe())),
+                    Cell::Text(format!("{} ({label}){}", w.describe(), self.part(*w))),
                     count_cell(c[0]),
                     count_cell(c[1]),
                 ]

@@ -199,8 +199,10 @@ pub(crate) struct Figures<'a> {
     pub(crate) area: Option<String>,
     /// The deep dive's ages.
     ages: Option<(u32, u32)>,
-    /// Counted records of each dataset, residents of the area, of the ages (statutory only).
-    records: HashMap<&'static str, Vec<Record>>,
+    /// Every record of each dataset, as read once (the indicator engine makes its tables
+    /// from these too), and which of them the report counts: counted, residents of the area,
+    /// of the ages.
+    records: HashMap<&'static str, (Vec<Record>, Vec<usize>)>,
     /// Indicator tables already made.
     tables: HashMap<(&'static str, Vec<Dimension>, bool), IndicatorTable>,
 }
@@ -237,36 +239,60 @@ impl<'a> Figures<'a> {
         !self.audience.is_protected()
     }
 
-    /// Keep the records of a dataset that the report reads: counted, residents of the area,
-    /// of the ages. `all` is every record of the dataset; `within` says whether an area code
-    /// lies in the report's area.
+    /// Keep the records of a dataset that the report reads (every record, with the fields
+    /// [`Self::fields`] names), and note which it counts: counted, residents of the area, of
+    /// the ages. `within` says whether an area code lies in the report's area.
     pub(crate) fn keep(
         &mut self,
         dataset: &'static Dataset,
-        all: &[Record],
+        all: Vec<Record>,
         within: &dyn Fn(&str) -> bool,
     ) {
         let ages = self.ages;
         let kept = all
             .iter()
-            .filter(|r| indicators::counted(r))
-            .filter(|r| self.area.is_none() || within(&r.text("residence_area")))
-            .filter(|r| match (ages, r.get("age")) {
+            .enumerate()
+            .filter(|(_, r)| indicators::counted(r))
+            .filter(|(_, r)| self.area.is_none() || within(&r.text("residence_area")))
+            .filter(|(_, r)| match (ages, r.get("age")) {
                 (None, _) => true,
                 (Some((a, b)), Some(Value::Int(x))) => (i64::from(a)..=i64::from(b)).contains(x),
                 (Some(_), _) => false,
             })
-            .cloned()
+            .map(|(i, _)| i)
             .collect();
-        self.records.insert(dataset.name, kept);
+        self.records.insert(dataset.name, (all, kept));
+    }
+
+    /// The fields a report reads of a dataset: the indicator engine's, and the report's own.
+    pub(crate) fn fields(dataset: &Dataset) -> Vec<&'static str> {
+        let mut f = indicators::fields_for(dataset);
+        let own: &[&'static str] = if dataset.is_suicides() {
+            &[
+                "source",
+                "ethnicity",
+                "employment",
+                "relationship_status",
+                "living_alone",
+                "circumstances",
+                "service_contact",
+                "support_offered",
+                "support_consent",
+            ]
+        } else {
+            &["source", "psychosocial_assessment"]
+        };
+        f.extend(own);
+        f
     }
 
     /// The records kept for a dataset in a window (statutory only).
     pub(crate) fn records_in(&self, dataset: &Dataset, w: Window) -> Vec<&Record> {
         self.records
             .get(dataset.name)
-            .map(|rs| {
-                rs.iter()
+            .map(|(all, kept)| {
+                kept.iter()
+                    .map(|i| &all[*i])
                     .filter(|r| indicators::date_of(r).is_some_and(|d| w.holds(d)))
                     .collect()
             })
@@ -294,7 +320,12 @@ impl<'a> Figures<'a> {
                 },
                 rate: RateChoice::Published,
             };
-            let t = indicators::indicators(self.store, &q).await?;
+            let all = self
+                .records
+                .get(dataset.name)
+                .map_or(&[][..], |(all, _)| all.as_slice());
+            let t =
+                indicators::indicators_over(self.store, &q, all, indicators::WORK_BUDGET).await?;
             self.tables.insert(key.clone(), t);
         }
         self.tables
