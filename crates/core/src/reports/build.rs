@@ -325,6 +325,22 @@ fn decimal(x: Option<f64>) -> Cell {
     x.map_or(Cell::Empty, Cell::Decimal)
 }
 
+/// A rate table's row: the period (marked when it is part of one), the count, the rate and
+/// its interval.
+fn rate_row(p: &RatePoint) -> Vec<Cell> {
+    vec![
+        Cell::Text(format!(
+            "{}{}",
+            p.period,
+            if p.partial { " (part)" } else { "" }
+        )),
+        count_cell(p.count),
+        decimal(p.value),
+        decimal(p.lower),
+        decimal(p.upper),
+    ]
+}
+
 impl Builder<'_, '_> {
     fn statutory(&self) -> bool {
         !self.req.audience.is_protected()
@@ -518,18 +534,9 @@ impl Builder<'_, '_> {
                 rows: points
                     .iter()
                     .map(|p| {
-                        vec![
-                            Cell::Text(format!(
-                                "{}{}",
-                                p.period,
-                                if p.partial { " (part)" } else { "" }
-                            )),
-                            count_cell(p.count),
-                            decimal(p.value),
-                            decimal(p.lower),
-                            decimal(p.upper),
-                            decimal(self.benchmarks.get(&p.period).copied()),
-                        ]
+                        let mut row = rate_row(p);
+                        row.push(decimal(self.benchmarks.get(&p.period).copied()));
+                        row
                     })
                     .collect(),
                 note: Some("A rate is not given where the count is under 10 (too few for a stable rate) or withheld.".to_owned()),
@@ -556,19 +563,7 @@ impl Builder<'_, '_> {
                         .to_vec(),
                     rows: points
                         .iter()
-                        .map(|p| {
-                            vec![
-                                Cell::Text(format!(
-                                    "{}{}",
-                                    p.period,
-                                    if p.partial { " (part)" } else { "" }
-                                )),
-                                count_cell(p.count),
-                                decimal(p.value),
-                                decimal(p.lower),
-                                decimal(p.upper),
-                            ]
-                        })
+                        .map(rate_row)
                         .collect(),
                     note: None,
                 });

@@ -17,7 +17,7 @@
 //!   day, the cover names the data snapshot (the last record's date and a SHA-256 of what the
 //!   report read), rows come in a fixed order and the XLSX's document date is the snapshot's.
 //! - **Written from the numbers.** Each section opens with sentences made by rules from its
-//!   tables ([`narrative`]); a change is said to be beyond chance only when the count's exact
+//!   tables (`narrative.rs`); a change is said to be beyond chance only when the count's exact
 //!   Poisson interval excludes the comparison.
 
 mod build;
