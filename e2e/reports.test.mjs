@@ -148,4 +148,10 @@ test('a schedule runs on its day, keeps its files, and partners download them', 
   assert.equal(again.status(), 200);
   assert.ok(Buffer.compare(await again.body(), pdfBytes) === 0);
   await q.context().close();
+  // The page with a schedule and its runs listed passes axe-core too.
+  const a = await page('analyst', { bypassCSP: true });
+  await a.goto(`${base}/reports`);
+  assert.equal(await a.locator('li.schedule tr.run').count(), 1);
+  assert.deepEqual(await axe(a), []);
+  await a.context().close();
 });

@@ -526,21 +526,29 @@ pub(crate) fn cli_entry(
 
 /// `format=F rows=N output=DEST`: what an export's audit entry says.
 fn export_detail(args: &ExportArgs, rows: usize) -> String {
-    let destination = args
-        .output
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let destination = destination(args.output.as_deref());
     let format = format!("{:?}", args.format).to_lowercase();
     format!("format={format} rows={rows} output={destination}")
 }
 
 /// Write an export to `--output` (saying how many `noun` went there) or to standard output.
 fn deliver(args: &ExportArgs, bytes: &[u8], rows: usize, noun: &str) -> anyhow::Result<()> {
-    match &args.output {
+    write_output(args.output.as_deref(), bytes, &format!("{rows} {noun}"))
+}
+
+/// Where `--output` sends a file, as an audit entry names it: the path, or `stdout`.
+pub(crate) fn destination(output: Option<&Path>) -> String {
+    output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string())
+}
+
+/// Write `bytes` to `output`, saying on standard error that `what` went there, or to standard
+/// output when there is no `--output`.
+pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Result<()> {
+    match output {
         Some(path) => {
             std::fs::write(path, bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {rows} {noun} to {}.", path.display());
+            eprintln!("Wrote {what} to {}.", path.display());
         }
         None => {
             use std::io::Write as _;
@@ -625,10 +633,7 @@ async fn make_report(store: &SharedStore, args: &crate::cli::ReportArgs) -> anyh
         ReportFormat::Xlsx => reports::xlsx_bytes(&report)?,
         ReportFormat::Pdf => reports::pdf_bytes(&report)?,
     };
-    let destination = args
-        .output
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let destination = destination(args.output.as_deref());
     cli_audit_entry(
         store,
         "report",
@@ -645,24 +650,17 @@ async fn make_report(store: &SharedStore, args: &crate::cli::ReportArgs) -> anyh
         .to_lowercase(),
     )
     .await?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!(
-                "Wrote the {} ({}, {} audience, {} sections) to {}.",
-                report.title,
-                args.period.describe(),
-                args.audience.disclosure(),
-                report.sections.len(),
-                path.display()
-            );
-        }
-        None => {
-            use std::io::Write as _;
-            std::io::stdout().lock().write_all(&bytes)?;
-        }
-    }
+    write_output(
+        args.output.as_deref(),
+        &bytes,
+        &format!(
+            "the {} ({}, {} audience, {} sections)",
+            report.title,
+            args.period.describe(),
+            args.audience.disclosure(),
+            report.sections.len()
+        ),
+    )?;
     Ok(())
 }
 

@@ -1,6 +1,5 @@
 //! `lantern import plans`, `lantern export plans` and `lantern plans list|remove`.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -9,7 +8,7 @@ use lantern_core::import::ImportError;
 use lantern_core::plans::{self, Plan, PlanFormat, PlanOptions, write};
 
 use crate::cli::{ExportArgs, ExportFormat, PlanFileFormat, PlanImportArgs, PlansCommand};
-use crate::commands::{cli_audit_entry, print_problems};
+use crate::commands::{cli_audit_entry, destination, print_problems, write_output};
 
 pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow::Result<ExitCode> {
     let opts = PlanOptions {
@@ -114,10 +113,7 @@ pub(crate) async fn export(store: &SharedStore, args: &ExportArgs) -> anyhow::Re
         ExportFormat::Csv => write::write_csv(&plans, &mut bytes)?,
         ExportFormat::Xlsx => bytes = write::xlsx_bytes(&plans)?,
     }
-    let destination = args
-        .output
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let destination = destination(args.output.as_deref());
     cli_audit_entry(
         store,
         "plan_export",
@@ -129,15 +125,11 @@ pub(crate) async fn export(store: &SharedStore, args: &ExportArgs) -> anyhow::Re
         ),
     )
     .await?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {} plan(s) to {}.", plans.len(), path.display());
-        }
-        None => std::io::stdout().lock().write_all(&bytes)?,
-    }
-    Ok(())
+    write_output(
+        args.output.as_deref(),
+        &bytes,
+        &format!("{} plan(s)", plans.len()),
+    )
 }
 
 pub(crate) async fn manage(store: &SharedStore, what: PlansCommand) -> anyhow::Result<()> {

@@ -64,6 +64,28 @@ pub fn printable(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A whole number with thousands separated by commas: 12345 -> "12,345", -1000 -> "-1,000".
+pub fn thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The text with its first letter upper case: "suspected suicide" -> "Suspected suicide".
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +106,16 @@ mod tests {
         assert_eq!(printable("a\u{1b}b", 10), "a\\u{1b}b");
         assert_eq!(printable(&"\u{0}".repeat(1_000), 3), "\\u{0}\\u{0}\\u{0}…");
         assert_eq!(printable("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn thousands_are_separated_and_words_capitalised() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999_u64), "999");
+        assert_eq!(thousands(1_000_u64), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1000), "-1,000");
+        assert_eq!(capitalise("suspected suicide"), "Suspected suicide");
+        assert_eq!(capitalise(""), "");
     }
 }

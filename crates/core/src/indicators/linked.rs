@@ -369,16 +369,7 @@ pub(crate) fn protect(universe: &Universe, base: &mut System, systems: &mut [Sys
     // Each round withholds at least one more cell or ends, so this ends.
     loop {
         let before = total(base, systems);
-        let parts: Vec<Span> = systems
-            .iter_mut()
-            .map(|s| {
-                let spans = s.all_spans(universe);
-                s.base_part(universe, &spans)
-            })
-            .collect();
-        let from_breakdowns = parts
-            .iter()
-            .fold(Span::new(universe.dim()), |acc, p| acc.plus(p));
+        let (parts, from_breakdowns) = breakdown_parts(universe, systems);
         // The base, given what the breakdowns say of it. A base count the breakdowns alone give
         // away is hidden by withholding in the breakdown that says most of the base.
         if base.close_block(universe, 0, &from_breakdowns) > 0 {
@@ -390,12 +381,9 @@ pub(crate) fn protect(universe: &Universe, base: &mut System, systems: &mut [Sys
         // Each breakdown's blocks, given the base and the other breakdowns' part of it. A count
         // that the other blocks and the base give away is hidden by withholding in another
         // block, or failing that in the base.
-        for k in 0..systems.len() {
-            let known_base = (0..systems.len())
-                .filter(|j| *j != k)
-                .fold(base.block_span(universe, 0), |acc, j| acc.plus(&parts[j]));
-            for v in 0..systems[k].blocks() {
-                let s = &mut systems[k];
+        for (k, s) in systems.iter_mut().enumerate() {
+            let known_base = known_base(universe, base, &parts, k);
+            for v in 0..s.blocks() {
                 let spans = s.all_spans(universe);
                 let shared = s.shared(universe, &known_base, &spans, v);
                 if s.close_block(universe, v, &shared) > 0 && !s.withhold_smallest(Some(v)) {
@@ -410,13 +398,8 @@ pub(crate) fn protect(universe: &Universe, base: &mut System, systems: &mut [Sys
     release_known(universe, base, systems);
 }
 
-/// Publish again every withheld count of 5 or more that the published counts already give
-/// away (the secondary suppression's side effect: a county's count withheld to hide a
-/// district's, when the county's total less its other published breakdown values gives it).
-/// A reader who sees it "withheld" would otherwise work it out anyway, and a withheld cell must
-/// not be recoverable. Publishing a count already in the span of what is known adds nothing to
-/// that span, so no count of 1-4 becomes exposed.
-fn release_known(universe: &Universe, base: &mut System, systems: &mut [System]) {
+/// What each breakdown's published cells say of the base, and all of them together.
+fn breakdown_parts(universe: &Universe, systems: &mut [System]) -> (Vec<Span>, Span) {
     let parts: Vec<Span> = systems
         .iter_mut()
         .map(|s| {
@@ -424,9 +407,28 @@ fn release_known(universe: &Universe, base: &mut System, systems: &mut [System])
             s.base_part(universe, &spans)
         })
         .collect();
-    let from_breakdowns = parts
+    let all = parts
         .iter()
         .fold(Span::new(universe.dim()), |acc, p| acc.plus(p));
+    (parts, all)
+}
+
+/// What is known of the base besides breakdown `k`: the published base cells and what every
+/// other breakdown says of it.
+fn known_base(universe: &Universe, base: &mut System, parts: &[Span], k: usize) -> Span {
+    (0..parts.len())
+        .filter(|j| *j != k)
+        .fold(base.block_span(universe, 0), |acc, j| acc.plus(&parts[j]))
+}
+
+/// Publish again every withheld count of 5 or more that the published counts already give
+/// away (the secondary suppression's side effect: a county's count withheld to hide a
+/// district's, when the county's total less its other published breakdown values gives it).
+/// A reader who sees it "withheld" would otherwise work it out anyway, and a withheld cell must
+/// not be recoverable. Publishing a count already in the span of what is known adds nothing to
+/// that span, so no count of 1-4 becomes exposed.
+fn release_known(universe: &Universe, base: &mut System, systems: &mut [System]) {
+    let (parts, from_breakdowns) = breakdown_parts(universe, systems);
     let known = base.block_span(universe, 0).plus(&from_breakdowns);
     let releasable = |s: &System, v: usize, known: &Span| -> Vec<usize> {
         (0..s.counts[v].len())
@@ -436,11 +438,8 @@ fn release_known(universe: &Universe, base: &mut System, systems: &mut [System])
     };
     let mut plan: Vec<(Option<usize>, usize, Vec<usize>)> =
         vec![(None, 0, releasable(base, 0, &known))];
-    for k in 0..systems.len() {
-        let known_base = (0..systems.len())
-            .filter(|j| *j != k)
-            .fold(base.block_span(universe, 0), |acc, j| acc.plus(&parts[j]));
-        let s = &mut systems[k];
+    for (k, s) in systems.iter_mut().enumerate() {
+        let known_base = known_base(universe, base, &parts, k);
         let spans = s.all_spans(universe);
         for v in 0..s.blocks() {
             let shared = s.shared(universe, &known_base, &spans, v);

@@ -14,6 +14,7 @@ use crate::indicators::Audience;
 use crate::plans::{Rag, StoredPlan};
 use crate::register::{Dataset, SELF_HARM, SUICIDES};
 use crate::signals::Signal;
+use crate::text::capitalise;
 
 /// The most years a yearly table goes back.
 const YEARS_SHOWN: i32 = 10;
@@ -1649,13 +1650,6 @@ fn plural_sex(label: &str) -> String {
         "female" => "Women".to_owned(),
         _ => format!("People recorded as {}", label.to_lowercase()),
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// The first year of a period label (`2021-2023`, `2024`).

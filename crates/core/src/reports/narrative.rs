@@ -8,18 +8,7 @@ pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
-/// `12,345`.
-pub(crate) fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use crate::text::thousands;
 
 /// `41%` of a total, or `None` when the total is 0.
 pub(crate) fn percent(n: u64, total: u64) -> Option<String> {
@@ -70,10 +59,6 @@ mod tests {
 
     #[test]
     fn numbers_read_as_people_write_them() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(count(1, "death", "deaths"), "1 death");
         assert_eq!(count(2, "death", "deaths"), "2 deaths");
         assert_eq!(percent(41, 100).as_deref(), Some("41%"));

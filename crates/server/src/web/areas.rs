@@ -83,7 +83,7 @@ async fn list_areas(
                 .map(|p| format!("{} ({p})", names.get(p).unwrap_or(&"")))
                 .unwrap_or_default(),
             population: match (a.population, a.population_year) {
-                (Some(p), Some(y)) => format!("{} ({y})", thousands(p)),
+                (Some(p), Some(y)) => format!("{} ({y})", lantern_core::text::thousands(p)),
                 _ => String::new(),
             },
             children: a.children,
@@ -112,30 +112,8 @@ async fn list_areas(
     Ok(render(&page))
 }
 
-/// 12345 -> "12,345".
-pub(crate) fn thousands(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(-1000), "-1,000");
-    }
-
     #[test]
     fn a_map_has_one_path_per_area() {
         let sq =

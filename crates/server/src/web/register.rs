@@ -16,11 +16,12 @@ use lantern_core::register::{self, Dataset, FieldKind, Record, SUICIDES, Value};
 use lantern_core::store::{ListParams, RecordQuery, non_blank};
 use serde::Deserialize;
 
-use super::register_forms::{capitalise, create_record, edit_record, new_record, update_record};
+use super::register_forms::{create_record, edit_record, new_record, update_record};
 use super::{Layout, Opt, encode, render};
 use crate::AppState;
 use crate::access::Guard;
 use crate::error::{AppError, HtmlError};
+use lantern_core::text::capitalise;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

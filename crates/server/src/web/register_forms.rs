@@ -17,13 +17,6 @@ use crate::AppState;
 use crate::access::Guard;
 use crate::error::{AppError, HtmlError};
 
-pub(super) fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// One input of the record form.
 struct FormField {
     name: &'static str,

@@ -107,22 +107,31 @@ async fn audited(
     req: &Request,
     what: &str,
 ) -> Result<(), AppError> {
-    if let (Some(user), false) = (&viewer.0, req.audience.is_protected()) {
-        audit(
-            state,
-            &user.username,
-            origin,
-            "report",
-            None,
-            None,
-            format!(
-                "statutory {what}: kind={} period={} area={}",
-                req.kind.as_str(),
-                req.period.label(),
-                req.area.as_deref().unwrap_or("all")
-            ),
-        )
-        .await?;
+    audit_statutory(
+        state,
+        viewer,
+        origin,
+        req.audience,
+        format!(
+            "statutory {what}: kind={} period={} area={}",
+            req.kind.as_str(),
+            req.period.label(),
+            req.area.as_deref().unwrap_or("all")
+        ),
+    )
+    .await
+}
+
+/// Audit `detail` when the report is statutory and someone is signed in.
+async fn audit_statutory(
+    state: &AppState,
+    viewer: &Viewer,
+    origin: &str,
+    audience: lantern_core::indicators::Audience,
+    detail: String,
+) -> Result<(), AppError> {
+    if let (Some(user), false) = (&viewer.0, audience.is_protected()) {
+        audit(state, &user.username, origin, "report", None, None, detail).await?;
     }
     Ok(())
 }
@@ -518,22 +527,18 @@ async fn run_file(
     let audience = audience_of(Some(&schedule.schedule.audience), &viewer)?;
     if !audience.is_protected() {
         scoped_area(&state, &viewer, audience, schedule.schedule.area.clone()).await?;
-        if let Some(user) = &viewer.0 {
-            audit(
-                &state,
-                &user.username,
-                &origin,
-                "report",
-                None,
-                None,
-                format!(
-                    "statutory run {id} ({format}): schedule {} for {}",
-                    schedule.id, run.period
-                ),
-            )
-            .await?;
-        }
     }
+    audit_statutory(
+        &state,
+        &viewer,
+        &origin,
+        audience,
+        format!(
+            "statutory run {id} ({format}): schedule {} for {}",
+            schedule.id, run.period
+        ),
+    )
+    .await?;
     let bytes = state.store.run_file(id, &format).await?;
     let mime = match format.as_str() {
         "html" => "text/html; charset=utf-8",
