@@ -631,7 +631,7 @@ async fn make_report(store: &SharedStore, args: &crate::cli::ReportArgs) -> anyh
         ReportFormat::Html => lantern_server::report_html(&report)?.into_bytes(),
         ReportFormat::Csv => reports::csv_bytes(&report)?,
         ReportFormat::Xlsx => reports::xlsx_bytes(&report)?,
-        ReportFormat::Pdf => reports::pdf_bytes(&report)?,
+        ReportFormat::Pdf => lantern_server::report_pdf(&report)?,
     };
     let destination = destination(args.output.as_deref());
     cli_audit_entry(

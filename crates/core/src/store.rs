@@ -394,8 +394,8 @@ pub trait RegisterStore: Send + Sync {
     /// A token that changes whenever the register changes (in the same transaction), for
     /// caches of counts and indicators.
     async fn data_version(&self) -> StoreResult<String>;
-    /// Every record of a dataset with only `fields` read (the rest blank): what aggregates
-    /// need, at a fraction of the cost of [`Self::export_records`].
+    /// Every record of a dataset in the order they were made, with only `fields` read (the rest
+    /// blank): what aggregates need, at a fraction of the cost of [`Self::export_records`].
     async fn export_fields(
         &self,
         dataset: &'static Dataset,

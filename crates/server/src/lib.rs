@@ -26,7 +26,7 @@ use lantern_core::SharedStore;
 
 pub use error::AppError;
 pub use proxy::TrustedProxy;
-pub use reports::report_html;
+pub use reports::{report_html, report_pdf};
 pub use reports_job::{run_due, spawn_reports_job};
 pub use session::{
     ACCOUNT_FAILURES, ADDRESS_FAILURES, ADDRESS_SLOWDOWN, LoginLimiter, WINDOW as LOGIN_WINDOW,

@@ -2,7 +2,7 @@
 //! the pages' own SVG toolkit), prints well, and always shows where to get help now.
 
 use askama::Template;
-use lantern_core::reports::{Cell, HELP_NOW, Report, Table};
+use lantern_core::reports::{Cell, HELP_NOW, PdfError, Report, Table};
 
 use crate::svg::{Bar, TrendPoint, bar_chart, trend_chart};
 
@@ -92,6 +92,14 @@ fn chart(t: &Table) -> String {
     bar_chart(&bars, &t.title)
 }
 
+/// The report as a PDF, with the same charts as the HTML.
+///
+/// # Errors
+/// When the fonts cannot be read.
+pub fn report_pdf(report: &Report) -> Result<Vec<u8>, PdfError> {
+    lantern_core::reports::pdf_bytes(report, &chart)
+}
+
 /// The report as an HTML document.
 ///
 /// # Errors
@@ -145,4 +153,20 @@ pub(crate) fn html_sections(report: &Report) -> Vec<HtmlSection> {
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The PDF paints the toolkit's charts as the stylesheet does: each chart kind and class it
+    /// paints is styled there, so a class renamed in one place is caught.
+    #[test]
+    fn the_pdf_paints_only_classes_the_stylesheet_styles() {
+        let css = include_str!("../static/choropleth.css");
+        for (chart, classes) in lantern_core::reports::CHART_CLASSES {
+            for class in *classes {
+                let rule = format!(".{chart} .{class} {{");
+                assert!(css.contains(&rule), "{rule} is not in choropleth.css");
+            }
+        }
+    }
 }

@@ -46,7 +46,7 @@ pub(crate) fn report_files(report: &Report) -> anyhow::Result<Vec<(&'static str,
                 *f,
                 match *f {
                     "html" => crate::reports::report_html(report)?.into_bytes(),
-                    "pdf" => reports::pdf_bytes(report)?,
+                    "pdf" => crate::reports::report_pdf(report)?,
                     "csv" => reports::csv_bytes(report)?,
                     _ => reports::xlsx_bytes(report)?,
                 },

@@ -51,6 +51,13 @@ const DIALECT: crate::common::Dialect = crate::common::Dialect {
     plus_year: |d| format!("to_char(CAST({d} AS DATE) + INTERVAL '12 months', 'YYYY-MM-DD')"),
     scope_term: (" AND (residence_area || '') = ANY(ARRAY(", "))"),
     month_of_date: |c| format!("to_char({c}, 'YYYY-MM')"),
+    chr: "chr",
+    packed: |table, record| {
+        format!(
+            "SELECT COUNT(*) AS n, string_agg(x, chr(30)) AS packed FROM \
+             (SELECT id >> 12 AS g, {record} AS x FROM {table}) s GROUP BY g ORDER BY g"
+        )
+    },
 };
 
 #[allow(

@@ -74,6 +74,13 @@ const DIALECT: crate::common::Dialect = crate::common::Dialect {
     secondary_indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL",
     scope_term: (" AND +residence_area IN (", ")"),
     month_of_date: |c| format!("substr({c}, 1, 7)"),
+    chr: "char",
+    packed: |table, record| {
+        format!(
+            "SELECT COUNT(*) AS n, group_concat(x, char(30)) AS packed FROM \
+             (SELECT id >> 12 AS g, {record} AS x FROM {table}) GROUP BY g ORDER BY g"
+        )
+    },
 };
 
 #[allow(

@@ -224,6 +224,38 @@ fn the_same_headline_is_in_every_format() {
         .status()
         .expect("pdftoppm (apt-get install poppler-utils)");
     assert!(png.success());
+    // The PDF draws the HTML's charts: the trend's legend is text only a chart writes, and the
+    // bars and lines are the charts' blue, a colour nothing else in the report uses.
+    assert!(html.contains("dashed: England"));
+    assert!(
+        text.contains("dashed: England"),
+        "the PDF has no trend chart"
+    );
+    let page = std::process::Command::new("pdftoppm")
+        .args(["-r", "40", "-f", "2", "-l", "2", "-singlefile"])
+        .arg(shots.join("audit.pdf"))
+        .arg(shots.join("audit-page-2"))
+        .status()
+        .expect("pdftoppm");
+    assert!(page.success());
+    let ppm = std::fs::read(shots.join("audit-page-2.ppm")).unwrap();
+    // P6 "W H 255" then RGB bytes; the header is the first four whitespace-separated fields.
+    let mut fields = 0;
+    let mut start = 0;
+    for (i, w) in ppm.windows(2).enumerate() {
+        if !w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace() {
+            fields += 1;
+            if fields == 4 {
+                start = i + 2;
+                break;
+            }
+        }
+    }
+    let blue = ppm[start..]
+        .chunks_exact(3)
+        .filter(|p| p[0] < 40 && (90..140).contains(&p[1]) && (150..205).contains(&p[2]))
+        .count();
+    assert!(blue > 200, "page 2 of the PDF has {blue} chart-blue pixels");
     // A partner asks for a quarter and gets the calendar year, said so on the cover.
     let partner = String::from_utf8(report(db, "audit", "2025Q3", "partner", "csv")).unwrap();
     assert!(partner.contains("whole calendar years (2025)"), "{partner}");

@@ -58,12 +58,26 @@ pub enum Dimension {
     Setting,
     /// Priority group (a record counts once in each of its groups).
     PriorityGroup,
+    /// Circumstance (suicides; a death counts once in each recorded; statutory and partner).
+    Circumstance,
+    /// Contact with services before death (suicides; once in each recorded; statutory and
+    /// partner).
+    ServiceContact,
+    /// Whether bereavement support was offered (suicides: yes, no, not recorded; statutory and
+    /// partner).
+    SupportOffered,
+    /// Whether those bereaved consented to a referral (suicides; statutory and partner).
+    SupportConsent,
+    /// Whether a psychosocial assessment was done (self-harm, NICE QS34; statutory and
+    /// partner).
+    Assessment,
 }
 
 impl Dimension {
     /// Parse a `by` item: `month`, `quarter`, `year`, `rolling_3_year`, an area level (`lad`,
     /// `msoa`, ...), `sex`, `age_band`, `method_group`, `location_type`, `setting`,
-    /// `priority_group`.
+    /// `priority_group`, `circumstance`, `service_contact`, `support_offered`, `support_consent`,
+    /// `psychosocial_assessment`.
     ///
     /// # Errors
     /// A message listing the choices.
@@ -82,9 +96,14 @@ impl Dimension {
             "location_type" => Self::LocationType,
             "setting" => Self::Setting,
             "priority_group" => Self::PriorityGroup,
+            "circumstance" => Self::Circumstance,
+            "service_contact" => Self::ServiceContact,
+            "support_offered" => Self::SupportOffered,
+            "support_consent" => Self::SupportConsent,
+            "psychosocial_assessment" => Self::Assessment,
             other => Self::Area(AreaLevel::parse(other).map_err(|_| {
                 format!(
-                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group"
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment"
                 )
             })?),
         })
@@ -107,7 +126,52 @@ impl Dimension {
             Self::LocationType => "location_type",
             Self::Setting => "setting",
             Self::PriorityGroup => "priority_group",
+            Self::Circumstance => "circumstance",
+            Self::ServiceContact => "service_contact",
+            Self::SupportOffered => "support_offered",
+            Self::SupportConsent => "support_consent",
+            Self::Assessment => "psychosocial_assessment",
         }
+    }
+
+    /// The register field a breakdown reads in `dataset`; `None` for periods, areas and ages,
+    /// and for a breakdown that does not apply to the dataset.
+    pub fn field(self, dataset: &Dataset) -> Option<&'static str> {
+        let name = match self {
+            Self::Sex => "sex",
+            Self::MethodGroup if dataset.is_self_harm() => "methods",
+            Self::MethodGroup => "method_group",
+            Self::LocationType => "location_type",
+            Self::Setting => "setting",
+            Self::PriorityGroup => "priority_groups",
+            Self::Circumstance => "circumstances",
+            Self::ServiceContact => "service_contact",
+            Self::SupportOffered => "support_offered",
+            Self::SupportConsent => "support_consent",
+            Self::Assessment => "psychosocial_assessment",
+            _ => return None,
+        };
+        dataset.field(name).map(|f| f.name)
+    }
+
+    /// Whether the breakdown applies to `dataset` (periods, areas and ages apply to both).
+    fn applies_to(self, dataset: &Dataset) -> bool {
+        self.is_period()
+            || matches!(self, Self::Area(_) | Self::AgeBand | Self::AgeGroup)
+            || self.field(dataset).is_some()
+    }
+
+    /// Breakdowns of people's circumstances and care, for the statutory and partner audiences
+    /// only: public figures do not describe the lives of those who died.
+    fn is_partner_only(self) -> bool {
+        matches!(
+            self,
+            Self::Circumstance
+                | Self::ServiceContact
+                | Self::SupportOffered
+                | Self::SupportConsent
+                | Self::Assessment
+        )
     }
 
     fn is_period(self) -> bool {
@@ -417,6 +481,14 @@ impl IndicatorQuery {
                     .to_owned(),
             );
         }
+        if self.audience == Audience::Public
+            && let Some(d) = self.by.iter().find(|d| d.is_partner_only())
+        {
+            return Some(format!(
+                "the public audience cannot break counts down by {}: circumstances, contact with services and support after a death are for partners planning prevention",
+                d.name()
+            ));
+        }
         None
     }
 
@@ -644,17 +716,18 @@ impl Context {
                 Some(Value::Int(a)) => vec![age_band(u32::try_from(*a).unwrap_or(0)).to_owned()],
                 _ => vec!["unknown".to_owned()],
             },
-            Dimension::MethodGroup => codes(
-                r,
-                if r.dataset.is_self_harm() {
-                    "methods"
-                } else {
-                    "method_group"
-                },
-            ),
-            Dimension::LocationType => codes(r, "location_type"),
-            Dimension::Setting => codes(r, "setting"),
-            Dimension::PriorityGroup => codes(r, "priority_groups"),
+            Dimension::MethodGroup
+            | Dimension::LocationType
+            | Dimension::Setting
+            | Dimension::PriorityGroup
+            | Dimension::Circumstance
+            | Dimension::ServiceContact
+            | Dimension::SupportOffered
+            | Dimension::SupportConsent
+            | Dimension::Assessment => match d.field(r.dataset) {
+                Some(field) => codes(r, field),
+                None => Vec::new(),
+            },
         }
     }
 }
@@ -710,11 +783,77 @@ pub async fn indicators_within(
     let records = store
         .export_fields(q.dataset, &fields_for(q.dataset))
         .await?;
-    indicators_over(store, q, &records, budget).await
+    indicators_over(store, q, &Records::new(records), budget).await
+}
+
+/// Every record of a dataset, read once for many tables, with the fingerprint the engine's
+/// cache of suppression decisions knows them by: made once here rather than for each table.
+/// The areas and populations the tables need are read with the first table and kept with the
+/// records, so every table made from them shares one reading of those too.
+#[derive(Debug)]
+pub struct Records {
+    all: Vec<Record>,
+    fingerprint: u64,
+    reference: std::sync::OnceLock<std::sync::Arc<Reference>>,
+}
+
+/// The areas, and the populations by (area, year, sex, band index).
+#[derive(Debug)]
+struct Reference {
+    areas: Vec<crate::area::Area>,
+    populations: HashMap<(String, i32, PopSex, usize), i64>,
+}
+
+impl Records {
+    /// The records (with at least the fields [`fields_for`] names) and their fingerprint.
+    pub fn new(all: Vec<Record>) -> Self {
+        use std::hash::Hasher as _;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut text = String::new();
+        for r in &all {
+            for v in &r.values {
+                text.clear();
+                match v {
+                    Some(v) => {
+                        v.write_text(&mut text);
+                        h.write_u8(1);
+                    }
+                    None => h.write_u8(0),
+                }
+                h.write(text.as_bytes());
+                h.write_u8(0xff);
+            }
+        }
+        Self {
+            all,
+            fingerprint: h.finish(),
+            reference: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The areas and populations, read from `store` the first time.
+    async fn reference(&self, store: &dyn Store) -> Result<std::sync::Arc<Reference>, StoreError> {
+        if let Some(r) = self.reference.get() {
+            return Ok(std::sync::Arc::clone(r));
+        }
+        let areas = store.areas(None).await?;
+        let mut populations = HashMap::new();
+        for p in store.all_populations().await? {
+            let band = AGE_BANDS.iter().position(|b| *b == p.age_band).unwrap_or(0);
+            populations.insert((p.area_code, p.year, p.sex, band), p.population);
+        }
+        let r = std::sync::Arc::new(Reference { areas, populations });
+        Ok(std::sync::Arc::clone(self.reference.get_or_init(|| r)))
+    }
+
+    /// The records.
+    pub fn all(&self) -> &[Record] {
+        &self.all
+    }
 }
 
 /// The fields [`indicators_over`] reads: a dimension's, the filter's and the count's.
-pub const INDICATOR_FIELDS: [&str; 11] = [
+pub const INDICATOR_FIELDS: [&str; 16] = [
     "", // the dataset's date field, filled in by `fields_for`
     "status",
     "residence_area",
@@ -726,6 +865,11 @@ pub const INDICATOR_FIELDS: [&str; 11] = [
     "location_type",
     "setting",
     "priority_groups",
+    "circumstances",
+    "service_contact",
+    "support_offered",
+    "support_consent",
+    "psychosocial_assessment",
 ];
 
 /// [`INDICATOR_FIELDS`] for a dataset (its date field first).
@@ -738,17 +882,27 @@ pub fn fields_for(dataset: &Dataset) -> Vec<&'static str> {
 /// The refusals that need no records: a dimension that does not apply, two periods, an
 /// unknown area, a request outside the audience's catalogue.
 async fn check(store: &dyn Store, q: &IndicatorQuery) -> Result<(), IndicatorError> {
-    if q.dataset.is_suicides() && q.by.contains(&Dimension::Setting) {
-        return Err(IndicatorError::Invalid(
-            "setting applies to self-harm, not suicides".to_owned(),
-        ));
+    check_in(&store.areas(None).await?, q)
+}
+
+/// [`check`] against areas already read.
+fn check_in(areas: &[crate::area::Area], q: &IndicatorQuery) -> Result<(), IndicatorError> {
+    if let Some(d) = q.by.iter().find(|d| !d.applies_to(q.dataset)) {
+        let other = if q.dataset.is_suicides() {
+            "self-harm, not suicides"
+        } else {
+            "suicides, not self-harm"
+        };
+        return Err(IndicatorError::Invalid(format!(
+            "{} applies to {other}",
+            d.name()
+        )));
     }
     if q.by.iter().filter(|d| d.is_period()).count() > 1 {
         return Err(IndicatorError::Invalid(
             "give at most one period (month, quarter, year or rolling_3_year)".to_owned(),
         ));
     }
-    let areas = store.areas(None).await?;
     let filter_level = match &q.area {
         Some(a) => match areas.iter().find(|x| &x.code == a) {
             Some(x) => Some(x.level),
@@ -771,12 +925,13 @@ async fn check(store: &dyn Store, q: &IndicatorQuery) -> Result<(), IndicatorErr
 pub async fn indicators_over(
     store: &dyn Store,
     q: &IndicatorQuery,
-    all: &[Record],
+    all: &Records,
     budget: u64,
 ) -> Result<IndicatorTable, IndicatorError> {
-    check(store, q).await?;
-    let areas = store.areas(None).await?;
-    let records: Vec<&Record> = all.iter().filter(|r| counted(r)).collect();
+    let reference = all.reference(store).await?;
+    let areas = &reference.areas;
+    check_in(areas, q)?;
+    let records: Vec<&Record> = all.all.iter().filter(|r| counted(r)).collect();
     let dates = (
         records.iter().filter_map(|r| date_of(r)).min(),
         records.iter().filter_map(|r| date_of(r)).max(),
@@ -840,7 +995,7 @@ pub async fn indicators_over(
             return Err(too_fine());
         }
     }
-    let populations = Denominators::new(store, &areas, q.area.as_deref()).await?;
+    let populations = Denominators::new(&reference, q.area.as_deref());
     let mut rows: Vec<IndicatorRow> = cells
         .iter()
         .map(|(key, cell)| {
@@ -867,7 +1022,7 @@ pub async fn indicators_over(
             }
         })
         .collect();
-    let zero_rows = match zero_keys(q, &ctx, &areas, dates, &cells) {
+    let zero_rows = match zero_keys(q, &ctx, areas, dates, &cells) {
         Some(keys) => {
             for key in keys {
                 let (statistic, estimate) = rate(q, &key, &Cell::default(), 0, &populations, &ctx);
@@ -895,7 +1050,7 @@ pub async fn indicators_over(
     }
     if q.audience.is_protected() {
         if q.measure == Measure::Presentations {
-            let decision = Linked::cached(&records, &ctx, &areas, q.dataset);
+            let decision = Linked::cached(&records, all.fingerprint, &ctx, areas, q.dataset);
             // A row of no records is known to everybody (the attacker is given every zero
             // cell): it stays published, with its rate withheld under the rate rule.
             let (mut counted_rows, zero): (Vec<IndicatorRow>, Vec<IndicatorRow>) =
@@ -1041,13 +1196,18 @@ fn period_end(d: Dimension, label: &str) -> Option<NaiveDate> {
 }
 
 /// The breakdowns partners and the public may ask for, each a system of the catalogue.
-const PROTECTED_BREAKDOWNS: [Dimension; 6] = [
+const PROTECTED_BREAKDOWNS: [Dimension; 11] = [
     Dimension::Sex,
     Dimension::AgeGroup,
     Dimension::MethodGroup,
     Dimension::LocationType,
     Dimension::Setting,
     Dimension::PriorityGroup,
+    Dimension::Circumstance,
+    Dimension::ServiceContact,
+    Dimension::SupportOffered,
+    Dimension::SupportConsent,
+    Dimension::Assessment,
 ];
 
 /// Which cells of the whole partner and public catalogue are published, decided for every table
@@ -1073,17 +1233,14 @@ impl Linked {
     /// [`Linked::decide`], kept for the next request over the same records.
     fn cached(
         records: &[&Record],
+        fingerprint: u64,
         ctx: &Context,
         areas: &[crate::area::Area],
         dataset: &'static Dataset,
     ) -> std::sync::Arc<Self> {
         use std::hash::{Hash as _, Hasher as _};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        for r in records {
-            r.values
-                .iter()
-                .for_each(|v| v.as_ref().map(Value::to_text).hash(&mut h));
-        }
+        fingerprint.hash(&mut h);
         for a in areas {
             (&a.code, &a.parent_code).hash(&mut h);
         }
@@ -1160,7 +1317,7 @@ impl Linked {
         let mut base = linked::System::new(&universe, Vec::new(), true);
         let dims: Vec<Dimension> = PROTECTED_BREAKDOWNS
             .into_iter()
-            .filter(|d| *d != Dimension::Setting || dataset.is_self_harm())
+            .filter(|d| d.applies_to(dataset))
             .collect();
         let value_lists: Vec<Vec<String>> = dims
             .iter()
@@ -1307,46 +1464,33 @@ pub(crate) fn age_group_of_band(band: usize) -> &'static str {
 /// Whether a record may take several values of a dimension (so its values do not add up to
 /// the total).
 fn multi_valued(dataset: &Dataset, d: Dimension) -> bool {
-    let field = match d {
-        Dimension::MethodGroup if dataset.is_self_harm() => "methods",
-        Dimension::MethodGroup => "method_group",
-        Dimension::LocationType => "location_type",
-        Dimension::Setting => "setting",
-        Dimension::PriorityGroup => "priority_groups",
-        _ => return false,
-    };
-    dataset
-        .field(field)
+    d.field(dataset)
+        .and_then(|f| dataset.field(f))
         .is_some_and(|f| matches!(f.kind, crate::register::FieldKind::Codes(_)))
 }
 
 /// Populations by (area, year, sex, band index).
-struct Denominators {
-    by: HashMap<(String, i32, PopSex, usize), i64>,
+struct Denominators<'r> {
+    by: &'r HashMap<(String, i32, PopSex, usize), i64>,
     /// The area(s) a row without an area dimension refers to.
     whole: Vec<String>,
 }
 
-impl Denominators {
-    async fn new(
-        store: &dyn Store,
-        areas: &[crate::area::Area],
-        filter: Option<&str>,
-    ) -> Result<Self, StoreError> {
-        let mut by = HashMap::new();
-        for p in store.all_populations().await? {
-            let band = AGE_BANDS.iter().position(|b| *b == p.age_band).unwrap_or(0);
-            by.insert((p.area_code, p.year, p.sex, band), p.population);
-        }
+impl<'r> Denominators<'r> {
+    fn new(reference: &'r Reference, filter: Option<&str>) -> Self {
         let whole = match filter {
             Some(a) => vec![a.to_owned()],
-            None => areas
+            None => reference
+                .areas
                 .iter()
                 .filter(|a| a.parent_code.is_none())
                 .map(|a| a.code.clone())
                 .collect(),
         };
-        Ok(Self { by, whole })
+        Self {
+            by: &reference.populations,
+            whole,
+        }
     }
 
     fn get(&self, areas: &[String], years: &[i32], sex: PopSex, bands: &[usize]) -> Option<f64> {
@@ -1369,7 +1513,7 @@ fn rate(
     key: &[String],
     cell: &Cell<'_>,
     count: u64,
-    pops: &Denominators,
+    pops: &Denominators<'_>,
     ctx: &Context,
 ) -> (Option<&'static str>, Option<(f64, f64, f64)>) {
     let mut areas = pops.whole.clone();

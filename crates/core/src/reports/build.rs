@@ -473,7 +473,7 @@ impl Builder<'_, '_> {
         what: &str,
         noun: &str,
     ) -> Result<Option<(Table, Dist)>, ReportError> {
-        if !self.figures.may_break_down(field) {
+        if !self.figures.may_break_down(dataset, field) {
             return Ok(None);
         }
         let d = self.figures.dist(dataset, field, self.window).await?;
@@ -789,8 +789,8 @@ impl Builder<'_, '_> {
             paragraphs,
             tables,
         );
-        if !self.statutory() {
-            self.notes.push("Service contact, circumstances and postvention are in the statutory report only: they are outside the published catalogue whose suppression covers every table partners can see.".to_owned());
+        if self.public() {
+            self.notes.push("Circumstances, contact with services and support after a death are in the partner and statutory reports: public figures do not describe the lives of those who died.".to_owned());
             return Ok(());
         }
         // Service contact.
@@ -854,7 +854,9 @@ impl Builder<'_, '_> {
             paragraphs,
             tables,
         );
-        self.quality(ds);
+        if self.statutory() {
+            self.quality(ds);
+        }
         Ok(())
     }
 
@@ -1075,11 +1077,11 @@ impl Builder<'_, '_> {
             }];
             self.push("methods", "Methods of self-harm", paragraphs, vec![t]);
         }
-        if !self.statutory() {
-            self.notes.push("Repeat presentations and psychosocial assessment are in the statutory report only: they are outside the published catalogue.".to_owned());
-            return Ok(());
+        if self.statutory() {
+            self.repeats(ds);
+        } else {
+            self.notes.push("Repeat presentations within 12 months are in the statutory report only: they follow people across presentations and years, which the published catalogue does not.".to_owned());
         }
-        self.repeats(ds);
         if let Some((t, d)) = self
             .breakdown(
                 ds,

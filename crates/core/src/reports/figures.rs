@@ -127,6 +127,11 @@ fn dimension_of(field: &str) -> Option<Dimension> {
         "location_type" => Dimension::LocationType,
         "setting" => Dimension::Setting,
         "priority_groups" => Dimension::PriorityGroup,
+        "circumstances" => Dimension::Circumstance,
+        "service_contact" => Dimension::ServiceContact,
+        "support_offered" => Dimension::SupportOffered,
+        "support_consent" => Dimension::SupportConsent,
+        "psychosocial_assessment" => Dimension::Assessment,
         _ => return None,
     })
 }
@@ -202,7 +207,7 @@ pub(crate) struct Figures<'a> {
     /// Every record of each dataset, as read once (the indicator engine makes its tables
     /// from these too), and which of them the report counts: counted, residents of the area,
     /// of the ages.
-    records: HashMap<&'static str, (Vec<Record>, Vec<usize>)>,
+    records: HashMap<&'static str, (indicators::Records, Vec<usize>)>,
     /// Indicator tables already made.
     tables: HashMap<(&'static str, Vec<Dimension>, bool), IndicatorTable>,
 }
@@ -261,7 +266,8 @@ impl<'a> Figures<'a> {
             })
             .map(|(i, _)| i)
             .collect();
-        self.records.insert(dataset.name, (all, kept));
+        self.records
+            .insert(dataset.name, (indicators::Records::new(all), kept));
     }
 
     /// The fields a report reads of a dataset: the indicator engine's, and the report's own.
@@ -282,7 +288,11 @@ impl<'a> Figures<'a> {
         } else {
             &["source", "psychosocial_assessment"]
         };
-        f.extend(own);
+        for name in own {
+            if !f.contains(name) {
+                f.push(name);
+            }
+        }
         f
     }
 
@@ -292,7 +302,7 @@ impl<'a> Figures<'a> {
             .get(dataset.name)
             .map(|(all, kept)| {
                 kept.iter()
-                    .map(|i| &all[*i])
+                    .map(|i| &all.all()[*i])
                     .filter(|r| indicators::date_of(r).is_some_and(|d| w.holds(d)))
                     .collect()
             })
@@ -320,10 +330,8 @@ impl<'a> Figures<'a> {
                 },
                 rate: RateChoice::Published,
             };
-            let all = self
-                .records
-                .get(dataset.name)
-                .map_or(&[][..], |(all, _)| all.as_slice());
+            let none = indicators::Records::new(Vec::new());
+            let all = self.records.get(dataset.name).map_or(&none, |(all, _)| all);
             let t =
                 indicators::indicators_over(self.store, &q, all, indicators::WORK_BUDGET).await?;
             self.tables.insert(key.clone(), t);
@@ -441,11 +449,23 @@ impl<'a> Figures<'a> {
     }
 
     /// Whether the audience may have a breakdown by this field.
-    pub(crate) fn may_break_down(&self, field: &str) -> bool {
-        self.statutory()
-            || (self.ages.is_none()
-                && dimension_of(field).is_some()
-                && !(self.audience == Audience::Public && field == "location_type"))
+    pub(crate) fn may_break_down(&self, dataset: &'static Dataset, field: &str) -> bool {
+        if self.statutory() {
+            return true;
+        }
+        let Some(d) = dimension_of(field) else {
+            return false;
+        };
+        // The engine's own rule for a table by year and this breakdown.
+        let q = IndicatorQuery {
+            dataset,
+            by: vec![Dimension::Year, d],
+            area: None,
+            audience: self.audience,
+            measure: Measure::Presentations,
+            rate: RateChoice::Published,
+        };
+        self.ages.is_none() && q.refusal(None).is_none()
     }
 
     /// The published rates by period: the three-year age-standardised suicide rate, or the

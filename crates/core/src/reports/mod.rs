@@ -21,6 +21,7 @@
 //!   Poisson interval excludes the comparison.
 
 mod build;
+mod drawing;
 mod figures;
 mod narrative;
 mod pdf;
@@ -297,5 +298,6 @@ impl From<crate::indicators::IndicatorError> for ReportError {
     }
 }
 
+pub use drawing::CLASSES as CHART_CLASSES;
 pub use pdf::{PdfError, pdf_bytes};
 pub use write::{csv_bytes, xlsx_bytes};

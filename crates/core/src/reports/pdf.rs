@@ -8,14 +8,16 @@
 //! Why not the `typst` compiler the issue suggests: on this project's 2-core build machine it
 //! would add minutes to every clean build and to CI, for layout this report needs little of.
 //! `pdf-writer` is the low-level writer typst itself uses (MIT/Apache-2.0, four small
-//! dependencies), and `ttf-parser` reads the font's metrics. Charts are left to the HTML
-//! report for now: the PDF holds the same figures in its tables.
+//! dependencies), and `ttf-parser` reads the font's metrics. Charts are the HTML's own: the
+//! caller passes the SVG the shared toolkit draws for each table, and `drawing` reads it back as
+//! lines, bars, dots and text drawn here as vectors in the same fonts.
 
 use std::collections::BTreeMap;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish as _, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use super::drawing::{Anchor, Drawing, Shape, Stroke};
 use super::{Cell, HELP_NOW, Report, Table};
 
 const PAGE_W: f32 = 595.28;
@@ -140,6 +142,13 @@ enum Op {
         h: f32,
         rgb: [f32; 3],
     },
+    /// A chart with its top-left corner at `(x, y)`, its units scaled by `scale`.
+    Chart {
+        x: f32,
+        y: f32,
+        scale: f32,
+        drawing: Drawing,
+    },
 }
 
 struct Layout {
@@ -246,6 +255,23 @@ impl Layout {
             width: 1.2,
         });
         self.y -= size * 0.3;
+    }
+
+    /// A chart across the text width (never larger than drawn for the screen), kept whole on
+    /// one page.
+    fn chart(&mut self, drawing: Drawing) {
+        let scale = (WIDTH * 0.9 / drawing.width).min(1.0);
+        let h = drawing.height * scale;
+        self.room(h + 12.0);
+        self.y -= 6.0;
+        let (x, y) = (MARGIN + (WIDTH - drawing.width * scale) / 2.0, self.y);
+        self.ops().push(Op::Chart {
+            x,
+            y,
+            scale,
+            drawing,
+        });
+        self.y -= h + 6.0;
     }
 
     /// A table: columns sized to their contents, text wrapped in cells, numbers on the right,
@@ -387,11 +413,12 @@ impl Layout {
     }
 }
 
-/// The report as a PDF file.
+/// The report as a PDF file. `chart` gives the SVG drawn above a table (empty for none), from
+/// the shared SVG toolkit as the HTML report has it.
 ///
 /// # Errors
 /// When the fonts cannot be read.
-pub fn pdf_bytes(report: &Report) -> Result<Vec<u8>, PdfError> {
+pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Vec<u8>, PdfError> {
     let mut l = Layout {
         faces: faces()?,
         pages: Vec::new(),
@@ -474,6 +501,9 @@ pub fn pdf_bytes(report: &Report) -> Result<Vec<u8>, PdfError> {
             l.paragraph(p, false, 10.5, 0.0);
         }
         for t in &s.tables {
+            if let Some(d) = super::drawing::read(&chart(t)) {
+                l.chart(d);
+            }
             l.table(t);
         }
     }
@@ -558,13 +588,21 @@ fn write(report: &Report, mut l: Layout) -> Result<Vec<u8>, PdfError> {
                 } => {
                     let g = if *grey { 0.33 } else { 0.11 };
                     c.set_fill_rgb(g, g, g);
-                    c.begin_text();
-                    c.set_font(Name(if *bold { b"F2" } else { b"F1" }), *size);
-                    c.next_line(*x, *y);
-                    let bytes = l.faces[usize::from(*bold)].encode(text);
-                    c.show(Str(&bytes));
-                    c.end_text();
+                    show(
+                        &mut c,
+                        &mut l.faces[usize::from(*bold)],
+                        *bold,
+                        *size,
+                        (*x, *y),
+                        text,
+                    );
                 }
+                Op::Chart {
+                    x,
+                    y,
+                    scale,
+                    drawing,
+                } => draw_chart(&mut c, &mut l.faces[0], (*x, *y), *scale, drawing),
             }
         }
         streams.push((page, content, c.finish().into_vec()));
@@ -648,6 +686,100 @@ fn write(report: &Report, mut l: Layout) -> Result<Vec<u8>, PdfError> {
     let seed = &report.snapshot.hash.as_bytes()[..16.min(report.snapshot.hash.len())];
     pdf.set_file_id((seed.to_vec(), seed.to_vec()));
     Ok(pdf.finish())
+}
+
+/// Text at a point in one of the two faces.
+fn show(c: &mut Content, face: &mut Face, bold: bool, size: f32, at: (f32, f32), text: &str) {
+    c.begin_text();
+    c.set_font(Name(if bold { b"F2" } else { b"F1" }), size);
+    c.next_line(at.0, at.1);
+    let bytes = face.encode(text);
+    c.show(Str(&bytes));
+    c.end_text();
+}
+
+/// A chart's shapes, from its units (y down) to the page's points (y up) about its top-left
+/// corner `at`.
+fn draw_chart(c: &mut Content, face: &mut Face, at: (f32, f32), scale: f32, d: &Drawing) {
+    let p = |x: f32, y: f32| (at.0 + x * scale, at.1 - y * scale);
+    let stroke = |c: &mut Content, s: &Stroke| {
+        c.set_stroke_rgb(s.rgb[0], s.rgb[1], s.rgb[2]);
+        c.set_line_width(s.width * scale);
+        match s.dash {
+            Some((on, off)) => c.set_dash_pattern([on * scale, off * scale], 0.0),
+            None => c.set_dash_pattern([], 0.0),
+        };
+    };
+    for shape in &d.shapes {
+        match shape {
+            Shape::Line { points, stroke: s } => {
+                let Some((first, rest)) = points.split_first() else {
+                    continue;
+                };
+                stroke(c, s);
+                let (x, y) = p(first.0, first.1);
+                c.move_to(x, y);
+                for q in rest {
+                    let (x, y) = p(q.0, q.1);
+                    c.line_to(x, y);
+                }
+                c.stroke();
+            }
+            Shape::Rect { x, y, w, h, fill } => {
+                let (x0, y0) = p(*x, *y + *h);
+                c.set_fill_rgb(fill[0], fill[1], fill[2]);
+                c.rect(x0, y0, w * scale, h * scale);
+                c.fill_nonzero();
+            }
+            Shape::Circle {
+                cx,
+                cy,
+                r,
+                fill,
+                stroke: s,
+            } => {
+                // Four Bézier quarters; 0.5523 puts the control points on the circle's tangents.
+                let (x, y) = p(*cx, *cy);
+                let (r, k) = (r * scale, r * scale * 0.552_284_8);
+                c.set_fill_rgb(fill[0], fill[1], fill[2]);
+                c.move_to(x + r, y);
+                c.cubic_to(x + r, y + k, x + k, y + r, x, y + r);
+                c.cubic_to(x - k, y + r, x - r, y + k, x - r, y);
+                c.cubic_to(x - r, y - k, x - k, y - r, x, y - r);
+                c.cubic_to(x + k, y - r, x + r, y - k, x + r, y);
+                c.close_path();
+                match s {
+                    Some(s) => {
+                        stroke(c, s);
+                        c.fill_nonzero_and_stroke();
+                    }
+                    None => {
+                        c.fill_nonzero();
+                    }
+                }
+            }
+            Shape::Text {
+                x,
+                y,
+                size,
+                rgb,
+                anchor,
+                text,
+            } => {
+                let size = size * scale;
+                let w = face.width(text, size);
+                let (x, y) = p(*x, *y);
+                let x = match anchor {
+                    Anchor::Start => x,
+                    Anchor::Middle => x - w / 2.0,
+                    Anchor::End => x - w,
+                };
+                c.set_fill_rgb(rgb[0], rgb[1], rgb[2]);
+                show(c, face, false, size, (x, y), text);
+            }
+        }
+    }
+    c.set_dash_pattern([], 0.0);
 }
 
 /// Deflate, for content streams and the fonts (the same input gives the same bytes).

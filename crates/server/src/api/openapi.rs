@@ -159,7 +159,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
             qe("dataset", "The dataset (default suicides)", DATASETS),
             q(
                 "by",
-                "Comma-separated dimensions: month, quarter, year, rolling_3_year, financial_year, financial_quarter (statutory), an area level, sex, age_band, age_group, method_group, location_type, setting, priority_group",
+                "Comma-separated dimensions: month, quarter, year, rolling_3_year, financial_year, financial_quarter (statutory), an area level, sex, age_band, age_group, method_group, location_type, setting, priority_group, circumstance, service_contact, support_offered, support_consent (suicides), psychosocial_assessment (self-harm); the last five not for the public",
             ),
             q("area", "Residents of this area only"),
             qe(

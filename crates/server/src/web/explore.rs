@@ -49,6 +49,23 @@ const BREAKDOWNS: &[(&str, &str)] = &[
     ("location_type", "Location type"),
     ("setting", "Setting (self-harm)"),
     ("priority_group", "Priority group"),
+    ("circumstance", "Circumstance (suicides, not public)"),
+    (
+        "service_contact",
+        "Contact with services (suicides, not public)",
+    ),
+    (
+        "support_offered",
+        "Bereavement support offered (suicides, not public)",
+    ),
+    (
+        "support_consent",
+        "Consent to a support referral (suicides, not public)",
+    ),
+    (
+        "psychosocial_assessment",
+        "Psychosocial assessment (self-harm, not public)",
+    ),
 ];
 
 #[derive(Template)]

@@ -353,7 +353,7 @@ async fn report_file(
             "text/html; charset=utf-8",
         ),
         "pdf" => (
-            reports::pdf_bytes(&r).map_err(|e| AppError::Invalid(e.to_string()))?,
+            crate::reports::report_pdf(&r).map_err(|e| AppError::Invalid(e.to_string()))?,
             "application/pdf",
         ),
         "csv" => (

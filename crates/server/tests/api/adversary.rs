@@ -1,7 +1,8 @@
 //! The attacker, played in CI: random registers, random sets of the queries a partner or the
 //! public may make, and a solver over everything they publish. The solver does not use
 //! Lantern's own reasoning: it writes every published count as a linear equation over the
-//! register's micro cells (year × district × sex × age band × method × place), gives itself
+//! register's micro cells (year × district × sex × age band × method × place × whether
+//! bereavement support was offered), gives itself
 //! every zero cell for free, and checks with exact linear algebra (over GF(2^61 - 1)) whether
 //! any withheld count of 1-4 is a combination of what it knows. None may be.
 
@@ -37,9 +38,11 @@ const AGES: [(i64, &str); 3] = [(22, "10-24"), (47, "45-64"), (71, "65+")];
 const METHODS: [&str; 3] = ["hanging", "poisoning", "jump"];
 const PLACES: [&str; 2] = ["home", "railway"];
 const SEXES: [&str; 2] = ["female", "male"];
+/// Bereavement support offered, as written in the file and as published.
+const SUPPORT: [(&str, &str); 3] = [("yes", "yes"), ("no", "no"), ("", "not recorded")];
 
-/// One death: (year, small area, sex, age, method, place).
-type Death = (i32, usize, usize, usize, usize, usize);
+/// One death: (year, small area, sex, age, method, place, support offered).
+type Death = (i32, usize, usize, usize, usize, usize, usize);
 
 fn district_of(lsoa: usize) -> usize {
     lsoa / 2
@@ -49,14 +52,15 @@ fn county_of(district: usize) -> usize {
     usize::from(district == 2)
 }
 
-/// The micro cell of a death: year × district × sex × age × method × place.
+/// The micro cell of a death: year × district × sex × age × method × place × support.
 fn micro(d: &Death) -> usize {
-    let (y, lsoa, sex, age, method, place) = *d;
+    let (y, lsoa, sex, age, method, place, support) = *d;
     let year = YEARS.iter().position(|x| *x == y).unwrap_or(0);
-    ((((year * 3 + district_of(lsoa)) * 2 + sex) * 3 + age) * 3 + method) * 2 + place
+    (((((year * 3 + district_of(lsoa)) * 2 + sex) * 3 + age) * 3 + method) * 2 + place) * 3
+        + support
 }
 
-const MICRO: usize = 3 * 3 * 2 * 3 * 3 * 2;
+const MICRO: usize = 3 * 3 * 2 * 3 * 3 * 2 * 3;
 
 /// A register with a few dense and many sparse cells, so that small counts are common.
 fn register(rng: &mut StdRng) -> Vec<Death> {
@@ -76,22 +80,24 @@ fn register(rng: &mut StdRng) -> Vec<Death> {
                 rng.random_range(0..3),
                 rng.random_range(0..3),
                 rng.random_range(0..2),
+                rng.random_range(0..3),
             )
         })
         .collect()
 }
 
 fn csv_of(deaths: &[Death]) -> String {
-    let mut s = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type\n"
+    let mut s = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,support_offered\n"
         .to_owned();
-    for (i, (y, lsoa, sex, age, method, place)) in deaths.iter().enumerate() {
+    for (i, (y, lsoa, sex, age, method, place, support)) in deaths.iter().enumerate() {
         s.push_str(&format!(
-            "police,D{i},{y}-06-15,{},{},X0100000{},suspected,{},{}\n",
+            "police,D{i},{y}-06-15,{},{},X0100000{},suspected,{},{},{}\n",
             AGES[*age].0,
             SEXES[*sex],
             lsoa + 1,
             METHODS[*method],
-            PLACES[*place]
+            PLACES[*place],
+            SUPPORT[*support].0
         ));
     }
     s
@@ -99,7 +105,7 @@ fn csv_of(deaths: &[Death]) -> String {
 
 /// Which deaths a row of a query counts: its labels, as a test on one death.
 fn matches(by: &[&str], area: Option<&str>, labels: &[String], d: &Death) -> bool {
-    let (y, lsoa, sex, age, method, place) = *d;
+    let (y, lsoa, sex, age, method, place, support) = *d;
     let district = district_of(lsoa);
     let county = county_of(district);
     let in_area = match area {
@@ -121,6 +127,7 @@ fn matches(by: &[&str], area: Option<&str>, labels: &[String], d: &Death) -> boo
             "age_group" => v == AGES[age].1,
             "method_group" => v == METHODS[method],
             "location_type" => v == PLACES[place],
+            "support_offered" => v == SUPPORT[support].1,
             other => panic!("no dimension {other}"),
         })
 }
@@ -137,6 +144,7 @@ fn all_labels(by: &[&str]) -> Vec<Vec<String>> {
             "age_group" => AGES.iter().map(|a| a.1.to_owned()).collect(),
             "method_group" => METHODS.iter().map(|s| (*s).to_owned()).collect(),
             "location_type" => PLACES.iter().map(|s| (*s).to_owned()).collect(),
+            "support_offered" => SUPPORT.iter().map(|s| s.1.to_owned()).collect(),
             other => panic!("no dimension {other}"),
         }
     };
@@ -166,7 +174,13 @@ fn random_query(rng: &mut StdRng) -> (Vec<&'static str>, Option<&'static str>) {
         1 => by.push("lad"),
         _ => by.push("county"),
     }
-    let breakdowns = ["sex", "age_group", "method_group", "location_type"];
+    let breakdowns = [
+        "sex",
+        "age_group",
+        "method_group",
+        "location_type",
+        "support_offered",
+    ];
     if rng.random_bool(0.7) {
         by.push(breakdowns[rng.random_range(0..breakdowns.len())]);
     }
@@ -191,9 +205,11 @@ fn vector(by: &[&str], area: Option<&str>, labels: &[String]) -> Vec<u64> {
                 for age in 0..3 {
                     for method in 0..3 {
                         for place in 0..2 {
-                            let d = (y, lsoa, sex, age, method, place);
-                            if matches(by, area, labels, &d) {
-                                v[micro(&d)] = 1;
+                            for support in 0..3 {
+                                let d = (y, lsoa, sex, age, method, place, support);
+                                if matches(by, area, labels, &d) {
+                                    v[micro(&d)] = 1;
+                                }
                             }
                         }
                     }
@@ -250,6 +266,7 @@ async fn no_partner_query_set_pins_down_a_count_of_1_to_4() {
                         Some("age_group"),
                         Some("method_group"),
                         Some("location_type"),
+                        Some("support_offered"),
                     ] {
                         for area in [
                             None,

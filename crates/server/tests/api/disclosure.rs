@@ -154,6 +154,44 @@ async fn requests_too_fine_for_their_audience_are_refused_with_400() {
     assert_eq!(app.get(place).await.status, StatusCode::OK);
     app.switch(None);
     assert_eq!(app.get(place).await.status, StatusCode::BAD_REQUEST);
+    // So are the lives of those who died and their care: partners yes, the public no; and a
+    // breakdown of the other register is a wrong request (422).
+    let lives = [
+        "/api/v1/indicators?dataset=suicides&by=year,circumstance",
+        "/api/v1/indicators?dataset=suicides&by=year,service_contact",
+        "/api/v1/indicators?dataset=suicides&by=year,support_offered",
+        "/api/v1/indicators?dataset=suicides&by=rolling_3_year,support_consent",
+        "/api/v1/indicators?dataset=self-harm&by=year,psychosocial_assessment",
+    ];
+    for uri in lives {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "public {uri}");
+        assert!(
+            r.body.contains("for partners planning prevention"),
+            "{}",
+            r.body
+        );
+    }
+    as_role(&app, "pia", Role::Partner).await;
+    for uri in lives {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::OK, "partner {uri}: {}", r.body);
+        assert_eq!(r.json()["disclosure"], "partner");
+    }
+    for (uri, says) in [
+        (
+            "/api/v1/indicators?dataset=self-harm&by=year,circumstance",
+            "circumstance applies to suicides, not self-harm",
+        ),
+        (
+            "/api/v1/indicators?dataset=suicides&by=year,psychosocial_assessment",
+            "psychosocial_assessment applies to self-harm, not suicides",
+        ),
+    ] {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+        assert!(r.body.contains(says), "{}", r.body);
+    }
 
     // The statutory core keeps the fine tables.
     as_role(&app, "ana", Role::Analyst).await;

@@ -687,6 +687,47 @@ async fn bulk_story(store: &dyn Store) {
     ));
 }
 
+/// A bulk read of some fields gives what a whole-record export gives for them, over several
+/// packed chunks, with blanks, empty text, `=`, and the packing's own separators in a value
+/// (which sends the read row by row). Runs after `bulk_story` (more than 4,096 rows).
+async fn export_story(store: &dyn Store) {
+    let blanked = |records: &[Record], fields: &[&str]| -> Vec<Record> {
+        records
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                for (i, f) in r.dataset.fields.iter().enumerate() {
+                    if !fields.contains(&f.name) {
+                        r.values[i] = None;
+                    }
+                }
+                r
+            })
+            .collect()
+    };
+    let check = async |ds: &'static Dataset| {
+        let all = store.export_records(ds).await.unwrap();
+        let names: Vec<&str> = ds.fields.iter().map(|f| f.name).collect();
+        let some: Vec<&str> = names.iter().copied().step_by(3).collect();
+        for fields in [names.clone(), some, vec![ds.date_field]] {
+            let read = store.export_fields(ds, &fields).await.unwrap();
+            assert_eq!(read.len(), all.len());
+            assert!(read == blanked(&all, &fields), "{} {fields:?}", ds.name);
+        }
+        assert!(store.export_fields(ds, &[]).await.unwrap().is_empty());
+        all.len()
+    };
+    assert!(check(&SELF_HARM).await > 4_096 * 2);
+    let mut odd = presentation("ODD-1", "2024-02-03", 'c');
+    let i = SELF_HARM.index("drugs").unwrap();
+    odd.values[i] = Some(lantern_core::register::Value::Text(
+        "=a\u{1f}b\u{1e}c".to_owned(),
+    ));
+    store.create_record(&odd, "web").await.unwrap();
+    check(&SELF_HARM).await;
+    check(&SUICIDES).await;
+}
+
 /// Users, sessions, and the access scope of a list. Runs after `exercise` (its areas).
 async fn users_story(store: &dyn Store) {
     use lantern_core::auth::{NewUser, Role, Session, UserChange};
@@ -1113,6 +1154,7 @@ async fn the_store_contract_holds_on_sqlite() {
     signals_story(store.as_ref()).await;
     reports_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
+    export_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1153,6 +1195,7 @@ async fn the_store_contract_holds_on_postgres() {
     signals_story(store.as_ref()).await;
     reports_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
+    export_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {
