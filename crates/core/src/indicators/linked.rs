@@ -157,6 +157,9 @@ pub(crate) struct System {
     counts: Vec<Vec<u64>>,
     /// `withheld[value][cell index]`.
     withheld: Vec<Vec<bool>>,
+    /// `sensitive[value][cell index]`: a count that must not be worked out, made by
+    /// [`protect`] (see [`System::mark_sensitive`]).
+    sensitive: Vec<Vec<bool>>,
     /// Each block's span of published cells, while still right.
     spans: Vec<Option<Span>>,
 }
@@ -170,6 +173,7 @@ impl System {
             micro: vec![vec![0; universe.dim()]; blocks],
             counts: vec![vec![0; universe.n_cells()]; blocks],
             withheld: vec![vec![false; universe.n_cells()]; blocks],
+            sensitive: vec![vec![false; universe.n_cells()]; blocks],
             spans: vec![None; blocks],
             values,
         }
@@ -276,11 +280,30 @@ impl System {
         shared
     }
 
-    /// Primary suppression: counts of 1-4.
+    /// Which counts must not be worked out: those of 1-4; and in a block of a multi-valued
+    /// breakdown, also a count whose complement in the base cell (the records of that window and
+    /// group *without* the value: "not known to mental health services") is 1-4, since a
+    /// reader who knows the base cell would subtract. `base` is the base's counts, for a
+    /// multi-valued system.
+    fn mark_sensitive(&mut self, base: Option<&[u64]>) {
+        for v in 0..self.blocks() {
+            for i in 0..self.counts[v].len() {
+                let n = self.counts[v][i];
+                let rest = base
+                    .filter(|_| !self.single_valued)
+                    .and_then(|b| b.get(i))
+                    .map(|total| total.saturating_sub(n));
+                self.sensitive[v][i] =
+                    (1..=4).contains(&n) || (n > 0 && rest.is_some_and(|r| (1..=4).contains(&r)));
+            }
+        }
+    }
+
+    /// Primary suppression: the sensitive counts.
     fn primary(&mut self) {
         for v in 0..self.blocks() {
             for i in 0..self.counts[v].len() {
-                if (1..=4).contains(&self.counts[v][i]) {
+                if self.sensitive[v][i] {
                     self.withhold(v, i);
                 }
             }
@@ -296,10 +319,10 @@ impl System {
         c
     }
 
-    /// The withheld counts of 1-4 in block `v`.
+    /// The withheld sensitive counts in block `v`.
     fn targets(&self, v: usize) -> Vec<usize> {
         (0..self.counts[v].len())
-            .filter(|i| self.withheld[v][*i] && (1..=4).contains(&self.counts[v][*i]))
+            .filter(|i| self.withheld[v][*i] && self.sensitive[v][*i])
             .collect()
     }
 
@@ -358,9 +381,11 @@ impl System {
 /// Run suppression over the base and every breakdown system to a fixed point.
 pub(crate) fn protect(universe: &Universe, base: &mut System, systems: &mut [System]) {
     base.tally(universe);
+    base.mark_sensitive(None);
     base.primary();
     for s in systems.iter_mut() {
         s.tally(universe);
+        s.mark_sensitive(base.counts.first().map(Vec::as_slice));
         s.primary();
     }
     let total = |base: &System, systems: &[System]| {
@@ -432,7 +457,7 @@ fn release_known(universe: &Universe, base: &mut System, systems: &mut [System])
     let known = base.block_span(universe, 0).plus(&from_breakdowns);
     let releasable = |s: &System, v: usize, known: &Span| -> Vec<usize> {
         (0..s.counts[v].len())
-            .filter(|i| s.withheld[v][*i] && !(1..=4).contains(&s.counts[v][*i]))
+            .filter(|i| s.withheld[v][*i] && !s.sensitive[v][*i])
             .filter(|i| known.contains(&universe.vectors[*i]))
             .collect()
     };
@@ -521,6 +546,55 @@ mod tests {
         let shared = systems[0].shared(&u, &base_span, &spans, 0);
         let i = u.index(female.0, female.1).unwrap();
         assert!(!spans[0].plus(&shared).contains(&u.vectors[i]));
+    }
+
+    #[test]
+    fn a_multi_valued_count_does_not_give_away_the_few_without_the_value() {
+        // Random registers with a multi-valued breakdown ("known to mental health services",
+        // "seen by a GP"): wherever the base cell is published, a published count of a value
+        // leaves the records without it at 0 or 5 or more; and a count so withheld cannot be
+        // worked out from the block's other cells.
+        let u = universe();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut complements_hidden = 0;
+        for _ in 0..60 {
+            let mut base = System::new(&u, Vec::new(), true);
+            let mut contact = System::new(&u, vec!["gp".into(), "mental_health".into()], false);
+            for _ in 0..20 + next(60) {
+                let (year, unit) = (2021 + next(3) as i32, next(2) as usize);
+                base.add(&u, 0, u.time(Some(year)), unit);
+                // Most records have both values, so complements are often small.
+                for v in 0..2 {
+                    if next(10) > 0 {
+                        contact.add(&u, v, u.time(Some(year)), unit);
+                    }
+                }
+            }
+            let mut systems = [contact];
+            protect(&u, &mut base, &mut systems);
+            let spans = systems[0].all_spans(&u);
+            for i in 0..u.n_cells() {
+                for (v, span) in spans.iter().enumerate() {
+                    let (n, total) = (systems[0].counts[v][i], base.counts[0][i]);
+                    let rest = total - n;
+                    if n > 0 && (1..=4).contains(&rest) {
+                        assert!(
+                            systems[0].withheld[v][i],
+                            "cell {i}: {n} of {total} published"
+                        );
+                        assert!(!span.contains(&u.vectors[i]), "cell {i} worked out");
+                        complements_hidden += 1;
+                    }
+                }
+            }
+        }
+        assert!(complements_hidden > 20, "{complements_hidden}");
     }
 
     #[test]
