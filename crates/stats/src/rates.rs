@@ -113,15 +113,11 @@ pub fn byars_limits(count: f64, confidence: f64) -> Result<(f64, f64), RateError
     Ok((lower, upper))
 }
 
-/// P(X <= k) for X ~ Poisson(lambda), by summing the terms (k is small here).
+/// P(X <= k) for X ~ Poisson(lambda).
 fn poisson_cdf(k: u64, lambda: f64) -> f64 {
-    let mut term = (-lambda).exp();
-    let mut sum = term;
-    for i in 1..=k {
-        term *= lambda / i as f64;
-        sum += term;
-    }
-    sum
+    // A sum of terms from e^-λ would underflow to nothing above λ = 745 and give every count
+    // above that the same limits; the incomplete gamma function has no such floor.
+    crate::special::gamma_q(k as f64 + 1.0, lambda)
 }
 
 /// The lambda at which `poisson_cdf(k, lambda) == target` (the CDF falls as lambda grows).
@@ -286,6 +282,31 @@ mod tests {
         // Upper exact limit for 0 at 95% is -ln(0.025).
         let hi = exact_poisson_limits(0.0, 0.95).unwrap().1;
         assert!((hi - (-(0.025_f64).ln())).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exact_limits_hold_for_large_counts() {
+        // A sum of terms from e^-λ stopped at λ = 745: every count above it got 745 to 745.
+        // Byar's approximation is within a few parts in a million of the exact limits for large
+        // counts (Breslow and Day 1987), and is computed quite differently.
+        for k in [700.0, 746.0, 1_000.0, 9_999.0, 202_885.0, 1_000_000.0] {
+            let (lo, hi) = exact_poisson_limits(k, 0.95).unwrap();
+            let (blo, bhi) = byars_limits(k, 0.95).unwrap();
+            assert!(lo < k && k < hi, "{k}: {lo} to {hi}");
+            assert!(
+                ((lo - blo) / blo).abs() < 1e-4,
+                "{k}: lower {lo} against {blo}"
+            );
+            assert!(
+                ((hi - bhi) / bhi).abs() < 1e-4,
+                "{k}: upper {hi} against {bhi}"
+            );
+        }
+        // And the limits are what they say: the tail probabilities are 2.5% each.
+        let k = 202_885;
+        let (lo, hi) = exact_poisson_limits(k as f64, 0.95).unwrap();
+        assert!((1.0 - poisson_cdf(k - 1, lo) - 0.025).abs() < 1e-9);
+        assert!((poisson_cdf(k, hi) - 0.025).abs() < 1e-9);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Special functions and discrete quantiles the detection methods need: the log gamma function,
-//! the regularised incomplete beta function, Student's t distribution, and Poisson and negative
+//! the regularised incomplete gamma and beta functions, Student's t distribution, and Poisson and negative
 //! binomial quantiles.
 //!
 //! Textbook algorithms: Lanczos (1964) for log gamma with Godfrey's coefficients (g = 7, n = 9);
@@ -97,15 +97,18 @@ pub(crate) fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
 }
 
 /// The regularised upper incomplete gamma function `Q(a, x)` for `a > 0`, `x ≥ 0`: the series
-/// for `P` below `a + 1`, the continued fraction (modified Lentz) above.
-fn gamma_q(a: f64, x: f64) -> f64 {
+/// for `P` below `a + 1`, the continued fraction (modified Lentz) above. Both need about `√a`
+/// terms near `x = a`, and the limit on terms grows with it, so `a` of a million is as exact as
+/// `a` of ten. `Q(k + 1, λ)` is the Poisson distribution function `P(X <= k)` at mean `λ`.
+pub(crate) fn gamma_q(a: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 1.0;
     }
     let front = (-x + a * x.ln() - ln_gamma(a)).exp();
+    let limit = 10_000 + 20 * (a.sqrt() as u32);
     if x < a + 1.0 {
         let (mut term, mut sum, mut ap) = (1.0 / a, 1.0 / a, a);
-        for _ in 0..10_000 {
+        for _ in 0..limit {
             ap += 1.0;
             term *= x / ap;
             sum += term;
@@ -113,14 +116,14 @@ fn gamma_q(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        return 1.0 - sum * front;
+        return (1.0 - sum * front).clamp(0.0, 1.0);
     }
     const TINY: f64 = 1e-300;
     let mut b = x + 1.0 - a;
     let mut c = 1.0 / TINY;
     let mut d = 1.0 / b;
     let mut h = d;
-    for i in 1..10_000 {
+    for i in 1..limit {
         let an = -f64::from(i) * (f64::from(i) - a);
         b += 2.0;
         d = an * d + b;
@@ -138,7 +141,7 @@ fn gamma_q(a: f64, x: f64) -> f64 {
             break;
         }
     }
-    front * h
+    (front * h).clamp(0.0, 1.0)
 }
 
 /// The standard normal distribution function `Φ(x)` (`pnorm` in R), through

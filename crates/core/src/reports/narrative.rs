@@ -44,10 +44,19 @@ pub(crate) fn change(n: u64, earlier: &[Option<u64>], earlier_words: &str) -> Op
     let (lo, hi) = lantern_stats::exact_poisson_limits(n as f64, 0.95).ok()?;
     let within = (lo..=hi).contains(&avg);
     Some(format!(
-        "{direction} the average of {earlier_words} ({avg:.1}); the 95% interval for the count ({lo:.0} to {hi:.0}) {} that average, so the difference is {} what chance alone would give",
+        "{direction} the average of {earlier_words} ({}); the 95% interval for the count ({} to {}) {} that average, so the difference is {} what chance alone would give",
+        one_decimal(avg),
+        thousands(lo.round() as u64),
+        thousands(hi.round() as u64),
         if within { "includes" } else { "excludes" },
         if within { "within" } else { "beyond" },
     ))
+}
+
+/// A non-negative number to one decimal place, with thousands separated: `195,673.0`.
+fn one_decimal(x: f64) -> String {
+    let tenths = (x * 10.0).round() as u64;
+    format!("{}.{}", thousands(tenths / 10), tenths % 10)
 }
 
 /// "Some figures are withheld …", for a table with withheld rows.
@@ -79,6 +88,14 @@ mod tests {
         // 60 against an average of 100 is well outside.
         let s = change(60, &[Some(100); 3], "the three previous years").expect("a sentence");
         assert!(s.starts_with("40% fewer than"), "{s}");
+        assert!(s.contains("beyond what chance"), "{s}");
+        // Large counts read with separators, and their interval is their own (a sum of terms
+        // from e^-λ once gave every count above 745 the interval 745 to 745).
+        let s = change(202_885, &[Some(190_000), Some(196_000), Some(201_019)], "x")
+            .expect("a sentence");
+        assert!(s.contains("(195,673.0)"), "{s}");
+        assert!(s.contains("the 95% interval for the count (202,0"), "{s}");
+        assert!(s.contains(" to 203,7"), "{s}");
         assert!(s.contains("beyond what chance"), "{s}");
         // A withheld earlier count gives no comparison.
         assert_eq!(change(10, &[Some(9), None], "x"), None);
