@@ -7,27 +7,13 @@
 
 use std::io::Write as _;
 use std::process::Command;
-use std::time::{Duration, Instant};
+
+mod support;
+use support::{Rng, lantern, time};
 
 /// Changing this changes the file, and so the figures: keep it fixed.
 const SEED: u64 = 0x1a17_e5e5;
 const AREAS: u64 = 240;
-
-/// xorshift64*: enough to vary the rows, with no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn generate(path: &std::path::Path, rows: u64) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create csv"));
@@ -68,27 +54,6 @@ fn generate(path: &std::path::Path, rows: u64) {
         .expect("write");
     }
     out.flush().expect("flush");
-}
-
-fn time(what: &str, cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let took = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    took
-}
-
-fn lantern(url: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lantern"));
-    c.args(args)
-        .arg("--database-url")
-        .arg(url)
-        .env("LANTERN_PSEUDONYM_KEY", "ab".repeat(32));
-    c
 }
 
 fn main() {

@@ -161,6 +161,29 @@ pub(crate) struct ImportOpts {
     pub(crate) json: bool,
 }
 
+/// How a register file is read.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct RegisterArgs {
+    /// An empty cell clears the stored value. Without it an empty cell, like a column the
+    /// file does not have, leaves the stored value as it is.
+    #[arg(long)]
+    pub(crate) blank_clears: bool,
+    /// A mapping profile (TOML) that turns a source's own columns and values into Lantern's.
+    #[arg(long, value_name = "P.toml")]
+    pub(crate) profile: Option<PathBuf>,
+    /// How dates written with numbers only are read: dmy (03/02/2021 is 3 February), mdy or
+    /// ymd. A profile's date_order wins.
+    #[arg(long, default_value = "dmy", value_name = "dmy|mdy|ymd")]
+    pub(crate) date_order: lantern_core::import::DateOrder,
+    /// The file's text encoding: utf-8 or windows-1252 (found from the bytes when not given;
+    /// a profile's encoding is used before that).
+    #[arg(long)]
+    pub(crate) encoding: Option<lantern_core::import::TextEncoding>,
+    /// The date no event may be later than (YYYY-MM-DD; default today).
+    #[arg(long)]
+    pub(crate) today: Option<chrono::NaiveDate>,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImportCommand {
     /// Areas from ONS boundary GeoJSON (code and name from properties ending CD and NM) or CSV
@@ -199,27 +222,33 @@ pub(crate) enum ImportCommand {
         #[command(flatten)]
         opts: ImportOpts,
     },
-    /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv.
+    /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv. A source's own file
+    /// is read through a mapping profile (--profile; see docs/profiles.md).
     Suicides {
         /// The file.
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
-        /// An empty cell clears the stored value. Without it an empty cell, like a column the
-        /// file does not have, leaves the stored value as it is.
-        #[arg(long)]
-        blank_clears: bool,
+        #[command(flatten)]
+        register: RegisterArgs,
     },
-    /// Self-harm presentations (CSV or XLSX). See docs/templates/self-harm.csv.
+    /// Self-harm presentations (CSV or XLSX). See docs/templates/self-harm.csv. A source's own file
+    /// is read through a mapping profile (--profile; see docs/profiles.md).
     SelfHarm {
         /// The file.
         file: PathBuf,
         #[command(flatten)]
         opts: ImportOpts,
-        /// An empty cell clears the stored value. Without it an empty cell, like a column the
-        /// file does not have, leaves the stored value as it is.
-        #[arg(long)]
-        blank_clears: bool,
+        #[command(flatten)]
+        register: RegisterArgs,
+    },
+    /// Postcodes to small areas: ONS's National Statistics Postcode Lookup (NSPL) or ONS
+    /// Postcode Directory (ONSPD) CSV. Only postcodes in small areas already imported are kept.
+    Postcodes {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
     },
     /// An action plan: the CSV or XLSX template (docs/templates/plan.csv), or a document's
     /// table saved as text (tab-separated cells, numbered headings, HTML fragments), detected

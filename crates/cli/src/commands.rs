@@ -415,13 +415,50 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
         ImportCommand::Suicides {
             file,
             opts,
-            blank_clears,
-        } => register_import(&store, &SUICIDES, &file, opts, blank_clears).await,
+            register,
+        } => register_import(&store, &SUICIDES, &file, opts, &register).await,
         ImportCommand::SelfHarm {
             file,
             opts,
-            blank_clears,
-        } => register_import(&store, &SELF_HARM, &file, opts, blank_clears).await,
+            register,
+        } => register_import(&store, &SELF_HARM, &file, opts, &register).await,
+        ImportCommand::Postcodes { file, opts } => {
+            let areas = s.area_codes().await?;
+            let result = match import::read_postcodes(&file, &|c| areas.contains(c)) {
+                Ok(found) => {
+                    if found.elsewhere + found.no_area > 0 {
+                        eprintln!(
+                            "Kept {} postcodes in the partnership's small areas; left out {} in other areas and {} with no small area.",
+                            found.postcodes.len(),
+                            found.elsewhere,
+                            found.no_area
+                        );
+                    }
+                    let summary = s
+                        .upsert_postcodes(&found.postcodes, opts.dry_run)
+                        .await
+                        .map_err(import::ImportError::from);
+                    if let (Ok(sum), false) = (&summary, opts.dry_run) {
+                        cli_audit_entry(
+                            &store,
+                            "import_postcodes",
+                            None,
+                            format!(
+                                "file={} inserted={} updated={} unchanged={}",
+                                file.display(),
+                                sum.inserted,
+                                sum.updated,
+                                sum.unchanged
+                            ),
+                        )
+                        .await?;
+                    }
+                    summary
+                }
+                Err(e) => Err(e),
+            };
+            report(result, opts)
+        }
         ImportCommand::Plans(args) => crate::plans::import(&store, &args).await,
     }
 }
@@ -431,8 +468,15 @@ async fn register_import(
     dataset: &'static register::Dataset,
     file: &Path,
     opts: ImportOpts,
-    blank_clears: bool,
+    args: &crate::cli::RegisterArgs,
 ) -> anyhow::Result<ExitCode> {
+    let profile = match &args.profile {
+        Some(path) => match import::Profile::read(path) {
+            Ok(p) => Some(p),
+            Err(e) => return report(Err(e), opts),
+        },
+        None => None,
+    };
     let key = if dataset.is_self_harm() {
         Some(deployment_key(Some(store)).await?)
     } else {
@@ -445,14 +489,30 @@ async fn register_import(
     let options = import::RegisterImportOptions {
         key: key.as_ref(),
         dry_run: opts.dry_run,
-        blank_clears,
+        blank_clears: args.blank_clears,
         audit_by: Some(import::AuditBy {
             actor: &actor,
             origin: "cli",
         }),
+        profile: profile.as_ref(),
+        date_order: args.date_order,
+        encoding: args.encoding,
+        today: args.today,
     };
     let result = import::import_register(store.as_ref(), dataset, file, &options, &progress).await;
     let fields = |r: &import::RegisterImport| import::describe_fields(&r.fields_changed);
+    if let Ok(r) = &result {
+        if r.encoding != "UTF-8" && args.encoding.is_none() {
+            eprintln!(
+                "Note: {} is not UTF-8; it was read as {} (as Excel saves \"CSV (Comma delimited)\"). Give --encoding to say otherwise.",
+                file.display(),
+                r.encoding
+            );
+        }
+        for w in &r.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     match result {
         Ok(r) if opts.json => {
             println!("{}", serde_json::to_string(&r)?);

@@ -9,6 +9,7 @@ pub mod benchmarks;
 pub mod codes;
 pub mod demo;
 pub mod export;
+pub mod grid;
 pub mod import;
 pub mod indicators;
 pub mod plans;

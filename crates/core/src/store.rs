@@ -304,6 +304,17 @@ pub trait AreaStore: Send + Sync {
     async fn area(&self, code: &str) -> StoreResult<Area>;
     /// All area codes, for validating imports.
     async fn area_codes(&self) -> StoreResult<HashSet<String>>;
+    /// Insert or update postcodes (each to its small area and centroid). `dry_run` as for
+    /// [`Self::upsert_areas`].
+    async fn upsert_postcodes(
+        &self,
+        postcodes: &[crate::import::Postcode],
+        dry_run: bool,
+    ) -> StoreResult<ImportSummary>;
+    /// Every postcode held, by its key ([`crate::import::postcode_key`]).
+    async fn postcodes(
+        &self,
+    ) -> StoreResult<std::collections::HashMap<String, crate::import::Postcode>>;
     /// Areas with their latest persons population and number of children.
     async fn area_summaries(&self, level: Option<AreaLevel>) -> StoreResult<Vec<AreaSummary>>;
     /// Whether `code` is `ancestor` or inside it.

@@ -14,6 +14,7 @@ mod benchmarks;
 mod geography;
 mod hardening;
 mod helpers;
+mod imports;
 mod plans;
 mod register;
 mod reliability;

@@ -34,7 +34,7 @@ fn a_file_with_good_and_bad_rows_writes_nothing_and_reports_every_bad_row() {
     let run = db.run(&["import", "suicides", &file]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let expect = [
-        ":5: date_of_death: '2024-02-30' is not a date in the form YYYY-MM-DD",
+        ":5: date_of_death: '2024-02-30' is not a date that exists",
         ":6: age: 134 is outside 0-120",
         ":6: residence_area: 'E09999999' is not a known area code",
         ":6: status: 'committed' is not one of suspected|",

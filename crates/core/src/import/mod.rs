@@ -4,18 +4,27 @@
 
 mod areas;
 mod populations;
+pub mod postcodes;
+pub mod profile;
+pub mod reading;
 mod register;
 mod table;
 
 pub use areas::{import_area_lookup, import_areas, parse_area_lookup, parse_areas, parse_geojson};
 pub use populations::{import_populations, parse_populations};
+pub use postcodes::{
+    Postcode, PostcodeFile, normalise_postcode, parse_postcodes, postcode_key, read_postcodes,
+};
+pub use profile::Profile;
+pub use reading::{DateOrder, TextEncoding};
 pub use register::{
-    AuditBy, RegisterImport, RegisterImportOptions, describe_fields, import_register,
-    parse_register, pseudonymise_file,
+    AuditBy, ParsedRegister, RegisterContext, RegisterImport, RegisterImportOptions,
+    describe_fields, import_register, parse_register, parse_register_with, pseudonymise_file,
 };
 pub(crate) use table::read_bounded;
 pub use table::{
     MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROW_BYTES, MAX_XLSX_PART_BYTES, Table, read_table,
+    read_table_as,
 };
 
 use crate::StoreError;
@@ -68,6 +77,22 @@ impl Problems {
             line,
             column: crate::text::printable(column, 80).into_owned(),
             message: crate::text::printable(&message, 400).into_owned(),
+        });
+    }
+
+    /// Add a problem whose message ends with lines to paste (a profile's TOML): each line is
+    /// made printable on its own.
+    pub(crate) fn add_lines(&mut self, line: u64, column: &str, message: &str, block: &str) {
+        let mut text = crate::text::printable(message, 2000).into_owned();
+        for l in block.lines() {
+            text.push('\n');
+            text.push_str(&crate::text::printable(l, 400));
+        }
+        self.list.push(Problem {
+            file: self.file.clone(),
+            line,
+            column: crate::text::printable(column, 80).into_owned(),
+            message: text,
         });
     }
 

@@ -1,15 +1,86 @@
-//! Importing suspected suicides and self-harm presentations.
+//! Importing suspected suicides and self-harm presentations, from Lantern's own columns or
+//! from a source's own file through a mapping profile ([`Profile`]).
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::{ImportError, Problems, Progress, Table, read_table};
+use chrono::NaiveDate;
+
+use super::postcodes::Postcode;
+use super::profile::Profile;
+use super::reading::{DateOrder, TextEncoding, fold};
+use super::{ImportError, Problem, Problems, Progress, Table, read_table, read_table_as};
 use crate::pseudonym::PseudonymKey;
-use crate::register::{Dataset, Record};
+use crate::register::{Dataset, FieldKind, Record, Value};
 use crate::{ImportSummary, Store};
 
 /// The column a source may send instead of `person_key`; it is hashed at once.
 const NHS_NUMBER: &str = "nhs_number";
+
+/// The dates that cannot be later than today: the event and what followed it. An inquest or
+/// a referral may be booked ahead, so those are not among them.
+const NOT_IN_THE_FUTURE: &[&str] = &[
+    "date_of_death",
+    "date_found",
+    "notified_at",
+    "status_date",
+    "presented_at",
+];
+
+/// Dates that come after the date of death; one before it is worth a second look.
+const AFTER_DEATH: &[&str] = &["date_found", "notified_at", "status_date"];
+
+/// Free text that is about a place, not a person: an address there is where it happened.
+const PLACE_TEXT: &[&str] = &[
+    "source",
+    "source_ref",
+    "location_text",
+    "location_of_concern",
+];
+
+/// Everything a register file is read with besides the file.
+#[derive(Clone, Copy)]
+pub struct RegisterContext<'a> {
+    /// Whether an area code is one Lantern holds.
+    pub area_known: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The deployment's pseudonym key, for files with NHS numbers.
+    pub key: Option<&'a PseudonymKey>,
+    /// How the file's columns and values map to Lantern's.
+    pub profile: Option<&'a Profile>,
+    /// How dates written with numbers only are read (the profile's order wins).
+    pub date_order: DateOrder,
+    /// Today: no event may be later, and two-digit years are no later.
+    pub today: NaiveDate,
+    /// The postcode lookup, for files with postcodes.
+    pub postcodes: Option<&'a HashMap<String, Postcode>>,
+}
+
+impl<'a> RegisterContext<'a> {
+    /// Lantern's own columns, no profile, today's date.
+    pub fn new(area_known: &'a (dyn Fn(&str) -> bool + Sync)) -> Self {
+        Self {
+            area_known,
+            key: None,
+            profile: None,
+            date_order: DateOrder::Dmy,
+            today: chrono::Utc::now().date_naive(),
+            postcodes: None,
+        }
+    }
+}
+
+/// The records a register file holds, and what is worth a second look in them.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedRegister {
+    /// The records, in file order.
+    pub records: Vec<Record>,
+    /// Things that are allowed but look wrong (dates out of order, an age that disagrees
+    /// with the date of birth), each with its line and column.
+    pub warnings: Vec<Problem>,
+    /// The fields the file gives (directly or worked out), for laying rows over stored ones.
+    pub fields: Vec<&'static str>,
+}
 
 /// Check every row of `table` against `dataset` and return the records, or every problem.
 /// `key` is needed only when the table has an `nhs_number` column.
@@ -22,42 +93,319 @@ pub fn parse_register(
     area_known: &(dyn Fn(&str) -> bool + Sync),
     key: Option<&PseudonymKey>,
 ) -> Result<Vec<Record>, ImportError> {
-    let mut problems = Problems::new(&table.file);
-    let is_self_harm = dataset.is_self_harm();
-    let nhs_col = if is_self_harm {
-        table.column(NHS_NUMBER)
+    let context = RegisterContext {
+        key,
+        ..RegisterContext::new(area_known)
+    };
+    parse_register_with(dataset, table, &context).map(|p| p.records)
+}
+
+/// What a file column is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A field of the dataset (its index).
+    Field(usize),
+    /// An identifier turned into something else at once.
+    Derived(Derived),
+    /// Read past.
+    Ignore,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Derived {
+    DateOfBirth,
+    Postcode,
+    Easting,
+    Northing,
+    NhsNumber,
+}
+
+impl Derived {
+    const ALL: [(Self, &'static str, &'static [&'static str]); 5] = [
+        (
+            Self::DateOfBirth,
+            "date_of_birth",
+            &["dob", "birth date", "d o b"],
+        ),
+        (
+            Self::Postcode,
+            "residence_postcode",
+            &[
+                "postcode",
+                "post code",
+                "home postcode",
+                "residence postcode",
+                "postcode of residence",
+            ],
+        ),
+        (
+            Self::Easting,
+            "easting",
+            &["eastings", "grid easting", "x coordinate"],
+        ),
+        (
+            Self::Northing,
+            "northing",
+            &["northings", "grid northing", "y coordinate"],
+        ),
+        (Self::NhsNumber, NHS_NUMBER, &["nhs no", "nhs num"]),
+    ];
+
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(d, _, _)| *d == self)
+            .map_or("", |(_, n, _)| n)
+    }
+
+    fn by_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(d, _, _)| *d)
+    }
+
+    /// By a header's folded words: the name itself or a common way of writing it.
+    fn by_header(folded: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, n, also)| fold(n) == folded || also.contains(&folded))
+            .map(|(d, _, _)| *d)
+    }
+}
+
+/// Why an unrecognised header must not be imported as it is, when it looks like a name or an
+/// address.
+fn identifying_header(folded: &str) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "name",
+        "names",
+        "forename",
+        "forenames",
+        "surname",
+        "firstname",
+        "lastname",
+        "fullname",
+        "initials",
+        "maiden",
+    ];
+    const ADDRESSES: &[&str] = &["address", "addr", "street", "road", "house", "flat"];
+    let words: Vec<&str> = folded.split(' ').collect();
+    if words.iter().any(|w| NAMES.contains(w)) {
+        Some("looks like a person's name, which Lantern never stores")
+    } else if words.iter().any(|w| ADDRESSES.contains(w)) {
+        Some(
+            "looks like an address, which Lantern never stores (a postcode can be mapped to residence_postcode)",
+        )
     } else {
         None
-    };
-    check_header(dataset, table, nhs_col.is_some(), &mut problems);
-    if !problems.is_empty() {
-        return problems.into_result(Vec::new());
     }
-    if nhs_col.is_some() && key.is_none() {
+}
+
+/// How each file column is read, worked out from the header and the profile.
+struct Mapping {
+    /// Per field of the dataset: the file column it comes from.
+    field_col: Vec<Option<usize>>,
+    /// The file column of each derived identifier.
+    derived: HashMap<Derived, usize>,
+}
+
+impl Mapping {
+    fn new(
+        dataset: &'static Dataset,
+        table: &Table,
+        profile: Option<&Profile>,
+        problems: &mut Problems,
+    ) -> Self {
+        let mut field_col = vec![None; dataset.fields.len()];
+        let mut derived = HashMap::new();
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        let is_self_harm = dataset.is_self_harm();
+        for (i, header) in table.headers.iter().enumerate() {
+            let folded = fold(header);
+            let role = match profile.and_then(|p| p.column(header)) {
+                Some(super::profile::IGNORE) => Some(Role::Ignore),
+                Some(target) => dataset
+                    .index(target)
+                    .map(Role::Field)
+                    .or_else(|| Derived::by_name(target).map(Role::Derived)),
+                None if header.is_empty() => Some(Role::Ignore),
+                None => dataset
+                    .index(header)
+                    .or_else(|| {
+                        dataset
+                            .fields
+                            .iter()
+                            .position(|f| fold(f.name) == folded || fold(f.label) == folded)
+                    })
+                    .map(Role::Field)
+                    .or_else(|| Derived::by_header(&folded).map(Role::Derived)),
+            };
+            let role = match role {
+                Some(Role::Derived(Derived::NhsNumber)) if !is_self_harm => {
+                    problems.add(
+                        1,
+                        header,
+                        "is an NHS number, which the suicides register does not take",
+                    );
+                    Role::Ignore
+                }
+                Some(r) => r,
+                None => {
+                    let why = identifying_header(&folded).map_or_else(
+                        || {
+                            format!(
+                                "is not a column of {} (see docs/templates/); a profile (--profile) can map it to a field or to \"ignore\"",
+                                dataset.name
+                            )
+                        },
+                        |why| {
+                            format!(
+                                "{why}: remove the column, or map it to \"ignore\" in a profile (--profile)"
+                            )
+                        },
+                    );
+                    problems.add(1, header, why);
+                    Role::Ignore
+                }
+            };
+            let target = match role {
+                Role::Field(f) => Some(dataset.fields[f].name),
+                Role::Derived(d) => Some(d.name()),
+                Role::Ignore => None,
+            };
+            if let Some(t) = target
+                && let Some(first) = seen.insert(t, header)
+            {
+                if first == header {
+                    problems.add(1, header, "appears twice in the header");
+                } else {
+                    problems.add(
+                        1,
+                        header,
+                        format!("is read as {t}, as the column '{first}' is already"),
+                    );
+                }
+            }
+            match role {
+                Role::Field(f) => field_col[f] = Some(i),
+                Role::Derived(d) => {
+                    derived.insert(d, i);
+                }
+                Role::Ignore => {}
+            }
+        }
+        Self { field_col, derived }
+    }
+
+    /// The fields a record of this file gets a value for.
+    fn fields(&self, dataset: &'static Dataset, constant_source: bool) -> Vec<&'static str> {
+        dataset
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                self.field_col[*i].is_some()
+                    || (f.name == "source" && constant_source)
+                    || (f.name == "age" && self.derived.contains_key(&Derived::DateOfBirth))
+                    || (f.name == "residence_area" && self.derived.contains_key(&Derived::Postcode))
+                    || (matches!(f.name, "location_lat" | "location_lon")
+                        && self.derived.contains_key(&Derived::Easting))
+                    || (f.name == "person_key" && self.derived.contains_key(&Derived::NhsNumber))
+            })
+            .map(|(_, f)| f.name)
+            .collect()
+    }
+}
+
+/// [`parse_register`] with a profile, postcodes, a date order and warnings.
+///
+/// # Errors
+/// [`ImportError::Invalid`] listing each problem with its line and column.
+pub fn parse_register_with(
+    dataset: &'static Dataset,
+    table: &Table,
+    context: &RegisterContext<'_>,
+) -> Result<ParsedRegister, ImportError> {
+    let mut problems = Problems::new(&table.file);
+    if let Some(p) = context.profile
+        && p.dataset != dataset
+    {
+        problems.add(
+            1,
+            "-",
+            format!(
+                "the profile is for {}, not {}",
+                p.dataset.name, dataset.name
+            ),
+        );
+        return problems.into_result(ParsedRegister::default());
+    }
+    let mapping = Mapping::new(dataset, table, context.profile, &mut problems);
+    let constant_source = context.profile.and_then(|p| p.source.as_deref());
+    let fields = mapping.fields(dataset, constant_source.is_some());
+    for field in dataset.fields.iter().filter(|f| f.required) {
+        if !fields.contains(&field.name) {
+            let what = match field.name {
+                "person_key" => "person_key or nhs_number",
+                "age" => "age or date_of_birth",
+                "residence_area" => "residence_area or residence_postcode",
+                "source" => "source (or a profile's source)",
+                other => other,
+            };
+            problems.add(
+                1,
+                field.name,
+                format!("the required column {what} is missing"),
+            );
+        }
+    }
+    if mapping.derived.contains_key(&Derived::Easting)
+        != mapping.derived.contains_key(&Derived::Northing)
+    {
+        problems.add(
+            1,
+            "-",
+            "easting and northing come together: give both columns or neither",
+        );
+    }
+    if mapping.derived.contains_key(&Derived::NhsNumber) && context.key.is_none() {
         problems.add(
             1,
             NHS_NUMBER,
             "no pseudonymisation key is set (LANTERN_PSEUDONYM_KEY)",
         );
-        return problems.into_result(Vec::new());
+    }
+    if mapping.derived.contains_key(&Derived::Postcode)
+        && context.postcodes.is_none_or(HashMap::is_empty)
+    {
+        problems.add(
+            1,
+            "residence_postcode",
+            "no postcodes are loaded: import ONS's postcode lookup first (lantern import postcodes FILE)",
+        );
+    }
+    if !problems.is_empty() {
+        problems.sort();
+        return problems.into_result(ParsedRegister::default());
     }
     let rows = RowParser {
         dataset,
-        columns: table
-            .headers
+        table,
+        mapping: &mapping,
+        context,
+        constant_source,
+        field_index: dataset
+            .fields
             .iter()
             .enumerate()
-            .map(|(i, h)| (h.as_str(), i))
+            .map(|(i, f)| (f.name, i))
             .collect(),
-        nhs_col,
-        key,
-        area_known,
-        file: &table.file,
     };
     // Rows are independent, so large files are checked on every core, in order.
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = table.rows.len().div_ceil(threads).max(20_000);
-    let parts: Vec<(Vec<(u64, Record)>, Problems)> = std::thread::scope(|scope| {
+    let parts: Vec<RowsOut> = std::thread::scope(|scope| {
         let handles: Vec<_> = table
             .rows
             .chunks(chunk)
@@ -69,119 +417,548 @@ pub fn parse_register(
             .collect()
     });
     let mut records = Vec::with_capacity(table.rows.len());
-    for (part, part_problems) in parts {
-        records.extend(part);
-        problems.extend(part_problems);
+    let mut warnings = Problems::new(&table.file);
+    let mut unmapped: BTreeMap<usize, BTreeMap<String, (u64, u64)>> = BTreeMap::new();
+    for part in parts {
+        records.extend(part.records);
+        problems.extend(part.problems);
+        warnings.extend(part.warnings);
+        for (field, values) in part.unmapped {
+            let all = unmapped.entry(field).or_default();
+            for (value, (count, first)) in values {
+                let slot = all.entry(value).or_insert((0, first));
+                slot.0 += count;
+                slot.1 = slot.1.min(first);
+            }
+        }
+    }
+    for (field, values) in unmapped {
+        report_unmapped(dataset, table, &mapping, field, &values, &mut problems);
     }
     // Keys repeated within the file, reported on the later line.
     let mut seen: HashMap<(String, String), u64> = HashMap::with_capacity(records.len());
+    let ref_column = rows.column_name(1);
     for (line, record) in &records {
         if let Some(first) = seen.insert(record.key(), *line) {
             problems.add(
                 *line,
-                "source_ref",
+                ref_column,
                 format!("repeats the source and reference of line {first}"),
             );
         }
     }
     problems.sort();
-    problems.into_result(records.into_iter().map(|(_, r)| r).collect())
+    warnings.sort();
+    problems.into_result(ParsedRegister {
+        records: records.into_iter().map(|(_, r)| r).collect(),
+        warnings: warnings.into_list(),
+        fields,
+    })
+}
+
+/// One problem for every value of a column the profile does not map, with how often and
+/// where each first appears, and the TOML to paste into the profile.
+fn report_unmapped(
+    dataset: &'static Dataset,
+    table: &Table,
+    mapping: &Mapping,
+    field: usize,
+    values: &BTreeMap<String, (u64, u64)>,
+    problems: &mut Problems,
+) {
+    let f = &dataset.fields[field];
+    let list = match f.kind {
+        FieldKind::Code(l) | FieldKind::Codes(l) => crate::codes::list(l),
+        _ => return,
+    };
+    let column = mapping.field_col[field].map_or(f.name, |c| table.headers[c].as_str());
+    let first = values.values().map(|(_, l)| *l).min().unwrap_or(1);
+    let shown: Vec<String> = values
+        .iter()
+        .map(|(v, (n, l))| {
+            format!(
+                "'{}' ({n} row{}, first on line {l})",
+                crate::text::printable(v, 60),
+                if *n == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut toml = format!(
+        "[values.{}]  # one of: {}",
+        f.name,
+        list.choices().replace('|', ", ")
+    );
+    for v in values.keys() {
+        toml.push_str(&format!(
+            "\n{} = \"\"",
+            quote(&crate::text::printable(v, 60))
+        ));
+    }
+    problems.add_lines(
+        first,
+        column,
+        &format!(
+            "{} value{} not among the codes of {} or their labels, nor in the profile: {}. Add to the profile, with the code for each (\"\" for blank):",
+            values.len(),
+            if values.len() == 1 { " is" } else { "s are" },
+            f.name,
+            shown.join(", ")
+        ),
+        &toml,
+    );
+}
+
+/// What one part of the rows gave.
+struct RowsOut {
+    records: Vec<(u64, Record)>,
+    problems: Problems,
+    warnings: Problems,
+    /// Per field, the values no code or mapping matched: `(count, first line)`.
+    unmapped: BTreeMap<usize, BTreeMap<String, (u64, u64)>>,
 }
 
 /// What every row needs to be checked.
 struct RowParser<'a> {
     dataset: &'static Dataset,
-    columns: HashMap<&'a str, usize>,
-    nhs_col: Option<usize>,
-    key: Option<&'a PseudonymKey>,
-    area_known: &'a (dyn Fn(&str) -> bool + Sync),
-    file: &'a str,
+    table: &'a Table,
+    mapping: &'a Mapping,
+    context: &'a RegisterContext<'a>,
+    constant_source: Option<&'a str>,
+    field_index: HashMap<&'static str, usize>,
 }
 
 impl RowParser<'_> {
-    fn parse(&self, rows: &[(u64, csv::StringRecord)]) -> (Vec<(u64, Record)>, Problems) {
-        let mut problems = Problems::new(self.file);
+    /// The file's name for a field's column (the field's own name when it has none).
+    fn column_name(&self, field: usize) -> &str {
+        self.mapping.field_col[field].map_or(self.dataset.fields[field].name, |c| {
+            self.table.headers[c].as_str()
+        })
+    }
+
+    fn derived_name(&self, d: Derived) -> &str {
+        self.mapping
+            .derived
+            .get(&d)
+            .map_or(d.name(), |&c| self.table.headers[c].as_str())
+    }
+
+    fn date_order(&self) -> DateOrder {
+        self.context
+            .profile
+            .and_then(|p| p.date_order)
+            .unwrap_or(self.context.date_order)
+    }
+
+    /// A code field's text as codes, or `None` (and the value noted) when a part matches
+    /// nothing and a profile is in use; without a profile the text goes on to be refused
+    /// with the list of codes.
+    fn read_codes<'c>(
+        &self,
+        field: usize,
+        list: &crate::codes::CodeList,
+        multiple: bool,
+        raw: &'c str,
+        line: u64,
+        unmapped: &mut BTreeMap<usize, BTreeMap<String, (u64, u64)>>,
+    ) -> Option<Cow<'c, str>> {
+        let name = self.dataset.fields[field].name;
+        let profile = self.context.profile;
+        let parts: Vec<&str> = if multiple {
+            raw.split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect()
+        } else {
+            vec![raw.trim()]
+        };
+        if profile.is_none_or(|p| !p.values.contains_key(name))
+            && parts.iter().all(|p| list.contains(p))
+        {
+            return Some(Cow::Borrowed(raw));
+        }
+        let mut out: Vec<&str> = Vec::with_capacity(parts.len());
+        let mut missing = false;
+        for part in parts {
+            let code = profile
+                .and_then(|p| p.value(name, part))
+                .or_else(|| super::reading::code_for(list, part));
+            match code {
+                Some("") => {}
+                Some(c) => out.push(c),
+                None if profile.is_some() => {
+                    let slot = unmapped
+                        .entry(field)
+                        .or_default()
+                        .entry(part.to_owned())
+                        .or_insert((0, line));
+                    slot.0 += 1;
+                    missing = true;
+                }
+                None => out.push(part),
+            }
+        }
+        (!missing).then(|| Cow::Owned(out.join(";")))
+    }
+
+    fn parse(&self, rows: &[(u64, csv::StringRecord)]) -> RowsOut {
+        let mut problems = Problems::new(&self.table.file);
+        let mut warnings = Problems::new(&self.table.file);
+        let mut unmapped = BTreeMap::new();
         let mut records = Vec::with_capacity(rows.len());
+        let order = self.date_order();
+        let today = self.context.today;
+        let fields = self.dataset.fields;
         for (line, cells) in rows {
-            let mut derived_key: Option<String> = None;
-            if let (Some(col), Some(key)) = (self.nhs_col, self.key) {
-                let raw = cells[col].trim();
-                if !raw.is_empty() {
-                    match key.person_key(raw) {
-                        Ok(k) => derived_key = Some(k),
-                        // The message never repeats the number itself.
-                        Err(e) => problems.add(*line, NHS_NUMBER, e.to_string()),
+            let line = *line;
+            let mut row_failed = false;
+            // Fields whose text was refused here: the record's own check says nothing more.
+            let mut refused: Vec<usize> = Vec::new();
+            let mut texts: Vec<Cow<'_, str>> = vec![Cow::Borrowed(""); fields.len()];
+            for (i, field) in fields.iter().enumerate() {
+                let Some(col) = self.mapping.field_col[i] else {
+                    continue;
+                };
+                let raw = &cells[col];
+                if raw.trim().is_empty() {
+                    continue;
+                }
+                let text: Option<Cow<'_, str>> = match field.kind {
+                    FieldKind::Code(l) | FieldKind::Codes(l) => self.read_codes(
+                        i,
+                        crate::codes::list(l),
+                        matches!(field.kind, FieldKind::Codes(_)),
+                        raw,
+                        line,
+                        &mut unmapped,
+                    ),
+                    FieldKind::Bool => Some(
+                        self.context
+                            .profile
+                            .and_then(|p| p.value(field.name, raw.trim()))
+                            .map_or(Cow::Borrowed(raw), |v| Cow::Owned(v.to_owned())),
+                    ),
+                    FieldKind::Date => match super::reading::read_date(raw, order, today) {
+                        Ok(d) => Some(Cow::Owned(d.format("%Y-%m-%d").to_string())),
+                        Err(e) => {
+                            problems.add(line, self.column_name(i), e);
+                            refused.push(i);
+                            None
+                        }
+                    },
+                    FieldKind::DateOrTime => {
+                        match super::reading::read_date_or_time(raw, order, today) {
+                            Ok(t) => Some(Cow::Owned(t)),
+                            Err(e) => {
+                                problems.add(line, self.column_name(i), e);
+                                refused.push(i);
+                                None
+                            }
+                        }
+                    }
+                    FieldKind::Text { .. }
+                        if !PLACE_TEXT.contains(&field.name)
+                            && super::postcodes::holds_postcode(raw) =>
+                    {
+                        problems.add(
+                            line,
+                            self.column_name(i),
+                            "looks like it holds an address (it has a postcode), which Lantern never stores here: remove it, or map the column to \"ignore\" in a profile",
+                        );
+                        refused.push(i);
+                        None
+                    }
+                    _ => Some(Cow::Borrowed(raw)),
+                };
+                match text {
+                    Some(t) => texts[i] = t,
+                    None => {
+                        row_failed = true;
+                        refused.push(i);
                     }
                 }
             }
-            let given_key = self
-                .columns
-                .get("person_key")
-                .map_or("", |&i| cells[i].trim());
-            if let Some(k) = &derived_key
-                && !given_key.is_empty()
-                && given_key != k
+            if let (Some(source), Some(i)) = (self.constant_source, self.field_index.get("source"))
+                && texts[*i].trim().is_empty()
             {
-                problems.add(
-                    *line,
-                    "person_key",
-                    "does not match the key made from nhs_number",
-                );
+                texts[*i] = Cow::Borrowed(source);
             }
+            self.derive(
+                cells,
+                line,
+                &mut texts,
+                &mut refused,
+                &mut problems,
+                &mut warnings,
+            );
             let lookup = |name: &str| -> Option<&str> {
-                if name == "person_key" && derived_key.is_some() {
-                    return derived_key.as_deref();
-                }
-                self.columns.get(name).map(|&i| &cells[i])
+                self.field_index.get(name).map(|&i| texts[i].as_ref())
             };
-            match Record::parse(self.dataset, lookup, self.area_known) {
-                Ok(record) => records.push((*line, record)),
+            match Record::parse(self.dataset, lookup, self.context.area_known) {
+                Ok(record) if !row_failed && refused.is_empty() => {
+                    self.check_dates(&record, line, &mut problems, &mut warnings, &mut row_failed);
+                    if !row_failed {
+                        records.push((line, record));
+                    }
+                }
+                Ok(_) => {}
                 Err(errs) => {
                     for (field, e) in errs {
-                        if field == "person_key" && self.nhs_col.is_some() && given_key.is_empty() {
-                            // A bad NHS number was reported above; a blank one needs saying here.
-                            if self.nhs_col.is_some_and(|c| cells[c].trim().is_empty()) {
-                                problems.add(*line, NHS_NUMBER, "give person_key or nhs_number");
-                            }
+                        let i = self.field_index.get(field).copied().unwrap_or(0);
+                        if refused.contains(&i) {
                             continue;
                         }
-                        problems.add(*line, field, e.0);
+                        problems.add(line, self.column_name(i), e.0);
                     }
                 }
             }
         }
-        (records, problems)
+        RowsOut {
+            records,
+            problems,
+            warnings,
+            unmapped,
+        }
     }
-}
 
-fn check_header(dataset: &Dataset, table: &Table, has_nhs: bool, problems: &mut Problems) {
-    let mut seen = HashSet::new();
-    for h in &table.headers {
-        if !seen.insert(h.as_str()) {
-            problems.add(1, h, "appears twice in the header");
-        }
-        let known = dataset.field(h).is_some() || (h == NHS_NUMBER && has_nhs);
-        if !known && !h.is_empty() {
-            problems.add(
-                1,
-                h,
-                format!("is not a column of {} (see docs/templates/)", dataset.name),
-            );
-        }
-    }
-    for field in dataset.fields.iter().filter(|f| f.required) {
-        let present = table.column(field.name).is_some() || (field.name == "person_key" && has_nhs);
-        if !present {
-            let what = if field.name == "person_key" {
-                "person_key or nhs_number"
-            } else {
-                field.name
+    /// Work out fields from the identifiers a file carries, which are then dropped: the age
+    /// from a date of birth, the small area from a postcode, the place from a grid reference,
+    /// the person key from an NHS number. No message repeats an identifier.
+    fn derive(
+        &self,
+        cells: &csv::StringRecord,
+        line: u64,
+        texts: &mut [Cow<'_, str>],
+        refused: &mut Vec<usize>,
+        problems: &mut Problems,
+        warnings: &mut Problems,
+    ) {
+        let cell = |d: Derived| -> &str {
+            self.mapping
+                .derived
+                .get(&d)
+                .map_or("", |&c| cells[c].trim())
+        };
+        let index = |name: &str| self.field_index.get(name).copied();
+        let mut refuse =
+            |i: Option<usize>, column: &str, message: &str, problems: &mut Problems| {
+                problems.add(line, column, message);
+                if let Some(i) = i {
+                    refused.push(i);
+                }
             };
-            problems.add(
-                1,
-                field.name,
-                format!("the required column {what} is missing"),
-            );
+        let mut silently_refused = Vec::new();
+        // NHS number to person key.
+        let nhs = cell(Derived::NhsNumber);
+        if let (Some(i), Some(key)) = (index("person_key"), self.context.key)
+            && self.mapping.derived.contains_key(&Derived::NhsNumber)
+        {
+            let given = texts[i].trim().to_owned();
+            if nhs.is_empty() {
+                if given.is_empty() {
+                    refuse(
+                        Some(i),
+                        self.derived_name(Derived::NhsNumber),
+                        "give person_key or nhs_number",
+                        problems,
+                    );
+                }
+            } else {
+                match key.person_key(nhs) {
+                    Ok(k) if !given.is_empty() && given != k => refuse(
+                        Some(i),
+                        self.column_name(i),
+                        "does not match the key made from nhs_number",
+                        problems,
+                    ),
+                    Ok(k) => texts[i] = Cow::Owned(k),
+                    // The message never repeats the number itself.
+                    Err(e) => refuse(
+                        Some(i),
+                        self.derived_name(Derived::NhsNumber),
+                        &e.to_string(),
+                        problems,
+                    ),
+                }
+            }
+        }
+        // Date of birth to age at the event.
+        let dob = cell(Derived::DateOfBirth);
+        if !dob.is_empty()
+            && let Some(age_i) = index("age")
+        {
+            let column = self.derived_name(Derived::DateOfBirth);
+            let event = index(self.dataset.date_field)
+                .map(|i| texts[i].as_ref())
+                .and_then(|t| {
+                    NaiveDate::parse_from_str(t.get(..10).unwrap_or(""), "%Y-%m-%d").ok()
+                });
+            match super::reading::read_date(dob, self.date_order(), self.context.today) {
+                Err(_) => refuse(
+                    Some(age_i),
+                    column,
+                    "is not a date of birth Lantern can read (dates such as 03/02/1980 or 1980-02-03)",
+                    problems,
+                ),
+                // The event's date was refused: the age cannot be worked out, and that was said.
+                Ok(_) if event.is_none() => {
+                    if texts[age_i].trim().is_empty() {
+                        silently_refused.push(age_i);
+                    }
+                }
+                Ok(born) => {
+                    if let Some(event) = event {
+                        match event.years_since(born) {
+                            None => refuse(
+                                Some(age_i),
+                                column,
+                                "is after the date of the event",
+                                problems,
+                            ),
+                            Some(age) => {
+                                let given = texts[age_i].trim();
+                                if given.is_empty() {
+                                    texts[age_i] = Cow::Owned(age.to_string());
+                                } else if given.parse::<u32>().ok() != Some(age) {
+                                    warnings.add(
+                                        line,
+                                        self.column_name(age_i),
+                                        format!("{given} disagrees with the date of birth, which gives {age} at the date of the event; the age given is kept"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Postcode to small area.
+        let postcode = cell(Derived::Postcode);
+        if !postcode.is_empty()
+            && let Some(area_i) = index("residence_area")
+        {
+            let column = self.derived_name(Derived::Postcode);
+            let found = super::postcodes::normalise_postcode(postcode).and_then(|p| {
+                let key = super::postcodes::postcode_key(&p);
+                self.context.postcodes.and_then(|all| all.get(&key))
+            });
+            match found {
+                None if super::postcodes::normalise_postcode(postcode).is_none() => {
+                    refuse(
+                        Some(area_i),
+                        column,
+                        "is not shaped like a UK postcode",
+                        problems,
+                    );
+                }
+                None => refuse(
+                    Some(area_i),
+                    column,
+                    "is not a postcode in the partnership's areas (the lookup holds only those): check it, or give residence_area",
+                    problems,
+                ),
+                Some(p) if p.terminated.is_some() => refuse(
+                    Some(area_i),
+                    column,
+                    &format!(
+                        "was terminated in {} and the lookup gives no successor: give the current postcode or residence_area",
+                        p.terminated.as_deref().unwrap_or("")
+                    ),
+                    problems,
+                ),
+                Some(p) => {
+                    let given = texts[area_i].trim();
+                    if given.is_empty() {
+                        texts[area_i] = Cow::Owned(p.area_code.clone());
+                    } else if given != p.area_code {
+                        warnings.add(
+                            line,
+                            self.column_name(area_i),
+                            "disagrees with the small area of the postcode; the area given is kept",
+                        );
+                    }
+                }
+            }
+        }
+        // Grid reference to latitude and longitude.
+        let (e, n) = (cell(Derived::Easting), cell(Derived::Northing));
+        if (!e.is_empty() || !n.is_empty())
+            && let (Some(lat_i), Some(lon_i)) = (index("location_lat"), index("location_lon"))
+        {
+            let column = self.derived_name(Derived::Easting);
+            match (e.parse::<f64>(), n.parse::<f64>()) {
+                (Ok(e), Ok(n)) if crate::grid::on_grid(e, n) => {
+                    let (lat, lon) = crate::grid::grid_to_wgs84(e, n);
+                    if texts[lat_i].trim().is_empty() && texts[lon_i].trim().is_empty() {
+                        texts[lat_i] = Cow::Owned(format!("{lat:.6}"));
+                        texts[lon_i] = Cow::Owned(format!("{lon:.6}"));
+                    }
+                }
+                (Ok(_), Ok(_)) => refuse(
+                    Some(lat_i),
+                    column,
+                    "with its northing is not on the British National Grid (eastings 0-700000, northings 0-1300000 metres)",
+                    problems,
+                ),
+                _ => refuse(
+                    Some(lat_i),
+                    column,
+                    "easting and northing must both be numbers of metres",
+                    problems,
+                ),
+            }
+        }
+        refused.extend(silently_refused);
+    }
+
+    /// A date in the future is refused; dates out of order are warned of.
+    fn check_dates(
+        &self,
+        record: &Record,
+        line: u64,
+        problems: &mut Problems,
+        warnings: &mut Problems,
+        failed: &mut bool,
+    ) {
+        let date_at = |i: usize| match &record.values[i] {
+            Some(Value::Date(d)) => Some(*d),
+            Some(Value::DateTime(t)) => Some(t.date_naive()),
+            _ => None,
+        };
+        for name in NOT_IN_THE_FUTURE {
+            if let Some(&i) = self.field_index.get(name)
+                && let Some(d) = date_at(i)
+                && d > self.context.today
+            {
+                problems.add(
+                    line,
+                    self.column_name(i),
+                    format!(
+                        "{d} is in the future (today is {}): check the date and its order (--date-order)",
+                        self.context.today
+                    ),
+                );
+                *failed = true;
+            }
+        }
+        let Some(death) = self
+            .field_index
+            .get("date_of_death")
+            .and_then(|&i| date_at(i))
+        else {
+            return;
+        };
+        for name in AFTER_DEATH {
+            if let Some(&i) = self.field_index.get(name)
+                && let Some(d) = date_at(i)
+                && d < death
+            {
+                warnings.add(
+                    line,
+                    self.column_name(i),
+                    format!("{d} is before the date of death ({death})"),
+                );
+            }
         }
     }
 }
@@ -194,6 +971,10 @@ pub struct RegisterImport {
     pub summary: ImportSummary,
     /// The fields updated rows changed, each with how many records it changed in.
     pub fields_changed: crate::register::FieldChanges,
+    /// Things allowed but worth a second look, each as `FILE:LINE: COLUMN: message`.
+    pub warnings: Vec<String>,
+    /// The file's text encoding (`UTF-8` or `Windows-1252`).
+    pub encoding: String,
 }
 
 /// Import a register file into the store: all rows or none. A row whose key is stored is laid
@@ -210,26 +991,35 @@ pub async fn import_register(
     progress: Progress<'_>,
 ) -> Result<RegisterImport, ImportError> {
     let started = std::time::Instant::now();
-    let table = read_table(path)?;
+    let encoding = options
+        .encoding
+        .or_else(|| options.profile.and_then(|p| p.encoding));
+    let table = read_table_as(path, encoding)?;
     tracing::info!(
         rows = table.rows.len(),
         ms = started.elapsed().as_millis() as u64,
         "read"
     );
     let areas = store.area_codes().await?;
-    let records = parse_register(dataset, &table, &|c| areas.contains(c), options.key)?;
+    let postcodes = store.postcodes().await?;
+    let context = RegisterContext {
+        area_known: &|c| areas.contains(c),
+        key: options.key,
+        profile: options.profile,
+        date_order: options.date_order,
+        today: options
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        postcodes: Some(&postcodes),
+    };
+    let parsed = parse_register_with(dataset, &table, &context)?;
+    let records = parsed.records;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "validated");
     let origin = format!(
         "import:{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
     );
-    let columns = table.headers.iter().map(|h| {
-        if h == NHS_NUMBER {
-            "person_key"
-        } else {
-            h.as_str()
-        }
-    });
+    let columns = parsed.fields.iter().copied();
     let merge = crate::register::ImportMerge::for_columns(dataset, columns, options.blank_clears);
     let audit = options.audit_by.map(|by| {
         move |s: &ImportSummary, fields: &crate::register::FieldChanges| {
@@ -263,6 +1053,8 @@ pub async fn import_register(
     Ok(RegisterImport {
         summary,
         fields_changed,
+        warnings: parsed.warnings.iter().map(ToString::to_string).collect(),
+        encoding: table.encoding.name().to_owned(),
     })
 }
 
@@ -277,6 +1069,14 @@ pub struct RegisterImportOptions<'a> {
     pub blank_clears: bool,
     /// Who imports: an audit entry is written in the import's own transaction.
     pub audit_by: Option<AuditBy<'a>>,
+    /// How the file's columns and values map to Lantern's.
+    pub profile: Option<&'a Profile>,
+    /// How dates written with numbers only are read, when the profile does not say.
+    pub date_order: DateOrder,
+    /// The file's encoding (`None`: the profile's, else found from the bytes).
+    pub encoding: Option<TextEncoding>,
+    /// The date no event may be later than (`None`: today).
+    pub today: Option<NaiveDate>,
 }
 
 /// Who does something the audit log records, and from where.
@@ -398,7 +1198,7 @@ mod tests {
         let got = lines(err);
         assert!(
             got.contains(
-                &"s.csv:3: date_of_death: '2024-13-02' is not a date in the form YYYY-MM-DD"
+                &"s.csv:3: date_of_death: '2024-13-02' is not a date that exists (read as day/month/year; if the file writes dates another way, give --date-order)"
                     .to_owned()
             ),
             "{got:?}"
@@ -428,12 +1228,16 @@ mod tests {
 
     #[test]
     fn missing_and_unknown_columns_are_reported_on_line_1() {
-        let table = Table::from_csv("s.csv", b"source,source_ref,dob\n").unwrap();
+        let table = Table::from_csv("s.csv", b"source,source_ref,dod\n").unwrap();
         let got = lines(parse_register(&SUICIDES, &table, &|_| true, None).unwrap_err());
+        assert!(
+            got.iter().any(|l| l
+                .starts_with("s.csv:1: dod: is not a column of suicides (see docs/templates/)")),
+            "{got:?}"
+        );
         assert!(got.contains(
-            &"s.csv:1: dob: is not a column of suicides (see docs/templates/)".to_owned()
+            &"s.csv:1: age: the required column age or date_of_birth is missing".to_owned()
         ));
-        assert!(got.contains(&"s.csv:1: age: the required column age is missing".to_owned()));
     }
 
     #[test]

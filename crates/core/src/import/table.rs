@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::reading::{TextEncoding, Utf8Check, Windows1252Reader};
 use super::{ImportError, Problems, display_name};
 
 /// A table read from a file: the header and the rows, each with its 1-based line.
@@ -14,6 +15,8 @@ pub struct Table {
     /// `(line, cells)`; cells are padded to the header's width. A `StringRecord` keeps a
     /// row's cells in one buffer, which matters for files of a million rows.
     pub rows: Vec<(u64, csv::StringRecord)>,
+    /// How the file's text was encoded (XLSX is always UTF-8 inside).
+    pub encoding: TextEncoding,
 }
 
 impl Table {
@@ -29,6 +32,35 @@ impl Table {
     /// limits (`MAX_ROW_BYTES`, `MAX_CELL_CHARS`, `MAX_FILE_BYTES`).
     pub fn from_csv(file: &str, bytes: &[u8]) -> Result<Self, ImportError> {
         Self::from_csv_reader(file, bytes)
+    }
+
+    /// Parse CSV bytes in `encoding`, or in the encoding they are found to be in: UTF-8 when
+    /// every byte is (with or without a byte-order mark), else Windows-1252.
+    ///
+    /// # Errors
+    /// As [`Table::from_csv`].
+    pub fn from_csv_bytes(
+        file: &str,
+        bytes: &[u8],
+        encoding: Option<TextEncoding>,
+    ) -> Result<Self, ImportError> {
+        let encoding = encoding.unwrap_or_else(|| {
+            let mut check = Utf8Check::default();
+            check.feed(bytes);
+            if check.finish() {
+                TextEncoding::Utf8
+            } else {
+                TextEncoding::Windows1252
+            }
+        });
+        match encoding {
+            TextEncoding::Utf8 => Self::from_csv_reader(file, bytes),
+            TextEncoding::Windows1252 => {
+                let mut t = Self::from_csv_reader(file, Windows1252Reader::new(bytes))?;
+                t.encoding = encoding;
+                Ok(t)
+            }
+        }
     }
 
     /// Parse CSV as it is read, a buffer at a time: the file is never held whole, and a row
@@ -148,6 +180,7 @@ impl Table {
             file: file.to_owned(),
             headers,
             rows,
+            encoding: TextEncoding::Utf8,
         })
     }
 
@@ -156,6 +189,7 @@ impl Table {
             file: file.to_owned(),
             headers: Vec::new(),
             rows: Vec::new(),
+            encoding: TextEncoding::Utf8,
         }
     }
 
@@ -220,6 +254,7 @@ impl Table {
             file,
             headers,
             rows,
+            encoding: TextEncoding::Utf8,
         })
     }
 }
@@ -447,11 +482,21 @@ fn excel_serial_to_text(serial: f64) -> String {
     }
 }
 
-/// Read a CSV or XLSX file (by extension; anything not `.xlsx` is read as CSV).
+/// Read a CSV or XLSX file (by extension; anything not `.xlsx` is read as CSV). A CSV's
+/// encoding is found as [`Table::from_csv_bytes`] finds it; [`Table::encoding`] says which.
 ///
 /// # Errors
 /// When the file cannot be read or is malformed.
 pub fn read_table(path: &Path) -> Result<Table, ImportError> {
+    read_table_as(path, None)
+}
+
+/// [`read_table`] with the CSV's encoding given (`None`: found from the bytes). The file is
+/// read twice when its encoding is to be found, never held whole.
+///
+/// # Errors
+/// As [`read_table`].
+pub fn read_table_as(path: &Path, encoding: Option<TextEncoding>) -> Result<Table, ImportError> {
     let is_xlsx = path
         .extension()
         .and_then(|e| e.to_str())
@@ -473,7 +518,39 @@ pub fn read_table(path: &Path) -> Result<Table, ImportError> {
             ),
         });
     }
-    Table::from_csv_reader(&file, f)
+    let unreadable = |e: std::io::Error| ImportError::Unreadable {
+        file: file.clone(),
+        message: e.to_string(),
+    };
+    let encoding = match encoding {
+        Some(e) => e,
+        None => {
+            let mut check = Utf8Check::default();
+            let mut buf = vec![0_u8; 256 << 10];
+            let mut probe = std::io::Read::take(&f, MAX_FILE_BYTES + 1);
+            loop {
+                let n = std::io::Read::read(&mut probe, &mut buf).map_err(unreadable)?;
+                if n == 0 || check.failed {
+                    break;
+                }
+                check.feed(&buf[..n]);
+            }
+            std::io::Seek::rewind(&mut &f).map_err(unreadable)?;
+            if check.finish() {
+                TextEncoding::Utf8
+            } else {
+                TextEncoding::Windows1252
+            }
+        }
+    };
+    match encoding {
+        TextEncoding::Utf8 => Table::from_csv_reader(&file, f),
+        TextEncoding::Windows1252 => {
+            let mut t = Table::from_csv_reader(&file, Windows1252Reader::new(f))?;
+            t.encoding = encoding;
+            Ok(t)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,12 +4,23 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
 use lantern_core::area::{Area, AreaLevel, AreaSummary, PopSex, PopulationRow, parse_age_band};
+use lantern_core::import::Postcode;
 use lantern_core::store::SettingsStore as _;
 use lantern_core::{ImportSummary, StoreError, StoreResult};
 use sqlx::{QueryBuilder, Row as _};
 
 use super::{Db, Row, This, finish};
 use crate::common::{self, map_err};
+
+fn decode_postcode(row: &Row) -> Result<Postcode, sqlx::Error> {
+    Ok(Postcode {
+        key: row.try_get("postcode_key")?,
+        area_code: row.try_get("area_code")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        terminated: row.try_get("terminated")?,
+    })
+}
 
 pub(super) fn decode_area(row: &Row) -> Result<Area, sqlx::Error> {
     let level: String = row.try_get("level")?;
@@ -314,6 +325,73 @@ impl lantern_core::store::AreaStore for This {
         }
         finish(tx, dry_run).await?;
         Ok(summary)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn upsert_postcodes(
+        &self,
+        postcodes: &[Postcode],
+        dry_run: bool,
+    ) -> StoreResult<ImportSummary> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let rows =
+            sqlx::query("SELECT postcode_key, area_code, lat, lon, terminated FROM postcodes")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let existing: HashMap<String, Postcode> = rows
+            .iter()
+            .map(decode_postcode)
+            .map(|p| p.map(|p| (p.key.clone(), p)))
+            .collect::<Result<_, _>>()
+            .map_err(map_err)?;
+        let mut summary = ImportSummary::default();
+        let mut write = Vec::new();
+        for p in postcodes {
+            match existing.get(&p.key) {
+                Some(old) if old == p => summary.unchanged += 1,
+                Some(_) => {
+                    summary.updated += 1;
+                    write.push(p);
+                }
+                None => {
+                    summary.inserted += 1;
+                    write.push(p);
+                }
+            }
+        }
+        for chunk in write.chunks(common::MAX_PARAMS / 5) {
+            let mut qb = QueryBuilder::<Db>::new(
+                "INSERT INTO postcodes (postcode_key, area_code, lat, lon, terminated) ",
+            );
+            qb.push_values(chunk, |mut b, p| {
+                b.push_bind(p.key.clone())
+                    .push_bind(p.area_code.clone())
+                    .push_bind(p.lat)
+                    .push_bind(p.lon)
+                    .push_bind(p.terminated.clone());
+            });
+            qb.push(
+                " ON CONFLICT (postcode_key) DO UPDATE SET area_code = excluded.area_code, \
+                 lat = excluded.lat, lon = excluded.lon, terminated = excluded.terminated",
+            );
+            qb.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        finish(tx, dry_run).await?;
+        Ok(summary)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn postcodes(&self) -> StoreResult<HashMap<String, Postcode>> {
+        let rows =
+            sqlx::query("SELECT postcode_key, area_code, lat, lon, terminated FROM postcodes")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| decode_postcode(r).map(|p| (p.key.clone(), p)))
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
     }
 
     #[tracing::instrument(skip_all)]

@@ -690,6 +690,44 @@ async fn bulk_story(store: &dyn Store) {
 /// A bulk read of some fields gives what a whole-record export gives for them, over several
 /// packed chunks, with blanks, empty text, `=`, and the packing's own separators in a value
 /// (which sends the read row by row). Runs after `bulk_story` (more than 4,096 rows).
+/// Postcodes are kept by key with their area, centroid and termination; a re-import with one
+/// changed is one update; a dry run writes nothing.
+async fn postcodes_story(store: &dyn Store) {
+    use lantern_core::import::{Postcode, postcode_key};
+    let pc = |p: &str, area: &str, lat: Option<f64>, terminated: Option<&str>| Postcode {
+        key: postcode_key(p),
+        area_code: area.to_owned(),
+        lat,
+        lon: lat.map(|_| -2.5),
+        terminated: terminated.map(str::to_owned),
+    };
+    let first = vec![
+        pc("AV1 1AA", "E01000001", Some(53.5), None),
+        pc("AV1 1AB", "E01000001", None, Some("201012")),
+    ];
+    let dry = store.upsert_postcodes(&first, true).await.unwrap();
+    assert_eq!(dry.inserted, 2);
+    assert!(
+        store.postcodes().await.unwrap().is_empty(),
+        "a dry run writes nothing"
+    );
+    store.upsert_postcodes(&first, false).await.unwrap();
+    let held = store.postcodes().await.unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!(held[&postcode_key("AV1 1AA")], first[0]);
+    assert_eq!(held[&postcode_key("AV1 1AB")], first[1]);
+    let second = vec![
+        pc("AV1 1AA", "E01000002", Some(53.5), None),
+        first[1].clone(),
+    ];
+    let again = store.upsert_postcodes(&second, false).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 1, 1));
+    assert_eq!(
+        store.postcodes().await.unwrap()[&postcode_key("AV1 1AA")].area_code,
+        "E01000002"
+    );
+}
+
 async fn export_story(store: &dyn Store) {
     let blanked = |records: &[Record], fields: &[&str]| -> Vec<Record> {
         records
@@ -1155,6 +1193,7 @@ async fn the_store_contract_holds_on_sqlite() {
     reports_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     export_story(store.as_ref()).await;
+    postcodes_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1196,6 +1235,7 @@ async fn the_store_contract_holds_on_postgres() {
     reports_story(store.as_ref()).await;
     bulk_story(store.as_ref()).await;
     export_story(store.as_ref()).await;
+    postcodes_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {

@@ -1,0 +1,392 @@
+//! Mapping profiles: a small TOML file that says how one source's own file becomes Lantern's
+//! fields, so a police force or an emergency department can send the file it already keeps.
+//!
+//! ```toml
+//! dataset = "suicides"          # or "self-harm"
+//! source = "lancs-police"       # fills the source column when the file has none
+//! date_order = "dmy"
+//! encoding = "windows-1252"     # optional
+//! [columns]                     # file column -> Lantern field, or "ignore"
+//! "Force Ref" = "source_ref"
+//! "Date of Death" = "date_of_death"
+//! "Home Postcode" = "residence_postcode"
+//! "Forename" = "ignore"
+//! [values.sex]                  # file value -> code, per field
+//! "M" = "male"
+//! ```
+
+use std::collections::BTreeMap;
+
+use super::reading::{DateOrder, TextEncoding, fold};
+use super::{ImportError, Problems};
+use crate::register::{Dataset, FieldKind};
+
+/// What a file column may be mapped to besides a field: the identifiers Lantern turns into
+/// something else at once and never stores.
+pub const DERIVED_COLUMNS: &[(&str, &str)] = &[
+    (
+        "date_of_birth",
+        "becomes the age at the event; the date is not kept",
+    ),
+    (
+        "residence_postcode",
+        "becomes the small area of residence (import postcodes first); the postcode is not kept",
+    ),
+    (
+        "easting",
+        "British National Grid easting of the place, with northing; becomes latitude and longitude",
+    ),
+    (
+        "northing",
+        "British National Grid northing of the place, with easting; becomes latitude and longitude",
+    ),
+    (
+        "nhs_number",
+        "self-harm only: becomes the pseudonymous person key; the number is not kept",
+    ),
+];
+
+/// A column mapped to this is read past and never stored.
+pub const IGNORE: &str = "ignore";
+
+/// A mapping profile, checked against its dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// The dataset the profile is for.
+    pub dataset: &'static Dataset,
+    /// The source to record when the file has no source column.
+    pub source: Option<String>,
+    /// How the file writes dates with numbers only.
+    pub date_order: Option<DateOrder>,
+    /// The file's encoding, when it is not to be found from the bytes.
+    pub encoding: Option<TextEncoding>,
+    /// File column (as written in the header) to a field name, a derived column or `ignore`.
+    pub columns: BTreeMap<String, String>,
+    /// Per field, file value to code (`""`: blank).
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    dataset: String,
+    source: Option<String>,
+    date_order: Option<String>,
+    encoding: Option<String>,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+    #[serde(default)]
+    values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The 1-based line of a byte offset, counting `\n`, `\r\n` and a lone `\r` each as one end.
+fn line_at(text: &str, offset: usize) -> u64 {
+    let bytes = &text.as_bytes()[..offset.min(text.len())];
+    let mut line = 1;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            line += 1;
+        }
+    }
+    line
+}
+
+/// The line on which `key` (a quoted or bare TOML key) first appears, or 1.
+fn line_of_key(text: &str, key: &str) -> u64 {
+    let quoted = format!("\"{key}\"");
+    text.find(&quoted)
+        .or_else(|| text.find(key))
+        .map_or(1, |at| line_at(text, at))
+}
+
+impl Profile {
+    /// Parse and check a profile. Every problem is reported with its line in the file.
+    ///
+    /// # Errors
+    /// [`ImportError::Invalid`]: TOML that does not parse, an unknown dataset, field,
+    /// code or setting.
+    pub fn parse(file: &str, text: &str) -> Result<Self, ImportError> {
+        let mut problems = Problems::new(file);
+        let raw: Raw = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.span().map_or(1, |s| line_at(text, s.start));
+                problems.add(line, "-", e.message().trim().to_owned());
+                return problems.into_result(Self::empty());
+            }
+        };
+        let Some(dataset) = crate::register::dataset(&raw.dataset) else {
+            problems.add(
+                line_of_key(text, "dataset"),
+                "dataset",
+                format!(
+                    "'{}' is not a dataset: use suicides or self-harm",
+                    raw.dataset
+                ),
+            );
+            return problems.into_result(Self::empty());
+        };
+        let date_order = raw.date_order.as_deref().and_then(|s| {
+            s.parse::<DateOrder>()
+                .map_err(|e| problems.add(line_of_key(text, "date_order"), "date_order", e))
+                .ok()
+        });
+        let encoding = raw.encoding.as_deref().and_then(|s| {
+            s.parse::<TextEncoding>()
+                .map_err(|e| problems.add(line_of_key(text, "encoding"), "encoding", e))
+                .ok()
+        });
+        if let Some(source) = &raw.source
+            && (source.trim().is_empty() || source.chars().count() > 200)
+        {
+            problems.add(
+                line_of_key(text, "source"),
+                "source",
+                "must be a source's name of 1 to 200 characters",
+            );
+        }
+        for (column, target) in &raw.columns {
+            let known = target == IGNORE
+                || dataset.field(target).is_some()
+                || DERIVED_COLUMNS.iter().any(|(d, _)| d == target);
+            if !known {
+                problems.add(
+                    line_of_key(text, column),
+                    column,
+                    format!(
+                        "maps to '{target}', which is not a field of {} (see `lantern import {} --help` or docs/templates/), a derived column ({}) or \"ignore\"",
+                        dataset.name,
+                        dataset.name,
+                        DERIVED_COLUMNS
+                            .iter()
+                            .map(|(d, _)| *d)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        let mut targets: BTreeMap<&str, &str> = BTreeMap::new();
+        for (column, target) in &raw.columns {
+            if target != IGNORE
+                && let Some(first) = targets.insert(target, column)
+            {
+                problems.add(
+                    line_of_key(text, column),
+                    column,
+                    format!("maps to {target}, as the column '{first}' does already"),
+                );
+            }
+        }
+        for (field_name, map) in &raw.values {
+            let list = dataset.field(field_name).and_then(|f| match f.kind {
+                FieldKind::Code(l) | FieldKind::Codes(l) => Some(crate::codes::list(l)),
+                _ => None,
+            });
+            let is_bool = dataset
+                .field(field_name)
+                .is_some_and(|f| f.kind == FieldKind::Bool);
+            if list.is_none() && !is_bool {
+                problems.add(
+                    line_of_key(text, &format!("values.{field_name}")),
+                    field_name,
+                    format!(
+                        "is not a coded or yes/no field of {}, so it has no values to map",
+                        dataset.name
+                    ),
+                );
+                continue;
+            }
+            for (from, to) in map {
+                let ok = to.is_empty()
+                    || list.is_some_and(|l| l.contains(to))
+                    || (is_bool && matches!(to.as_str(), "yes" | "no" | "unknown"));
+                if !ok {
+                    let choices = list.map_or_else(|| "yes|no|unknown".to_owned(), |l| l.choices());
+                    problems.add(
+                        line_of_key(text, from),
+                        field_name,
+                        format!("'{from}' maps to '{to}', which is not one of {choices} (or \"\" for blank)"),
+                    );
+                }
+            }
+        }
+        problems.into_result(Self {
+            dataset,
+            source: raw.source.map(|s| s.trim().to_owned()),
+            date_order,
+            encoding,
+            columns: raw.columns,
+            values: raw.values,
+        })
+    }
+
+    /// Read a profile file.
+    ///
+    /// # Errors
+    /// As [`Profile::parse`], and when the file cannot be read or is not UTF-8.
+    pub fn read(path: &std::path::Path) -> Result<Self, ImportError> {
+        let file = super::display_name(path);
+        let bytes = super::read_bounded(path, &file)?;
+        let text = String::from_utf8(bytes).map_err(|_| ImportError::Unreadable {
+            file: file.clone(),
+            message: "a profile must be UTF-8 text".to_owned(),
+        })?;
+        Self::parse(&file, &text)
+    }
+
+    fn empty() -> Self {
+        Self {
+            dataset: &crate::register::SUICIDES,
+            source: None,
+            date_order: None,
+            encoding: None,
+            columns: BTreeMap::new(),
+            values: BTreeMap::new(),
+        }
+    }
+
+    /// What a file column maps to: the profile's word for it, matched exactly, then by
+    /// letters and digits alone.
+    pub(crate) fn column(&self, header: &str) -> Option<&str> {
+        if let Some(t) = self.columns.get(header) {
+            return Some(t);
+        }
+        let folded = fold(header);
+        self.columns
+            .iter()
+            .find(|(k, _)| fold(k) == folded)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The code a file value maps to for `field` (`Some("")`: blank).
+    pub(crate) fn value(&self, field: &str, value: &str) -> Option<&str> {
+        let map = self.values.get(field)?;
+        if let Some(v) = map.get(value) {
+            return Some(v);
+        }
+        let folded = fold(value);
+        map.iter()
+            .find(|(k, _)| fold(k) == folded)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The profile as TOML, in the layout of the example above (what `profiles show` prints
+    /// and `profiles suggest` writes).
+    pub fn to_toml(&self) -> String {
+        use std::fmt::Write as _;
+        let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let mut out = String::new();
+        let _ = writeln!(out, "dataset = {}", q(self.dataset.name));
+        if let Some(s) = &self.source {
+            let _ = writeln!(out, "source = {}", q(s));
+        }
+        if let Some(d) = self.date_order {
+            let name = match d {
+                DateOrder::Dmy => "dmy",
+                DateOrder::Mdy => "mdy",
+                DateOrder::Ymd => "ymd",
+            };
+            let _ = writeln!(out, "date_order = {}", q(name));
+        }
+        if let Some(e) = self.encoding {
+            let _ = writeln!(out, "encoding = {}", q(&e.name().to_ascii_lowercase()));
+        }
+        let _ = writeln!(out, "\n[columns]");
+        for (k, v) in &self.columns {
+            let _ = writeln!(out, "{} = {}", q(k), q(v));
+        }
+        for (field, map) in &self.values {
+            let _ = writeln!(out, "\n[values.{field}]");
+            for (k, v) in map {
+                let _ = writeln!(out, "{} = {}", q(k), q(v));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICE: &str = r#"
+dataset = "suicides"
+source = "lancs-police"
+date_order = "dmy"
+encoding = "windows-1252"
+[columns]
+"Force Ref" = "source_ref"
+"Date of Death" = "date_of_death"
+"Gender" = "sex"
+"Home Postcode" = "residence_postcode"
+"Forename" = "ignore"
+[values.sex]
+"M" = "male"
+"F" = "female"
+[values.method_group]
+"Hanging/Strangulation" = "hanging"
+"#;
+
+    #[test]
+    fn the_issues_example_parses_and_prints_back() {
+        let p = Profile::parse("p.toml", POLICE).unwrap();
+        assert_eq!(p.dataset.name, "suicides");
+        assert_eq!(p.source.as_deref(), Some("lancs-police"));
+        assert_eq!(p.encoding, Some(TextEncoding::Windows1252));
+        assert_eq!(p.column("force ref"), Some("source_ref"));
+        assert_eq!(p.value("sex", "m"), Some("male"));
+        assert_eq!(
+            p.value("method_group", "Hanging/Strangulation"),
+            Some("hanging")
+        );
+        let again = Profile::parse("p.toml", &p.to_toml()).unwrap();
+        assert_eq!(again, p);
+        // Windows line ends change nothing.
+        let crlf = POLICE.replace('\n', "\r\n");
+        assert_eq!(Profile::parse("p.toml", &crlf).unwrap(), p);
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match Profile::parse("p.toml", text) {
+            Err(ImportError::Invalid(p)) => p.iter().map(ToString::to_string).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_mistake_is_named_on_its_line() {
+        let got = problems(
+            "dataset = \"suicides\"\ndate_order = \"dym\"\n[columns]\n\"Gender\" = \"gender\"\n\"Sex\" = \"sex\"\n\"Sex2\" = \"sex\"\n[values.sex]\n\"M\" = \"man\"\n[values.age]\n\"x\" = \"1\"\n",
+        );
+        assert!(
+            got.iter().any(|p| p.starts_with("p.toml:2: date_order:")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|p| p.starts_with("p.toml:4: Gender: maps to 'gender'")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|p| p.starts_with("p.toml:6: Sex2: maps to sex")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|p| p.starts_with("p.toml:8: sex: 'M' maps to 'man'")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|p| p.contains("age: is not a coded")),
+            "{got:?}"
+        );
+        let got = problems("dataset = \"suicides\"\r\n\r\nsauce = 1\r\n");
+        assert!(got[0].starts_with("p.toml:3: -:"), "{got:?}");
+        let got = problems("dataset = \"deaths\"\n");
+        assert!(got[0].contains("not a dataset"), "{got:?}");
+        let got = problems("[columns\n");
+        assert!(got[0].starts_with("p.toml:1: -:"), "{got:?}");
+    }
+}

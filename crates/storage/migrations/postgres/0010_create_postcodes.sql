@@ -1,0 +1,12 @@
+-- Postcodes to small areas, from ONS's postcode lookups (NSPL, ONSPD), kept for the
+-- partnership's own areas: an imported record's postcode becomes its area of residence and is
+-- never stored with the record. A postcode is kept by a digest of its normal form (see
+-- lantern_core::import::postcode_key), so this file holds no postcode as text.
+CREATE TABLE postcodes (
+    postcode_key TEXT PRIMARY KEY,
+    area_code TEXT NOT NULL,
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION,
+    terminated TEXT
+);
+CREATE INDEX postcodes_area ON postcodes (area_code);
