@@ -37,6 +37,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: PlansCommand,
     },
+    /// Mapping profiles: save one under a name (then `--profile NAME`), list, show or remove
+    /// them, or suggest a starting profile from a file.
+    Profiles {
+        #[command(subcommand)]
+        what: ProfilesCommand,
+    },
     /// Signals: run the detectors now, list what they found, register locations of concern.
     Signals {
         #[command(subcommand)]
@@ -168,8 +174,9 @@ pub(crate) struct RegisterArgs {
     /// file does not have, leaves the stored value as it is.
     #[arg(long)]
     pub(crate) blank_clears: bool,
-    /// A mapping profile (TOML) that turns a source's own columns and values into Lantern's.
-    #[arg(long, value_name = "P.toml")]
+    /// A mapping profile that turns a source's own columns and values into Lantern's: a TOML
+    /// file, or the name of one saved with `lantern profiles save`.
+    #[arg(long, value_name = "P.toml|NAME")]
     pub(crate) profile: Option<PathBuf>,
     /// How dates written with numbers only are read: dmy (03/02/2021 is 3 February), mdy or
     /// ymd. A profile's date_order wins.
@@ -299,6 +306,48 @@ pub(crate) enum PlanFileFormat {
     Csv,
     /// The XLSX template.
     Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProfilesCommand {
+    /// Check a profile and save it under NAME (replacing one of that name); audited.
+    Save {
+        /// The name to use it by (letters, digits, `-` and `_`).
+        name: String,
+        /// The profile (TOML; see docs/profiles.md).
+        file: PathBuf,
+    },
+    /// Every saved profile: name, dataset, when and by whom it was saved.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a saved profile's TOML.
+    Show {
+        /// The profile's name.
+        name: String,
+    },
+    /// Remove a saved profile; audited.
+    Remove {
+        /// The profile's name.
+        name: String,
+    },
+    /// Write a starting profile for FILE from its header and values (matching Lantern's names,
+    /// labels and common words), for a person to check.
+    Suggest {
+        /// A source's file (CSV or XLSX).
+        file: PathBuf,
+        /// The dataset the file is for.
+        #[arg(long)]
+        dataset: String,
+        /// The source to name when the file has no source column.
+        #[arg(long)]
+        source: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -879,6 +928,11 @@ pub(crate) struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long)]
     pub(crate) output: Option<PathBuf>,
+    /// Register CSV and XLSX: labels for people instead of codes (`Date of death`, `Male`,
+    /// `Hanging, strangulation and suffocation`), with each area's name beside its code. The
+    /// file still re-imports as the same records.
+    #[arg(long)]
+    pub(crate) labels: bool,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.database_url).await?;
             crate::plans::manage(&store, what).await?;
         }
+        Command::Profiles { what } => {
+            let store = open(&cli.database_url).await?;
+            return crate::profiles::manage(&store, what).await;
+        }
         Command::Pseudonymise(args) => return pseudonymise(&args).await,
         Command::Report(args) => {
             let store = open(&cli.database_url).await?;
@@ -471,7 +475,7 @@ async fn register_import(
     args: &crate::cli::RegisterArgs,
 ) -> anyhow::Result<ExitCode> {
     let profile = match &args.profile {
-        Some(path) => match import::Profile::read(path) {
+        Some(given) => match crate::profiles::resolve(store, given).await? {
             Ok(p) => Some(p),
             Err(e) => return report(Err(e), opts),
         },
@@ -537,7 +541,7 @@ async fn register_import(
 }
 
 /// `cli:USER`: who the audit log says did something from the command line.
-fn cli_actor() -> String {
+pub(crate) fn cli_actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());
@@ -619,6 +623,9 @@ pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8], what: &str) -> a
 }
 
 async fn export_benchmarks(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    if args.labels {
+        anyhow::bail!("--labels applies to the register's exports");
+    }
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");
     }
@@ -645,6 +652,9 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     let dataset = match args.dataset {
         ExportWhat::Suicides => &SUICIDES,
         ExportWhat::SelfHarm => &SELF_HARM,
+        ExportWhat::Plans if args.labels => {
+            anyhow::bail!("--labels applies to the register's exports")
+        }
         ExportWhat::Plans => return crate::plans::export(&store, args).await,
         ExportWhat::Benchmarks => return export_benchmarks(&store, args).await,
     };
@@ -653,10 +663,27 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
     }
     let records = store.export_records(dataset).await?;
     let mut bytes = Vec::new();
-    match args.format {
-        ExportFormat::Csv => export::write_csv(dataset, &records, &mut bytes)?,
-        ExportFormat::Json => export::write_json(&records, &mut bytes)?,
-        ExportFormat::Xlsx => bytes = export::xlsx_bytes(dataset, &records)?,
+    let names = if args.labels {
+        store
+            .areas(None)
+            .await?
+            .into_iter()
+            .map(|a| (a.code, a.name))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
+    match (args.format, args.labels) {
+        (ExportFormat::Csv, false) => export::write_csv(dataset, &records, &mut bytes)?,
+        (ExportFormat::Csv, true) => {
+            export::write_csv_labelled(dataset, &records, &names, &mut bytes)?;
+        }
+        (ExportFormat::Json, false) => export::write_json(&records, &mut bytes)?,
+        (ExportFormat::Json, true) => anyhow::bail!("--labels applies to csv and xlsx"),
+        (ExportFormat::Xlsx, false) => bytes = export::xlsx_bytes(dataset, &records)?,
+        (ExportFormat::Xlsx, true) => {
+            bytes = export::xlsx_bytes_labelled(dataset, &records, &names)?
+        }
     }
     cli_audit(
         &store,

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod plans;
+mod profiles;
 mod progress;
 mod signals;
 mod users;

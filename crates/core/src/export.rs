@@ -7,7 +7,10 @@
 //! one off again ([`restore_cell`]) and an export still re-imports as "unchanged".
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::Write;
+
+use crate::register::{FieldKind, Value};
 
 /// What a spreadsheet reads as the start of a formula (or a DDE command).
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -215,6 +218,91 @@ pub fn write_csv(dataset: &Dataset, records: &[Record], out: impl Write) -> std:
         w.write_record(r.to_row())?;
     }
     w.flush()
+}
+
+/// The header of the area-name column a labelled export writes beside the area of residence;
+/// the importer reads past it.
+pub const AREA_NAME_HEADER: &str = "Area of residence (name)";
+
+/// A record's row with labels for people: each code as its label (several joined by `; `),
+/// and after the area of residence its name.
+fn labelled_row(record: &Record, area_names: &HashMap<String, String>) -> Vec<String> {
+    let mut row = Vec::with_capacity(record.values.len() + 1);
+    for (i, f) in record.dataset.fields.iter().enumerate() {
+        let text = match (&record.values[i], f.kind) {
+            (Some(Value::Code(c)), FieldKind::Code(l)) => crate::codes::list(l).label(c).to_owned(),
+            (Some(Value::Codes(cs)), FieldKind::Codes(l)) => {
+                let list = crate::codes::list(l);
+                cs.iter()
+                    .map(|c| list.label(c))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+            _ => record.text_at(i),
+        };
+        row.push(text);
+        if f.name == "residence_area" {
+            let code = record.text_at(i);
+            row.push(area_names.get(&code).cloned().unwrap_or_default());
+        }
+    }
+    row
+}
+
+/// The header of a labelled export: each field's label, and the area-name column.
+fn labelled_header(dataset: &Dataset) -> Vec<&'static str> {
+    let mut h = Vec::with_capacity(dataset.fields.len() + 1);
+    for f in dataset.fields {
+        h.push(f.label);
+        if f.name == "residence_area" {
+            h.push(AREA_NAME_HEADER);
+        }
+    }
+    h
+}
+
+/// [`write_csv`] for people: labels for headers and codes, and area names beside area codes.
+/// It re-imports as the same records (the importer reads labels, and reads past the names).
+///
+/// # Errors
+/// When the writer fails.
+pub fn write_csv_labelled(
+    dataset: &Dataset,
+    records: &[Record],
+    area_names: &HashMap<String, String>,
+    out: impl Write,
+) -> std::io::Result<()> {
+    let mut w = CsvWriter::new(out);
+    w.write_record(labelled_header(dataset))?;
+    for r in records {
+        w.write_record(labelled_row(r, area_names))?;
+    }
+    w.flush()
+}
+
+/// [`xlsx_bytes`] for people, as [`write_csv_labelled`].
+///
+/// # Errors
+/// When the workbook cannot be built.
+pub fn xlsx_bytes_labelled(
+    dataset: &Dataset,
+    records: &[Record],
+    area_names: &HashMap<String, String>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(dataset.name)?;
+    for (c, h) in labelled_header(dataset).iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    for (r, rec) in records.iter().enumerate() {
+        for (c, cell) in labelled_row(rec, area_names).iter().enumerate() {
+            if !cell.is_empty() {
+                sheet.write_string(r as u32 + 1, c as u16, cell)?;
+            }
+        }
+    }
+    book.save_to_buffer()
 }
 
 /// Write records as a JSON array (one object per record, blank fields as `null`).

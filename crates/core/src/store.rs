@@ -468,6 +468,34 @@ pub trait SettingsStore: Send + Sync {
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }
 
+/// A mapping profile saved under a name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SavedProfile {
+    /// The name it is used by.
+    pub name: String,
+    /// The dataset it is for.
+    pub dataset: String,
+    /// The profile as written.
+    pub toml: String,
+    /// When it was saved.
+    pub saved_at: DateTime<Utc>,
+    /// Who saved it.
+    pub saved_by: String,
+}
+
+/// Mapping profiles saved under a name.
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    /// Save a profile under its name, replacing one of that name; true when one was replaced.
+    async fn save_profile(&self, profile: &SavedProfile) -> StoreResult<bool>;
+    /// Every saved profile, by name.
+    async fn profiles(&self) -> StoreResult<Vec<SavedProfile>>;
+    /// One saved profile.
+    async fn profile(&self, name: &str) -> StoreResult<Option<SavedProfile>>;
+    /// Remove a saved profile; false when there was none of that name.
+    async fn remove_profile(&self, name: &str) -> StoreResult<bool>;
+}
+
 /// Users and their sessions.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -605,6 +633,7 @@ pub trait ReportStore: Send + Sync {
 /// trait (`&dyn AreaStore`, ...); a `&dyn Store` coerces to any of them.
 pub trait Store:
     AreaStore
+    + ProfileStore
     + RegisterStore
     + AuditStore
     + SettingsStore

@@ -381,3 +381,124 @@ source = "ashvale-ed"
     assert!(contains(&stored, b"AP/21/0001") && contains(&stored, b"ashvale-ed"));
     assert!(logs.len() > 1000, "trace logging was on");
 }
+
+#[test]
+fn profiles_are_suggested_saved_used_by_name_listed_and_removed_with_each_change_audited() {
+    let (db, profile) = setup();
+    let file = windows_file(&db, "police.csv", &police_rows());
+    // A suggestion from the file: it parses, maps what it can name, and asks about the rest.
+    let suggested = db.path("suggested.toml");
+    let run = db.run(&[
+        "profiles",
+        "suggest",
+        &file,
+        "--dataset",
+        "suicides",
+        "--source",
+        "ashvale-police",
+        "--output",
+        suggested.to_str().unwrap(),
+    ]);
+    run.ok();
+    let text = std::fs::read_to_string(&suggested).unwrap();
+    for want in [
+        "\"Force Ref\" = \"source_ref\"",
+        "\"Date of Death\" = \"date_of_death\"",
+        "\"Home Postcode\" = \"residence_postcode\"",
+        "\"Forename\" = \"ignore\"  # looks like a person's name",
+        "encoding = \"windows-1252\"",
+        "\"Hanging/Strangulation\" = \"\"",
+    ] {
+        assert!(text.contains(want), "missing {want} in\n{text}");
+    }
+    // Saved under a name, used by it, listed, shown, removed.
+    db.run(&["profiles", "save", "ashvale-police", &profile])
+        .ok();
+    let run = db.run(&[
+        "import",
+        "suicides",
+        &file,
+        "--profile",
+        "ashvale-police",
+        "--json",
+    ]);
+    assert_eq!(run.summary(), (3, 0, 0));
+    let list = db.run(&["profiles", "list"]);
+    assert!(
+        list.ok().stdout.starts_with("ashvale-police\tsuicides\t"),
+        "{}",
+        list.stdout
+    );
+    let shown = db.run(&["profiles", "show", "ashvale-police"]);
+    assert_eq!(shown.ok().stdout, PROFILE);
+    // A bad profile is refused with its line and not saved.
+    let bad = db.write(
+        "bad.toml",
+        "dataset = \"suicides\"\n[columns]\n\"X\" = \"nonsense\"\n",
+    );
+    let run = db.run(&["profiles", "save", "bad", &bad]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("bad.toml:3: X: maps to 'nonsense'"),
+        "{}",
+        run.stderr
+    );
+    db.run(&["profiles", "remove", "ashvale-police"]).ok();
+    let run = db.run(&["import", "suicides", &file, "--profile", "ashvale-police"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no saved profile of that name"),
+        "{}",
+        run.stderr
+    );
+    let audit = db.audit_csv();
+    assert!(
+        audit.contains("profile_save") && audit.contains("profile_remove"),
+        "{audit}"
+    );
+}
+
+#[test]
+fn exports_with_labels_read_as_people_write_and_reimport_as_unchanged() {
+    // The demo fills every field of both registers, with codes of every list.
+    let db = TestDb::sqlite();
+    db.run(&["demo", "--no-serve", "--end", "2025-06-30"]).ok();
+    for (dataset, noun) in [("suicides", "Date of death"), ("self-harm", "Presented at")] {
+        for format in ["csv", "xlsx"] {
+            let out = db.path(&format!("{dataset}-labels.{format}"));
+            let out_s = out.to_str().unwrap();
+            db.run(&[
+                "export", dataset, "--labels", "--format", format, "--output", out_s,
+            ])
+            .ok();
+            if format == "csv" {
+                let text = std::fs::read_to_string(&out).unwrap();
+                let header = text.lines().next().unwrap();
+                assert!(
+                    header.starts_with("Source agency,") || header.starts_with("Source,"),
+                    "{header}"
+                );
+                assert!(
+                    header.contains(noun) && header.contains("Area of residence (name)"),
+                    "{header}"
+                );
+                assert!(
+                    text.contains(",Male,") || text.contains(",Female,"),
+                    "sex as a label"
+                );
+                assert!(!text.contains(",male,"), "no codes for sex");
+            }
+            let run = db.run(&["import", dataset, out_s, "--json"]);
+            let (inserted, updated, unchanged) = run.summary();
+            assert_eq!(
+                (inserted, updated),
+                (0, 0),
+                "{dataset} {format}: {}",
+                run.stderr
+            );
+            assert!(unchanged > 100, "{dataset} {format}: {unchanged}");
+        }
+    }
+    let run = db.run(&["export", "suicides", "--labels", "--format", "json"]);
+    assert_eq!(run.code, 1);
+}

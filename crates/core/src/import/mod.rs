@@ -15,7 +15,7 @@ pub use populations::{import_populations, parse_populations};
 pub use postcodes::{
     Postcode, PostcodeFile, normalise_postcode, parse_postcodes, postcode_key, read_postcodes,
 };
-pub use profile::Profile;
+pub use profile::{Profile, suggest};
 pub use reading::{DateOrder, TextEncoding};
 pub use register::{
     AuditBy, ParsedRegister, RegisterContext, RegisterImport, RegisterImportOptions,

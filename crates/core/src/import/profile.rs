@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use super::reading::{DateOrder, TextEncoding, fold};
-use super::{ImportError, Problems};
+use super::{ImportError, Problems, Table};
 use crate::register::{Dataset, FieldKind};
 
 /// What a file column may be mapped to besides a field: the identifiers Lantern turns into
@@ -306,6 +306,195 @@ impl Profile {
     }
 }
 
+/// Other words files use for Lantern's fields, tried by [`suggest`] after names and labels
+/// (never by an import without a profile: a person checks what these find).
+const SYNONYMS: &[(&str, &[&str])] = &[
+    (
+        "source_ref",
+        &[
+            "ref",
+            "reference",
+            "force ref",
+            "case ref",
+            "case number",
+            "incident number",
+            "incident ref",
+            "urn",
+            "id",
+        ],
+    ),
+    ("sex", &["gender", "sex at birth"]),
+    ("date_of_death", &["dod", "date died", "death date"]),
+    ("status", &["classification", "case status"]),
+    ("method_group", &["method", "mechanism", "cause"]),
+    (
+        "location_type",
+        &["place", "place type", "location", "place of death"],
+    ),
+    (
+        "notified_at",
+        &[
+            "date reported",
+            "reported",
+            "notified",
+            "date notified to police",
+        ],
+    ),
+    (
+        "presented_at",
+        &["arrived", "arrival", "attendance date", "attended"],
+    ),
+    ("setting", &["department", "site type"]),
+    ("ethnicity", &["ethnic group", "ethnic origin"]),
+];
+
+fn suggest_target(dataset: &'static Dataset, header: &str) -> Option<&'static str> {
+    super::register::default_target(dataset, header).or_else(|| {
+        let folded = fold(header);
+        SYNONYMS
+            .iter()
+            .find(|(field, words)| {
+                dataset.field(field).is_some() && words.contains(&folded.as_str())
+            })
+            .map(|(field, _)| *field)
+    })
+}
+
+/// A starting profile for a file, for a person to check: each column mapped to the field its
+/// header names (by name or label), names and addresses set to `ignore`, the rest set to
+/// `ignore` with a note to map them; the date order that reads every date; and for each coded
+/// column, the values that are neither codes nor labels, with `""` to fill in.
+pub fn suggest(dataset: &'static Dataset, table: &Table, source: Option<&str>) -> String {
+    use std::fmt::Write as _;
+    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# A starting profile for {}, made by `lantern profiles suggest`. Check every line.",
+        crate::text::printable(&table.file, 200)
+    );
+    let _ = writeln!(out, "dataset = {}", q(dataset.name));
+    let has_source = table
+        .headers
+        .iter()
+        .any(|h| suggest_target(dataset, h) == Some("source"));
+    if !has_source {
+        let _ = writeln!(
+            out,
+            "source = {}  # the file has no source column: name the source",
+            q(source.unwrap_or("CHANGE-ME"))
+        );
+    }
+    // The order that reads every date the file writes with numbers only.
+    let today = chrono::Utc::now().date_naive();
+    let date_cols: Vec<usize> = table
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            suggest_target(dataset, h).is_some_and(|t| {
+                t == "date_of_birth"
+                    || dataset
+                        .field(t)
+                        .is_some_and(|f| matches!(f.kind, FieldKind::Date | FieldKind::DateOrTime))
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let reads_all = |order: DateOrder| {
+        table.rows.iter().all(|(_, cells)| {
+            date_cols.iter().all(|&c| {
+                let v = cells[c].trim();
+                let date = v.split([' ', 'T']).next().unwrap_or(v);
+                v.is_empty() || super::reading::read_date(date, order, today).is_ok()
+            })
+        })
+    };
+    let order = [DateOrder::Dmy, DateOrder::Mdy, DateOrder::Ymd]
+        .into_iter()
+        .find(|o| reads_all(*o))
+        .unwrap_or(DateOrder::Dmy);
+    let order_name = match order {
+        DateOrder::Dmy => "dmy",
+        DateOrder::Mdy => "mdy",
+        DateOrder::Ymd => "ymd",
+    };
+    let _ = writeln!(out, "date_order = {}", q(order_name));
+    if table.encoding != TextEncoding::Utf8 {
+        let _ = writeln!(
+            out,
+            "encoding = {}",
+            q(&table.encoding.name().to_ascii_lowercase())
+        );
+    }
+    let _ = writeln!(out, "\n[columns]");
+    let mut coded: Vec<(usize, &'static str)> = Vec::new();
+    let mut taken: Vec<&str> = Vec::new();
+    for (i, header) in table.headers.iter().enumerate() {
+        if header.is_empty() {
+            continue;
+        }
+        let target = suggest_target(dataset, header).filter(|t| !taken.contains(t));
+        match target {
+            Some(t) => {
+                taken.push(t);
+                let _ = writeln!(out, "{} = {}", q(header), q(t));
+                if let Some(f) = dataset.field(t)
+                    && matches!(f.kind, FieldKind::Code(_) | FieldKind::Codes(_))
+                {
+                    coded.push((i, t));
+                }
+            }
+            None => {
+                let why = super::register::identifying_header(&fold(header))
+                    .unwrap_or("not recognised: map it to a field, or leave it ignored");
+                let _ = writeln!(out, "{} = \"ignore\"  # {why}", q(header));
+            }
+        }
+    }
+    for (col, field) in coded {
+        let Some(f) = dataset.field(field) else {
+            continue;
+        };
+        let (FieldKind::Code(l) | FieldKind::Codes(l)) = f.kind else {
+            continue;
+        };
+        let list = crate::codes::list(l);
+        let multiple = matches!(f.kind, FieldKind::Codes(_));
+        let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, cells) in &table.rows {
+            let cell = cells[col].trim();
+            let parts: Vec<&str> = if multiple {
+                cell.split(';').map(str::trim).collect()
+            } else {
+                vec![cell]
+            };
+            for p in parts.into_iter().filter(|p| !p.is_empty()) {
+                if super::reading::code_for(list, p).is_none() && unknown.len() < 200 {
+                    *unknown.entry(p.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        if unknown.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n[values.{field}]  # CHECK: give each its code, one of: {}",
+            list.choices().replace('|', ", ")
+        );
+        for (v, n) in unknown {
+            let _ = writeln!(
+                out,
+                "{} = \"\"  # {n} row{}",
+                q(&crate::text::printable(&v, 80)),
+                if n == 1 { "" } else { "s" }
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +541,45 @@ encoding = "windows-1252"
             Err(ImportError::Invalid(p)) => p.iter().map(ToString::to_string).collect(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_suggested_profile_parses_and_names_what_to_check() {
+        let csv = "Force Ref,Forename,Date of Death,Gender,Status,Method,Home Postcode,Mystery\n\
+                   A1,Ann,12/31/2021,M,Suspected,Hanging/Strangulation,AV1 1AA,x\n\
+                   A2,Bob,01/02/2022,F,suspected,Poisoning,AV1 1AB,y\n";
+        let table = Table::from_csv("police.csv", csv.as_bytes()).unwrap();
+        let text = suggest(&crate::register::SUICIDES, &table, Some("ashvale-police"));
+        let p = Profile::parse("suggested.toml", &text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        assert_eq!(
+            p.date_order,
+            Some(DateOrder::Mdy),
+            "12/31 reads only month first"
+        );
+        assert_eq!(p.source.as_deref(), Some("ashvale-police"));
+        assert_eq!(p.column("Date of Death"), Some("date_of_death"));
+        assert_eq!(p.column("Home Postcode"), Some("residence_postcode"));
+        assert_eq!(p.column("Forename"), Some(IGNORE));
+        assert_eq!(p.column("Force Ref"), Some("source_ref"));
+        assert_eq!(p.column("Gender"), Some("sex"));
+        assert_eq!(p.column("Method"), Some("method_group"));
+        assert!(
+            text.contains("\"Forename\" = \"ignore\"  # looks like a person's name"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"Mystery\" = \"ignore\"  # not recognised"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"Hanging/Strangulation\" = \"\"  # 1 row"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("\"Poisoning\" ="),
+            "a label needs no mapping: {text}"
+        );
+        assert!(text.contains("\"M\" = \"\""), "{text}");
     }
 
     #[test]

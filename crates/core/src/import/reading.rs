@@ -193,9 +193,7 @@ pub fn read_date_or_time(s: &str, order: DateOrder, today: NaiveDate) -> Result<
         return Ok(s.to_owned());
     }
     // `2021-02-03T14:35` or `03/02/2021 14:35[:10]`: a local time.
-    let split = s
-        .rfind([' ', 'T'])
-        .filter(|&i| s[i + 1..].contains(':'));
+    let split = s.rfind([' ', 'T']).filter(|&i| s[i + 1..].contains(':'));
     let Some(at) = split else {
         return read_date(s, order, today).map(|d| d.format("%Y-%m-%d").to_string());
     };

@@ -174,9 +174,34 @@ impl Derived {
     }
 }
 
+/// What a header is read as with no profile: a field by its name or label, or a derived
+/// identifier by its name or a common way of writing it.
+fn default_role(dataset: &'static Dataset, header: &str) -> Option<Role> {
+    let folded = fold(header);
+    dataset
+        .index(header)
+        .or_else(|| {
+            dataset
+                .fields
+                .iter()
+                .position(|f| fold(f.name) == folded || fold(f.label) == folded)
+        })
+        .map(Role::Field)
+        .or_else(|| Derived::by_header(&folded).map(Role::Derived))
+}
+
+/// The field or derived column a header is read as with no profile.
+pub(crate) fn default_target(dataset: &'static Dataset, header: &str) -> Option<&'static str> {
+    match default_role(dataset, header)? {
+        Role::Field(i) => Some(dataset.fields[i].name),
+        Role::Derived(d) => Some(d.name()),
+        Role::Ignore => None,
+    }
+}
+
 /// Why an unrecognised header must not be imported as it is, when it looks like a name or an
 /// address.
-fn identifying_header(folded: &str) -> Option<&'static str> {
+pub(crate) fn identifying_header(folded: &str) -> Option<&'static str> {
     const NAMES: &[&str] = &[
         "name",
         "names",
@@ -229,17 +254,10 @@ impl Mapping {
                     .index(target)
                     .map(Role::Field)
                     .or_else(|| Derived::by_name(target).map(Role::Derived)),
-                None if header.is_empty() => Some(Role::Ignore),
-                None => dataset
-                    .index(header)
-                    .or_else(|| {
-                        dataset
-                            .fields
-                            .iter()
-                            .position(|f| fold(f.name) == folded || fold(f.label) == folded)
-                    })
-                    .map(Role::Field)
-                    .or_else(|| Derived::by_header(&folded).map(Role::Derived)),
+                None if header.is_empty() || header == crate::export::AREA_NAME_HEADER => {
+                    Some(Role::Ignore)
+                }
+                None => default_role(dataset, header),
             };
             let role = match role {
                 Some(Role::Derived(Derived::NhsNumber)) if !is_self_harm => {
@@ -1262,5 +1280,52 @@ mod tests {
             records[0].text("person_key"),
             key.person_key("9434765919").unwrap()
         );
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+    use crate::register::{SELF_HARM, SUICIDES};
+
+    /// Labels are read as codes and headers: each must name one thing only.
+    #[test]
+    fn labels_and_names_are_unambiguous_when_folded() {
+        for list in crate::codes::all() {
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for c in &list.codes {
+                for word in [fold(&c.code), fold(&c.label)] {
+                    if let Some(other) = seen.insert(word.clone(), &c.code) {
+                        assert_eq!(
+                            other, c.code,
+                            "{}: '{word}' names {other} and {}",
+                            list.name, c.code
+                        );
+                    }
+                }
+            }
+        }
+        for ds in [&SUICIDES, &SELF_HARM] {
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for f in ds.fields {
+                for word in [fold(f.name), fold(f.label)] {
+                    if let Some(other) = seen.insert(word.clone(), f.name) {
+                        assert_eq!(
+                            other, f.name,
+                            "{}: '{word}' names {other} and {}",
+                            ds.name, f.name
+                        );
+                    }
+                }
+                assert_eq!(default_target(ds, f.label), Some(f.name));
+            }
+            for (_, name, also) in Derived::ALL {
+                assert!(ds.index(name).is_none());
+                for a in also {
+                    assert!(!seen.contains_key(*a), "{a} is a field's name too");
+                }
+            }
+            assert_eq!(default_target(ds, crate::export::AREA_NAME_HEADER), None);
+        }
     }
 }

@@ -24,6 +24,7 @@ mod areas;
 mod audit;
 mod benchmarks;
 mod plans;
+mod profiles;
 mod register;
 mod register_rows;
 mod reports;

@@ -10,3 +10,13 @@ CREATE TABLE postcodes (
     terminated TEXT
 );
 CREATE INDEX postcodes_area ON postcodes (area_code);
+
+-- Mapping profiles saved under a name (lantern profiles save NAME P.toml), used by name on
+-- import (--profile NAME) and in the browser. The TOML is kept as written.
+CREATE TABLE import_profiles (
+    name TEXT PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    toml TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    saved_by TEXT NOT NULL
+);

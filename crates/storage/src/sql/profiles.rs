@@ -1,0 +1,82 @@
+//! Mapping profiles saved under a name.
+
+use async_trait::async_trait;
+use lantern_core::StoreResult;
+use lantern_core::store::SavedProfile;
+use sqlx::Row as _;
+
+use super::{Row, This};
+use crate::common::map_err;
+
+fn decode(r: &Row) -> Result<SavedProfile, sqlx::Error> {
+    Ok(SavedProfile {
+        name: r.try_get("name")?,
+        dataset: r.try_get("dataset")?,
+        toml: r.try_get("toml")?,
+        saved_at: r.try_get("saved_at")?,
+        saved_by: r.try_get("saved_by")?,
+    })
+}
+
+const COLUMNS: &str = "SELECT name, dataset, toml, saved_at, saved_by FROM import_profiles";
+
+#[async_trait]
+impl lantern_core::store::ProfileStore for This {
+    #[tracing::instrument(skip_all)]
+    async fn save_profile(&self, p: &SavedProfile) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let existed = sqlx::query("SELECT 1 FROM import_profiles WHERE name = $1")
+            .bind(&p.name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .is_some();
+        sqlx::query(
+            "INSERT INTO import_profiles (name, dataset, toml, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (name) DO UPDATE SET dataset = excluded.dataset, toml = excluded.toml, \
+             saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+        )
+        .bind(&p.name)
+        .bind(&p.dataset)
+        .bind(&p.toml)
+        .bind(p.saved_at)
+        .bind(&p.saved_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(existed)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn profiles(&self) -> StoreResult<Vec<SavedProfile>> {
+        let rows = sqlx::query(&format!("{COLUMNS} ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(decode)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn profile(&self, name: &str) -> StoreResult<Option<SavedProfile>> {
+        let row = sqlx::query(&format!("{COLUMNS} WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(decode).transpose().map_err(map_err)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_profile(&self, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM import_profiles WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+}
