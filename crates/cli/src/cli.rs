@@ -43,6 +43,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ProfilesCommand,
     },
+    /// The sources that send records: list one, see them, rename one (and its records). Once
+    /// any is listed, a file naming another source is refused with the close matches.
+    Sources {
+        #[command(subcommand)]
+        what: SourcesCommand,
+    },
     /// Signals: run the detectors now, list what they found, register locations of concern.
     Signals {
         #[command(subcommand)]
@@ -306,6 +312,31 @@ pub(crate) enum PlanFileFormat {
     Csv,
     /// The XLSX template.
     Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SourcesCommand {
+    /// List a source; audited.
+    Add {
+        /// The name records carry in their source column (letters, digits, `-` and `_`).
+        name: String,
+        /// What people call it (default: the name).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// The listed sources.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a listed source, and the source of every record it sent; audited.
+    Rename {
+        /// The source's name now.
+        old: String,
+        /// Its new name (not a source already).
+        new: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.database_url).await?;
             crate::plans::manage(&store, what).await?;
         }
+        Command::Sources { what } => {
+            let store = open(&cli.database_url).await?;
+            return crate::profiles::manage_sources(&store, what).await;
+        }
         Command::Profiles { what } => {
             let store = open(&cli.database_url).await?;
             return crate::profiles::manage(&store, what).await;

@@ -1,4 +1,5 @@
-//! `lantern profiles save|list|show|remove|suggest`, and finding the profile `--profile` names.
+//! `lantern profiles save|list|show|remove|suggest`, finding the profile `--profile` names, and
+//! `lantern sources add|list|rename`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,10 +9,60 @@ use lantern_core::SharedStore;
 use lantern_core::import::{self, ImportError, Profile};
 use lantern_core::store::SavedProfile;
 
-use crate::cli::ProfilesCommand;
+use crate::cli::{ProfilesCommand, SourcesCommand};
 use crate::commands::cli_audit_entry;
 
-/// A profile's name: letters, digits, `-` and `_`, 1 to 64 of them.
+pub(crate) async fn manage_sources(
+    store: &SharedStore,
+    what: SourcesCommand,
+) -> anyhow::Result<ExitCode> {
+    match what {
+        SourcesCommand::Add { name, label } => {
+            check_name(&name)?;
+            let source = lantern_core::store::Source {
+                label: label.unwrap_or_else(|| name.clone()),
+                name: name.clone(),
+                added_at: chrono::Utc::now(),
+                added_by: crate::commands::cli_actor(),
+            };
+            store.add_source(&source).await?;
+            cli_audit_entry(store, "source_add", None, format!("name={name}")).await?;
+            eprintln!("Listed the source {name}.");
+        }
+        SourcesCommand::List { json } => {
+            let all = store.listed_sources().await?;
+            if json {
+                println!("{}", serde_json::to_string(&all)?);
+            } else if all.is_empty() {
+                eprintln!("No sources are listed, so any is taken (lantern sources add NAME).");
+            } else {
+                for s in all {
+                    println!("{}\t{}\t{}", s.name, s.label, s.added_at.format("%Y-%m-%d"));
+                }
+            }
+        }
+        SourcesCommand::Rename { old, new } => {
+            check_name(&new)?;
+            let changed = match store.rename_source(&old, &new).await {
+                Err(lantern_core::StoreError::NotFound) => {
+                    anyhow::bail!("{old} is not a listed source (lantern sources list)")
+                }
+                other => other?,
+            };
+            cli_audit_entry(
+                store,
+                "source_rename",
+                None,
+                format!("from={old} to={new} records={changed}"),
+            )
+            .await?;
+            eprintln!("Renamed {old} to {new}, and {changed} records with it.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A name of a profile or a source: letters, digits, `-` and `_`, 1 to 64 of them.
 fn check_name(name: &str) -> anyhow::Result<()> {
     let ok = (1..=64).contains(&name.len())
         && name
@@ -19,7 +70,7 @@ fn check_name(name: &str) -> anyhow::Result<()> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     anyhow::ensure!(
         ok,
-        "'{}' is not a profile name: use 1 to 64 letters, digits, '-' or '_'",
+        "'{}' is not a name Lantern takes: use 1 to 64 letters, digits, '-' or '_'",
         lantern_core::text::printable(name, 80)
     );
     Ok(())

@@ -494,6 +494,27 @@ pub trait ProfileStore: Send + Sync {
     async fn profile(&self, name: &str) -> StoreResult<Option<SavedProfile>>;
     /// Remove a saved profile; false when there was none of that name.
     async fn remove_profile(&self, name: &str) -> StoreResult<bool>;
+    /// The listed sources, by name.
+    async fn listed_sources(&self) -> StoreResult<Vec<Source>>;
+    /// List a source; a name already listed is a conflict.
+    async fn add_source(&self, source: &Source) -> StoreResult<()>;
+    /// Rename a listed source, and the source of every record it sent, in one transaction.
+    /// Returns how many records changed. The new name must be free, in the list and in the
+    /// register.
+    async fn rename_source(&self, old: &str, new: &str) -> StoreResult<u64>;
+}
+
+/// A source that sends records: a police force, a coroner's office, a hospital.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Source {
+    /// The name records carry in their `source` column.
+    pub name: String,
+    /// What people call it.
+    pub label: String,
+    /// When it was listed.
+    pub added_at: DateTime<Utc>,
+    /// Who listed it.
+    pub added_by: String,
 }
 
 /// Users and their sessions.

@@ -38,7 +38,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0007_create_signals.sql"),
     migration!("sqlite", "0008_create_benchmarks.sql"),
     migration!("sqlite", "0009_create_report_schedules.sql"),
-    migration!("sqlite", "0010_create_postcodes_and_profiles.sql"),
+    migration!("sqlite", "0010_create_postcodes_profiles_sources.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -52,7 +52,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0007_create_signals.sql"),
     migration!("postgres", "0008_create_benchmarks.sql"),
     migration!("postgres", "0009_create_report_schedules.sql"),
-    migration!("postgres", "0010_create_postcodes_and_profiles.sql"),
+    migration!("postgres", "0010_create_postcodes_profiles_sources.sql"),
 ]);
 
 impl Embedded {

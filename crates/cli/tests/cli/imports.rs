@@ -502,3 +502,77 @@ fn exports_with_labels_read_as_people_write_and_reimport_as_unchanged() {
     let run = db.run(&["export", "suicides", "--labels", "--format", "json"]);
     assert_eq!(run.code, 1);
 }
+
+#[test]
+fn sources_are_a_managed_list_and_a_source_written_another_way_is_refused() {
+    let (db, profile) = setup();
+    let file = windows_file(&db, "police.csv", &police_rows());
+    db.run(&["import", "suicides", &file, "--profile", &profile])
+        .ok();
+    // No list yet: a new source that is an old one written another way is refused.
+    let respelt = db.write(
+        "respelt.csv",
+        "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type\n\
+         Ashvale Police,X1,2021-03-01,40,male,E01000001,suspected,hanging,home\n",
+    );
+    let run = db.run(&["import", "suicides", &respelt]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            ":2: source: 'Ashvale Police' (1 row) is the source ashvale-police written another way"
+        ),
+        "{}",
+        run.stderr
+    );
+    // With a list, an unlisted source is refused with the close matches.
+    db.run(&[
+        "sources",
+        "add",
+        "ashvale-police",
+        "--label",
+        "Ashvale Police",
+    ])
+    .ok();
+    db.run(&["sources", "add", "ashvale-coroner"]).ok();
+    let run = db.run(&["import", "suicides", &respelt]);
+    assert!(
+        run.stderr.contains(
+            "'Ashvale Police' is not a listed source (1 row): did you mean ashvale-police?"
+        ),
+        "{}",
+        run.stderr
+    );
+    let list = db.run(&["sources", "list"]);
+    assert!(
+        list.ok()
+            .stdout
+            .starts_with("ashvale-coroner\tashvale-coroner\t"),
+        "{}",
+        list.stdout
+    );
+    // A rename carries the records with it.
+    db.run(&[
+        "sources",
+        "rename",
+        "ashvale-police",
+        "ashvale-constabulary",
+    ])
+    .ok();
+    let rows = export_rows(&db);
+    assert!(
+        rows.iter().all(|r| r["source"] == "ashvale-constabulary"),
+        "{rows:?}"
+    );
+    let run = db.run(&[
+        "sources",
+        "rename",
+        "ashvale-coroner",
+        "ashvale-constabulary",
+    ]);
+    assert_eq!(run.code, 1, "two sources are not merged by a rename");
+    let audit = db.audit_csv();
+    assert!(
+        audit.contains("source_add") && audit.contains("source_rename"),
+        "{audit}"
+    );
+}

@@ -54,6 +54,11 @@ pub struct RegisterContext<'a> {
     pub today: NaiveDate,
     /// The postcode lookup, for files with postcodes.
     pub postcodes: Option<&'a HashMap<String, Postcode>>,
+    /// The listed sources: when there are any, a record from another source is refused.
+    pub sources: &'a [String],
+    /// The sources the register holds records from: with no list, a new source written as
+    /// one of these is written another way (`Ashvale Police` for `ashvale_police`) is refused.
+    pub in_register: &'a [String],
 }
 
 impl<'a> RegisterContext<'a> {
@@ -66,6 +71,8 @@ impl<'a> RegisterContext<'a> {
             date_order: DateOrder::Dmy,
             today: chrono::Utc::now().date_naive(),
             postcodes: None,
+            sources: &[],
+            in_register: &[],
         }
     }
 }
@@ -453,6 +460,21 @@ pub fn parse_register_with(
     for (field, values) in unmapped {
         report_unmapped(dataset, table, &mapping, field, &values, &mut problems);
     }
+    if context.sources.is_empty() {
+        report_respelt_sources(
+            context.in_register,
+            &records,
+            rows.column_name(0),
+            &mut problems,
+        );
+    } else {
+        report_unknown_sources(
+            context.sources,
+            &records,
+            rows.column_name(0),
+            &mut problems,
+        );
+    }
     // Keys repeated within the file, reported on the later line.
     let mut seen: HashMap<(String, String), u64> = HashMap::with_capacity(records.len());
     let ref_column = rows.column_name(1);
@@ -525,6 +547,106 @@ fn report_unmapped(
         ),
         &toml,
     );
+}
+
+/// The edit distance between two short texts (Levenshtein), for close matches.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut last = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (last + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            last = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// The listed sources a name is close to: the same once case and punctuation are set aside,
+/// a letter or two apart, or one inside the other. Nearest first, at most three.
+pub fn close_sources<'a>(name: &str, listed: &'a [String]) -> Vec<&'a str> {
+    let folded = fold(name);
+    let mut near: Vec<(usize, &str)> = listed
+        .iter()
+        .filter_map(|s| {
+            let f = fold(s);
+            let d = distance(&folded, &f);
+            let inside =
+                !f.is_empty() && !folded.is_empty() && (f.contains(&folded) || folded.contains(&f));
+            (d <= 2 || inside).then_some((d, s.as_str()))
+        })
+        .collect();
+    near.sort();
+    near.into_iter().take(3).map(|(_, s)| s).collect()
+}
+
+/// One problem for each source the file names that is not listed, at its first line.
+fn report_unknown_sources(
+    listed: &[String],
+    records: &[(u64, Record)],
+    column: &str,
+    problems: &mut Problems,
+) {
+    let mut unknown: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (line, r) in records {
+        let source = r.text("source");
+        if !listed.contains(&source) {
+            let slot = unknown.entry(source).or_insert((0, *line));
+            slot.0 += 1;
+        }
+    }
+    for (source, (n, first)) in unknown {
+        let near = close_sources(&source, listed);
+        let hint = if near.is_empty() {
+            format!("the listed sources are {}", listed.join(", "))
+        } else {
+            format!("did you mean {}?", near.join(" or "))
+        };
+        problems.add(
+            first,
+            column,
+            format!(
+                "'{source}' is not a listed source ({n} row{}): {hint} A new source is listed with `lantern sources add`.",
+                if n == 1 { "" } else { "s" }
+            ),
+        );
+    }
+}
+
+/// With no list of sources: one problem for each new source that is an existing one written
+/// another way, which would otherwise become a second source beside it.
+fn report_respelt_sources(
+    in_register: &[String],
+    records: &[(u64, Record)],
+    column: &str,
+    problems: &mut Problems,
+) {
+    let mut seen: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (line, r) in records {
+        let source = r.text("source");
+        if !in_register.contains(&source) {
+            let slot = seen.entry(source).or_insert((0, *line));
+            slot.0 += 1;
+        }
+    }
+    for (source, (n, first)) in seen {
+        let folded = fold(&source);
+        if let Some(same) = in_register.iter().find(|s| fold(s) == folded) {
+            problems.add(
+                first,
+                column,
+                format!(
+                    "'{source}' ({n} row{}) is the source {same} written another way: write {same}, or list the sources with `lantern sources add`",
+                    if n == 1 { "" } else { "s" }
+                ),
+            );
+        }
+    }
 }
 
 /// What one part of the rows gave.
@@ -1020,6 +1142,13 @@ pub async fn import_register(
     );
     let areas = store.area_codes().await?;
     let postcodes = store.postcodes().await?;
+    let sources: Vec<String> = store
+        .listed_sources()
+        .await?
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    let in_register = store.sources(dataset).await?;
     let context = RegisterContext {
         area_known: &|c| areas.contains(c),
         key: options.key,
@@ -1029,6 +1158,8 @@ pub async fn import_register(
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive()),
         postcodes: Some(&postcodes),
+        sources: &sources,
+        in_register: &in_register,
     };
     let parsed = parse_register_with(dataset, &table, &context)?;
     let records = parsed.records;
@@ -1286,6 +1417,21 @@ mod tests {
 #[cfg(test)]
 mod label_tests {
     use super::*;
+
+    #[test]
+    fn close_sources_are_found_and_far_ones_not() {
+        let listed = vec![
+            "ashvale_police".to_owned(),
+            "ashvale_coroner".to_owned(),
+            "ed".to_owned(),
+        ];
+        assert_eq!(close_sources("Ashvale Police", &listed), ["ashvale_police"]);
+        assert_eq!(close_sources("ashvale-polise", &listed), ["ashvale_police"]);
+        assert_eq!(close_sources("Ashvale", &listed).len(), 2);
+        assert!(close_sources("lancashire_constabulary", &listed).is_empty());
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "abc"), 3);
+    }
     use crate::register::{SELF_HARM, SUICIDES};
 
     /// Labels are read as codes and headers: each must name one thing only.

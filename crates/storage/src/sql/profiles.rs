@@ -1,12 +1,12 @@
-//! Mapping profiles saved under a name.
+//! Mapping profiles saved under a name, and the list of sources.
 
 use async_trait::async_trait;
-use lantern_core::StoreResult;
-use lantern_core::store::SavedProfile;
+use lantern_core::store::{SavedProfile, Source};
+use lantern_core::{StoreError, StoreResult};
 use sqlx::Row as _;
 
 use super::{Row, This};
-use crate::common::map_err;
+use crate::common::{self, map_err};
 
 fn decode(r: &Row) -> Result<SavedProfile, sqlx::Error> {
     Ok(SavedProfile {
@@ -78,5 +78,90 @@ impl lantern_core::store::ProfileStore for This {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn listed_sources(&self) -> StoreResult<Vec<Source>> {
+        let rows = sqlx::query("SELECT name, label, added_at, added_by FROM sources ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Source {
+                    name: r.try_get("name")?,
+                    label: r.try_get("label")?,
+                    added_at: r.try_get("added_at")?,
+                    added_by: r.try_get("added_by")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_source(&self, s: &Source) -> StoreResult<()> {
+        let done = sqlx::query(
+            "INSERT INTO sources (name, label, added_at, added_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&s.name)
+        .bind(&s.label)
+        .bind(s.added_at)
+        .bind(&s.added_by)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "the source {} is listed already",
+                s.name
+            )));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn rename_source(&self, old: &str, new: &str) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let taken = sqlx::query(
+            "SELECT 1 FROM sources WHERE name = $1 \
+             UNION ALL SELECT 1 FROM suspected_suicides WHERE source = $1 \
+             UNION ALL SELECT 1 FROM self_harm_presentations WHERE source = $1 LIMIT 1",
+        )
+        .bind(new)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "{new} is a source already: records of two sources are not merged by a rename"
+            )));
+        }
+        let listed = sqlx::query("UPDATE sources SET name = $1 WHERE name = $2")
+            .bind(new)
+            .bind(old)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if listed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let mut changed = 0;
+        for table in ["suspected_suicides", "self_harm_presentations"] {
+            changed += sqlx::query(&format!("UPDATE {table} SET source = $1 WHERE source = $2"))
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+        }
+        sqlx::query(common::BUMP_VERSION)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
     }
 }

@@ -728,6 +728,66 @@ async fn postcodes_story(store: &dyn Store) {
     );
 }
 
+/// Saved profiles and listed sources: saved, replaced, listed, removed; a rename carries the
+/// records with it and never merges two sources.
+async fn profiles_and_sources_story(store: &dyn Store) {
+    use lantern_core::store::{SavedProfile, Source};
+    let at = chrono::Utc::now();
+    let p = SavedProfile {
+        name: "police".to_owned(),
+        dataset: "suicides".to_owned(),
+        toml: "dataset = \"suicides\"\n".to_owned(),
+        saved_at: at,
+        saved_by: "cli:test".to_owned(),
+    };
+    assert!(!store.save_profile(&p).await.unwrap());
+    assert!(
+        store.save_profile(&p).await.unwrap(),
+        "saved again: replaced"
+    );
+    let got = store.profile("police").await.unwrap().unwrap();
+    assert_eq!(
+        (got.name.as_str(), got.toml.as_str()),
+        ("police", p.toml.as_str())
+    );
+    assert_eq!(store.profiles().await.unwrap().len(), 1);
+    assert!(store.remove_profile("police").await.unwrap());
+    assert!(!store.remove_profile("police").await.unwrap());
+    assert!(store.profile("police").await.unwrap().is_none());
+    let source = |name: &str| Source {
+        name: name.to_owned(),
+        label: name.to_uppercase(),
+        added_at: at,
+        added_by: "cli:test".to_owned(),
+    };
+    store.add_source(&source("lister-a")).await.unwrap();
+    store.add_source(&source("lister-b")).await.unwrap();
+    assert!(
+        store.add_source(&source("lister-a")).await.is_err(),
+        "listed already"
+    );
+    let names: Vec<String> = store
+        .listed_sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(names.contains(&"lister-a".to_owned()) && names.contains(&"lister-b".to_owned()));
+    assert_eq!(
+        store.rename_source("lister-a", "lister-c").await.unwrap(),
+        0
+    );
+    assert!(
+        store.rename_source("lister-b", "lister-c").await.is_err(),
+        "never merged"
+    );
+    assert!(matches!(
+        store.rename_source("nobody", "lister-d").await,
+        Err(lantern_core::StoreError::NotFound)
+    ));
+}
+
 async fn export_story(store: &dyn Store) {
     let blanked = |records: &[Record], fields: &[&str]| -> Vec<Record> {
         records
@@ -1194,6 +1254,7 @@ async fn the_store_contract_holds_on_sqlite() {
     bulk_story(store.as_ref()).await;
     export_story(store.as_ref()).await;
     postcodes_story(store.as_ref()).await;
+    profiles_and_sources_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1236,6 +1297,7 @@ async fn the_store_contract_holds_on_postgres() {
     bulk_story(store.as_ref()).await;
     export_story(store.as_ref()).await;
     postcodes_story(store.as_ref()).await;
+    profiles_and_sources_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {

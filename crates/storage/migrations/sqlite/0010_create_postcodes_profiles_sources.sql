@@ -20,3 +20,12 @@ CREATE TABLE import_profiles (
     saved_at TEXT NOT NULL,
     saved_by TEXT NOT NULL
 );
+
+-- The sources that send records (lantern sources add|list|rename). Once any is listed, a file
+-- naming another source is refused, with the close matches.
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL
+);
