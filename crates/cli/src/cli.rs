@@ -302,6 +302,16 @@ pub(crate) struct PlanImportArgs {
         default_value = "idea,initial meeting,underway,awaiting,complete,not started,paused,cancelled"
     )]
     pub(crate) statuses: Vec<String>,
+    /// Say which column is which when the plan names them in its own way:
+    /// "Aim=outcome,Milestones=timescale,Monitoring data=measure". Roles: section,
+    /// section_title, outcome, number, action, measure, lead, timescale, status, rag, links,
+    /// age_group, priority_groups, theme, ignore.
+    #[arg(long, value_name = "HEADER=ROLE,...")]
+    pub(crate) columns: Option<String>,
+    /// How the plan heads its sections, with {n} where the number goes: "Priority {n}:",
+    /// "Pillar {n} »" (digits or Roman numerals).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) sections: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -22,6 +22,19 @@ pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty())
             .collect(),
+        columns: match &args.columns {
+            Some(c) => {
+                plans::parse::parse_columns(c).map_err(|e| anyhow::anyhow!("--columns: {e}"))?
+            }
+            None => Vec::new(),
+        },
+        sections: match &args.sections {
+            Some(p) => Some(
+                plans::parse::SectionPattern::parse(p)
+                    .map_err(|e| anyhow::anyhow!("--sections: {e}"))?,
+            ),
+            None => None,
+        },
     };
     let format = args.format.map(|f| match f {
         PlanFileFormat::Document => PlanFormat::Document,
@@ -52,6 +65,12 @@ pub(crate) async fn import(store: &SharedStore, args: &PlanImportArgs) -> anyhow
         if args.json {
             println!("{}", json(None));
         } else {
+            for (header, role) in &opts.columns {
+                println!("column \"{header}\" read as {role}");
+            }
+            if let Some(p) = &args.sections {
+                println!("sections headed \"{p}\"");
+            }
             print!("{}", plan.tree());
         }
         eprintln!(

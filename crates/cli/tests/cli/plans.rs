@@ -238,3 +238,58 @@ fn plans_import_and_export_on_postgres() {
     };
     story(&db);
 }
+
+/// A plan headed by pillars with an "intervention" column: refused with a message naming the
+/// options, then understood once they are given, and the dry run shows the choices.
+#[test]
+fn a_layout_it_cannot_read_imports_once_columns_and_sections_are_given() {
+    let db = crate::helpers::TestDb::sqlite();
+    let file = db.write(
+        "pillars.txt",
+        "Pillar I » Community\r\nIntervention\tPartner\tDeadline\tRAG\r\nOpen a men's shed\tAge UK\tMay 2026\tGreen\r\n\
+         Pillar II » Clinical\r\nIntervention\tPartner\tDeadline\tRAG\r\nSafety plans for every patient\tTrust\tJuly 2026\tAmber\r\n",
+    );
+    let run = db.run(&["import", "plans", &file]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("pillars.txt:3: -: a table row before any header row")
+            && run.stderr.contains("--columns")
+            && run.stderr.contains("--sections"),
+        "{}",
+        run.stderr
+    );
+    let given = [
+        "--columns",
+        "Intervention=action,Partner=lead",
+        "--sections",
+        "Pillar {n} »",
+    ];
+    let mut args = vec!["import", "plans", file.as_str(), "--dry-run"];
+    args.extend(given);
+    let dry = db.run(&args);
+    let out = &dry.ok().stdout;
+    assert!(
+        out.contains("column \"Intervention\" read as action"),
+        "{out}"
+    );
+    assert!(out.contains("sections headed \"Pillar {n} »\""), "{out}");
+    assert!(
+        out.contains("Community") && out.contains("Clinical"),
+        "{out}"
+    );
+    let mut args = vec!["import", "plans", file.as_str(), "--json"];
+    args.extend(given);
+    let v: serde_json::Value = serde_json::from_str(db.run(&args).ok().stdout.trim()).unwrap();
+    assert_eq!(
+        (v["inserted"].as_u64(), v["sections"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let bad = db.run(&["import", "plans", &file, "--columns", "Intervention=doing"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("'doing' is not a column role"),
+        "{}",
+        bad.stderr
+    );
+}

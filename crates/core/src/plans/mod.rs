@@ -12,6 +12,9 @@ pub mod timescale;
 pub mod updates;
 pub mod write;
 
+#[cfg(test)]
+mod layouts;
+
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};

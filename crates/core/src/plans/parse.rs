@@ -82,6 +82,12 @@ pub struct PlanOptions {
     pub owner: Option<String>,
     /// The statuses an action may have.
     pub statuses: Vec<String>,
+    /// Column roles the person gave (`--columns "Aim=outcome,Milestones=timescale"`): a
+    /// header (as written, matched without case or punctuation) and the role's name.
+    pub columns: Vec<(String, String)>,
+    /// How section headings are written (`--sections "Priority {n}:"`), when the importer
+    /// does not see them by itself.
+    pub sections: Option<SectionPattern>,
 }
 
 impl Default for PlanOptions {
@@ -92,8 +98,165 @@ impl Default for PlanOptions {
             period: None,
             owner: None,
             statuses: super::default_statuses(),
+            columns: Vec::new(),
+            sections: None,
         }
     }
+}
+
+/// The roles `--columns` may give a column, with what each holds.
+pub const COLUMN_ROLES: &[(&str, &str)] = &[
+    ("section", "the section's number"),
+    ("section_title", "the section's title"),
+    ("outcome", "the outcome, aim or objective the actions serve"),
+    ("number", "the action's number"),
+    ("action", "what will be done"),
+    ("measure", "how success is measured"),
+    ("lead", "who leads it"),
+    ("timescale", "when it is due"),
+    ("status", "where it has got to"),
+    ("rag", "red, amber or green"),
+    ("links", "other actions it depends on"),
+    ("age_group", "the ages it is for"),
+    ("priority_groups", "the groups it is for"),
+    ("theme", "a theme or workstream"),
+    ("ignore", "read past"),
+];
+
+fn role_by_name(name: &str) -> Option<Role> {
+    Some(match name {
+        "section" => Role::Section,
+        "section_title" => Role::SectionTitle,
+        "outcome" => Role::Outcome,
+        "number" => Role::Number,
+        "action" => Role::Action,
+        "measure" => Role::Measure,
+        "lead" => Role::Lead,
+        "timescale" => Role::Timescale,
+        "status" => Role::Status,
+        "rag" => Role::Rag,
+        "links" => Role::Links,
+        "age_group" => Role::AgeGroup,
+        "priority_groups" => Role::PriorityGroups,
+        "theme" => Role::Theme,
+        "ignore" => Role::Other,
+        _ => return None,
+    })
+}
+
+/// Read `--columns "Aim=outcome,Milestones=timescale"`.
+///
+/// # Errors
+/// A part without `=`, or a role that is not one of [`COLUMN_ROLES`].
+pub fn parse_columns(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((header, role)) = part.rsplit_once('=') else {
+            return Err(format!("'{part}' is not HEADER=ROLE (such as Aim=outcome)"));
+        };
+        let role = role.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        if role_by_name(&role).is_none() {
+            return Err(format!(
+                "'{role}' is not a column role: use one of {}",
+                COLUMN_ROLES
+                    .iter()
+                    .map(|(r, _)| *r)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        out.push((header.trim().to_owned(), role));
+    }
+    if out.is_empty() {
+        return Err("give at least one HEADER=ROLE".to_owned());
+    }
+    Ok(out)
+}
+
+/// How a plan writes its section headings: the words before the number and after it, as in
+/// `Priority {n}:` or `Pillar {n} »`. The number may be digits or a Roman numeral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionPattern {
+    before: String,
+    after: String,
+}
+
+impl SectionPattern {
+    /// Read a pattern holding `{n}` once.
+    ///
+    /// # Errors
+    /// A pattern without `{n}`, or with it more than once.
+    pub fn parse(pattern: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = pattern.split("{n}").collect();
+        if parts.len() != 2 {
+            return Err(format!(
+                "'{pattern}' must hold {{n}} once, where the section's number goes (such as \"Priority {{n}}:\")"
+            ));
+        }
+        Ok(Self {
+            before: parts[0].trim_start().to_lowercase(),
+            after: parts[1].trim().to_lowercase(),
+        })
+    }
+
+    /// `(number, title)` of a heading written this way.
+    fn matches(&self, text: &str) -> Option<(String, String)> {
+        let t = text.trim();
+        let lower = t.to_lowercase();
+        if !lower.starts_with(&self.before) || lower.len() != t.len() {
+            return None;
+        }
+        let rest = &t[self.before.len()..];
+        let number: String = rest
+            .chars()
+            .take_while(|c| {
+                c.is_ascii_digit() || (!self.before.is_empty() && "IVXLivxl".contains(*c))
+            })
+            .collect();
+        let number = roman_or_digits(&number)?;
+        let after_number = rest[rest
+            .char_indices()
+            .take_while(|(_, c)| c.is_ascii_digit() || "IVXLivxl".contains(*c))
+            .last()
+            .map_or(0, |(i, c)| i + c.len_utf8())..]
+            .trim_start();
+        let after_lower = after_number.to_lowercase();
+        if !after_lower.starts_with(&self.after) {
+            return None;
+        }
+        let title = after_number[self.after.len()..]
+            .trim()
+            .trim_start_matches([':', '.', '-', '–', '—'])
+            .trim();
+        (!title.is_empty()).then(|| (number, title.to_owned()))
+    }
+}
+
+/// `12` or a Roman numeral (`iv`, `XII`) as digits.
+fn roman_or_digits(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(s.trim_start_matches('0').to_owned()).filter(|n| !n.is_empty());
+    }
+    let value = |c: char| match c.to_ascii_lowercase() {
+        'i' => Some(1),
+        'v' => Some(5),
+        'x' => Some(10),
+        'l' => Some(50),
+        _ => None,
+    };
+    let digits: Vec<u32> = s.chars().map(value).collect::<Option<_>>()?;
+    let mut total = 0;
+    for (i, d) in digits.iter().enumerate() {
+        if digits.get(i + 1).is_some_and(|next| next > d) {
+            total -= *d as i64;
+        } else {
+            total += *d as i64;
+        }
+    }
+    (total > 0).then(|| total.to_string())
 }
 
 /// A plan as read, with what the reader doubted.
@@ -132,7 +295,7 @@ pub fn parse_plan_bytes(
     let format = format.unwrap_or_else(|| PlanFormat::detect(file, bytes));
     let rows = match format {
         PlanFormat::Document => document_rows(file, bytes)?,
-        PlanFormat::Csv => table_rows(&Table::from_csv(file, bytes)?),
+        PlanFormat::Csv => table_rows(&Table::from_csv_bytes(file, bytes, None)?),
         PlanFormat::Xlsx => table_rows(&Table::from_xlsx_bytes(file, bytes.to_vec())?),
     };
     let mut refused = crate::import::Problems::new(file);
@@ -167,15 +330,17 @@ struct Row {
 
 fn document_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ImportError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        ImportError::Invalid(vec![Problem {
-            file: file.to_owned(),
-            line: line as u64,
-            column: "-".to_owned(),
-            message: "is not UTF-8 text; save the document as plain text (UTF-8), or give a CSV or XLSX file".to_owned(),
-        }])
-    })?;
+    // Text that is not UTF-8 is Windows-1252, as Word and Excel save "plain text" in the UK.
+    let decoded;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            decoded = encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0;
+            decoded.as_ref()
+        }
+    };
     if text.contains('\0') {
         return Err(ImportError::Unreadable {
             file: file.to_owned(),
@@ -391,6 +556,12 @@ fn role_of(header: &str) -> Option<Role> {
     } else if starts(&[
         "outcome",
         "outcomes",
+        "specific outcome",
+        "specific outcomes",
+        "intended outcome",
+        "intended outcomes",
+        "expected outcome",
+        "expected outcomes",
         "aim",
         "aims",
         "objective",
@@ -408,6 +579,10 @@ fn role_of(header: &str) -> Option<Role> {
         "task",
         "tasks",
         "what we will do",
+        "deliverable",
+        "deliverables",
+        "key action",
+        "key actions",
     ]) {
         Role::Action
     } else if starts(&[
@@ -418,7 +593,15 @@ fn role_of(header: &str) -> Option<Role> {
         "kpi",
         "kpis",
         "how will we know",
+        "how we will know",
+        "how we will measure",
         "evidence",
+        "monitoring",
+        "monitoring data",
+        "indicator of success",
+        "indicators of success",
+        "output",
+        "outputs",
     ]) {
         Role::Measure
     } else if starts(&[
@@ -445,6 +628,9 @@ fn role_of(header: &str) -> Option<Role> {
         "by when",
         "when",
         "completion date",
+        "milestone",
+        "milestones",
+        "date due",
     ]) {
         Role::Timescale
     } else if starts(&["status", "progress", "current status"]) {
@@ -517,15 +703,28 @@ fn split_number(t: &str) -> Option<(String, String)> {
 /// `Priority 2: Title`, `Section 3 - Title`.
 fn worded_section(t: &str) -> Option<(String, String)> {
     let lower = t.to_ascii_lowercase();
-    for w in ["priority ", "section ", "theme ", "objective "] {
+    for w in [
+        "priority ",
+        "section ",
+        "theme ",
+        "objective ",
+        "workstream ",
+        "strand ",
+        "goal ",
+        "part ",
+    ] {
         if let Some(rest) = lower.strip_prefix(w) {
             let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
             if n.is_empty() {
                 continue;
             }
-            let after = t[w.len() + n.len()..].trim_start();
+            let after_number = &t[w.len() + n.len()..];
+            let after = after_number.trim_start();
             let title = after.trim_start_matches([':', '.', '-', '–', '—']).trim();
-            if !title.is_empty() && after.len() != title.len() {
+            // `Objective 3: Title`, `Theme 2 - Title`, or `Objective 3 Title` with a capital.
+            let separated = after.len() != title.len()
+                || (after_number.starts_with(' ') && title.starts_with(char::is_uppercase));
+            if !title.is_empty() && separated {
                 return Some((n, title.to_owned()));
             }
         }
@@ -689,12 +888,24 @@ struct Header {
 }
 
 impl Header {
-    fn parse(cells: &[Cell]) -> Option<Self> {
+    fn parse(cells: &[Cell], given: &[(String, String)]) -> Option<Self> {
         let named: Vec<&Cell> = cells.iter().filter(|c| !c.text.is_empty()).collect();
         if named.len() < 2 || named.iter().any(|c| c.text.chars().count() > 60) {
             return None;
         }
-        let roles: Vec<Option<Role>> = cells.iter().map(|c| role_of(&c.text)).collect();
+        let fold = crate::import::reading::fold;
+        let roles: Vec<Option<Role>> = cells
+            .iter()
+            .map(|c| {
+                let folded = fold(&c.text);
+                given
+                    .iter()
+                    .find(|(h, _)| !folded.is_empty() && fold(h) == folded)
+                    .and_then(|(_, r)| role_by_name(r))
+                    .map(|r| if r == Role::Other { Role::Other } else { r })
+                    .or_else(|| role_of(&c.text))
+            })
+            .collect();
         let known = roles
             .iter()
             .filter(|r| matches!(r, Some(r) if *r != Role::Other))
@@ -739,6 +950,8 @@ struct Builder<'a> {
     last: Option<(usize, usize)>,
     lines: HashMap<String, u64>,
     link_lines: Vec<(String, String, u64)>,
+    /// Actions are numbered afresh in each section (`1, 2` under each heading).
+    afresh: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -775,6 +988,7 @@ impl<'a> Builder<'a> {
             last: None,
             lines: HashMap::new(),
             link_lines: Vec::new(),
+            afresh: false,
         }
     }
 
@@ -794,7 +1008,7 @@ impl<'a> Builder<'a> {
         {
             return; // a table rule: --- | ---
         }
-        if let Some(h) = Header::parse(&row.cells) {
+        if let Some(h) = Header::parse(&row.cells, &self.opts.columns) {
             self.header = Some(h);
             self.outcome = None;
             self.theme = None;
@@ -807,6 +1021,11 @@ impl<'a> Builder<'a> {
             let t = cell.text.trim();
             let heading_like = i == 0
                 && (cell.strong
+                    || self
+                        .opts
+                        .sections
+                        .as_ref()
+                        .is_some_and(|p| p.matches(t).is_some())
                     || worded_section(t).is_some()
                     || split_number(t).is_some_and(|(n, w)| n.len() <= 2 && !w.is_empty()));
             let in_data_column = self.header.as_ref().is_some_and(|h| {
@@ -823,7 +1042,7 @@ impl<'a> Builder<'a> {
             self.problems.add(
                 row.line,
                 "-",
-                "a table row before any header row; the table needs a header naming its columns (e.g. ACTIONS, LEAD, TIMESCALE, STATUS)",
+                "a table row before any header row; the table needs a header naming its columns (e.g. ACTIONS, LEAD, TIMESCALE, STATUS). If the plan names them other ways, say which is which with --columns \"Intervention=action,Partner=lead\", and how its sections are headed with --sections \"Pillar {n}:\"",
             );
         }
     }
@@ -832,6 +1051,10 @@ impl<'a> Builder<'a> {
     fn single(&mut self, row: &Row, cell: &Cell) -> bool {
         let t = cell.text.replace('\n', " ");
         let t = t.trim();
+        if let Some((number, title)) = self.opts.sections.as_ref().and_then(|p| p.matches(t)) {
+            self.heading(&number, &title);
+            return true;
+        }
         if let Some((number, title)) = split_number(t) {
             let depth = number.split('.').count();
             if depth == 1 && number.len() <= 2 && !title.is_empty() {
@@ -1039,6 +1262,40 @@ impl<'a> Builder<'a> {
         sec.actions.push(a);
         self.last = Some((s, sec.actions.len() - 1));
         true
+    }
+
+    /// A bare action number (`1`) in a plan that numbers actions afresh in each section, as
+    /// `section.n`. A plan is taken to number afresh when a bare number comes round again in a
+    /// later section; the bare numbers before that are qualified then.
+    fn qualify(&mut self, number: String) -> String {
+        let bare = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+        let Some(s) = self.section.filter(|_| bare) else {
+            return number;
+        };
+        if !self.afresh {
+            let taken_elsewhere = self
+                .plan
+                .sections
+                .iter()
+                .enumerate()
+                .any(|(i, sec)| i != s && sec.actions.iter().any(|a| a.number == number));
+            if !taken_elsewhere {
+                return number;
+            }
+            self.afresh = true;
+            for sec in &mut self.plan.sections {
+                for a in &mut sec.actions {
+                    if a.number.bytes().all(|b| b.is_ascii_digit()) {
+                        let new = format!("{}.{}", sec.number, a.number);
+                        if let Some(line) = self.lines.remove(&a.number) {
+                            self.lines.insert(new.clone(), line);
+                        }
+                        a.number = new;
+                    }
+                }
+            }
+        }
+        format!("{}.{number}", self.plan.sections[s].number)
     }
 
     fn last_action(&mut self) -> Option<&mut Action> {
@@ -1331,6 +1588,7 @@ impl<'a> Builder<'a> {
             number = Some(n);
             text = rest;
         }
+        let number = number.map(|n| self.qualify(n));
         if !self.new_action(number, &text, row.line) {
             return;
         }
@@ -1421,7 +1679,7 @@ impl<'a> Builder<'a> {
             self.problems.add(
                 1,
                 "-",
-                "no actions found: expected a header row naming columns such as ACTIONS, LEAD, TIMESCALE, or numbered headings with numbered or lettered actions",
+                "no actions found: expected a header row naming columns such as ACTIONS, LEAD, TIMESCALE, or numbered headings with numbered or lettered actions. Say which column is which with --columns \"Intervention=action,Partner=lead\", and how sections are headed with --sections \"Pillar {n}:\"",
             );
         }
         let numbers: std::collections::HashSet<String> = self
