@@ -502,6 +502,37 @@ pub trait ProfileStore: Send + Sync {
     /// Returns how many records changed. The new name must be free, in the list and in the
     /// register.
     async fn rename_source(&self, old: &str, new: &str) -> StoreResult<u64>;
+    /// Note a file uploaded in the browser and its outcome; returns its id.
+    async fn add_upload(&self, upload: &Upload) -> StoreResult<i64>;
+    /// The latest uploads, newest first; only `by`'s when given.
+    async fn uploads(&self, by: Option<&str>, limit: i64) -> StoreResult<Vec<Upload>>;
+}
+
+/// A file uploaded in the browser, and what became of it (the file itself is never kept).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Upload {
+    /// The store's id (0 before it is stored).
+    pub id: i64,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+    /// Who.
+    pub uploaded_by: String,
+    /// Which register.
+    pub dataset: String,
+    /// The file's name as uploaded.
+    pub file_name: String,
+    /// The profile used, by name (`pasted` for one pasted into the page).
+    pub profile: Option<String>,
+    /// `checked`, `refused` or `imported`.
+    pub outcome: String,
+    /// New rows (would be new, when checked).
+    pub inserted: i64,
+    /// Changed rows.
+    pub updated: i64,
+    /// Rows the same as stored.
+    pub unchanged: i64,
+    /// Problems found.
+    pub problems: i64,
 }
 
 /// A source that sends records: a police force, a coroner's office, a hospital.

@@ -93,6 +93,11 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/map", Rule::Public),
     ("GET", "/api/v1/openapi.json", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
+    // Uploads: recorders (their own source's records only, checked by the handler),
+    // analysts and admins.
+    ("GET", "/imports", Rule::People),
+    ("POST", "/imports", Rule::People),
+    ("POST", "/imports/confirm", Rule::People),
     // Reports: any signed-in user; the handler gives each the audiences their role may see
     // (statutory for analysts) and audits statutory reports.
     ("GET", "/reports", Rule::SignedIn),
@@ -403,7 +408,17 @@ async fn check_csrf(
     let bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
         .await
         .map_err(|_| AppError::TooLarge)?;
-    let token = form_urlencoded_value(&bytes, "csrf");
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("multipart/form-data"))
+        .and_then(|rest| rest.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_owned());
+    let token = match &multipart {
+        Some(boundary) => multipart_value(&bytes, boundary, "csrf"),
+        None => form_urlencoded_value(&bytes, "csrf"),
+    };
     let ok = token.is_some_and(|t| constant_time_eq(t.as_bytes(), p.csrf.as_bytes()));
     if !ok {
         return Err(AppError::Forbidden(
@@ -412,6 +427,25 @@ async fn check_csrf(
         ));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// A text field of a `multipart/form-data` body (an upload form's CSRF token).
+fn multipart_value(body: &[u8], boundary: &str, key: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let name = format!("name=\"{key}\"");
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[at + delimiter.len()..];
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]);
+        if head.contains(&name) && !head.contains("filename=") {
+            let value = &rest[head_end + 4..];
+            let end = find(value, format!("\r\n{delimiter}").as_bytes())?;
+            return Some(String::from_utf8_lossy(&value[..end]).into_owned());
+        }
+    }
+    None
 }
 
 pub(crate) fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {

@@ -8,6 +8,7 @@ mod audit;
 mod dashboard;
 mod explore;
 mod home;
+mod imports;
 mod login;
 mod map;
 mod plan_reports;
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
         .merge(register::routes())
+        .merge(imports::routes())
         .merge(areas::routes())
         .merge(map::routes())
         .merge(explore::routes())

@@ -510,6 +510,18 @@ fn table(f: &Fixture) -> Vec<Row> {
         ("audience", "partner".to_owned()),
     ];
     rows.push(schedule);
+    // Uploads: people-level roles. A POST that is not multipart is refused by the extractor
+    // (400); a confirm with no waiting check is refused as invalid (422).
+    rows.push(row("GET", "/imports", "/imports", html_people));
+    rows.push(row(
+        "POST",
+        "/imports",
+        "/imports",
+        [401, 400, 400, 400, 400, 403, 403],
+    ));
+    let mut confirm = row("POST", "/imports/confirm", "/imports/confirm", write_people);
+    confirm.form = vec![("token", "no-such-check".to_owned())];
+    rows.push(confirm);
     rows.push(row(
         "POST",
         "/reports/schedules/run",

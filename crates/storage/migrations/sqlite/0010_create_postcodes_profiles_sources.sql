@@ -29,3 +29,19 @@ CREATE TABLE sources (
     added_at TEXT NOT NULL,
     added_by TEXT NOT NULL
 );
+
+-- Files uploaded in the browser (/imports) and what became of each: checked, refused or
+-- imported. The file itself is never kept.
+CREATE TABLE import_uploads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uploaded_at TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    profile TEXT,
+    outcome TEXT NOT NULL,
+    inserted BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    unchanged BIGINT NOT NULL,
+    problems BIGINT NOT NULL
+);

@@ -1,7 +1,7 @@
 //! Mapping profiles saved under a name, and the list of sources.
 
 use async_trait::async_trait;
-use lantern_core::store::{SavedProfile, Source};
+use lantern_core::store::{SavedProfile, Source, Upload};
 use lantern_core::{StoreError, StoreResult};
 use sqlx::Row as _;
 
@@ -163,5 +163,59 @@ impl lantern_core::store::ProfileStore for This {
             .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(changed)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_upload(&self, u: &Upload) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO import_uploads (uploaded_at, uploaded_by, dataset, file_name, profile, outcome, \
+             inserted, updated, unchanged, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(u.uploaded_at)
+        .bind(&u.uploaded_by)
+        .bind(&u.dataset)
+        .bind(&u.file_name)
+        .bind(&u.profile)
+        .bind(&u.outcome)
+        .bind(u.inserted)
+        .bind(u.updated)
+        .bind(u.unchanged)
+        .bind(u.problems)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.try_get("id").map_err(map_err)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn uploads(&self, by: Option<&str>, limit: i64) -> StoreResult<Vec<Upload>> {
+        let rows = sqlx::query(
+            "SELECT id, uploaded_at, uploaded_by, dataset, file_name, profile, outcome, inserted, \
+             updated, unchanged, problems FROM import_uploads \
+             WHERE (CAST($1 AS TEXT) IS NULL OR uploaded_by = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(by)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Upload {
+                    id: r.try_get("id")?,
+                    uploaded_at: r.try_get("uploaded_at")?,
+                    uploaded_by: r.try_get("uploaded_by")?,
+                    dataset: r.try_get("dataset")?,
+                    file_name: r.try_get("file_name")?,
+                    profile: r.try_get("profile")?,
+                    outcome: r.try_get("outcome")?,
+                    inserted: r.try_get("inserted")?,
+                    updated: r.try_get("updated")?,
+                    unchanged: r.try_get("unchanged")?,
+                    problems: r.try_get("problems")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
     }
 }

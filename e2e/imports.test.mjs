@@ -1,0 +1,116 @@
+// Browser tests of uploads (/imports): a police recorder uploads the force's own file through a
+// pasted profile, sees the preview with its problem by line and column and nothing written,
+// fixes the profile, confirms, and sees the rows; a file of another source is refused; the page
+// passes axe-core and is used with the keyboard alone. Screenshots go to target/browser/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { axe, shots, startDemo } from './lantern.mjs';
+
+let demo, base, page;
+
+before(async () => {
+  demo = await startDemo(new Date().toISOString().slice(0, 10));
+  ({ base, page } = demo);
+});
+
+after(async () => {
+  await demo?.close();
+});
+
+const year = new Date().getFullYear();
+// The force's own file: its column names, UK dates, a names column, labels and capitals, and a
+// method written its own way. Saved as Excel saves "CSV (Comma delimited)": Windows-1252, CRLF.
+const police = (source) => Buffer.from([
+  'Force Ref,Forename,Date of Death,Age,Gender,LSOA,Classification,Method,Place',
+  `UP/${year}/0001,Zoë,03/02/${year},41,M,X01000001,Suspected,Hanging/Strangulation,HOME`,
+  `UP/${year}/0002,Ann,04/02/${year},35,F,X01000002,Suspected,Poisoning,Home`,
+].join('\r\n') + '\r\n', 'latin1');
+
+const profile = (source, fixed) => `dataset = "suicides"
+source = "${source}"
+[columns]
+"Force Ref" = "source_ref"
+"Forename" = "ignore"
+"Date of Death" = "date_of_death"
+"Gender" = "sex"
+"LSOA" = "residence_area"
+"Classification" = "status"
+"Method" = "method_group"
+"Place" = "location_type"
+[values.sex]
+"M" = "male"
+"F" = "female"
+${fixed ? '[values.method_group]\n"Hanging/Strangulation" = "hanging"\n' : ''}`;
+
+async function upload(p, source, fixed) {
+  await p.goto(`${base}/imports`);
+  await p.setInputFiles('#file', { name: 'police.csv', mimeType: 'text/csv', buffer: police(source) });
+  await p.selectOption('#dataset', 'suicides');
+  await p.fill('#profile_text', profile(source, fixed));
+  await p.click('button:has-text("Check the file")');
+  await p.waitForSelector('.upload-preview');
+}
+
+test('a recorder uploads a file, sees its problem, fixes the profile, confirms and sees the rows', async () => {
+  const p = await page('police.recorder');
+  await p.click('nav a:has-text("Upload")');
+  await p.waitForURL(`${base}/imports`);
+  assert.match(await p.locator('main').innerText(), /You upload records for ashvale_police/);
+
+  await upload(p, 'ashvale_police', false);
+  const preview = await p.locator('.upload-preview').innerText();
+  assert.match(preview, /1 problem: nothing will be written/);
+  assert.match(preview, /police\.csv:2: Method: 1 value is not among the codes of method_group/);
+  assert.match(preview, /'Hanging\/Strangulation' \(1 row, first on line 2\)/);
+  assert.match(preview, /\[values\.method_group\]/);
+  assert.equal(await p.locator('button:has-text("Confirm and save")').count(), 0, 'no confirm with problems');
+  await p.screenshot({ path: join(shots, 'imports-problems.png'), fullPage: true });
+
+  await upload(p, 'ashvale_police', true);
+  assert.match(await p.locator('.counts').innerText(), /If you confirm: 2 new, 0 changed, 0 unchanged/);
+  await p.screenshot({ path: join(shots, 'imports-preview.png'), fullPage: true });
+  await p.click('button:has-text("Confirm and save")');
+  await p.waitForSelector('.notice');
+  assert.match(await p.locator('.notice').innerText(), /Imported police\.csv: 2 new, 0 changed, 0 unchanged/);
+  const uploads = await p.locator('table.uploads').innerText();
+  assert.match(uploads, /imported/);
+  assert.match(uploads, /refused/);
+  await p.screenshot({ path: join(shots, 'imports-done.png'), fullPage: true });
+
+  // The rows are in the register, with Lantern's codes.
+  await p.goto(`${base}/register/suicides?from=${year}-02-03&to=${year}-02-04`);
+  const list = await p.locator('main table').innerText();
+  assert.match(list, new RegExp(`${year}-02-03\\s+41`));
+  assert.match(list, new RegExp(`${year}-02-04\\s+35`));
+
+  // Uploading the same file again: every row unchanged.
+  await upload(p, 'ashvale_police', true);
+  assert.match(await p.locator('.counts').innerText(), /0 new, 0 changed, 2 unchanged/);
+  await p.context().close();
+});
+
+test("a recorder cannot upload another source's records", async () => {
+  const p = await page('police.recorder');
+  await upload(p, 'ashvale_coroner', true);
+  const preview = await p.locator('.upload-preview').innerText();
+  assert.match(preview, /this file holds records of ashvale_coroner; as a recorder for ashvale_police you may upload ashvale_police's records only/);
+  assert.equal(await p.locator('button:has-text("Confirm and save")').count(), 0);
+  await p.screenshot({ path: join(shots, 'imports-other-source.png'), fullPage: true });
+  await p.context().close();
+});
+
+test('the upload page passes axe-core and its form is reached with the keyboard alone', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.goto(`${base}/imports`);
+  assert.deepEqual(await axe(p), []);
+  const reached = [];
+  for (let i = 0; i < 60; i += 1) {
+    await p.keyboard.press('Tab');
+    const id = await p.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim());
+    if (['file', 'dataset', 'profile', 'profile_text', 'Check the file'].includes(id) && !reached.includes(id)) reached.push(id);
+    if (id === 'Check the file') break;
+  }
+  assert.deepEqual(reached, ['file', 'dataset', 'profile', 'profile_text', 'Check the file']);
+  await p.context().close();
+});
