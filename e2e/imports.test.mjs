@@ -114,3 +114,37 @@ test('the upload page passes axe-core and its form is reached with the keyboard 
   assert.deepEqual(reached, ['file', 'dataset', 'profile', 'profile_text', 'Check the file']);
   await p.context().close();
 });
+
+test("an analyst finds the coroner's record of the same death in the review queue, confirms it and undoes it", async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  // The coroner's record of the death the police file reported: a day later, a birthday between.
+  const coroner = Buffer.from([
+    'source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type',
+    `ashvale_coroner,INQ/${year}/77,${year}-02-04,42,male,X01000001,awaiting_inquest,hanging,home`,
+  ].join('\n') + '\n');
+  await p.goto(`${base}/imports`);
+  await p.setInputFiles('#file', { name: 'coroner.csv', mimeType: 'text/csv', buffer: coroner });
+  await p.click('button:has-text("Check the file")');
+  await p.waitForSelector('.counts');
+  await p.click('button:has-text("Confirm and save")');
+  await p.waitForSelector('.notice');
+  assert.match(await p.locator('.notice').innerText(), /possible duplicates .* wait for an analyst's review/);
+
+  await p.click('nav a:has-text("Duplicates")');
+  await p.waitForURL(`${base}/register/duplicates`);
+  assert.deepEqual(await axe(p), []);
+  const pair = p.locator('article.pair', { hasText: `INQ/${year}/77` }).filter({ hasText: `UP/${year}/0001` });
+  assert.equal(await pair.count(), 1, 'the pair is queued');
+  await p.screenshot({ path: join(shots, 'duplicates-queue.png'), fullPage: true });
+  const title = await pair.locator('h3').innerText();
+  const id = /Pair (\d+)/.exec(title)[1];
+  await pair.locator('button:has-text("Same person")').click();
+  await p.waitForURL(`${base}/register/duplicates`);
+  const decided = await p.locator('#decided-h + table').innerText();
+  assert.match(decided, new RegExp(`${id}\\s[\\s\\S]*one person`));
+  await p.screenshot({ path: join(shots, 'duplicates-decided.png'), fullPage: true });
+  await p.click(`button:has-text("Undo pair ${id}")`);
+  await p.waitForURL(`${base}/register/duplicates`);
+  assert.equal(await p.locator('article.pair', { hasText: `INQ/${year}/77` }).count(), 1, 'back in the queue');
+  await p.context().close();
+});

@@ -49,6 +49,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: SourcesCommand,
     },
+    /// One death reported by several sources: the queue of possible duplicates (records from
+    /// different sources that agree on date, age, sex and area), and the analyst's decisions.
+    Duplicates {
+        #[command(subcommand)]
+        what: DuplicatesCommand,
+    },
     /// Signals: run the detectors now, list what they found, register locations of concern.
     Signals {
         #[command(subcommand)]
@@ -322,6 +328,36 @@ pub(crate) enum PlanFileFormat {
     Csv,
     /// The XLSX template.
     Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DuplicatesCommand {
+    /// Queue the pairs not queued before (imports of suspected suicides do this themselves).
+    Find,
+    /// The pairs waiting for review (with --all, the decided ones too).
+    List {
+        /// Decided pairs too.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The pair is one person: the second record is not counted; both are kept. Audited.
+    Same {
+        /// The pair's id (see `list`).
+        id: i64,
+    },
+    /// The pair is two people. Audited.
+    Distinct {
+        /// The pair's id.
+        id: i64,
+    },
+    /// Take a decision back: the pair waits for review again. Audited.
+    Undo {
+        /// The pair's id.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.database_url).await?;
             crate::plans::manage(&store, what).await?;
         }
+        Command::Duplicates { what } => {
+            let store = open(&cli.database_url).await?;
+            return crate::profiles::manage_duplicates(&store, what).await;
+        }
         Command::Sources { what } => {
             let store = open(&cli.database_url).await?;
             return crate::profiles::manage_sources(&store, what).await;
@@ -519,6 +523,15 @@ async fn register_import(
         }
         for w in &r.warnings {
             eprintln!("warning: {w}");
+        }
+        if dataset.is_suicides() && !opts.dry_run {
+            let queued = store.find_duplicates().await?;
+            if queued > 0 {
+                eprintln!(
+                    "{queued} possible duplicate{} (the same death from another source) queued for review: lantern duplicates list",
+                    if queued == 1 { "" } else { "s" }
+                );
+            }
         }
     }
     match result {

@@ -9,8 +9,88 @@ use lantern_core::SharedStore;
 use lantern_core::import::{self, ImportError, Profile};
 use lantern_core::store::SavedProfile;
 
-use crate::cli::{ProfilesCommand, SourcesCommand};
+use crate::cli::{DuplicatesCommand, ProfilesCommand, SourcesCommand};
 use crate::commands::cli_audit_entry;
+
+pub(crate) async fn manage_duplicates(
+    store: &SharedStore,
+    what: DuplicatesCommand,
+) -> anyhow::Result<ExitCode> {
+    let (id, status, verb) = match what {
+        DuplicatesCommand::Find => {
+            let queued = store.find_duplicates().await?;
+            eprintln!("Queued {queued} possible duplicates for review.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        DuplicatesCommand::List { all, json } => {
+            let pairs = store
+                .duplicates(if all { None } else { Some("open") })
+                .await?;
+            let shown = |r: &lantern_core::register::StoredRecord| {
+                let t = |f: &str| r.record.text(f);
+                format!(
+                    "#{} {} {} died {} age {} {} {}",
+                    r.id,
+                    t("source"),
+                    t("source_ref"),
+                    t("date_of_death"),
+                    t("age"),
+                    t("sex"),
+                    t("residence_area")
+                )
+            };
+            if json {
+                let items: Vec<serde_json::Value> = pairs
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "id": p.id,
+                            "status": p.status,
+                            "decided_by": p.decided_by,
+                            "first": p.first.to_json(),
+                            "second": p.second.to_json(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(items));
+            } else if pairs.is_empty() {
+                eprintln!("No possible duplicates wait for review.");
+            } else {
+                for p in pairs {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        p.id,
+                        p.status,
+                        shown(&p.first),
+                        shown(&p.second)
+                    );
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        DuplicatesCommand::Same { id } => (id, "same", "confirmed as one person"),
+        DuplicatesCommand::Distinct { id } => (id, "distinct", "marked as two people"),
+        DuplicatesCommand::Undo { id } => (id, "open", "back in the queue"),
+    };
+    match store
+        .decide_duplicate(id, status, &crate::commands::cli_actor())
+        .await
+    {
+        Err(lantern_core::StoreError::NotFound) => {
+            anyhow::bail!("there is no possible duplicate {id} (lantern duplicates list --all)")
+        }
+        other => other?,
+    }
+    cli_audit_entry(
+        store,
+        "duplicate_decision",
+        Some(&lantern_core::register::SUICIDES),
+        format!("pair={id} status={status}"),
+    )
+    .await?;
+    eprintln!("Pair {id} {verb}.");
+    Ok(ExitCode::SUCCESS)
+}
 
 pub(crate) async fn manage_sources(
     store: &SharedStore,

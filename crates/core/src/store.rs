@@ -535,6 +535,40 @@ pub struct Upload {
     pub problems: i64,
 }
 
+/// Records from different sources that may be one death, and what an analyst decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PossibleDuplicate {
+    /// The pair's id.
+    pub id: i64,
+    /// The first record (kept and counted whatever is decided).
+    pub first: StoredRecord,
+    /// The second (not counted once the pair is confirmed as the same).
+    pub second: StoredRecord,
+    /// `open`, `same` or `distinct`.
+    pub status: String,
+    /// Who decided, when decided.
+    pub decided_by: Option<String>,
+}
+
+/// How close two records must be to be queued as possible duplicates.
+pub const DUPLICATE_DAYS: i64 = 1;
+/// Ages may differ by this much (a birthday between the reports).
+pub const DUPLICATE_YEARS: i64 = 1;
+
+/// The review queue of possible duplicates (suspected suicides).
+#[async_trait]
+pub trait DuplicateStore: Send + Sync {
+    /// Queue every pair of records from different sources that agree on sex and area of
+    /// residence, with dates of death at most [`DUPLICATE_DAYS`] and ages at most
+    /// [`DUPLICATE_YEARS`] apart, not queued before. Returns how many were queued.
+    async fn find_duplicates(&self) -> StoreResult<u64>;
+    /// The pairs, oldest first; only those of `status` when given.
+    async fn duplicates(&self, status: Option<&str>) -> StoreResult<Vec<PossibleDuplicate>>;
+    /// Decide a pair: `same`, `distinct`, or `open` again (undo). The indicators count a `same`
+    /// pair once.
+    async fn decide_duplicate(&self, id: i64, status: &str, by: &str) -> StoreResult<()>;
+}
+
 /// A source that sends records: a police force, a coroner's office, a hospital.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Source {
@@ -686,6 +720,7 @@ pub trait ReportStore: Send + Sync {
 pub trait Store:
     AreaStore
     + ProfileStore
+    + DuplicateStore
     + RegisterStore
     + AuditStore
     + SettingsStore

@@ -576,3 +576,90 @@ fn sources_are_a_managed_list_and_a_source_written_another_way_is_refused() {
         "{audit}"
     );
 }
+
+/// The audit report's count of deaths in `year` (its yearly table's `YEAR,N` line).
+fn deaths_in(db: &TestDb, year: &str) -> u64 {
+    let out = db.path("audit.csv");
+    db.run(&[
+        "report",
+        "audit",
+        "--period",
+        year,
+        "--audience",
+        "statutory",
+        "--format",
+        "csv",
+        "--output",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let prefix = format!("{year},");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix).and_then(|n| n.parse().ok()))
+        .unwrap_or_else(|| panic!("no {year} count in\n{text}"))
+}
+
+#[test]
+fn one_death_from_the_police_and_the_coroner_is_queued_confirmed_counted_once_and_undone() {
+    let db = TestDb::sqlite();
+    db.run(&["demo", "--no-serve", "--end", "2025-06-30"]).ok();
+    let before = deaths_in(&db, "2024");
+    let header = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type\n";
+    let police = db.write(
+        "police.csv",
+        &format!("{header}ashvale_police,DUP-P1,2024-05-17,40,female,X01000003,suspected,poisoning,home\n"),
+    );
+    // The coroner's record of the same death: a day later by the coroner's reckoning, and a
+    // birthday between.
+    let coroner = db.write(
+        "coroner.csv",
+        &format!("{header}ashvale_coroner,DUP-C1,2024-05-18,41,female,X01000003,awaiting_inquest,poisoning,home\n"),
+    );
+    db.run(&["import", "suicides", &police]).ok();
+    let run = db.run(&["import", "suicides", &coroner]);
+    run.ok();
+    assert!(run.stderr.contains("queued for review"), "{}", run.stderr);
+    assert_eq!(
+        deaths_in(&db, "2024"),
+        before + 2,
+        "counted twice while open"
+    );
+
+    let list = db.run(&["duplicates", "list", "--json"]);
+    let pairs: Vec<serde_json::Value> = serde_json::from_str(list.ok().stdout.trim()).unwrap();
+    let ours = pairs
+        .iter()
+        .find(|p| p["first"]["source_ref"] == "DUP-P1" && p["second"]["source_ref"] == "DUP-C1")
+        .unwrap_or_else(|| panic!("the pair is queued: {pairs:?}"));
+    let id = ours["id"].as_i64().unwrap().to_string();
+
+    db.run(&["duplicates", "same", &id]).ok();
+    assert_eq!(
+        deaths_in(&db, "2024"),
+        before + 1,
+        "counted once when confirmed"
+    );
+    // Both records and their sources are kept.
+    let rows = db.run(&["export", "suicides", "--format", "csv"]);
+    assert!(rows.stdout.contains("DUP-P1") && rows.stdout.contains("DUP-C1"));
+    let open = db.run(&["duplicates", "list", "--json"]);
+    assert!(
+        !open.ok().stdout.contains("DUP-C1"),
+        "decided pairs leave the queue"
+    );
+
+    db.run(&["duplicates", "undo", &id]).ok();
+    assert_eq!(
+        deaths_in(&db, "2024"),
+        before + 2,
+        "undone: both counted again"
+    );
+    db.run(&["duplicates", "distinct", &id]).ok();
+    assert_eq!(deaths_in(&db, "2024"), before + 2);
+    // Finding again queues nothing new: a decided pair is not asked about twice.
+    let again = db.run(&["duplicates", "find"]);
+    assert!(again.ok().stderr.contains("Queued 0"), "{}", again.stderr);
+    let audit = db.audit_csv();
+    assert_eq!(audit.matches("duplicate_decision").count(), 3, "{audit}");
+}

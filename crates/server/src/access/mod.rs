@@ -98,6 +98,9 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/imports", Rule::People),
     ("POST", "/imports", Rule::People),
     ("POST", "/imports/confirm", Rule::People),
+    // The review queue of possible duplicates: analysts decide.
+    ("GET", "/register/duplicates", Rule::Analysts),
+    ("POST", "/register/duplicates/{id}", Rule::Analysts),
     // Reports: any signed-in user; the handler gives each the audiences their role may see
     // (statutory for analysts) and audits statutory reports.
     ("GET", "/reports", Rule::SignedIn),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lantern_core::import::{self, ImportError, Problem, Profile, RegisterContext, Table};
@@ -30,6 +30,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/imports", get(show).post(check))
         .route("/imports/confirm", post(confirm))
+        .route("/register/duplicates", get(show_duplicates))
+        .route("/register/duplicates/{id}", post(decide_duplicate))
 }
 
 /// How long checked records wait for the confirm.
@@ -107,9 +109,17 @@ async fn page(
     dataset: &str,
     profile: &str,
 ) -> Result<ImportsPage, AppError> {
-    let mut profiles = vec![Opt::new("", "None: Lantern's own columns, or labels", profile)];
+    let mut profiles = vec![Opt::new(
+        "",
+        "None: Lantern's own columns, or labels",
+        profile,
+    )];
     for p in state.store.profiles().await? {
-        profiles.push(Opt::new(&p.name, &format!("{} ({})", p.name, p.dataset), profile));
+        profiles.push(Opt::new(
+            &p.name,
+            &format!("{} ({})", p.name, p.dataset),
+            profile,
+        ));
     }
     let by = (user.role == lantern_core::auth::Role::Recorder).then_some(user.username.as_str());
     let uploads = state
@@ -197,14 +207,20 @@ fn check_type(sent: &Sent) -> Result<bool, String> {
     }
     if lower.ends_with(".xlsx") {
         if !sent.bytes.starts_with(b"PK\x03\x04") {
-            return Err(format!("{} is named .xlsx but is not an Excel workbook", sent.file_name));
+            return Err(format!(
+                "{} is named .xlsx but is not an Excel workbook",
+                sent.file_name
+            ));
         }
         return Ok(true);
     }
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
         let head = &sent.bytes[..sent.bytes.len().min(64 << 10)];
         if head.contains(&0) || head.starts_with(b"PK\x03\x04") {
-            return Err(format!("{} is named as text but is not text", sent.file_name));
+            return Err(format!(
+                "{} is named as text but is not text",
+                sent.file_name
+            ));
         }
         return Ok(false);
     }
@@ -269,7 +285,9 @@ async fn check(
         }
     }
     state.store.add_upload(&record).await?;
-    view.uploads = page(&state, &user, dataset.name, &sent.profile).await?.uploads;
+    view.uploads = page(&state, &user, dataset.name, &sent.profile)
+        .await?
+        .uploads;
     Ok(render(&view))
 }
 
@@ -449,11 +467,145 @@ async fn confirm(
             problems: 0,
         })
         .await?;
+    let queued = if p.dataset.is_suicides() {
+        state.store.find_duplicates().await?
+    } else {
+        0
+    };
     let mut view = page(&state, &user, p.dataset.name, "").await?;
     view.imported = Some(format!(
-        "Imported {}: {} new, {} changed, {} unchanged.",
-        p.file_name, summary.inserted, summary.updated, summary.unchanged
+        "Imported {}: {} new, {} changed, {} unchanged.{}",
+        p.file_name,
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        if queued > 0 {
+            format!(
+                " {queued} possible duplicates (the same death from another source) wait for an analyst's review."
+            )
+        } else {
+            String::new()
+        }
     ));
     view.dataset_link = format!("/register/{}", p.dataset.name);
     Ok(render(&view).into_response())
+}
+
+/// One record of a pair, as the review page shows it.
+struct Side {
+    id: i64,
+    link: String,
+    cells: Vec<(&'static str, String)>,
+}
+
+struct PairView {
+    id: i64,
+    status: String,
+    decided_by: String,
+    first: Side,
+    second: Side,
+    /// `(field label, first's value, second's value)`.
+    rows: Vec<(&'static str, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+struct DuplicatesPage {
+    layout: Layout,
+    open: Vec<PairView>,
+    decided: Vec<PairView>,
+}
+
+fn side(r: &lantern_core::register::StoredRecord) -> Side {
+    const SHOWN: &[&str] = &[
+        "source",
+        "source_ref",
+        "date_of_death",
+        "age",
+        "sex",
+        "residence_area",
+        "status",
+        "method_group",
+        "location_type",
+    ];
+    Side {
+        id: r.id,
+        link: format!("/register/suicides/{}", r.id),
+        cells: SHOWN
+            .iter()
+            .filter_map(|f| {
+                let field = r.record.dataset.field(f)?;
+                Some((field.label, r.record.text(f)))
+            })
+            .collect(),
+    }
+}
+
+/// The review queue: pairs of records from different sources that may be one death.
+async fn show_duplicates(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, HtmlError> {
+    viewer.require(Rule::Analysts)?;
+    let mut open = Vec::new();
+    let mut decided = Vec::new();
+    for p in state.store.duplicates(None).await? {
+        let (first, second) = (side(&p.first), side(&p.second));
+        let rows = first
+            .cells
+            .iter()
+            .zip(&second.cells)
+            .map(|((label, a), (_, b))| (*label, a.clone(), b.clone()))
+            .collect();
+        let view = PairView {
+            id: p.id,
+            status: p.status.clone(),
+            decided_by: p.decided_by.clone().unwrap_or_default(),
+            first,
+            second,
+            rows,
+        };
+        if p.status == "open" {
+            open.push(view);
+        } else {
+            decided.push(view);
+        }
+    }
+    Ok(render(&DuplicatesPage {
+        layout: Layout::new(&state, "Possible duplicates", "duplicates"),
+        open,
+        decided,
+    }))
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    decision: String,
+}
+
+async fn decide_duplicate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<DecisionForm>,
+) -> Result<Response, HtmlError> {
+    let user = viewer.require(Rule::Analysts)?.clone();
+    if !matches!(form.decision.as_str(), "same" | "distinct" | "open") {
+        return Err(AppError::Invalid("decide same, distinct or open".to_owned()).into());
+    }
+    state
+        .store
+        .decide_duplicate(id, &form.decision, &user.username)
+        .await?;
+    crate::access::audit(
+        &state,
+        &user.username,
+        "web",
+        "duplicate_decision",
+        Some(&lantern_core::register::SUICIDES),
+        None,
+        format!("pair={id} status={}", form.decision),
+    )
+    .await?;
+    Ok(axum::response::Redirect::to("/register/duplicates").into_response())
 }

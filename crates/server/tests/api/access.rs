@@ -523,6 +523,20 @@ fn table(f: &Fixture) -> Vec<Row> {
     confirm.form = vec![("token", "no-such-check".to_owned())];
     rows.push(confirm);
     rows.push(row(
+        "GET",
+        "/register/duplicates",
+        "/register/duplicates",
+        [303, 200, 200, 200, 403, 403, 403],
+    ));
+    let mut decide = row(
+        "POST",
+        "/register/duplicates/{id}",
+        "/register/duplicates/999999",
+        [401, 404, 404, 404, 403, 403, 403],
+    );
+    decide.form = vec![("decision", "same".to_owned())];
+    rows.push(decide);
+    rows.push(row(
         "POST",
         "/reports/schedules/run",
         "/reports/schedules/run",

@@ -45,3 +45,19 @@ CREATE TABLE import_uploads (
     unchanged BIGINT NOT NULL,
     problems BIGINT NOT NULL
 );
+
+-- Records from different sources that look like the same death (date, age, sex and area
+-- within tolerances), for an analyst to review: open, same (the second is not counted by the
+-- indicators; both records and their histories are kept) or distinct. Undo sets it open.
+CREATE TABLE possible_duplicates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset TEXT NOT NULL,
+    first_id BIGINT NOT NULL,
+    second_id BIGINT NOT NULL,
+    found_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    UNIQUE (dataset, first_id, second_id)
+);
+CREATE INDEX possible_duplicates_status ON possible_duplicates (dataset, status);

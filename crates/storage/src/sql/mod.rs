@@ -23,6 +23,7 @@ pub(super) use super::{Conn, DIALECT, Db, Row, This};
 mod areas;
 mod audit;
 mod benchmarks;
+mod duplicates;
 mod plans;
 mod profiles;
 mod register;

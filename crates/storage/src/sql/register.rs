@@ -448,7 +448,9 @@ impl lantern_core::store::RegisterStore for This {
         // Read packed, a text per 4,096 rows, and unpacked here: a row at a time, the driver's
         // hand-over of each row cost more than everything else in a large report. One
         // statement, so one snapshot.
-        let sql = (DIALECT.packed)(dataset.table, &DIALECT.pack(&names));
+        // The second of a pair confirmed as one death is not counted.
+        let from = super::duplicates::not_duplicates(dataset.table);
+        let sql = (DIALECT.packed)(&from, &DIALECT.pack(&names));
         let chunks = sqlx::query(&sql)
             .fetch_all(&self.pool)
             .await
@@ -471,11 +473,7 @@ impl lantern_core::store::RegisterStore for This {
         }
         // Some value would not unpack (it holds a separator): read row by row.
         tracing::info!(table = dataset.table, "export: read row by row");
-        let sql = format!(
-            "SELECT {} FROM {} ORDER BY id",
-            names.join(", "),
-            dataset.table
-        );
+        let sql = format!("SELECT {} FROM {from} ORDER BY id", names.join(", "));
         let rows = sqlx::query(&sql)
             .fetch_all(&self.pool)
             .await

@@ -690,6 +690,66 @@ async fn bulk_story(store: &dyn Store) {
 /// A bulk read of some fields gives what a whole-record export gives for them, over several
 /// packed chunks, with blanks, empty text, `=`, and the packing's own separators in a value
 /// (which sends the read row by row). Runs after `bulk_story` (more than 4,096 rows).
+/// One death from two sources: queued once, confirmed (the second left out of what the
+/// indicators read), undone, marked distinct; never queued twice.
+async fn duplicates_story(store: &dyn Store) {
+    let mut coroner = suicide("DUPSTORY-C", "2023-03-02", "E0DUPE001", "awaiting_inquest");
+    coroner.values[0] = Some(lantern_core::register::Value::Text("coroner".to_owned()));
+    let police = suicide("DUPSTORY-P", "2023-03-01", "E0DUPE001", "suspected");
+    store
+        .import_records(
+            &[police, coroner],
+            "test",
+            false,
+            &lantern_core::import::no_progress,
+        )
+        .await
+        .unwrap();
+    assert!(store.find_duplicates().await.unwrap() >= 1);
+    assert_eq!(store.find_duplicates().await.unwrap(), 0, "queued once");
+    let ours = |pairs: &[lantern_core::store::PossibleDuplicate]| {
+        pairs
+            .iter()
+            .find(|p| p.first.record.text("source_ref") == "DUPSTORY-P")
+            .map(|p| (p.id, p.status.clone(), p.second.record.text("source_ref")))
+    };
+    let (id, status, second) = ours(&store.duplicates(Some("open")).await.unwrap()).unwrap();
+    assert_eq!((status.as_str(), second.as_str()), ("open", "DUPSTORY-C"));
+    let counted = |records: Vec<Record>| {
+        records
+            .iter()
+            .filter(|r| r.text("residence_area") == "E0DUPE001")
+            .count()
+    };
+    let fields = ["source_ref", "residence_area"];
+    assert_eq!(
+        counted(store.export_fields(&SUICIDES, &fields).await.unwrap()),
+        2
+    );
+    store.decide_duplicate(id, "same", "tester").await.unwrap();
+    assert_eq!(
+        counted(store.export_fields(&SUICIDES, &fields).await.unwrap()),
+        1
+    );
+    assert!(ours(&store.duplicates(Some("open")).await.unwrap()).is_none());
+    store.decide_duplicate(id, "open", "tester").await.unwrap();
+    assert_eq!(
+        counted(store.export_fields(&SUICIDES, &fields).await.unwrap()),
+        2
+    );
+    store
+        .decide_duplicate(id, "distinct", "tester")
+        .await
+        .unwrap();
+    let (_, status, _) = ours(&store.duplicates(None).await.unwrap()).unwrap();
+    assert_eq!(status, "distinct");
+    assert!(matches!(
+        store.decide_duplicate(999_999, "same", "tester").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.decide_duplicate(id, "maybe", "tester").await.is_err());
+}
+
 /// Postcodes are kept by key with their area, centroid and termination; a re-import with one
 /// changed is one update; a dry run writes nothing.
 async fn postcodes_story(store: &dyn Store) {
@@ -1255,6 +1315,7 @@ async fn the_store_contract_holds_on_sqlite() {
     export_story(store.as_ref()).await;
     postcodes_story(store.as_ref()).await;
     profiles_and_sources_story(store.as_ref()).await;
+    duplicates_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1298,6 +1359,7 @@ async fn the_store_contract_holds_on_postgres() {
     export_story(store.as_ref()).await;
     postcodes_story(store.as_ref()).await;
     profiles_and_sources_story(store.as_ref()).await;
+    duplicates_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {
