@@ -501,6 +501,16 @@ fn exports_with_labels_read_as_people_write_and_reimport_as_unchanged() {
     }
     let run = db.run(&["export", "suicides", "--labels", "--format", "json"]);
     assert_eq!(run.code, 1);
+    // The demo ships synthetic postcodes: AV1 0AA is in its first small area.
+    let file = db.write(
+        "postcoded.csv",
+        "source,source_ref,date_of_death,age,sex,residence_postcode,status,method_group,location_type\n\
+         ashvale_police,PC-1,2025-01-02,50,male,av1 0aa,suspected,poisoning,home\n",
+    );
+    assert_eq!(db.run(&["import", "suicides", &file, "--json"]).summary(), (1, 0, 0));
+    let rows = export_rows(&db);
+    let row = rows.iter().find(|r| r["source_ref"] == "PC-1").unwrap();
+    assert_eq!(row["residence_area"], "X01000001");
 }
 
 #[test]

@@ -117,6 +117,37 @@ pub struct DemoSummary {
     pub self_harm: u64,
 }
 
+/// The demo's synthetic postcodes: three in each small area, `AV1 0AA`, `AV1 0AB`, `AV1 0AD`
+/// in the first, `AV1 1AA` in the second, and so on (ten small areas to an outward code). They
+/// are shaped like real postcodes and are no real place's.
+pub fn postcode_names(areas: &[crate::area::Area]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in areas.iter().filter(|a| a.level == crate::area::AreaLevel::Lsoa) {
+        let Some(n) = a.code.get(3..).and_then(|d| d.parse::<u32>().ok()) else {
+            continue;
+        };
+        let (outward, digit) = ((n.saturating_sub(1)) / 10 + 1, (n.saturating_sub(1)) % 10);
+        for last in ["AA", "AB", "AD"] {
+            out.push((format!("AV{outward} {digit}{last}"), a.code.clone()));
+        }
+    }
+    out
+}
+
+/// [`postcode_names`] as the postcode lookup keeps them.
+fn postcodes(areas: &[crate::area::Area]) -> Vec<crate::import::Postcode> {
+    postcode_names(areas)
+        .into_iter()
+        .map(|(p, area)| crate::import::Postcode {
+            key: crate::import::postcode_key(&p),
+            area_code: area,
+            lat: None,
+            lon: None,
+            terminated: None,
+        })
+        .collect()
+}
+
 /// Write the demo into a store.
 ///
 /// # Errors
@@ -124,6 +155,7 @@ pub struct DemoSummary {
 pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary> {
     let areas = store.upsert_areas(&data.areas, false).await?;
     let populations = store.upsert_populations(&data.populations, false).await?;
+    store.upsert_postcodes(&postcodes(&data.areas), false).await?;
     // Replay each death's lifecycle, so records carry a status history as real ones would:
     // first as notified, then awaiting inquest, then as they stand now.
     for stage in [Stage::Notified, Stage::AwaitingInquest] {
@@ -172,4 +204,27 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
         suicides: written(suicides),
         self_harm: written(self_harm),
     })
+}
+
+#[cfg(test)]
+mod postcode_tests {
+    #[test]
+    fn the_demos_postcodes_are_shaped_like_postcodes_and_each_names_one_small_area() {
+        let key = crate::pseudonym::PseudonymKey::from_hex(&"ab".repeat(32)).unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let data = super::generate_scaled(1, end, &key, 0.01);
+        let names = super::postcode_names(&data.areas);
+        let lsoas = data
+            .areas
+            .iter()
+            .filter(|a| a.level == crate::area::AreaLevel::Lsoa)
+            .count();
+        assert_eq!(names.len(), 3 * lsoas);
+        let mut seen = std::collections::HashSet::new();
+        for (p, _) in &names {
+            assert_eq!(crate::import::normalise_postcode(p).as_deref(), Some(p.as_str()), "{p}");
+            assert!(seen.insert(p.clone()), "{p} twice");
+        }
+        assert_eq!(names[0], ("AV1 0AA".to_owned(), "X01000001".to_owned()));
+    }
 }
