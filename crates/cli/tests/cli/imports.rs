@@ -507,7 +507,10 @@ fn exports_with_labels_read_as_people_write_and_reimport_as_unchanged() {
         "source,source_ref,date_of_death,age,sex,residence_postcode,status,method_group,location_type\n\
          ashvale_police,PC-1,2025-01-02,50,male,av1 0aa,suspected,poisoning,home\n",
     );
-    assert_eq!(db.run(&["import", "suicides", &file, "--json"]).summary(), (1, 0, 0));
+    assert_eq!(
+        db.run(&["import", "suicides", &file, "--json"]).summary(),
+        (1, 0, 0)
+    );
     let rows = export_rows(&db);
     let row = rows.iter().find(|r| r["source_ref"] == "PC-1").unwrap();
     assert_eq!(row["residence_area"], "X01000001");

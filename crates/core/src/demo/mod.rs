@@ -122,7 +122,10 @@ pub struct DemoSummary {
 /// are shaped like real postcodes and are no real place's.
 pub fn postcode_names(areas: &[crate::area::Area]) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for a in areas.iter().filter(|a| a.level == crate::area::AreaLevel::Lsoa) {
+    for a in areas
+        .iter()
+        .filter(|a| a.level == crate::area::AreaLevel::Lsoa)
+    {
         let Some(n) = a.code.get(3..).and_then(|d| d.parse::<u32>().ok()) else {
             continue;
         };
@@ -155,7 +158,9 @@ fn postcodes(areas: &[crate::area::Area]) -> Vec<crate::import::Postcode> {
 pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary> {
     let areas = store.upsert_areas(&data.areas, false).await?;
     let populations = store.upsert_populations(&data.populations, false).await?;
-    store.upsert_postcodes(&postcodes(&data.areas), false).await?;
+    store
+        .upsert_postcodes(&postcodes(&data.areas), false)
+        .await?;
     // Replay each death's lifecycle, so records carry a status history as real ones would:
     // first as notified, then awaiting inquest, then as they stand now.
     for stage in [Stage::Notified, Stage::AwaitingInquest] {
@@ -222,7 +227,11 @@ mod postcode_tests {
         assert_eq!(names.len(), 3 * lsoas);
         let mut seen = std::collections::HashSet::new();
         for (p, _) in &names {
-            assert_eq!(crate::import::normalise_postcode(p).as_deref(), Some(p.as_str()), "{p}");
+            assert_eq!(
+                crate::import::normalise_postcode(p).as_deref(),
+                Some(p.as_str()),
+                "{p}"
+            );
             assert!(seen.insert(p.clone()), "{p} twice");
         }
         assert_eq!(names[0], ("AV1 0AA".to_owned(), "X01000001".to_owned()));

@@ -45,32 +45,10 @@ impl DateOrder {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-/// The month of a name or its first three letters (`Feb`, `February`, `Sept`).
+/// The month of a name or its first three letters (`Feb`, `February`, `Sept`), as plan
+/// timescales read them.
 fn month_of(word: &str) -> Option<u32> {
-    let w = word.to_ascii_lowercase();
-    if w.len() < 3 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return None;
-    }
-    let i = MONTHS.iter().position(|m| w.starts_with(m))?;
-    let full = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ][i];
-    (full.starts_with(&w) || w == "sept").then_some(i as u32 + 1)
+    crate::plans::timescale::month(word)
 }
 
 /// A year of two digits in the century that puts it no later than `today`'s year.
@@ -534,7 +512,8 @@ mod tests {
             let date = day(y, m, d);
             let dmy = format!("{d:02}/{m:02}/{y}");
             let mdy = format!("{m}/{d}/{y}");
-            let named = format!("{d}-{}-{y}", MONTHS[m as usize - 1]);
+            let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+            let named = format!("{d}-{}-{y}", names[m as usize - 1]);
             proptest::prop_assert_eq!(read_date(&dmy, DateOrder::Dmy, TODAY()), Ok(date));
             proptest::prop_assert_eq!(read_date(&mdy, DateOrder::Mdy, TODAY()), Ok(date));
             proptest::prop_assert_eq!(read_date(&named, DateOrder::Mdy, TODAY()), Ok(date));
