@@ -585,6 +585,18 @@ pub fn close_sources<'a>(name: &str, listed: &'a [String]) -> Vec<&'a str> {
     near.into_iter().take(3).map(|(_, s)| s).collect()
 }
 
+/// The sources of `records` that `known` lacks, each with its rows and first line.
+fn sources_not_in(known: &[String], records: &[(u64, Record)]) -> BTreeMap<String, (u64, u64)> {
+    let mut out: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (line, r) in records {
+        let source = r.text("source");
+        if !known.contains(&source) {
+            out.entry(source).or_insert((0, *line)).0 += 1;
+        }
+    }
+    out
+}
+
 /// One problem for each source the file names that is not listed, at its first line.
 fn report_unknown_sources(
     listed: &[String],
@@ -592,15 +604,7 @@ fn report_unknown_sources(
     column: &str,
     problems: &mut Problems,
 ) {
-    let mut unknown: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (line, r) in records {
-        let source = r.text("source");
-        if !listed.contains(&source) {
-            let slot = unknown.entry(source).or_insert((0, *line));
-            slot.0 += 1;
-        }
-    }
-    for (source, (n, first)) in unknown {
+    for (source, (n, first)) in sources_not_in(listed, records) {
         let near = close_sources(&source, listed);
         let hint = if near.is_empty() {
             format!("the listed sources are {}", listed.join(", "))
@@ -626,15 +630,7 @@ fn report_respelt_sources(
     column: &str,
     problems: &mut Problems,
 ) {
-    let mut seen: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (line, r) in records {
-        let source = r.text("source");
-        if !in_register.contains(&source) {
-            let slot = seen.entry(source).or_insert((0, *line));
-            slot.0 += 1;
-        }
-    }
-    for (source, (n, first)) in seen {
+    for (source, (n, first)) in sources_not_in(in_register, records) {
         let folded = fold(&source);
         if let Some(same) = in_register.iter().find(|s| fold(s) == folded) {
             problems.add(
