@@ -148,3 +148,46 @@ test("an analyst finds the coroner's record of the same death in the review queu
   assert.equal(await p.locator('article.pair', { hasText: `INQ/${year}/77` }).count(), 1, 'back in the queue');
   await p.context().close();
 });
+
+test('an analyst imports a plan of an unknown layout in the browser once its columns and sections are named', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.goto(`${base}/plans`);
+  await p.click('a:has-text("Import a plan")');
+  await p.waitForURL(`${base}/plans/import`);
+  assert.deepEqual(await axe(p), []);
+  const plan = Buffer.from([
+    'Pillar I » Community',
+    'Intervention\tPartner\tDeadline\tRAG',
+    "Open a men's shed\tAge UK\tMay 2027\tGreen",
+    'Pillar II » Clinical',
+    'Intervention\tPartner\tDeadline\tRAG',
+    'Safety plans for every patient\tTrust\tJuly 2027\tAmber',
+  ].join('\r\n') + '\r\n');
+  const choose = () => p.setInputFiles('#file', { name: 'pillars.txt', mimeType: 'text/plain', buffer: plan });
+  await choose();
+  await p.fill('#title', 'Pillars plan');
+  await p.click('button:has-text("Check the plan")');
+  await p.waitForSelector('.upload-preview');
+  const refused = await p.locator('.upload-preview').innerText();
+  assert.match(refused, /nothing will be imported/);
+  assert.match(refused, /--columns/);
+  assert.match(refused, /--sections/);
+  await p.screenshot({ path: join(shots, 'plan-import-refused.png'), fullPage: true });
+
+  await choose();
+  await p.fill('#columns', 'Intervention=action,Partner=lead');
+  await p.fill('#sections', 'Pillar {n} »');
+  await p.click('button:has-text("Check the plan")');
+  await p.waitForSelector('.plan-tree');
+  assert.match(await p.locator('.counts').innerText(), /2 sections and 2 actions understood/);
+  const tree = await p.locator('.plan-tree').innerText();
+  assert.match(tree, /Community/);
+  assert.match(tree, /Clinical/);
+  await p.screenshot({ path: join(shots, 'plan-import-tree.png'), fullPage: true });
+  await p.click('button:has-text("Import this plan")');
+  await p.waitForURL(/\/plans\/\d+$/);
+  const shown = await p.locator('main').innerText();
+  assert.match(shown, /Pillars plan/);
+  assert.match(shown, /Safety plans for every patient/);
+  await p.context().close();
+});

@@ -100,6 +100,10 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("POST", "/imports/confirm", Rule::People),
     // The review queue of possible duplicates: analysts decide.
     ("GET", "/register/duplicates", Rule::Analysts),
+    // Importing a plan in the browser: analysts, as the command line.
+    ("GET", "/plans/import", Rule::Analysts),
+    ("POST", "/plans/import", Rule::Analysts),
+    ("POST", "/plans/import/confirm", Rule::Analysts),
     ("POST", "/register/duplicates/{id}", Rule::Analysts),
     // Reports: any signed-in user; the handler gives each the audiences their role may see
     // (statutory for analysts) and audits statutory reports.

@@ -11,6 +11,7 @@ mod home;
 mod imports;
 mod login;
 mod map;
+mod plan_import;
 mod plan_reports;
 pub(crate) mod plans;
 mod profile;
@@ -35,6 +36,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(register::routes())
         .merge(imports::routes())
+        .merge(plan_import::routes())
         .merge(areas::routes())
         .merge(map::routes())
         .merge(explore::routes())

@@ -537,6 +537,26 @@ fn table(f: &Fixture) -> Vec<Row> {
     decide.form = vec![("decision", "same".to_owned())];
     rows.push(decide);
     rows.push(row(
+        "GET",
+        "/plans/import",
+        "/plans/import",
+        [303, 200, 200, 200, 403, 403, 403],
+    ));
+    rows.push(row(
+        "POST",
+        "/plans/import",
+        "/plans/import",
+        [401, 400, 400, 400, 403, 403, 403],
+    ));
+    let mut plan_confirm = row(
+        "POST",
+        "/plans/import/confirm",
+        "/plans/import/confirm",
+        analysts_write,
+    );
+    plan_confirm.form = vec![("token", "no-such-check".to_owned())];
+    rows.push(plan_confirm);
+    rows.push(row(
         "POST",
         "/reports/schedules/run",
         "/reports/schedules/run",
