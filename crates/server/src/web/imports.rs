@@ -350,6 +350,11 @@ async fn run_check(
         postcodes: Some(&postcodes),
         sources: &sources,
         in_register: &in_register,
+        // `lantern serve --today` fixes the day no event may be later than, as for reports.
+        today: state
+            .config
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
         ..RegisterContext::new(&known)
     };
     let parsed = import::parse_register_with(dataset, &table, &context).map_err(shown)?;
