@@ -53,7 +53,7 @@ async function upload(p, source, fixed) {
 }
 
 test('a recorder uploads a file, sees its problem, fixes the profile, confirms and sees the rows', async () => {
-  const p = await page('police.recorder');
+  const p = await page('police.recorder', { bypassCSP: true });
   await p.click('nav a:has-text("Upload")');
   await p.waitForURL(`${base}/imports`);
   assert.match(await p.locator('main').innerText(), /You upload records for ashvale_police/);
@@ -65,10 +65,12 @@ test('a recorder uploads a file, sees its problem, fixes the profile, confirms a
   assert.match(preview, /'Hanging\/Strangulation' \(1 row, first on line 2\)/);
   assert.match(preview, /\[values\.method_group\]/);
   assert.equal(await p.locator('button:has-text("Confirm and save")').count(), 0, 'no confirm with problems');
+  assert.deepEqual(await axe(p), [], 'the preview with problems');
   await p.screenshot({ path: join(shots, 'imports-problems.png'), fullPage: true });
 
   await upload(p, 'ashvale_police', true);
   assert.match(await p.locator('.counts').innerText(), /If you confirm: 2 new, 0 changed, 0 unchanged/);
+  assert.deepEqual(await axe(p), [], 'the preview to confirm');
   await p.screenshot({ path: join(shots, 'imports-preview.png'), fullPage: true });
   await p.click('button:has-text("Confirm and save")');
   await p.waitForSelector('.notice');
@@ -183,6 +185,7 @@ test('an analyst imports a plan of an unknown layout in the browser once its col
   const tree = await p.locator('.plan-tree').innerText();
   assert.match(tree, /Community/);
   assert.match(tree, /Clinical/);
+  assert.deepEqual(await axe(p), [], 'the plan tree');
   await p.screenshot({ path: join(shots, 'plan-import-tree.png'), fullPage: true });
   await p.click('button:has-text("Import this plan")');
   await p.waitForURL(/\/plans\/\d+$/);

@@ -618,3 +618,30 @@ encoding = "windows-1252"
         assert!(got[0].starts_with("p.toml:1: -:"), "{got:?}");
     }
 }
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+
+    #[test]
+    fn deeply_nested_or_control_laden_profiles_are_refused_not_crashed_on() {
+        let deep = format!(
+            "dataset = \"suicides\"\nx = {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(Profile::parse("deep.toml", &deep).is_err());
+        let tables = format!(
+            "dataset = \"suicides\"\n[{}]\n",
+            vec!["a"; 50_000].join(".")
+        );
+        assert!(Profile::parse("tables.toml", &tables).is_err());
+        let Err(ImportError::Invalid(p)) = Profile::parse(
+            "ctl.toml",
+            "dataset = \"suicides\"\n[columns]\n\"\\u001b[31mX\" = \"bogus\"\n",
+        ) else {
+            panic!("refused");
+        };
+        assert!(!p[0].to_string().contains('\u{1b}'), "{}", p[0]);
+    }
+}

@@ -7,9 +7,7 @@
 //! the file itself is never written anywhere, since it may hold names, dates of birth and
 //! postcodes that Lantern never keeps.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +19,7 @@ use lantern_core::register::{Dataset, ImportMerge, Record};
 use lantern_core::store::Upload;
 use serde::Deserialize;
 
+use super::waiting::Waiting;
 use super::{Layout, Opt, render};
 use crate::AppState;
 use crate::access::{Principal, Rule, Viewer};
@@ -34,41 +33,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/register/duplicates/{id}", post(decide_duplicate))
 }
 
-/// How long checked records wait for the confirm.
-const PENDING_FOR: Duration = Duration::from_secs(30 * 60);
-/// At most this many checked files wait at once (the oldest go first).
-const PENDING_MAX: usize = 16;
-
 /// A checked file's records, waiting for the person who checked them to confirm.
 struct Pending {
-    user: String,
     dataset: &'static Dataset,
     records: Vec<Record>,
     fields: Vec<&'static str>,
     file_name: String,
     profile: Option<String>,
-    at: Instant,
 }
 
-fn pending() -> &'static Mutex<HashMap<String, Pending>> {
-    static PENDING: OnceLock<Mutex<HashMap<String, Pending>>> = OnceLock::new();
-    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn keep(p: Pending) -> String {
-    let (token, _) = lantern_core::auth::new_token();
-    let mut all = pending()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    all.retain(|_, v| v.at.elapsed() < PENDING_FOR);
-    while all.len() >= PENDING_MAX {
-        let Some(oldest) = all.iter().min_by_key(|(_, v)| v.at).map(|(k, _)| k.clone()) else {
-            break;
-        };
-        all.remove(&oldest);
-    }
-    all.insert(token.clone(), p);
-    token
+fn pending() -> &'static Waiting<Pending> {
+    static PENDING: OnceLock<Waiting<Pending>> = OnceLock::new();
+    PENDING.get_or_init(Waiting::new)
 }
 
 struct UploadRow {
@@ -239,10 +215,6 @@ async fn check(
     let sent = read_form(form).await?;
     let dataset = lantern_core::register::dataset(&sent.dataset)
         .ok_or_else(|| AppError::Invalid("choose suicides or self-harm".to_owned()))?;
-    let mut view = page(&state, &user, dataset.name, &sent.profile).await?;
-    view.checked = true;
-    view.file_name.clone_from(&sent.file_name);
-    view.profile_text.clone_from(&sent.profile_text);
     let profile_name = if sent.profile_text.trim().is_empty() {
         (!sent.profile.is_empty()).then(|| sent.profile.clone())
     } else {
@@ -262,32 +234,37 @@ async fn check(
         unchanged: 0,
         problems: 0,
     };
-    match outcome {
-        Ok((records, fields, warnings, counts)) => {
+    match &outcome {
+        Ok((_, _, _, counts)) => {
             record.outcome = "checked".to_owned();
             (record.inserted, record.updated, record.unchanged) =
                 (counts.0 as i64, counts.1 as i64, counts.2 as i64);
+        }
+        Err(problems) => record.problems = problems.len() as i64,
+    }
+    // Noted first, so the list on the page below includes this upload.
+    state.store.add_upload(&record).await?;
+    let mut view = page(&state, &user, dataset.name, &sent.profile).await?;
+    view.checked = true;
+    view.file_name.clone_from(&sent.file_name);
+    view.profile_text.clone_from(&sent.profile_text);
+    match outcome {
+        Ok((records, fields, warnings, counts)) => {
             view.warnings = warnings;
             view.counts = Some(counts);
-            view.token = keep(Pending {
-                user: user.username.clone(),
-                dataset,
-                records,
-                fields,
-                file_name: sent.file_name.clone(),
-                profile: profile_name,
-                at: Instant::now(),
-            });
+            view.token = pending().keep(
+                &user.username,
+                Pending {
+                    dataset,
+                    records,
+                    fields,
+                    file_name: sent.file_name.clone(),
+                    profile: profile_name,
+                },
+            );
         }
-        Err(problems) => {
-            record.problems = problems.len() as i64;
-            view.problems = problems;
-        }
+        Err(problems) => view.problems = problems,
     }
-    state.store.add_upload(&record).await?;
-    view.uploads = page(&state, &user, dataset.name, &sent.profile)
-        .await?
-        .uploads;
     Ok(render(&view))
 }
 
@@ -406,18 +383,7 @@ async fn confirm(
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::People)?.clone();
-    let waiting = {
-        let mut all = pending()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match all.get(&form.token) {
-            Some(p) if p.user == user.username && p.at.elapsed() < PENDING_FOR => {
-                all.remove(&form.token)
-            }
-            _ => None,
-        }
-    };
-    let Some(p) = waiting else {
+    let Some(p) = pending().take(&form.token, &user.username) else {
         return Err(AppError::Invalid(
             "this check has expired or was confirmed already: upload the file again".to_owned(),
         )

@@ -21,6 +21,7 @@ mod register_forms;
 mod reports;
 mod signal_pictures;
 mod signals;
+mod waiting;
 
 use axum::Router;
 use axum::http::header;

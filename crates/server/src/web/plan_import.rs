@@ -3,9 +3,7 @@
 //! are headed (`Priority {n}:`) when it did not see them, and imports it. The same reader and
 //! options as `lantern import plans`.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use askama::Template;
 use axum::Router;
@@ -17,6 +15,7 @@ use lantern_core::plans::parse::{SectionPattern, parse_columns};
 use lantern_core::plans::{Plan, PlanOptions, parse_plan_bytes};
 use serde::Deserialize;
 
+use super::waiting::Waiting;
 use super::{Layout, render};
 use crate::AppState;
 use crate::access::{Rule, Viewer};
@@ -28,18 +27,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/plans/import/confirm", post(confirm))
 }
 
-const PENDING_FOR: Duration = Duration::from_secs(30 * 60);
-
+/// A checked plan, waiting for the person who checked it to import it.
 struct Pending {
-    user: String,
     plan: Plan,
     file_name: String,
-    at: Instant,
 }
 
-fn pending() -> &'static Mutex<HashMap<String, Pending>> {
-    static PENDING: OnceLock<Mutex<HashMap<String, Pending>>> = OnceLock::new();
-    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
+fn pending() -> &'static Waiting<Pending> {
+    static PENDING: OnceLock<Waiting<Pending>> = OnceLock::new();
+    PENDING.get_or_init(Waiting::new)
 }
 
 #[derive(Template)]
@@ -136,24 +132,13 @@ async fn check(
                     parsed.plan.action_count()
                 );
                 view.warnings = parsed.warnings.iter().map(ToString::to_string).collect();
-                let (token, _) = lantern_core::auth::new_token();
-                let mut all = pending()
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                all.retain(|_, p| p.at.elapsed() < PENDING_FOR);
-                if all.len() >= 16 {
-                    all.clear();
-                }
-                all.insert(
-                    token.clone(),
+                view.token = pending().keep(
+                    &user.username,
                     Pending {
-                        user: user.username.clone(),
                         plan: parsed.plan,
                         file_name: view.file_name.clone(),
-                        at: Instant::now(),
                     },
                 );
-                view.token = token;
             }
             Err(ImportError::Invalid(p)) => {
                 view.problems = p.iter().map(ToString::to_string).collect();
@@ -175,18 +160,7 @@ async fn confirm(
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> Result<Response, HtmlError> {
     let user = viewer.require(Rule::Analysts)?.clone();
-    let waiting = {
-        let mut all = pending()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match all.get(&form.token) {
-            Some(p) if p.user == user.username && p.at.elapsed() < PENDING_FOR => {
-                all.remove(&form.token)
-            }
-            _ => None,
-        }
-    };
-    let Some(p) = waiting else {
+    let Some(p) = pending().take(&form.token, &user.username) else {
         return Err(AppError::Invalid(
             "this check has expired or was imported already: upload the plan again".to_owned(),
         )
