@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, startDemo } from './lantern.mjs';
+import { axe, shots, startDemo } from './lantern.mjs';
 
 const today = new Date().toISOString().slice(0, 10);
 let demo, base, page;
@@ -113,5 +113,46 @@ test('the plan page, the link graph and live measures render for an analyst', as
   await p.goto(`${base}/plans/${summary.id}/attention`);
   assert.match(await p.locator('main').innerText(), /Overdue \(\d+\)/);
   await p.screenshot({ path: join(shots, 'plan-attention.png'), fullPage: true });
+  await p.context().close();
+});
+
+test('a lead records a measure\'s value and proposes a new due date; both show in the history', async () => {
+  const p = await page('lead', { bypassCSP: true });
+  const [summary] = await (await p.request.get(`${base}/api/v1/plans`)).json();
+  const plan = await (await p.request.get(`${base}/api/v1/plans/${summary.id}`)).json();
+  const target = actionsOf(plan).find((a) => ledBy(a, ORG)
+    && !['complete', 'cancelled'].includes(a.status)
+    && a.measures.some((m) => !m.indicator));
+  assert.ok(target, 'the lead has an open action with a measure in words');
+  await p.goto(`${base}/plans/${summary.id}/actions/${target.id}`);
+  assert.deepEqual(await axe(p), [], 'the update form');
+
+  // The value is typed with the keyboard alone: Tab from the words to the value field.
+  await p.focus('#text');
+  for (let i = 0; i < 10; i += 1) {
+    if (await p.evaluate(() => document.activeElement?.id) === 'value') break;
+    await p.keyboard.press('Tab');
+  }
+  assert.equal(await p.evaluate(() => document.activeElement?.id), 'value');
+  await p.keyboard.type('22 of 31');
+  if (await p.locator('select#measure').count()) {
+    await p.selectOption('#measure', '1');
+  }
+  const due = new Date(Date.now() + 90 * 86400e3).toISOString().slice(0, 10);
+  await p.fill('#due', due);
+  await p.fill('#due-reason', 'Schools asked to start after the spring term.');
+  await p.screenshot({ path: join(shots, 'plan-action-value-due.png'), fullPage: true });
+  await p.focus('button:has-text("Save update")');
+  await p.keyboard.press('Enter');
+  await p.waitForURL(/saved=1$/);
+
+  const latest = await p.locator('.history li').first().innerText();
+  assert.match(latest, /Measure value · .*: 22 of 31 \(71%\)/);
+  assert.match(latest, /proposed a new due date, .*Reason: Schools asked to start after the spring term\./);
+  assert.match(await p.locator('#proposed-due').innerText(), /waiting for an analyst/);
+  assert.match(await p.locator('.measure', { hasText: 'reported by the lead' }).first().innerText(),
+    /22 of 31 \(71%\) on .*recorded by lead/);
+  assert.deepEqual(await axe(p), [], 'the action with a value and a proposal');
+  await p.screenshot({ path: join(shots, 'plan-action-proposed.png'), fullPage: true });
   await p.context().close();
 });

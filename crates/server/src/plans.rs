@@ -4,8 +4,8 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use lantern_core::plans::live::Point;
-use lantern_core::plans::updates::{UpdateFields, may_update};
-use lantern_core::plans::{self, Action, NewUpdate};
+use lantern_core::plans::updates::{Poster, UpdateFields, figure, may_update};
+use lantern_core::plans::{self, Action, NewUpdate, Update};
 
 use crate::AppState;
 use crate::access::Principal;
@@ -34,14 +34,8 @@ pub(crate) struct MeasureView {
     pub(crate) problem: String,
     pub(crate) points: Vec<Point>,
     pub(crate) disclosure: String,
-}
-
-fn fmt_num(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
+    /// The latest value a lead recorded: `22 of 31 (71%) on 1 Dec 2026, by lead`.
+    pub(crate) reported: String,
 }
 
 /// The measures of an action, live ones computed for this viewer (statutory figures for
@@ -49,10 +43,11 @@ fn fmt_num(v: f64) -> String {
 pub(crate) async fn measure_views(
     state: &AppState,
     action: &Action,
+    updates: &[&Update],
     statutory: bool,
 ) -> Vec<MeasureView> {
     let mut out = Vec::new();
-    for m in &action.measures {
+    for (i, m) in action.measures.iter().enumerate() {
         let mut v = MeasureView {
             text: m.text.clone(),
             binding: m
@@ -65,15 +60,15 @@ pub(crate) async fn measure_views(
             baseline: m
                 .baseline
                 .map(|b| match &m.baseline_period {
-                    Some(p) => format!("{} ({p})", fmt_num(b)),
-                    None => fmt_num(b),
+                    Some(p) => format!("{} ({p})", figure(b)),
+                    None => figure(b),
                 })
                 .unwrap_or_default(),
             target: m
                 .target
                 .map(|t| match m.target_date {
-                    Some(d) => format!("{} by {}", fmt_num(t), d.format("%-d %b %Y")),
-                    None => fmt_num(t),
+                    Some(d) => format!("{} by {}", figure(t), d.format("%-d %b %Y")),
+                    None => figure(t),
                 })
                 .unwrap_or_default(),
             direction: m
@@ -89,6 +84,20 @@ pub(crate) async fn measure_views(
             problem: String::new(),
             points: Vec::new(),
             disclosure: String::new(),
+            reported: updates
+                .iter()
+                .filter_map(|u| u.update.reading.as_ref().map(|r| (r, u)))
+                .filter(|(r, _)| r.measure == i)
+                .max_by_key(|(r, u)| (r.on, u.update.at, u.id))
+                .map(|(r, u)| {
+                    format!(
+                        "{} on {}, recorded by {}",
+                        r.describe(),
+                        r.on.format("%-d %b %Y"),
+                        u.update.author
+                    )
+                })
+                .unwrap_or_default(),
         };
         if let Some(b) = &m.indicator {
             match state
@@ -104,7 +113,7 @@ pub(crate) async fn measure_views(
                     if let Some(last) = series.points.last() {
                         v.latest_period.clone_from(&last.period);
                         v.latest = match last.figure(stat) {
-                            Some(x) => fmt_num(x),
+                            Some(x) => figure(x),
                             None if last.suppressed => "withheld (small numbers)".to_owned(),
                             None => "not available".to_owned(),
                         };
@@ -159,7 +168,14 @@ pub(crate) async fn add_update(
             "only the action's lead partners (and analysts) can post updates".to_owned(),
         ));
     }
-    let update = match NewUpdate::parse(&plan.plan, &user.username, fields, Utc::now()) {
+    let by = Poster {
+        plan: &plan.plan,
+        action: a,
+        author: &user.username,
+        agrees: user.role.sees_restricted(),
+        at: Utc::now(),
+    };
+    let update = match NewUpdate::parse(&by, fields) {
         Ok(u) => u,
         Err(e) => return Ok(Err(e.to_string())),
     };
@@ -171,14 +187,36 @@ pub(crate) async fn add_update(
         "plan_update",
         None,
         None,
-        format!(
-            "plan={id} action={} status={}",
-            a.number,
-            update.status.as_deref().unwrap_or("-")
-        ),
+        audit_detail(id, &a.number, &update),
     )
     .await?;
     Ok(Ok(uid))
+}
+
+/// What the audit log says of an update: the action, the status, and any value or due date
+/// (a measure's value is the lead's own count of the partnership's work, not a record's).
+fn audit_detail(id: i64, number: &str, update: &NewUpdate) -> String {
+    let mut s = format!(
+        "plan={id} action={number} status={}",
+        update.status.as_deref().unwrap_or("-")
+    );
+    if let Some(r) = &update.reading {
+        s.push_str(&format!(
+            " measure={} value={} on={}",
+            r.measure + 1,
+            r.describe().replace(' ', "_"),
+            r.on
+        ));
+    }
+    if let Some(d) = &update.due_change {
+        s.push_str(&format!(
+            " due_from={} due_to={} {}",
+            d.before.map_or_else(|| "-".to_owned(), |b| b.to_string()),
+            d.due,
+            if d.agreed { "agreed" } else { "proposed" }
+        ));
+    }
+    s
 }
 
 /// The default "since": six weeks ago, about one oversight meeting's interval.

@@ -39,6 +39,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0008_create_benchmarks.sql"),
     migration!("sqlite", "0009_create_report_schedules.sql"),
     migration!("sqlite", "0010_create_postcodes_profiles_sources.sql"),
+    migration!("sqlite", "0011_add_update_details.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -53,6 +54,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0008_create_benchmarks.sql"),
     migration!("postgres", "0009_create_report_schedules.sql"),
     migration!("postgres", "0010_create_postcodes_profiles_sources.sql"),
+    migration!("postgres", "0011_add_update_details.sql"),
 ]);
 
 impl Embedded {

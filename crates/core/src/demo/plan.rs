@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use super::geography::{COUNTY_CODE, COUNTY_NAME};
 use crate::plans::live::{Binding, Sources};
 use crate::plans::{
-    Action, AgeGroup, Direction, Measure, NewUpdate, Outcome, Plan, Rag, Section, default_statuses,
-    timescale,
+    Action, AgeGroup, Direction, DueChange, Measure, NewUpdate, Outcome, Plan, Rag, Reading,
+    Section, default_statuses, timescale,
 };
 use crate::{Store, StoreResult};
 
@@ -399,6 +399,7 @@ fn updates(plan: &Plan, end: NaiveDate, seed: u64) -> Vec<(String, NewUpdate)> {
         "Numbers reached are behind plan; a recovery plan is agreed.",
         "Work is on track and the next milestone is booked.",
     ];
+    let mut figures = StdRng::seed_from_u64(seed ^ 0x5eed_f16e);
     let mut out = Vec::new();
     for (_, a) in plan.actions() {
         // The third action of each outcome has had no update for months: the stale list
@@ -428,21 +429,57 @@ fn updates(plan: &Plan, end: NaiveDate, seed: u64) -> Vec<(String, NewUpdate)> {
                 _ if a.overdue(end) => Rag::Amber,
                 _ => Rag::Green,
             };
-            out.push((
-                a.number.clone(),
-                NewUpdate {
-                    at,
-                    author: author.to_owned(),
-                    text: notes[rng.random_range(0..notes.len())].to_owned(),
-                    // The last update brings the action to its current status.
-                    status: if last { a.status.clone() } else { None },
-                    rag: Some(rag),
-                },
-            ));
+            let mut update = NewUpdate::words(
+                at,
+                author,
+                notes[rng.random_range(0..notes.len())],
+                // The last update brings the action to its current status.
+                if last { a.status.clone() } else { None },
+                Some(rag),
+            );
+            if last {
+                lead_figures(a, &mut update, &mut figures);
+            }
+            out.push((a.number.clone(), update));
         }
     }
     out.sort_by_key(|(_, u)| u.at);
     out
+}
+
+/// What a lead adds to their last update: the count so far of a measure that is only words
+/// ("22 of 31 schools"), and, on an overdue action, a proposed new due date. These draw on
+/// their own generator, so the rest of the demo is the same with or without them.
+fn lead_figures(a: &Action, update: &mut NewUpdate, rng: &mut StdRng) {
+    if !a.led_by(DEMO_LEAD_ORGANISATION) || a.closed() {
+        return;
+    }
+    let day = update.at.date_naive();
+    if let Some((i, m)) = a
+        .measures
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.indicator.is_none())
+    {
+        let of = rng.random_range(12..40);
+        update.reading = Some(Reading {
+            measure: i,
+            measure_text: m.text.clone(),
+            value: f64::from(rng.random_range(of / 3..=of)),
+            of: Some(f64::from(of)),
+            percent: false,
+            on: day - Duration::days(1),
+        });
+    }
+    if a.overdue(day) {
+        update.due_change = Some(DueChange {
+            due: day + Duration::days(i64::from(rng.random_range(60..150))),
+            before: a.due,
+            reason: "Partners' staff were redeployed this winter; the work restarts in spring."
+                .to_owned(),
+            agreed: false,
+        });
+    }
 }
 
 /// Write the demo's plan and its history. Actions start as ideas or initial meetings and reach

@@ -530,7 +530,7 @@ pub struct PlanSummary {
 }
 
 /// A progress update on an action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewUpdate {
     /// When the progress was reported.
     pub at: DateTime<Utc>,
@@ -542,10 +542,89 @@ pub struct NewUpdate {
     pub status: Option<String>,
     /// The RAG rating given.
     pub rag: Option<Rag>,
+    /// A value of one of the action's measures, as the lead counted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Reading>,
+    /// A new due date for the action, proposed by a lead or agreed by an analyst.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_change: Option<DueChange>,
+}
+
+impl NewUpdate {
+    /// An update of words, status and RAG only.
+    pub fn words(
+        at: DateTime<Utc>,
+        author: impl Into<String>,
+        text: impl Into<String>,
+        status: Option<String>,
+        rag: Option<Rag>,
+    ) -> Self {
+        Self {
+            at,
+            author: author.into(),
+            text: text.into(),
+            status,
+            rag,
+            reading: None,
+            due_change: None,
+        }
+    }
+}
+
+/// A measure's value as a lead reports it: "22 of 31 schools" on a date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Which of the action's measures (0 for the first).
+    pub measure: usize,
+    /// The measure's words when the value was recorded, so the history reads true if the plan
+    /// is later re-imported with other measures.
+    pub measure_text: String,
+    /// The value: a count, a figure, or a percentage.
+    pub value: f64,
+    /// The whole the count is out of ("of 31"), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<f64>,
+    /// The value is a percentage ("71%").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub percent: bool,
+    /// The date the value describes.
+    pub on: NaiveDate,
+}
+
+impl Reading {
+    /// `22 of 31 (71%)`, `71%`, `140`.
+    pub fn describe(&self) -> String {
+        let v = updates::figure(self.value);
+        match self.of {
+            Some(of) if of > 0.0 => format!(
+                "{v} of {} ({}%)",
+                updates::figure(of),
+                (100.0 * self.value / of).round()
+            ),
+            Some(of) => format!("{v} of {}", updates::figure(of)),
+            None if self.percent => format!("{v}%"),
+            None => v,
+        }
+    }
+}
+
+/// A new due date for an action, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueChange {
+    /// The due date proposed or agreed.
+    pub due: NaiveDate,
+    /// The due date before (none when the action had none).
+    #[serde(default)]
+    pub before: Option<NaiveDate>,
+    /// Why the date moves.
+    pub reason: String,
+    /// Agreed (by an analyst, and now the action's due date) rather than proposed.
+    #[serde(default)]
+    pub agreed: bool,
 }
 
 /// A stored progress update.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Update {
     /// The update's id.
     pub id: i64,

@@ -106,16 +106,12 @@ async fn action(
     let user = viewer.require(Rule::SignedIn)?.clone();
     let plan = state.store.plan(id).await?;
     let (_, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
-    let updates: Vec<Value> = state
-        .store
-        .plan_updates(id)
-        .await?
-        .iter()
-        .filter(|u| u.action_id == action_id)
-        .map(to_json)
-        .collect::<Result<_>>()?;
+    let all = state.store.plan_updates(id).await?;
+    let mine: Vec<&lantern_core::plans::Update> =
+        all.iter().filter(|u| u.action_id == action_id).collect();
+    let updates: Vec<Value> = mine.iter().map(|u| to_json(*u)).collect::<Result<_>>()?;
     let statutory = Rule::Analysts.allows(user.role);
-    let live: Vec<Value> = measure_views(&state, a, statutory)
+    let live: Vec<Value> = measure_views(&state, a, &mine, statutory)
         .await
         .into_iter()
         .map(|m| {
@@ -126,6 +122,7 @@ async fn action(
                 "latest": m.points.last(),
                 "disclosure": (!m.disclosure.is_empty()).then_some(m.disclosure),
                 "problem": (!m.problem.is_empty()).then_some(m.problem),
+                "reported": (!m.reported.is_empty()).then_some(m.reported),
             })
         })
         .collect();
@@ -142,11 +139,37 @@ async fn action(
 
 #[derive(Debug, Deserialize)]
 struct UpdateBody {
+    #[serde(default)]
     text: String,
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     rag: Option<String>,
+    /// Which measure (1 for the first) a value is for.
+    #[serde(default)]
+    measure: Option<Value>,
+    /// `22 of 31`, `71%`, `140`, or a number.
+    #[serde(default)]
+    value: Option<Value>,
+    /// The date the value describes (`YYYY-MM-DD`); the update's day when absent.
+    #[serde(default)]
+    value_on: Option<String>,
+    /// A new due date (`YYYY-MM-DD`): proposed by a lead, agreed by an analyst.
+    #[serde(default)]
+    due: Option<String>,
+    /// Why the due date moves.
+    #[serde(default)]
+    due_reason: Option<String>,
+}
+
+/// A JSON number or string as the text a form would post.
+fn as_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) if !other.is_null() => other.to_string(),
+        _ => String::new(),
+    }
 }
 
 async fn add_update(
@@ -156,10 +179,17 @@ async fn add_update(
     Json(body): Json<UpdateBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let user = viewer.require(Rule::SignedIn)?.clone();
+    let measure = as_text(body.measure.as_ref());
+    let value = as_text(body.value.as_ref());
     let fields = UpdateFields {
         text: &body.text,
         status: body.status.as_deref().unwrap_or(""),
         rag: body.rag.as_deref().unwrap_or(""),
+        measure: &measure,
+        value: &value,
+        value_on: body.value_on.as_deref().unwrap_or(""),
+        due: body.due.as_deref().unwrap_or(""),
+        due_reason: body.due_reason.as_deref().unwrap_or(""),
     };
     let uid = crate::plans::add_update(&state, &user, "api", id, action_id, &fields)
         .await?

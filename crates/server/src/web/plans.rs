@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lantern_core::auth::Role;
 use lantern_core::plans::{self, Action, AgeGroup, Rag, Section, StoredPlan, Update};
 use serde::Deserialize;
@@ -356,6 +356,86 @@ struct UpdateView {
     change: String,
     rag: String,
     rag_class: &'static str,
+    /// `Schools with a lead: 22 of 31 (71%) on 1 Dec 2026`.
+    reading: String,
+    /// `proposed a new due date, 30 June 2027 (was 31 March 2026)`.
+    due: String,
+    due_reason: String,
+}
+
+fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+impl UpdateView {
+    fn of(u: &Update) -> Self {
+        let reading = u.update.reading.as_ref().map_or_else(String::new, |r| {
+            format!(
+                "{}: {} on {}",
+                r.measure_text,
+                r.describe(),
+                r.on.format("%-d %b %Y")
+            )
+        });
+        let (due, due_reason) = u.update.due_change.as_ref().map_or_else(
+            || (String::new(), String::new()),
+            |d| {
+                let verb = if d.agreed {
+                    "moved the due date to"
+                } else {
+                    "proposed a new due date,"
+                };
+                let was = d.before.map_or_else(
+                    || "none before".to_owned(),
+                    |b| format!("was {}", long_date(b)),
+                );
+                (
+                    format!("{verb} {} ({was})", long_date(d.due)),
+                    d.reason.clone(),
+                )
+            },
+        );
+        Self {
+            at: u.update.at.format("%-d %b %Y %H:%M").to_string(),
+            author: u.update.author.clone(),
+            text: u.update.text.clone(),
+            change: match (&u.status_before, &u.update.status) {
+                (before, Some(after)) if before.as_ref() != Some(after) => {
+                    format!("{} → {after}", before.as_deref().unwrap_or("no status"))
+                }
+                _ => String::new(),
+            },
+            rag: u
+                .update
+                .rag
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
+            rag_class: rag_class(u.update.rag),
+            reading,
+            due,
+            due_reason,
+        }
+    }
+}
+
+/// A lead's proposed due date that no later agreed date has answered: `30 June 2027, proposed by
+/// lead on 5 Dec 2026: reason`.
+fn open_proposal(updates: &[&Update]) -> String {
+    let mut open = None;
+    for u in updates {
+        if let Some(d) = &u.update.due_change {
+            open = (!d.agreed).then_some((*u, d));
+        }
+    }
+    open.map_or_else(String::new, |(u, d)| {
+        format!(
+            "{}, proposed by {} on {}: {}",
+            long_date(d.due),
+            u.update.author,
+            u.update.at.format("%-d %b %Y"),
+            d.reason
+        )
+    })
 }
 
 #[derive(Template)]
@@ -374,6 +454,14 @@ struct ActionPage {
     saved: bool,
     error: String,
     linked: Vec<(i64, String)>,
+    /// A lead's proposed due date waiting for an analyst, or empty.
+    proposal: String,
+    /// The action's measures, for recording a value.
+    measure_options: Vec<Opt>,
+    /// Today, the default date of a value.
+    today: String,
+    /// Whether a due date given here is agreed at once (analysts) rather than proposed.
+    agrees: bool,
 }
 
 struct ActionFacts {
@@ -429,28 +517,12 @@ async fn action_page(
     let plan = state.store.plan(id).await?;
     let (section, a) = plan.action_by_id(action_id).ok_or(AppError::NotFound)?;
     let updates = state.store.plan_updates(id).await?;
-    let history = updates
+    let mine: Vec<&Update> = updates
         .iter()
         .filter(|u| u.action_id == action_id)
-        .rev()
-        .map(|u| UpdateView {
-            at: u.update.at.format("%-d %b %Y %H:%M").to_string(),
-            author: u.update.author.clone(),
-            text: u.update.text.clone(),
-            change: match (&u.status_before, &u.update.status) {
-                (before, Some(after)) if before.as_ref() != Some(after) => {
-                    format!("{} → {after}", before.as_deref().unwrap_or("no status"))
-                }
-                _ => String::new(),
-            },
-            rag: u
-                .update
-                .rag
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
-            rag_class: rag_class(u.update.rag),
-        })
         .collect();
+    let history = mine.iter().rev().map(|u| UpdateView::of(u)).collect();
+    let proposal = open_proposal(&mine);
     let numbers: BTreeSet<&str> = plan
         .plan
         .actions()
@@ -524,7 +596,13 @@ async fn action_page(
         selected: false,
     }));
     let statutory = Rule::Analysts.allows(user.role);
-    let measures = measure_views(state, a, statutory).await;
+    let measures = measure_views(state, a, &mine, statutory).await;
+    let measure_options = a
+        .measures
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Opt::new(&(i + 1).to_string(), &m.text, ""))
+        .collect();
     let page = ActionPage {
         layout: Layout::new(state, format!("Action {}", a.number), "plans"),
         plan_id: id,
@@ -539,17 +617,32 @@ async fn action_page(
         saved,
         error,
         linked,
+        proposal,
+        measure_options,
+        today: today().to_string(),
+        agrees: user.role.sees_restricted(),
     };
     Ok(render(&page))
 }
 
 #[derive(Debug, Deserialize)]
 struct UpdateForm {
+    #[serde(default)]
     text: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
     rag: String,
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    value_on: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    due_reason: String,
 }
 
 async fn post_update(
@@ -563,6 +656,11 @@ async fn post_update(
         text: &form.text,
         status: &form.status,
         rag: &form.rag,
+        measure: &form.measure,
+        value: &form.value,
+        value_on: &form.value_on,
+        due: &form.due,
+        due_reason: &form.due_reason,
     };
     match add_update(&state, &user, "web", id, action_id, &fields).await? {
         Ok(_) => {

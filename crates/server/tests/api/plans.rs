@@ -190,6 +190,7 @@ pub(crate) async fn plans_story(app: &TestApp) {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    measure_values_and_due_dates(app, id, a("1.2"), admin.clone()).await;
     let mine = app.get("/plans/mine").await;
     assert!(mine.body.contains("campaign"), "the lead's own action");
     assert!(
@@ -221,4 +222,109 @@ pub(crate) async fn plans_story(app: &TestApp) {
     );
     assert_eq!(app.get("/plans/999999").await.status, StatusCode::NOT_FOUND);
     app.switch(admin);
+}
+
+/// A lead records a measure's value and proposes a new due date; an analyst agrees a date; both
+/// show in the action's history and the audit log, and wrong values say what to fix.
+async fn measure_values_and_due_dates(
+    app: &TestApp,
+    id: i64,
+    action: i64,
+    admin: Option<crate::helpers::Session>,
+) {
+    let lead = app.session();
+    let updates = format!("/api/v1/plans/{id}/actions/{action}/updates");
+    let today = chrono::Utc::now().date_naive();
+    let proposed = today + chrono::Duration::days(60);
+    let r = post_json(
+        app,
+        &updates,
+        &format!(
+            r#"{{"value": "22 of 31", "value_on": "{}", "due": "{proposed}", "due_reason": "Staff redeployed this winter"}}"#,
+            today - chrono::Duration::days(2)
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = app.store.plan(id).await.unwrap();
+    let (_, a) = before.action_by_id(action).unwrap();
+    let due_before = a.due;
+    assert_ne!(
+        due_before,
+        Some(proposed),
+        "a proposal does not move the date"
+    );
+
+    let got = app
+        .get(&format!("/api/v1/plans/{id}/actions/{action}"))
+        .await
+        .json();
+    let last = got["updates"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["reading"]["value"], 22.0);
+    assert_eq!(last["reading"]["of"], 31.0);
+    assert_eq!(last["due_change"]["agreed"], false);
+    assert_eq!(last["due_change"]["due"], proposed.to_string());
+    let reported = got["live_measures"][0]["reported"].as_str().unwrap();
+    assert!(reported.starts_with("22 of 31 (71%)"), "{reported}");
+    assert!(reported.ends_with("recorded by harbour.lead"), "{reported}");
+
+    let page = app.get(&format!("/plans/{id}/actions/{action}")).await;
+    assert!(page.body.contains("Proposed due date"), "{}", page.body);
+    assert!(page.body.contains("waiting for an analyst"));
+    assert!(page.body.contains("Measure value · "));
+    assert!(page.body.contains("proposed a new due date,"));
+
+    for (body, says) in [
+        (r#"{"value": "40 of 31"}"#, "40 is more than the 31"),
+        (
+            r#"{"value": 3, "measure": 2}"#,
+            "'2' is not one of the measures (1 to 1)",
+        ),
+        (r#"{"due": "2099-01-01"}"#, "say why the date should move"),
+        (r#"{"due_reason": "no date"}"#, "no new date"),
+        (
+            r#"{"text": " "}"#,
+            "needs some words, a measure's value or a new due date",
+        ),
+    ] {
+        let bad = post_json(app, &updates, body).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(bad.body.contains(says), "{body}: {}", bad.body);
+    }
+
+    // The analyst agrees the date the lead proposed: it becomes the action's due date.
+    app.switch(admin);
+    let agreed = app
+        .post_form(
+            &format!("/plans/{id}/actions/{action}"),
+            &[
+                ("due", &proposed.format("%d/%m/%Y").to_string()),
+                ("due_reason", "Agreed at the oversight group"),
+            ],
+        )
+        .await;
+    assert_eq!(agreed.status, StatusCode::SEE_OTHER, "{}", agreed.body);
+    let after = app.store.plan(id).await.unwrap();
+    assert_eq!(after.action_by_id(action).unwrap().1.due, Some(proposed));
+    let page = app.get(&format!("/plans/{id}/actions/{action}")).await;
+    assert!(!page.body.contains("Proposed due date"), "answered");
+    assert!(page.body.contains("moved the due date to"));
+    let (log, _) = app.store.audit_log().await.unwrap();
+    let details: Vec<&str> = log
+        .iter()
+        .filter(|e| e.entry.action == "plan_update")
+        .map(|e| e.entry.detail.as_str())
+        .collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("value=22_of_31_(71%)") && d.ends_with("proposed")),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.ends_with(&format!("due_to={proposed} agreed")))
+    );
+    app.switch(lead);
 }

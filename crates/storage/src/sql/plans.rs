@@ -8,6 +8,15 @@ use sqlx::Row as _;
 use super::This;
 use crate::common::map_err;
 
+/// What an update holds beyond its words, status and RAG: the `detail` column's JSON.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct UpdateDetail {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reading: Option<lantern_core::plans::Reading>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_change: Option<lantern_core::plans::DueChange>,
+}
+
 #[async_trait]
 impl lantern_core::store::PlanStore for This {
     #[tracing::instrument(skip_all)]
@@ -105,7 +114,7 @@ impl lantern_core::store::PlanStore for This {
         let mut plan: lantern_core::plans::Plan =
             serde_json::from_str(&detail).map_err(|e| StoreError::Backend(e.into()))?;
         let actions = sqlx::query(
-            "SELECT id, section, number, detail, status, rag FROM plan_actions WHERE plan_id = $1 ORDER BY position",
+            "SELECT id, section, number, detail, status, rag, due FROM plan_actions WHERE plan_id = $1 ORDER BY position",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -120,6 +129,11 @@ impl lantern_core::store::PlanStore for This {
             action.status = r.try_get("status").map_err(map_err)?;
             let rag: Option<String> = r.try_get("rag").map_err(map_err)?;
             action.rag = rag.as_deref().and_then(lantern_core::plans::Rag::parse);
+            // A due date agreed in an update moves the imported one.
+            let agreed: Option<chrono::NaiveDate> = r.try_get("due").map_err(map_err)?;
+            if agreed.is_some() {
+                action.due = agreed;
+            }
             action_ids.insert(
                 action.number.clone(),
                 r.try_get::<i64, _>("id").map_err(map_err)?,
@@ -175,9 +189,18 @@ impl lantern_core::store::PlanStore for This {
         .await
         .map_err(map_err)?
         .ok_or(StoreError::NotFound)?;
+        let detail = UpdateDetail {
+            reading: u.reading.clone(),
+            due_change: u.due_change.clone(),
+        };
+        let detail = if detail.reading.is_none() && detail.due_change.is_none() {
+            None
+        } else {
+            Some(serde_json::to_string(&detail).map_err(|e| StoreError::Backend(e.into()))?)
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO action_updates (action_id, at, author, body, status_before, status, rag) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO action_updates (action_id, at, author, body, status_before, status, rag, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(action_id)
         .bind(u.at)
@@ -186,16 +209,22 @@ impl lantern_core::store::PlanStore for This {
         .bind(&before)
         .bind(&u.status)
         .bind(u.rag.map(|r| r.as_str()))
+        .bind(&detail)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        sqlx::query("UPDATE plan_actions SET status = COALESCE($1, status), rag = COALESCE($2, rag) WHERE id = $3")
-            .bind(&u.status)
-            .bind(u.rag.map(|r| r.as_str()))
-            .bind(action_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let agreed = u.due_change.as_ref().filter(|d| d.agreed).map(|d| d.due);
+        sqlx::query(
+            "UPDATE plan_actions SET status = COALESCE($1, status), rag = COALESCE($2, rag), \
+             due = COALESCE($3, due) WHERE id = $4",
+        )
+        .bind(&u.status)
+        .bind(u.rag.map(|r| r.as_str()))
+        .bind(agreed)
+        .bind(action_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -203,7 +232,7 @@ impl lantern_core::store::PlanStore for This {
     #[tracing::instrument(skip_all)]
     async fn plan_updates(&self, plan_id: i64) -> StoreResult<Vec<lantern_core::plans::Update>> {
         let rows = sqlx::query(
-            "SELECT u.id, u.action_id, u.at, u.author, u.body, u.status_before, u.status, u.rag \
+            "SELECT u.id, u.action_id, u.at, u.author, u.body, u.status_before, u.status, u.rag, u.detail \
              FROM action_updates u JOIN plan_actions a ON a.id = u.action_id \
              WHERE a.plan_id = $1 ORDER BY u.at, u.id",
         )
@@ -214,6 +243,13 @@ impl lantern_core::store::PlanStore for This {
         rows.iter()
             .map(|r| {
                 let rag: Option<String> = r.try_get("rag")?;
+                let detail: Option<String> = r.try_get("detail")?;
+                let detail: UpdateDetail = match detail {
+                    Some(d) => {
+                        serde_json::from_str(&d).map_err(|e| sqlx::Error::Decode(e.into()))?
+                    }
+                    None => UpdateDetail::default(),
+                };
                 Ok(lantern_core::plans::Update {
                     id: r.try_get("id")?,
                     action_id: r.try_get("action_id")?,
@@ -224,6 +260,8 @@ impl lantern_core::store::PlanStore for This {
                         text: r.try_get("body")?,
                         status: r.try_get("status")?,
                         rag: rag.as_deref().and_then(lantern_core::plans::Rag::parse),
+                        reading: detail.reading,
+                        due_change: detail.due_change,
                     },
                 })
             })

@@ -1026,21 +1026,48 @@ async fn plans_story(store: &dyn Store) {
 
     let a = stored.action_id("1.2").unwrap();
     let at = chrono::Utc::now();
-    let u1 = NewUpdate {
+    let mut u1 = NewUpdate::words(
         at,
-        author: "lead".into(),
-        text: "Funding agreed".into(),
-        status: Some("underway".into()),
-        rag: Some(Rag::Amber),
-    };
+        "lead",
+        "Funding agreed",
+        Some("underway".into()),
+        Some(Rag::Amber),
+    );
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    u1.reading = Some(lantern_core::plans::Reading {
+        measure: 0,
+        measure_text: "Schools with a lead".into(),
+        value: 22.0,
+        of: Some(31.0),
+        percent: false,
+        on: day(2026, 12, 1),
+    });
+    u1.due_change = Some(lantern_core::plans::DueChange {
+        due: day(2027, 6, 30),
+        before: None,
+        reason: "Staff redeployed".into(),
+        agreed: false,
+    });
     store.add_update(a, &u1).await.unwrap();
-    let u2 = NewUpdate {
-        at: at + chrono::Duration::seconds(1),
-        author: "lead".into(),
-        text: "First cohort booked".into(),
-        status: None,
-        rag: None,
-    };
+    let before = store.plan(id).await.unwrap();
+    assert_eq!(
+        before.plan.action("1.2").unwrap().due,
+        stored.plan.action("1.2").unwrap().due,
+        "a proposed due date does not move the action"
+    );
+    let mut u2 = NewUpdate::words(
+        at + chrono::Duration::seconds(1),
+        "lead",
+        "First cohort booked",
+        None,
+        None,
+    );
+    u2.due_change = Some(lantern_core::plans::DueChange {
+        due: day(2027, 3, 31),
+        before: None,
+        reason: "Agreed at the oversight group".into(),
+        agreed: true,
+    });
     store.add_update(a, &u2).await.unwrap();
     assert!(matches!(
         store.add_update(999_999, &u2).await,
@@ -1060,6 +1087,24 @@ async fn plans_story(store: &dyn Store) {
     assert_eq!(updates[0].update.text, "Funding agreed");
     assert_eq!(updates[1].status_before.as_deref(), Some("underway"));
     assert_eq!(updates[1].update.status, None);
+    // PostgreSQL keeps microseconds, so the times are compared apart.
+    assert_eq!(
+        (&updates[0].update.reading, &updates[0].update.due_change),
+        (&u1.reading, &u1.due_change),
+        "a value and a proposal read back as written"
+    );
+    assert_eq!(updates[1].update.due_change, u2.due_change);
+    assert_eq!(updates[1].update.reading, None);
+    assert_eq!(
+        action.due,
+        Some(day(2027, 3, 31)),
+        "an agreed due date moves the action"
+    );
+    assert_eq!(
+        now.plan.action("1.1").unwrap().due,
+        stored.plan.action("1.1").unwrap().due,
+        "and no other"
+    );
 
     store.delete_plan(id).await.unwrap();
     assert!(matches!(store.plan(id).await, Err(StoreError::NotFound)));
