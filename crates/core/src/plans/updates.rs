@@ -162,57 +162,44 @@ fn number(s: &str) -> Option<f64> {
 /// `schools` is allowed): the value, the whole, and whether it is a percentage.
 pub fn read_value(s: &str) -> Result<(f64, Option<f64>, bool), String> {
     let forms = "write a count or figure such as 22 of 31, 22/31, 71% or 140";
-    let lower = s.trim().to_lowercase();
-    let bad = || format!("'{}' is not a value: {forms}", s.trim());
-    let (head, whole) = if let Some((a, b)) = lower.split_once(" out of ") {
-        (a.to_owned(), Some(b.to_owned()))
-    } else if let Some((a, b)) = lower.split_once(" of ") {
-        (a.to_owned(), Some(b.to_owned()))
-    } else if let Some((a, b)) = lower.split_once('/') {
-        (a.to_owned(), Some(b.to_owned()))
-    } else {
-        (lower.clone(), None)
-    };
-    // A unit after the whole ("31 schools") or after a lone value ("140 delegates").
+    let s = s.trim();
+    let bad = || format!("'{s}' is not a value: {forms}");
+    // `40 %` and `40 per cent` are `40%`.
+    let lower = s.to_lowercase().replace("per cent", "%").replace(" %", "%");
+    // A unit may follow the whole ("31 schools") or a lone value ("140 delegates").
     let first_word = |t: &str| t.split_whitespace().next().unwrap_or("").to_owned();
-    match whole {
-        Some(w) => {
-            let value = number(&head).ok_or_else(bad)?;
-            let of = number(&first_word(&w)).ok_or_else(bad)?;
-            if of <= 0.0 {
-                return Err(format!("the whole in '{}' must be more than 0", s.trim()));
-            }
-            if value > of {
-                return Err(format!(
-                    "{} is more than the {} it is out of",
-                    figure(value),
-                    figure(of)
-                ));
-            }
-            Ok((value, Some(of), false))
+    if let Some((head, whole)) = [" out of ", " of ", "/"]
+        .iter()
+        .find_map(|sep| lower.split_once(sep))
+    {
+        let value = number(head).ok_or_else(bad)?;
+        let of = number(&first_word(whole)).ok_or_else(bad)?;
+        if of <= 0.0 {
+            return Err(format!("the whole in '{s}' must be more than 0"));
         }
-        None => {
-            let word = first_word(&head);
-            if let Some(p) = word.strip_suffix('%') {
-                let v = number(p).ok_or_else(bad)?;
-                if v > 100.0 {
-                    return Err(format!("{}% is more than 100%", figure(v)));
-                }
-                return Ok((v, None, true));
-            }
-            let rest = head.trim_start()[word.len()..].trim();
-            if rest == "of" || rest.ends_with(" of") || lower.ends_with('/') {
-                return Err(bad());
-            }
-            if rest == "%" || rest.starts_with("% ") || rest.starts_with("per cent") {
-                let v = number(&word).ok_or_else(bad)?;
-                if v > 100.0 {
-                    return Err(format!("{}% is more than 100%", figure(v)));
-                }
-                return Ok((v, None, true));
-            }
-            Ok((number(&word).ok_or_else(bad)?, None, false))
+        if value > of {
+            return Err(format!(
+                "{} is more than the {} it is out of",
+                figure(value),
+                figure(of)
+            ));
         }
+        return Ok((value, Some(of), false));
+    }
+    let word = first_word(&lower);
+    let rest = lower[word.len()..].trim();
+    if rest == "of" || rest.ends_with(" of") {
+        return Err(bad());
+    }
+    match word.strip_suffix('%') {
+        Some(p) => {
+            let v = number(p).ok_or_else(bad)?;
+            if v > 100.0 {
+                return Err(format!("{}% is more than 100%", figure(v)));
+            }
+            Ok((v, None, true))
+        }
+        None => Ok((number(&word).ok_or_else(bad)?, None, false)),
     }
 }
 

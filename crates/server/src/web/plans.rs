@@ -550,10 +550,7 @@ async fn action_page(
         text: a.text.clone(),
         leads: a.leads.join("; "),
         timescale: a.timescale.clone().unwrap_or_default(),
-        due: a
-            .due
-            .map(|d| d.format("%-d %B %Y").to_string())
-            .unwrap_or_default(),
+        due: a.due.map(long_date).unwrap_or_default(),
         overdue: a.overdue(today()),
         status: a.status.clone().unwrap_or_else(|| "no status".to_owned()),
         status_class: status_class(a.status.as_deref()),
