@@ -37,6 +37,9 @@ pub struct UpdateFields<'a> {
     pub due_reason: &'a str,
 }
 
+/// Longest measure value, in characters (`1,200 of 3,400 delegates` is 24).
+pub const MAX_VALUE_CHARS: usize = 60;
+
 /// Longest reason for a new due date, in characters.
 pub const MAX_REASON_CHARS: usize = 1_000;
 
@@ -163,6 +166,11 @@ fn number(s: &str) -> Option<f64> {
 pub fn read_value(s: &str) -> Result<(f64, Option<f64>, bool), String> {
     let forms = "write a count or figure such as 22 of 31, 22/31, 71% or 140";
     let s = s.trim();
+    if s.chars().count() > MAX_VALUE_CHARS {
+        return Err(format!(
+            "a value is a few words at most ({MAX_VALUE_CHARS} characters): {forms}"
+        ));
+    }
     let bad = || format!("'{s}' is not a value: {forms}");
     // `40 %` and `40 per cent` are `40%`.
     let lower = s.to_lowercase().replace("per cent", "%").replace(" %", "%");
@@ -465,6 +473,13 @@ mod tests {
         assert_eq!(ok("7.5"), (7.5, None, false));
         assert_eq!(ok("40 %"), (40.0, None, true));
         assert_eq!(ok("40 per cent"), (40.0, None, true));
+        let huge = format!("1 of {}", "9".repeat(100_000));
+        let err = read_value(&huge).unwrap_err();
+        assert!(
+            err.len() < 200,
+            "an overlong value is not echoed back: {err}"
+        );
+        assert!(read_value(&format!("{} delegates", "1".repeat(40))).is_ok());
         for bad in ["", "-3", "x of 3", "3 of", "NaN", "1e9", "3 of x"] {
             assert!(read_value(bad).is_err(), "{bad}");
         }
