@@ -155,4 +155,12 @@ test('a lead records a measure\'s value and proposes a new due date; both show i
   assert.deepEqual(await axe(p), [], 'the action with a value and a proposal');
   await p.screenshot({ path: join(shots, 'plan-action-proposed.png'), fullPage: true });
   await p.context().close();
+
+  // An admin sees the proposal with how to agree it, and the form that moves the date.
+  const a = await page('admin', { bypassCSP: true });
+  await a.goto(`${base}/plans/${summary.id}/actions/${target.id}`);
+  assert.match(await a.locator('#proposed-due').innerText(), /to agree it, give the same date below/);
+  assert.match(await a.locator('legend', { hasText: 'due date' }).innerText(), /Move the due date/);
+  assert.deepEqual(await axe(a), [], 'the action as an admin sees it');
+  await a.context().close();
 });
