@@ -104,6 +104,36 @@ pub fn parse_area_code(s: &str) -> Result<String, String> {
     }
 }
 
+/// The code list of what a residence may be instead of an area (no fixed abode, outside the
+/// partnership's areas).
+pub const RESIDENCE_LIST: &str = "residence";
+
+/// The entry of [`RESIDENCE_LIST`] whose code is `code`: a residence that is not an area.
+pub fn residence_other(code: &str) -> Option<&'static crate::codes::Code> {
+    crate::codes::list(RESIDENCE_LIST).get(code)
+}
+
+/// The [`RESIDENCE_LIST`] code a file's word names, by its code, its label or one of the other
+/// words files use (`NFA`, `out of area`), ignoring case, spaces and punctuation.
+pub fn residence_word(text: &str) -> Option<&'static str> {
+    // Folded and without spaces, so that `N.F.A.` is `NFA`.
+    let squash = |s: &str| crate::import::reading::fold(s).replace(' ', "");
+    let folded = squash(text);
+    if folded.is_empty() {
+        return None;
+    }
+    crate::codes::list(RESIDENCE_LIST)
+        .codes
+        .iter()
+        .find(|c| {
+            std::iter::once(c.code.as_str())
+                .chain(std::iter::once(c.label.as_str()))
+                .chain(c.extra.split(';'))
+                .any(|w| squash(w) == folded)
+        })
+        .map(|c| c.code.as_str())
+}
+
 /// An area.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Area {
@@ -230,5 +260,47 @@ mod tests {
             AreaLevel::from_gss_prefix("E02002621"),
             Some(AreaLevel::Msoa)
         );
+    }
+}
+
+#[cfg(test)]
+mod residence_tests {
+    use super::*;
+
+    #[test]
+    fn the_words_for_no_fixed_abode_and_outside_the_areas_are_read_and_nothing_else() {
+        for (text, code) in [
+            ("NFA", "no_fixed_abode"),
+            ("N.F.A.", "no_fixed_abode"),
+            ("no fixed abode", "no_fixed_abode"),
+            ("No Fixed Address", "no_fixed_abode"),
+            ("no_fixed_abode", "no_fixed_abode"),
+            ("Out of area", "outside_area"),
+            ("OOA", "outside_area"),
+            ("outside_area", "outside_area"),
+            ("Outside the partnership's areas", "outside_area"),
+        ] {
+            assert_eq!(residence_word(text), Some(code), "{text}");
+        }
+        for text in [
+            "",
+            " ",
+            "unknown",
+            "E01000001",
+            "Ashvale",
+            "fixed abode",
+            "area",
+        ] {
+            assert_eq!(residence_word(text), None, "{text}");
+        }
+        assert!(residence_other("no_fixed_abode").is_some());
+        assert!(
+            residence_other("NFA").is_none(),
+            "the stored form is the code"
+        );
+        // Neither code can be mistaken for an area code.
+        for c in &crate::codes::list(RESIDENCE_LIST).codes {
+            assert!(parse_area_code(&c.code).is_err());
+        }
     }
 }

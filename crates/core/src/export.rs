@@ -243,7 +243,11 @@ fn labelled_row(record: &Record, area_names: &HashMap<String, String>) -> Vec<St
         row.push(text);
         if f.name == "residence_area" {
             let code = record.text_at(i);
-            row.push(area_names.get(&code).cloned().unwrap_or_default());
+            let name = area_names
+                .get(&code)
+                .cloned()
+                .or_else(|| crate::area::residence_other(&code).map(|c| c.label.clone()));
+            row.push(name.unwrap_or_default());
         }
     }
     row

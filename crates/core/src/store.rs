@@ -98,7 +98,8 @@ pub struct RecordQuery {
     /// Rows a page (1-500).
     pub per_page: u32,
     /// Access scope, set by the server's access layer from the user, never from the request:
-    /// only records of residents of this area (and the areas inside it).
+    /// only records of residents of this area (and the areas inside it); when it is the
+    /// partnership's one top area, records of no fixed abode or outside the areas too.
     pub scope_area: Option<String>,
     /// Access scope: only records from this source (a recorder's organisation).
     pub scope_source: Option<String>,
@@ -317,7 +318,9 @@ pub trait AreaStore: Send + Sync {
     ) -> StoreResult<std::collections::HashMap<String, crate::import::Postcode>>;
     /// Areas with their latest persons population and number of children.
     async fn area_summaries(&self, level: Option<AreaLevel>) -> StoreResult<Vec<AreaSummary>>;
-    /// Whether `code` is `ancestor` or inside it.
+    /// Whether `code` is `ancestor` or inside it. A residence that is no area (no fixed abode,
+    /// outside the partnership's areas) lies only in the partnership's one top area, when the
+    /// areas have exactly one.
     async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool>;
     /// Insert or update populations keyed by area, year, sex and age band. `dry_run` as for
     /// [`Self::upsert_areas`].

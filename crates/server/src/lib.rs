@@ -196,6 +196,21 @@ impl AppState {
         Ok(*found)
     }
 
+    /// Whether `scope` is the whole partnership: its one top area, which alone holds the
+    /// residences that are no area (no fixed abode, outside the partnership's areas).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub(crate) async fn is_whole_partnership(&self, scope: &str) -> Result<bool, error::AppError> {
+        match lantern_core::codes::list(lantern_core::area::RESIDENCE_LIST)
+            .codes
+            .first()
+        {
+            Some(other) => self.area_contains(scope, &other.code).await,
+            None => Ok(false),
+        }
+    }
+
     /// State over a store.
     pub fn new(store: SharedStore, config: ServerConfig) -> Self {
         Self {

@@ -74,6 +74,7 @@ code_files!(
     "priority_group",
     "relationship_status",
     "reporter_role",
+    "residence",
     "self_harm_method",
     "service_contact",
     "setting",

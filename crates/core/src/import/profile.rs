@@ -179,8 +179,14 @@ impl Profile {
             }
         }
         for (field_name, map) in &raw.values {
+            let is_area = dataset
+                .field(field_name)
+                .is_some_and(|f| f.kind == FieldKind::Area);
             let list = dataset.field(field_name).and_then(|f| match f.kind {
                 FieldKind::Code(l) | FieldKind::Codes(l) => Some(crate::codes::list(l)),
+                // A residence's words map to no fixed abode, outside the partnership, or an
+                // area code (checked against the areas when a file is read).
+                FieldKind::Area => Some(crate::codes::list(crate::area::RESIDENCE_LIST)),
                 _ => None,
             });
             let is_bool = dataset
@@ -200,9 +206,14 @@ impl Profile {
             for (from, to) in map {
                 let ok = to.is_empty()
                     || list.is_some_and(|l| l.contains(to))
+                    || (is_area && crate::area::parse_area_code(to).is_ok())
                     || (is_bool && matches!(to.as_str(), "yes" | "no" | "unknown"));
                 if !ok {
-                    let choices = list.map_or_else(|| "yes|no|unknown".to_owned(), |l| l.choices());
+                    let choices = match list {
+                        Some(l) if is_area => format!("{} or an area code", l.choices()),
+                        Some(l) => l.choices(),
+                        None => "yes|no|unknown".to_owned(),
+                    };
                     problems.add(
                         line_of_key(text, from),
                         field_name,
@@ -275,7 +286,7 @@ impl Profile {
     /// and `profiles suggest` writes).
     pub fn to_toml(&self) -> String {
         use std::fmt::Write as _;
-        let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let q = toml_quoted;
         let mut out = String::new();
         let _ = writeln!(out, "dataset = {}", q(self.dataset.name));
         if let Some(s) = &self.source {
@@ -304,6 +315,29 @@ impl Profile {
         }
         out
     }
+}
+
+/// `s` as a TOML basic string: quotes and backslashes escaped, and every control character
+/// too (a file's column name can hold a line break, which a basic string may not).
+fn toml_quoted(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Other words files use for Lantern's fields, tried by [`suggest`] after names and labels
@@ -366,7 +400,7 @@ fn suggest_target(dataset: &'static Dataset, header: &str) -> Option<&'static st
 /// column, the values that are neither codes nor labels, with `""` to fill in.
 pub fn suggest(dataset: &'static Dataset, table: &Table, source: Option<&str>) -> String {
     use std::fmt::Write as _;
-    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let q = toml_quoted;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -643,5 +677,22 @@ mod hostile_tests {
             panic!("refused");
         };
         assert!(!p[0].to_string().contains('\u{1b}'), "{}", p[0]);
+    }
+}
+
+#[cfg(test)]
+mod round_trip_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text as a TOML basic string reads back as itself: control characters, quotes,
+        /// backslashes and line breaks included.
+        #[test]
+        fn any_text_quoted_reads_back_as_itself(s in "\\PC*|[\\x00-\\x1f\\x7f\"\\\\]{0,8}") {
+            let doc = format!("k = {}\n", toml_quoted(&s));
+            let table: toml::Table = toml::from_str(&doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(table.get("k").and_then(|v| v.as_str()), Some(s.as_str()));
+        }
     }
 }

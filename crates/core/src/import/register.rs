@@ -768,6 +768,15 @@ impl RowParser<'_> {
                         line,
                         &mut unmapped,
                     ),
+                    // A profile's word for a residence, else no fixed abode or outside the
+                    // partnership by any of their words, else the code as given.
+                    FieldKind::Area => Some(
+                        self.context
+                            .profile
+                            .and_then(|p| p.value(field.name, raw.trim()))
+                            .or_else(|| crate::area::residence_word(raw))
+                            .map_or(Cow::Borrowed(raw), |v| Cow::Owned(v.to_owned())),
+                    ),
                     FieldKind::Bool => Some(
                         self.context
                             .profile
@@ -968,9 +977,26 @@ impl RowParser<'_> {
                 }
             }
         }
-        // Postcode to small area.
+        // Postcode to small area; a postcode column may say "NFA" or "out of area" instead.
         let postcode = cell(Derived::Postcode);
-        if !postcode.is_empty()
+        let other = (!postcode.is_empty())
+            .then(|| crate::area::residence_word(postcode))
+            .flatten();
+        if let (Some(code), Some(area_i)) = (other, index("residence_area")) {
+            let given = texts[area_i].trim();
+            if given.is_empty() {
+                texts[area_i] = Cow::Owned(code.to_owned());
+            } else if given != code {
+                warnings.add(
+                    line,
+                    self.column_name(area_i),
+                    format!(
+                        "disagrees with the postcode column, which says {}; the area given is kept",
+                        crate::codes::list(crate::area::RESIDENCE_LIST).label(code)
+                    ),
+                );
+            }
+        } else if !postcode.is_empty()
             && let Some(area_i) = index("residence_area")
         {
             let column = self.derived_name(Derived::Postcode);
@@ -990,7 +1016,7 @@ impl RowParser<'_> {
                 None => refuse(
                     Some(area_i),
                     column,
-                    "is not a postcode in the partnership's areas (the lookup holds only those): check it, or give residence_area",
+                    "is not a postcode in the partnership's areas (the lookup holds only those): check it, or give residence_area (outside_area for a home outside the partnership)",
                     problems,
                 ),
                 Some(p) if p.terminated.is_some() => refuse(
@@ -1369,6 +1395,90 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(got.len(), 5, "{got:?}");
+    }
+
+    #[test]
+    fn no_fixed_abode_and_outside_the_areas_are_read_from_their_words_in_either_column() {
+        let postcodes: HashMap<String, Postcode> = [(
+            super::super::postcodes::postcode_key("AV1 1AA"),
+            Postcode {
+                key: super::super::postcodes::postcode_key("AV1 1AA"),
+                area_code: "E01000001".to_owned(),
+                lat: None,
+                lon: None,
+                terminated: None,
+            },
+        )]
+        .into_iter()
+        .collect();
+        let csv = "Ref,Date of death,Age,Sex,Home area,Home postcode,Status,Method,Place\r\n\
+            A1,02/01/2024,40,Male,NFA,,Suspected,Hanging,Home\r\n\
+            A2,02/01/2024,41,Male,Out of area,,Suspected,Hanging,Home\r\n\
+            A3,02/01/2024,42,Female,,N.F.A.,Suspected,Hanging,Home\r\n\
+            A4,02/01/2024,43,Female,,av1 1aa,Suspected,Hanging,Home\r\n\
+            A5,02/01/2024,44,Female,outside_area,,Suspected,Hanging,Home\r\n\
+            A6,02/01/2024,45,Female,Nowhere,,Suspected,Hanging,Home\r\n\
+            A7,02/01/2024,46,Female,E01000001,no fixed abode,Suspected,Hanging,Home\r\n";
+        let profile = Profile::parse(
+            "p.toml",
+            "dataset = \"suicides\"\nsource = \"police\"\n[columns]\n\"Ref\" = \"source_ref\"\n\"Home area\" = \"residence_area\"\n\"Home postcode\" = \"residence_postcode\"\n\"Method\" = \"method_group\"\n\"Place\" = \"location_type\"\n",
+        )
+        .unwrap();
+        let known = |c: &str| c == "E01000001";
+        let context = RegisterContext {
+            profile: Some(&profile),
+            postcodes: Some(&postcodes),
+            ..RegisterContext::new(&known)
+        };
+        let table = Table::from_csv("p.csv", csv.as_bytes()).unwrap();
+        let got = lines(parse_register_with(&SUICIDES, &table, &context).unwrap_err());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("p.csv:7: Home area: 'Nowhere' is not a known area code (import areas first), nor one of no_fixed_abode|outside_area"),
+            "{got:?}"
+        );
+        let fixed = csv.replace("Nowhere", "OOA");
+        let table = Table::from_csv("p.csv", fixed.as_bytes()).unwrap();
+        let parsed = parse_register_with(&SUICIDES, &table, &context).unwrap();
+        let homes: Vec<String> = parsed
+            .records
+            .iter()
+            .map(|r| r.text("residence_area"))
+            .collect();
+        assert_eq!(
+            homes,
+            [
+                "no_fixed_abode",
+                "outside_area",
+                "no_fixed_abode",
+                "E01000001",
+                "outside_area",
+                "outside_area",
+                "E01000001"
+            ]
+        );
+        // The area given is kept where the postcode column says otherwise, with a warning.
+        assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+        assert!(
+            parsed.warnings[0].to_string().starts_with(
+                "p.csv:8: Home area: disagrees with the postcode column, which says No fixed abode"
+            ),
+            "{:?}",
+            parsed.warnings
+        );
+        // A profile may name its own words for them, and is refused a word that is neither.
+        let mapped = Profile::parse(
+            "m.toml",
+            "dataset = \"suicides\"\n[values.residence_area]\n\"Homeless\" = \"no_fixed_abode\"\n\"Ashvale\" = \"E01000001\"\n\"Away\" = \"elsewhere\"\n",
+        );
+        let Err(ImportError::Invalid(p)) = mapped else {
+            panic!("refused")
+        };
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            p[0].to_string(),
+            "m.toml:5: residence_area: 'Away' maps to 'elsewhere', which is not one of no_fixed_abode|outside_area or an area code (or \"\" for blank)"
+        );
     }
 
     #[test]

@@ -651,6 +651,16 @@ impl Context {
         None
     }
 
+    /// The row a residence counts in at `level`: the area it lies in; no fixed abode and
+    /// outside the partnership's areas each apart; otherwise (blank, or an area with no parent
+    /// at that level) "unknown".
+    fn area_value(&self, home: &str, level: AreaLevel) -> String {
+        self.ancestor(home, level).unwrap_or_else(|| {
+            crate::area::residence_other(home)
+                .map_or_else(|| "unknown".to_owned(), |c| c.code.clone())
+        })
+    }
+
     fn within(&self, code: &str, area: &str) -> bool {
         let mut c = code.to_owned();
         for _ in 0..16 {
@@ -700,10 +710,7 @@ impl Context {
             | Dimension::FinancialQuarter => {
                 date.map(|day| self.values_on(d, day)).unwrap_or_default()
             }
-            Dimension::Area(l) => vec![
-                self.ancestor(&r.text("residence_area"), l)
-                    .unwrap_or_else(|| "unknown".to_owned()),
-            ],
+            Dimension::Area(l) => vec![self.area_value(&r.text("residence_area"), l)],
             Dimension::Sex => vec![r.text("sex")],
             Dimension::AgeGroup => match r.get("age") {
                 Some(Value::Int(a)) => {
@@ -1080,6 +1087,19 @@ pub async fn indicators_over(
             }) || q.area.as_deref() == Some(a.code.as_str())
         })
         .map(|a| (a.code.clone(), a.name.clone()))
+        .chain(
+            crate::codes::list(crate::area::RESIDENCE_LIST)
+                .codes
+                .iter()
+                .filter(|c| {
+                    rows.iter().any(|r| {
+                        r.dims
+                            .iter()
+                            .any(|(k, v)| AreaLevel::parse(k).is_ok() && *v == c.code)
+                    })
+                })
+                .map(|c| (c.code.clone(), c.label.clone())),
+        )
         .collect();
     Ok(IndicatorTable {
         rows,
@@ -1293,23 +1313,27 @@ impl Linked {
                 .map(|(i, _)| i)
                 .collect()
         };
-        let unknown_at = |l: AreaLevel| -> BTreeSet<usize> {
-            units
-                .iter()
-                .enumerate()
-                .filter(|(_, u)| ctx.ancestor(u, l).is_none())
-                .map(|(i, _)| i)
-                .collect()
+        // The units an area row of a level names when it is not an area: "unknown", no fixed
+        // abode or outside the partnership's areas (each of the last two is one unit).
+        let apart_at = |l: AreaLevel| -> BTreeMap<String, BTreeSet<usize>> {
+            let mut out: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+            for (i, u) in units.iter().enumerate() {
+                if ctx.ancestor(u, l).is_none() {
+                    out.entry(ctx.area_value(u, l)).or_default().insert(i);
+                }
+            }
+            out
         };
         let nameable: Vec<&crate::area::Area> = areas.iter().filter(|a| !small(a.level)).collect();
         let filters: Vec<BTreeSet<usize>> = nameable.iter().map(|a| within(&a.code)).collect();
         let mut groups: Vec<BTreeSet<usize>> = vec![(0..units.len()).collect()];
         groups.extend(filters.iter().cloned());
         for level in AreaLevel::ALL.into_iter().filter(|l| !small(*l)) {
-            let unknown = unknown_at(level);
-            groups.push(unknown.clone());
-            for f in &filters {
-                groups.push(f.intersection(&unknown).copied().collect());
+            for apart in apart_at(level).into_values() {
+                for f in &filters {
+                    groups.push(f.intersection(&apart).copied().collect());
+                }
+                groups.push(apart);
             }
         }
         let undated = records.iter().any(|r| date_of(r).is_none());
@@ -1393,10 +1417,7 @@ impl Linked {
                 Dimension::Area(level) => {
                     units.retain(|i| {
                         let u = &self.universe.units[*i];
-                        match ctx.ancestor(u, *level) {
-                            Some(a) => a == *v,
-                            None => v == "unknown",
-                        }
+                        ctx.area_value(u, *level) == *v
                     });
                 }
                 other => {

@@ -190,9 +190,10 @@ impl Field {
                 Value::Codes(out)
             }
             FieldKind::Area => {
-                if !area_known(s) {
+                if !area_known(s) && crate::area::residence_other(s).is_none() {
                     return err(format!(
-                        "'{s}' is not a known area code (import areas first)"
+                        "'{s}' is not a known area code (import areas first), nor one of {}",
+                        crate::codes::list(crate::area::RESIDENCE_LIST).choices()
                     ));
                 }
                 Value::Text(s.to_owned())

@@ -152,6 +152,9 @@ pub(crate) async fn scoped_area(
         return Ok(area);
     };
     match area {
+        // The partnership's one top area is the whole partnership, which holds the residents of
+        // no fixed abode and of outside the areas too: the figures for no area are its own.
+        None if state.is_whole_partnership(scope).await? => Ok(None),
         None => Ok(Some(scope.to_owned())),
         Some(a) if state.area_contains(scope, &a).await? => Ok(Some(a)),
         Some(a) => Err(AppError::Forbidden(format!(

@@ -143,7 +143,8 @@ fn display(
         }
         (FieldKind::Area, Value::Text(code)) => match areas.get(code) {
             Some(n) => format!("{n} ({code})"),
-            None => code.clone(),
+            None => lantern_core::area::residence_other(code)
+                .map_or_else(|| code.clone(), |c| c.label.clone()),
         },
         (FieldKind::DateOrTime, Value::DateTime(t)) => t.format("%Y-%m-%d %H:%M").to_string(),
         _ => value.to_text(),
@@ -260,6 +261,12 @@ async fn list_records(
             area_now,
         )
     }));
+    area_options.extend(
+        codes::list(lantern_core::area::RESIDENCE_LIST)
+            .codes
+            .iter()
+            .map(|c| Opt::new(&c.code, &c.label, area_now)),
+    );
     let source_now = non_blank(&params.source).unwrap_or("");
     let mut source_options = vec![Opt::new("", "Any", source_now)];
     source_options.extend(

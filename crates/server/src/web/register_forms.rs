@@ -105,7 +105,7 @@ fn form_fields(
                 FieldKind::Area => (
                     "area",
                     Vec::new(),
-                    "the code of the small area (LSOA) of residence",
+                    "the code of the small area (LSOA) of residence; no_fixed_abode, or outside_area for a home outside the partnership",
                 ),
             };
             FormField {
@@ -135,6 +135,12 @@ async fn form_page(
     let area_codes = areas
         .iter()
         .map(|a| Opt::new(&a.code, &a.name, ""))
+        .chain(
+            codes::list(lantern_core::area::RESIDENCE_LIST)
+                .codes
+                .iter()
+                .map(|c| Opt::new(&c.code, &c.label, "")),
+        )
         .collect();
     let (heading, action, cancel) = match id {
         Some(id) => (

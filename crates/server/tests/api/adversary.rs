@@ -2,7 +2,8 @@
 //! public may make, and a solver over everything they publish. The solver does not use
 //! Lantern's own reasoning: it writes every published count as a linear equation over the
 //! register's micro cells (year × district × sex × age band × method × place × whether
-//! bereavement support was offered), gives itself
+//! bereavement support was offered; "district" includes no fixed abode and outside the
+//! partnership's areas, each counted apart), gives itself
 //! every zero cell for free, and checks with exact linear algebra (over GF(2^61 - 1)) whether
 //! any withheld count of 1-4 is a combination of what it knows. None may be.
 
@@ -32,6 +33,27 @@ const AREAS: &str = "code,name,level,parent_code\n\
 const REGION: &str = "X12000001";
 const COUNTIES: [&str; 2] = ["X10000001", "X10000002"];
 const DISTRICTS: [&str; 3] = ["X07000001", "X07000002", "X07000003"];
+/// Where a death's residence is: the six small areas, then no fixed abode and outside the
+/// partnership's areas (which lie in no district, county or region, and are rows of their own).
+const HOMES: [&str; 8] = [
+    "X01000001",
+    "X01000002",
+    "X01000003",
+    "X01000004",
+    "X01000005",
+    "X01000006",
+    "no_fixed_abode",
+    "outside_area",
+];
+/// A district's row, by `district_of`: the three districts, then the two residences that are no
+/// area.
+const DISTRICT_ROWS: [&str; 5] = [
+    "X07000001",
+    "X07000002",
+    "X07000003",
+    "no_fixed_abode",
+    "outside_area",
+];
 
 const YEARS: [i32; 3] = [2021, 2022, 2023];
 const AGES: [(i64, &str); 3] = [(22, "10-24"), (47, "45-64"), (71, "65+")];
@@ -44,23 +66,32 @@ const SUPPORT: [(&str, &str); 3] = [("yes", "yes"), ("no", "no"), ("", "not reco
 /// One death: (year, small area, sex, age, method, place, support offered).
 type Death = (i32, usize, usize, usize, usize, usize, usize);
 
-fn district_of(lsoa: usize) -> usize {
-    lsoa / 2
+fn district_of(home: usize) -> usize {
+    if home < 6 { home / 2 } else { home - 3 }
 }
 
 fn county_of(district: usize) -> usize {
     usize::from(district == 2)
 }
 
+/// The row of the county level a district counts in.
+fn county_row(district: usize) -> &'static str {
+    if district < 3 {
+        COUNTIES[county_of(district)]
+    } else {
+        DISTRICT_ROWS[district]
+    }
+}
+
 /// The micro cell of a death: year × district × sex × age × method × place × support.
 fn micro(d: &Death) -> usize {
     let (y, lsoa, sex, age, method, place, support) = *d;
     let year = YEARS.iter().position(|x| *x == y).unwrap_or(0);
-    (((((year * 3 + district_of(lsoa)) * 2 + sex) * 3 + age) * 3 + method) * 2 + place) * 3
+    (((((year * 5 + district_of(lsoa)) * 2 + sex) * 3 + age) * 3 + method) * 2 + place) * 3
         + support
 }
 
-const MICRO: usize = 3 * 3 * 2 * 3 * 3 * 2 * 3;
+const MICRO: usize = 3 * 5 * 2 * 3 * 3 * 2 * 3;
 
 /// A register with a few dense and many sparse cells, so that small counts are common.
 fn register(rng: &mut StdRng) -> Vec<Death> {
@@ -71,7 +102,7 @@ fn register(rng: &mut StdRng) -> Vec<Death> {
             let lsoa = if rng.random_bool(0.5) {
                 hot * 2 + rng.random_range(0..2)
             } else {
-                rng.random_range(0..6)
+                rng.random_range(0..HOMES.len())
             };
             (
                 YEARS[rng.random_range(0..3)],
@@ -91,10 +122,10 @@ fn csv_of(deaths: &[Death]) -> String {
         .to_owned();
     for (i, (y, lsoa, sex, age, method, place, support)) in deaths.iter().enumerate() {
         s.push_str(&format!(
-            "police,D{i},{y}-06-15,{},{},X0100000{},suspected,{},{},{}\n",
+            "police,D{i},{y}-06-15,{},{},{},suspected,{},{},{}\n",
             AGES[*age].0,
             SEXES[*sex],
-            lsoa + 1,
+            HOMES[*lsoa],
             METHODS[*method],
             PLACES[*place],
             SUPPORT[*support].0
@@ -107,12 +138,11 @@ fn csv_of(deaths: &[Death]) -> String {
 fn matches(by: &[&str], area: Option<&str>, labels: &[String], d: &Death) -> bool {
     let (y, lsoa, sex, age, method, place, support) = *d;
     let district = district_of(lsoa);
-    let county = county_of(district);
+    // No fixed abode and outside the areas are in the whole partnership, and in no area.
     let in_area = match area {
         None => true,
-        Some(a) if a == REGION => true,
-        Some(a) if COUNTIES.contains(&a) => a == COUNTIES[county],
-        Some(a) => a == DISTRICTS[district],
+        Some(a) if a == REGION => district < 3,
+        Some(a) => a == county_row(district) || a == DISTRICT_ROWS[district],
     };
     in_area
         && by.iter().zip(labels).all(|(dim, v)| match *dim {
@@ -121,8 +151,8 @@ fn matches(by: &[&str], area: Option<&str>, labels: &[String], d: &Death) -> boo
                 let start: i32 = v[..4].parse().unwrap();
                 (start..start + 3).contains(&y)
             }
-            "lad" => v == DISTRICTS[district],
-            "county" => v == COUNTIES[county],
+            "lad" => v == DISTRICT_ROWS[district],
+            "county" => v == county_row(district),
             "sex" => v == SEXES[sex],
             "age_group" => v == AGES[age].1,
             "method_group" => v == METHODS[method],
@@ -138,8 +168,13 @@ fn all_labels(by: &[&str]) -> Vec<Vec<String>> {
         match dim {
             "year" => YEARS.iter().map(ToString::to_string).collect(),
             "rolling_3_year" => vec!["2021-2023".to_owned()],
-            "lad" => DISTRICTS.iter().map(|s| (*s).to_owned()).collect(),
-            "county" => COUNTIES.iter().map(|s| (*s).to_owned()).collect(),
+            "lad" => DISTRICT_ROWS.iter().map(|s| (*s).to_owned()).collect(),
+            "county" => (0..DISTRICT_ROWS.len())
+                .map(county_row)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             "sex" => SEXES.iter().map(|s| (*s).to_owned()).collect(),
             "age_group" => AGES.iter().map(|a| a.1.to_owned()).collect(),
             "method_group" => METHODS.iter().map(|s| (*s).to_owned()).collect(),
@@ -200,7 +235,7 @@ fn vector(by: &[&str], area: Option<&str>, labels: &[String]) -> Vec<u64> {
     let mut v = vec![0; MICRO];
     // Every possible death in every micro cell: mark the cells the row counts.
     for y in YEARS {
-        for lsoa in (0..6).step_by(2) {
+        for lsoa in [0, 2, 4, 6, 7] {
             for sex in 0..2 {
                 for age in 0..3 {
                     for method in 0..3 {

@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod intelligence;
 mod plans;
+mod residence;
 mod robustness;
 
 use axum::http::StatusCode;

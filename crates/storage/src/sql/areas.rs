@@ -244,6 +244,16 @@ impl lantern_core::store::AreaStore for This {
 
     #[tracing::instrument(skip_all)]
     async fn area_contains(&self, ancestor: &str, code: &str) -> StoreResult<bool> {
+        // No fixed abode and outside the partnership's areas lie in the whole partnership: its
+        // one top area, when it has one.
+        if lantern_core::area::residence_other(code).is_some() {
+            let tops: Vec<String> =
+                sqlx::query_scalar("SELECT code FROM areas WHERE parent_code IS NULL LIMIT 2")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+            return Ok(tops == [ancestor]);
+        }
         let found: Option<i32> = sqlx::query_scalar(
             "WITH RECURSIVE u(code) AS (SELECT CAST($1 AS TEXT) UNION SELECT a.parent_code FROM areas a JOIN u ON a.code = u.code WHERE a.parent_code IS NOT NULL) \
              SELECT 1 FROM u WHERE code = $2",

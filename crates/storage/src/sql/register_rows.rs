@@ -114,9 +114,9 @@ pub(super) fn push_filters(
                 .push_bind(next.to_string());
         }
     }
-    for ((open, close), area) in [
-        ((" AND residence_area IN (", ")"), &q.area),
-        (DIALECT.scope_term, &q.scope_area),
+    for ((open, close), area, scope) in [
+        ((" AND residence_area IN (", ")"), &q.area, false),
+        (DIALECT.scope_term, &q.scope_area, true),
     ] {
         let Some(area) = area else { continue };
         qb.push(format!(
@@ -124,6 +124,19 @@ pub(super) fn push_filters(
         ))
         .push_bind(area.clone())
         .push(" AS TEXT) UNION SELECT a.code FROM areas a JOIN d ON a.parent_code = d.code) SELECT code FROM d");
+        // A scope that is the whole partnership (its one top area) also holds the residences
+        // that are no area: no fixed abode, outside the partnership's areas.
+        if scope {
+            for other in &lantern_core::codes::list(lantern_core::area::RESIDENCE_LIST).codes {
+                qb.push(" UNION ALL SELECT CAST(")
+                    .push_bind(other.code.clone())
+                    .push(" AS TEXT) WHERE EXISTS (SELECT 1 FROM areas WHERE parent_code IS NULL AND code = ")
+                    .push_bind(area.clone())
+                    .push(") AND NOT EXISTS (SELECT 1 FROM areas WHERE parent_code IS NULL AND code <> ")
+                    .push_bind(area.clone())
+                    .push(")");
+            }
+        }
         qb.push(close);
     }
     let filters = [

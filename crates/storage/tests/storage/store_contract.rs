@@ -999,6 +999,55 @@ async fn users_story(store: &dyn Store) {
     q.area = None;
     q.source = Some("police".into());
     assert_eq!(store.list_records(&SUICIDES, &q).await.unwrap().total, 0);
+
+    // No fixed abode and outside the partnership's areas: in the whole partnership's scope
+    // only, and only when the areas have one top (here two, until E01000003 is put inside).
+    for (reference, home) in [
+        ("SCOPE-NFA", "no_fixed_abode"),
+        ("SCOPE-OUT", "outside_area"),
+    ] {
+        let mut r = suicide(reference, "2024-01-02", home, "suspected");
+        r.set(
+            "source",
+            Some(lantern_core::register::Value::Text("scope_police".into())),
+        );
+        store.create_record(&r, "test").await.unwrap();
+    }
+    let county = scoped(Some("E10000001"), Some("scope_police"));
+    assert_eq!(
+        refs(store.list_records(&SUICIDES, &county).await.unwrap()),
+        ["SCOPE-1"]
+    );
+    assert!(
+        !store
+            .area_contains("E10000001", "no_fixed_abode")
+            .await
+            .unwrap()
+    );
+    let links = [("E01000003".to_owned(), "E10000001".to_owned())];
+    store.set_area_parents(&links, false).await.unwrap();
+    let mut got = refs(store.list_records(&SUICIDES, &county).await.unwrap());
+    got.sort();
+    assert_eq!(got, ["SCOPE-1", "SCOPE-2", "SCOPE-NFA", "SCOPE-OUT"]);
+    for home in ["no_fixed_abode", "outside_area"] {
+        assert!(store.area_contains("E10000001", home).await.unwrap());
+        assert!(!store.area_contains("E07000001", home).await.unwrap());
+    }
+    let district = scoped(Some("E07000001"), Some("scope_police"));
+    assert_eq!(
+        refs(store.list_records(&SUICIDES, &district).await.unwrap()),
+        ["SCOPE-1"]
+    );
+    // A request's own area filter finds them by their code, and no wider than the scope.
+    let mut q = county.clone();
+    q.area = Some("no_fixed_abode".into());
+    assert_eq!(
+        refs(store.list_records(&SUICIDES, &q).await.unwrap()),
+        ["SCOPE-NFA"]
+    );
+    let mut q = district;
+    q.area = Some("outside_area".into());
+    assert_eq!(store.list_records(&SUICIDES, &q).await.unwrap().total, 0);
 }
 
 /// A plan kept and read back whole, updates that change status and RAG, and removal.
