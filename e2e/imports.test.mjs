@@ -4,13 +4,15 @@
 // passes axe-core and is used with the keyboard alone. Screenshots go to target/browser/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { axe, shots, startDemo } from './lantern.mjs';
 
 let demo, base, page;
 
 before(async () => {
-  demo = await startDemo(new Date().toISOString().slice(0, 10));
+  // The server logs everything (trace), so the test can look for identifiers in it.
+  demo = await startDemo(new Date().toISOString().slice(0, 10), [], { LANTERN_LOG: 'trace' });
   ({ base, page } = demo);
 });
 
@@ -90,6 +92,93 @@ test('a recorder uploads a file, sees its problem, fixes the profile, confirms a
   await upload(p, 'ashvale_police', true);
   assert.match(await p.locator('.counts').innerText(), /0 new, 0 changed, 2 unchanged/);
   await p.context().close();
+});
+
+test('no date of birth, postcode, name or NHS number from an upload reaches the server\'s logs or its database files', async () => {
+  // A police file with dates of birth, postcodes (one "NFA"), and names set aside.
+  const policeFile = Buffer.from([
+    'Force Ref,Forename,Surname,Date of Death,DOB,Gender,Home Postcode,Classification,Method,Place',
+    `ID/${year}/1,Zoë,Hartley,05/02/${year},14/03/1983,F,AV1 0AA,Suspected,Poisoning,Home`,
+    `ID/${year}/2,José,Brennan,06/02/${year},20/11/1961,M,NFA,Suspected,Poisoning,Home`,
+  ].join('\r\n') + '\r\n', 'latin1');
+  const policeProfile = `dataset = "suicides"
+source = "ashvale_police"
+[columns]
+"Force Ref" = "source_ref"
+"Forename" = "ignore"
+"Surname" = "ignore"
+"Date of Death" = "date_of_death"
+"DOB" = "date_of_birth"
+"Gender" = "sex"
+"Home Postcode" = "residence_postcode"
+"Classification" = "status"
+"Method" = "method_group"
+"Place" = "location_type"
+[values.sex]
+"M" = "male"
+"F" = "female"
+`;
+  // An emergency department's file with NHS numbers, which become person keys.
+  const edFile = Buffer.from([
+    'Attendance No,Arrived,Patient NHS No,Patient Name,DOB,Postcode,Gender,Department,presentation_type,intent,methods',
+    `ED/${year}/1,07/02/${year} 23:10,943 476 5919,Okafor,01/01/1990,AV1 0AB,F,ED,self_injury,self_harm,cutting`,
+  ].join('\n') + '\n', 'utf8');
+  const edProfile = `dataset = "self-harm"
+source = "ashvale_general_ed"
+[columns]
+"Attendance No" = "source_ref"
+"Arrived" = "presented_at"
+"Patient NHS No" = "nhs_number"
+"Patient Name" = "ignore"
+"DOB" = "date_of_birth"
+"Postcode" = "residence_postcode"
+"Gender" = "sex"
+"Department" = "setting"
+[values.sex]
+"F" = "female"
+[values.setting]
+"ED" = "ed"
+`;
+  const send = async (p, dataset, name, buffer, profileText) => {
+    await p.goto(`${base}/imports`);
+    await p.setInputFiles('#file', { name, mimeType: 'text/csv', buffer });
+    await p.selectOption('#dataset', dataset);
+    await p.fill('#profile_text', profileText);
+    await p.click('button:has-text("Check the file")');
+    await p.waitForSelector('.upload-preview');
+    assert.match(await p.locator('.counts').innerText(), /If you confirm: [12] new/, await p.locator('.upload-preview').innerText());
+    await p.click('button:has-text("Confirm and save")');
+    await p.waitForSelector('.notice');
+    assert.match(await p.locator('.notice').innerText(), /new/);
+  };
+  const recorder = await page('police.recorder');
+  await send(recorder, 'suicides', 'identifiable.csv', policeFile, policeProfile);
+  // "NFA" in the postcode column is no fixed abode, shown by its label.
+  await recorder.goto(`${base}/register/suicides?area=no_fixed_abode&from=${year}-02-06&to=${year}-02-06`);
+  assert.match(await recorder.locator('main table').innerText(), /No fixed abode/);
+  await recorder.context().close();
+  const analyst = await page('analyst');
+  await send(analyst, 'self-harm', 'ed.csv', edFile, edProfile);
+  await analyst.context().close();
+
+  const stored = Buffer.concat(readdirSync(demo.dir)
+    .filter((f) => f.startsWith('lantern.db'))
+    .map((f) => readFileSync(join(demo.dir, f))));
+  const log = demo.log();
+  assert.ok(stored.length > 100000, 'the database and its WAL were read');
+  assert.ok(log.length > 10000, `the server logged at trace level (${log.length} bytes)`);
+  assert.ok(log.includes('import_merged') && log.includes('import_uploads'), 'the log covers the uploads and their writes');
+  // A control: what is kept is there to be found.
+  assert.ok(stored.includes(Buffer.from(`ID/${year}/1`)), 'the record is in the database');
+  const identifiers = ['14/03/1983', '1983-03-14', '20/11/1961', '1961-11-20', '01/01/1990', '1990-01-01',
+    'AV1 0AA', 'AV10AA', 'AV1 0AB', 'AV10AB', 'Hartley', 'Brennan', 'Okafor', '943 476 5919', '9434765919'];
+  const encodings = (s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'latin1'), Buffer.from(s, 'utf16le')];
+  for (const id of [...identifiers, 'Zoë', 'José']) {
+    for (const bytes of encodings(id)) {
+      assert.ok(!stored.includes(bytes), `${id} is in the database files`);
+      assert.ok(!log.includes(bytes), `${id} is in the server's logs`);
+    }
+  }
 });
 
 test("a recorder cannot upload another source's records", async () => {

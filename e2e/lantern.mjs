@@ -13,9 +13,10 @@ import { chromium } from 'playwright-core';
 export const shots = resolve('../target/browser');
 mkdirSync(shots, { recursive: true });
 
-// Start a demo ending on `end` (the server started with `serveArgs` too); returns
-// { base, passwords, page, signIn, close }.
-export async function startDemo(end, serveArgs = []) {
+// Start a demo ending on `end` (the server started with `serveArgs` too, and `env` added to its
+// environment); returns { base, passwords, page, signIn, close, dir, log }: `dir` holds the
+// database, and `log()` is everything the server has written to stderr (its logs).
+export async function startDemo(end, serveArgs = [], env = {}) {
   const bin = process.env.LANTERN_BIN ?? resolve('../target/debug/lantern');
   const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
   const db = `sqlite://${dir}/lantern.db`;
@@ -27,7 +28,10 @@ export async function startDemo(end, serveArgs = []) {
   const passwords = {};
   for (const m of out.matchAll(/^ {2}(\S+)\s+(\S+)\s+\w+:/gm)) passwords[m[1]] = m[2];
   assert.ok(passwords.admin && passwords.partner && passwords.lead, out);
-  const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db, ...serveArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db, ...serveArgs],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const logged = [];
+  server.stderr.on('data', (d) => logged.push(d));
   const base = await new Promise((ok, fail) => {
     let seen = '';
     server.stderr.on('data', (d) => {
@@ -69,7 +73,8 @@ export async function startDemo(end, serveArgs = []) {
     server.kill();
   }
 
-  return { base, passwords, page, signIn, close };
+  const log = () => Buffer.concat(logged);
+  return { base, passwords, page, signIn, close, dir, log };
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
