@@ -181,6 +181,49 @@ source = "ashvale_general_ed"
   }
 });
 
+test('while a file is sent and checked, the page says so and the form cannot be sent twice', async () => {
+  const p = await page('police.recorder', { bypassCSP: false });
+  // Hold the server's answer, as a large file over a slow line would.
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await p.route(`${base}/imports`, async (r) => {
+    if (r.request().method() === 'POST') await held;
+    await r.continue();
+  });
+  await p.goto(`${base}/imports`);
+  await p.setInputFiles('#file', { name: 'police.csv', mimeType: 'text/csv', buffer: police('ashvale_police') });
+  await p.fill('#profile_text', profile('ashvale_police', true));
+  // Sent as the button sends it; read in the page itself, since the next page is held (and
+  // Playwright's locators would wait for it).
+  const seen = await p.evaluate(async () => {
+    const form = document.querySelector('form.upload');
+    form.requestSubmit();
+    await new Promise((ok) => { setTimeout(ok, 100); });
+    const busy = form.querySelector('.busy');
+    return {
+      hidden: busy.hidden,
+      text: busy.innerText,
+      role: busy.getAttribute('role'),
+      bars: form.querySelectorAll('progress').length,
+      disabled: form.querySelector('button[type=submit]').disabled,
+      ariaBusy: form.getAttribute('aria-busy'),
+    };
+  });
+  try {
+    assert.equal(seen.hidden, false, JSON.stringify(seen));
+    assert.match(seen.text, /Uploading and checking the file \(police\.csv, \d+ bytes\)/);
+    assert.equal(seen.role, 'status');
+    assert.equal(seen.bars, 1);
+    assert.equal(seen.disabled, true, 'the button cannot send it twice');
+    assert.equal(seen.ariaBusy, 'true');
+  } finally {
+    release();
+  }
+  await p.waitForSelector('.upload-preview');
+  assert.match(await p.locator('.counts').innerText(), /If you confirm/);
+  await p.context().close();
+});
+
 test("a recorder cannot upload another source's records", async () => {
   const p = await page('police.recorder');
   await upload(p, 'ashvale_coroner', true);

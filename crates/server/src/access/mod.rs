@@ -75,6 +75,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/healthz", Rule::Public),
     ("GET", "/static/style.css", Rule::Public),
     ("GET", "/static/map.js", Rule::Public),
+    ("GET", "/static/forms.js", Rule::Public),
     ("GET", "/login", Rule::Public),
     ("POST", "/login", Rule::Public),
     ("POST", "/logout", Rule::SignedIn),

@@ -51,6 +51,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .route("/static/style.css", get(stylesheet))
         .route("/static/map.js", get(map_script))
+        .route("/static/forms.js", get(forms_script))
+}
+
+/// Feedback while a long form is sent (uploads): the project's own script; the forms work
+/// without it.
+async fn forms_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../static/forms.js"),
+    )
 }
 
 /// The map's pan and zoom: the project's own script; the map works without it.

@@ -185,6 +185,7 @@ fn table(f: &Fixture) -> Vec<Row> {
         row("GET", "/healthz", "/healthz", all_200),
         row("GET", "/static/style.css", "/static/style.css", all_200),
         row("GET", "/static/map.js", "/static/map.js", all_200),
+        row("GET", "/static/forms.js", "/static/forms.js", all_200),
         row("GET", "/login", "/login", all_200),
         row("GET", "/areas", "/areas", all_200),
         row("GET", "/api/v1/areas", "/api/v1/areas", all_200),
