@@ -258,9 +258,13 @@ pub struct Action {
     /// The timescale as written ("March 2025", "Ongoing", "31/3/25").
     #[serde(default)]
     pub timescale: Option<String>,
-    /// The due date read from the timescale, where there is one.
+    /// The due date: read from the timescale, where there is one, or the one agreed.
     #[serde(default)]
     pub due: Option<NaiveDate>,
+    /// A due date agreed in an update (by an analyst), which moves the timescale's: kept apart
+    /// so that an exported plan imports again with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreed_due: Option<NaiveDate>,
     /// One of the plan's statuses.
     #[serde(default)]
     pub status: Option<String>,
@@ -302,6 +306,7 @@ impl Action {
             leads: Vec::new(),
             timescale: None,
             due: None,
+            agreed_due: None,
             status: None,
             status_note: None,
             rag: None,

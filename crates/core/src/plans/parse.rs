@@ -489,6 +489,7 @@ enum Role {
     Target,
     Direction,
     TargetDate,
+    AgreedDue,
     Other,
 }
 
@@ -547,6 +548,8 @@ fn role_of(header: &str) -> Option<Role> {
         Role::Direction
     } else if exact(&["target date"]) {
         Role::TargetDate
+    } else if exact(&["agreed due", "agreed due date"]) {
+        Role::AgreedDue
     } else if exact(&["status note", "status notes"]) {
         Role::StatusNote
     } else if exact(&["parsed due", "notes", "note", "comments"]) {
@@ -1361,8 +1364,18 @@ impl<'a> Builder<'a> {
                     Some(t) if !fresh => format!("{t}; {joined}"),
                     _ => joined,
                 });
-                a.due = a.timescale.as_deref().and_then(due_date);
+                a.due = a
+                    .agreed_due
+                    .or_else(|| a.timescale.as_deref().and_then(due_date));
             }
+            // A due date agreed in an update, as an export writes it: it moves the timescale's.
+            Role::AgreedDue => match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+                Ok(d) => {
+                    a.agreed_due = Some(d);
+                    a.due = Some(d);
+                }
+                Err(_) => problem = Some(format!("'{value}' is not a date (YYYY-MM-DD)")),
+            },
             Role::Status => match parse_status(value, &statuses) {
                 Ok((status, note, rag)) => {
                     if status.is_some() {

@@ -31,6 +31,7 @@ pub const COLUMNS: &[&str] = &[
     "target",
     "direction",
     "target_date",
+    "agreed_due",
 ];
 
 fn outcome_text(section: &Section, action: &Action) -> String {
@@ -98,6 +99,7 @@ pub fn rows(plans: &[Plan]) -> Vec<Vec<String>> {
             let blank_measure = vec![String::new(); 7];
             let mut row = first.clone();
             row.extend(measures.first().unwrap_or(&blank_measure).iter().cloned());
+            row.push(a.agreed_due.map(|d| d.to_string()).unwrap_or_default());
             out.push(row);
             for m in measures.iter().skip(1) {
                 // A continuation row: the plan and section, the action left blank.
@@ -106,6 +108,7 @@ pub fn rows(plans: &[Plan]) -> Vec<Vec<String>> {
                 row[1].clone_from(&s.number);
                 row[2].clone_from(&s.title);
                 row.extend(m.iter().cloned());
+                row.push(String::new());
                 out.push(row);
             }
         }

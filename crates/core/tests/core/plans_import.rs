@@ -452,6 +452,11 @@ No.\tAction\tLead\tTimescale\tStatus\tAge group\tMeasure\tLinks
     plan.sections[0].actions[0]
         .measures
         .push(lantern_core::plans::Measure::text("Second measure"));
+    // A due date agreed in an update moves the timescale's, and comes back as agreed.
+    let agreed = NaiveDate::from_ymd_opt(2026, 9, 30);
+    assert_ne!(plan.sections[0].actions[0].due, agreed);
+    plan.sections[0].actions[0].due = agreed;
+    plan.sections[0].actions[0].agreed_due = agreed;
     let mut csv = Vec::new();
     write::write_csv(std::slice::from_ref(&plan), &mut csv).expect("csv");
     let again = parse_plan_bytes("plan.csv", &csv, None, &PlanOptions::default())

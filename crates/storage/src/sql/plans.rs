@@ -133,6 +133,7 @@ impl lantern_core::store::PlanStore for This {
             let agreed: Option<chrono::NaiveDate> = r.try_get("due").map_err(map_err)?;
             if agreed.is_some() {
                 action.due = agreed;
+                action.agreed_due = agreed;
             }
             action_ids.insert(
                 action.number.clone(),
