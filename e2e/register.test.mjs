@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, startDemo } from './lantern.mjs';
+import { axe, shots, startDemo } from './lantern.mjs';
 
 let demo, base, passwords, page, signIn;
 
@@ -148,5 +148,44 @@ test('pages work without JavaScript', async () => {
   const settings = await p.locator('table.register tbody tr td:nth-child(6)').allInnerTexts();
   assert.ok(settings.length > 0 && settings.every((s) => s.startsWith('Ambulance')), settings.join(','));
   await p.screenshot({ path: join(shots, 'self-harm-no-js.png'), fullPage: true });
+  await p.context().close();
+});
+
+test('the postvention worklist lists deaths with no offer of support, and recording one takes it off', async () => {
+  const p = await page('police.recorder', { bypassCSP: true });
+  await p.goto(`${base}/register/suicides`);
+  await p.click('a:has-text("Bereavement support not yet offered")');
+  await p.waitForURL(`${base}/postvention`);
+  const count = async () => Number(/^(\d+) deaths?/.exec(await p.locator('#result-count').innerText())[1]);
+  const before = await count();
+  assert.ok(before > 0, 'the demo leaves some deaths without an offer recorded');
+  const sources = await p.locator('table.register tbody td:nth-child(6)').allInnerTexts();
+  assert.ok(sources.every((s) => s === 'ashvale_police'), `a recorder sees their own source's: ${sources}`);
+  const days = (await p.locator('table.register tbody td:nth-child(3)').allInnerTexts()).map(Number);
+  assert.ok(days.every((d) => d >= 7), 'none sooner than the wait');
+  assert.deepEqual(days, [...days].sort((a, b) => b - a), 'oldest first');
+  assert.deepEqual(await axe(p), []);
+  await p.screenshot({ path: join(shots, 'postvention-worklist.png'), fullPage: true });
+
+  // Open the oldest, record the offer, and it leaves the list.
+  const first = p.locator('table.register tbody tr').first().locator('a');
+  const id = await first.innerText();
+  await first.click();
+  await p.click('a:has-text("Edit")');
+  await p.selectOption('#support_offered', 'yes');
+  await p.click('button:has-text("Save")');
+  await p.waitForURL(/\?saved=1$/);
+  await p.goto(`${base}/postvention`);
+  assert.equal(await count(), before - 1);
+  const ids = await p.locator('table.register tbody td:first-child').allInnerTexts();
+  assert.ok(!ids.includes(id), `${id} has left the list`);
+
+  // A longer wait lists fewer or the same; a wait it does not offer is refused.
+  await p.selectOption('#days', '28');
+  await p.click('button:has-text("Show")');
+  await p.waitForURL(/days=28/);
+  assert.ok(await count() <= before - 1);
+  const refused = await p.request.get(`${base}/postvention?days=9`);
+  assert.equal(refused.status(), 422);
   await p.context().close();
 });

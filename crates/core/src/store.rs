@@ -103,6 +103,9 @@ pub struct RecordQuery {
     pub scope_area: Option<String>,
     /// Access scope: only records from this source (a recorder's organisation).
     pub scope_source: Option<String>,
+    /// Only suspected suicides with no bereavement support offer recorded (`support_offered`
+    /// blank) and not ruled out as a suicide: the postvention worklist.
+    pub awaiting_support: bool,
 }
 
 impl Default for RecordQuery {
@@ -120,6 +123,7 @@ impl Default for RecordQuery {
             per_page: 50,
             scope_area: None,
             scope_source: None,
+            awaiting_support: false,
         }
     }
 }
@@ -156,6 +160,9 @@ impl RecordQuery {
                 .iter()
                 .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}"))),
         );
+        if self.awaiting_support {
+            parts.push("awaiting_support".to_owned());
+        }
         parts.push(format!("page={}", self.page.max(1)));
         parts.join(" ")
     }
@@ -240,6 +247,7 @@ impl ListParams {
             // The scope is the access layer's to set, never the request's.
             scope_area: None,
             scope_source: None,
+            awaiting_support: false,
         })
     }
 

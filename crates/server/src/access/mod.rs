@@ -94,6 +94,9 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/map", Rule::Public),
     ("GET", "/api/v1/openapi.json", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
+    // The postvention worklist: the register's people, each within their scope (a recorder
+    // sees their own source's deaths).
+    ("GET", "/postvention", Rule::People),
     // Uploads: recorders (their own source's records only, checked by the handler),
     // analysts and admins.
     ("GET", "/imports", Rule::People),

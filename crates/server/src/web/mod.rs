@@ -14,6 +14,7 @@ mod map;
 mod plan_import;
 mod plan_reports;
 pub(crate) mod plans;
+mod postvention;
 mod profile;
 mod quality;
 pub(crate) mod register;
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(explore::routes())
         .merge(profile::routes())
         .merge(quality::routes())
+        .merge(postvention::routes())
         .merge(audit::routes())
         .merge(login::routes())
         .merge(admin::routes())

@@ -123,7 +123,7 @@ fn list_columns(dataset: &Dataset) -> &'static [&'static str] {
 }
 
 /// A value for people: code labels instead of codes, area names beside codes.
-fn display(
+pub(super) fn display(
     dataset: &Dataset,
     name: &str,
     record: &Record,
@@ -152,7 +152,7 @@ fn display(
 }
 
 /// Area names by code.
-fn names_of(areas: &[lantern_core::area::Area]) -> HashMap<String, String> {
+pub(super) fn names_of(areas: &[lantern_core::area::Area]) -> HashMap<String, String> {
     areas
         .iter()
         .map(|a| (a.code.clone(), a.name.clone()))

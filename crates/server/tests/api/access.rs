@@ -514,6 +514,7 @@ fn table(f: &Fixture) -> Vec<Row> {
     // Uploads: people-level roles. A POST that is not multipart is refused by the extractor
     // (400); a confirm with no waiting check is refused as invalid (422).
     rows.push(row("GET", "/imports", "/imports", html_people));
+    rows.push(row("GET", "/postvention", "/postvention", html_people));
     rows.push(row(
         "POST",
         "/imports",

@@ -265,7 +265,7 @@ impl lantern_core::store::RegisterStore for This {
             .await?
             .unwrap_or_default();
         let key = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
             dataset.name,
             q.from,
             q.to,
@@ -274,7 +274,8 @@ impl lantern_core::store::RegisterStore for This {
             q.source,
             q.setting,
             q.scope_area,
-            q.scope_source
+            q.scope_source,
+            q.awaiting_support
         );
         let total = match self.caches.counts.get(&key, &version) {
             Some(n) => n,

@@ -150,6 +150,18 @@ pub(super) fn push_filters(
             qb.push(format!(" AND {name} = ")).push_bind(v.clone());
         }
     }
+    // The postvention worklist: no offer of support recorded, and not ruled out (a status
+    // whose class is "closed").
+    if q.awaiting_support && dataset.field("support_offered").is_some() {
+        qb.push(" AND support_offered IS NULL");
+        for closed in lantern_core::codes::list("suicide_status")
+            .codes
+            .iter()
+            .filter(|c| c.extra == "closed")
+        {
+            qb.push(" AND status <> ").push_bind(closed.code.clone());
+        }
+    }
 }
 
 impl This {

@@ -1050,6 +1050,93 @@ async fn users_story(store: &dyn Store) {
     assert_eq!(store.list_records(&SUICIDES, &q).await.unwrap().total, 0);
 }
 
+/// The postvention worklist: deaths with no offer of bereavement support recorded, not ruled
+/// out, within the scope, filtered before paging and counted.
+async fn postvention_story(store: &dyn Store) {
+    let cases = [
+        ("PV-BLANK", "suspected", None),
+        ("PV-OLDER", "awaiting_inquest", None),
+        ("PV-OFFERED", "suspected", Some("yes")),
+        ("PV-DECLINED", "suspected", Some("no")),
+        ("PV-RULED-OUT", "not_suicide", None),
+    ];
+    for (i, (reference, status, offered)) in cases.into_iter().enumerate() {
+        let mut r = suicide(
+            reference,
+            &format!("2023-0{}-01", 5 - i.min(4)),
+            "E01000001",
+            status,
+        );
+        r.set(
+            "source",
+            Some(lantern_core::register::Value::Text("pv_police".into())),
+        );
+        if let Some(o) = offered {
+            r.set(
+                "support_offered",
+                Some(lantern_core::register::Value::Bool(o == "yes")),
+            );
+        }
+        store.create_record(&r, "test").await.unwrap();
+    }
+    let q = RecordQuery {
+        awaiting_support: true,
+        scope_source: Some("pv_police".into()),
+        sort: Some("date_of_death".into()),
+        desc: false,
+        per_page: 1,
+        ..RecordQuery::default()
+    };
+    let page = store.list_records(&SUICIDES, &q).await.unwrap();
+    assert_eq!(page.total, 2, "counted before paging");
+    assert_eq!(page.items[0].record.text("source_ref"), "PV-OLDER");
+    let page = store
+        .list_records(
+            &SUICIDES,
+            &RecordQuery {
+                page: 2,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].record.text("source_ref"), "PV-BLANK");
+    // Recording the offer takes a death off the list; the scope still narrows it.
+    let blank = page.items[0].clone();
+    let mut offered = blank.record.clone();
+    offered.set(
+        "support_offered",
+        Some(lantern_core::register::Value::Bool(true)),
+    );
+    store
+        .update_record(blank.id, &offered, "test", Some(blank.version))
+        .await
+        .unwrap();
+    let page = store
+        .list_records(
+            &SUICIDES,
+            &RecordQuery {
+                per_page: 50,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    let elsewhere = RecordQuery {
+        scope_area: Some("E01000003".into()),
+        ..q
+    };
+    assert_eq!(
+        store
+            .list_records(&SUICIDES, &elsewhere)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
 /// A plan kept and read back whole, updates that change status and RAG, and removal.
 async fn plans_story(store: &dyn Store) {
     use lantern_core::plans::{NewUpdate, PlanOptions, Rag, parse_plan_bytes};
@@ -1410,6 +1497,7 @@ async fn the_store_contract_holds_on_sqlite() {
     postcodes_story(store.as_ref()).await;
     profiles_and_sources_story(store.as_ref()).await;
     duplicates_story(store.as_ref()).await;
+    postvention_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1454,6 +1542,7 @@ async fn the_store_contract_holds_on_postgres() {
     postcodes_story(store.as_ref()).await;
     profiles_and_sources_story(store.as_ref()).await;
     duplicates_story(store.as_ref()).await;
+    postvention_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {
