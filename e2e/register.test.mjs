@@ -157,6 +157,13 @@ test('the postvention worklist lists deaths with no offer of support, and record
   await p.click('a:has-text("Bereavement support not yet offered")');
   await p.waitForURL(`${base}/postvention`);
   const count = async () => Number(/^(\d+) deaths?/.exec(await p.locator('#result-count').innerText())[1]);
+  // By default only deaths in the last 12 months: the demo ended in June 2025, so none.
+  assert.equal(await count(), 0);
+  assert.match(await p.locator('main').innerText(), /Every death in your records in the last 12 months, from 7 or more days ago, has an offer of support recorded/);
+  assert.deepEqual(await axe(p), [], 'the empty worklist');
+  await p.selectOption('#within', 'all');
+  await p.click('button:has-text("Show")');
+  await p.waitForURL(/within=all/);
   const before = await count();
   assert.ok(before > 0, 'the demo leaves some deaths without an offer recorded');
   const sources = await p.locator('table.register tbody td:nth-child(6)').allInnerTexts();
@@ -175,7 +182,7 @@ test('the postvention worklist lists deaths with no offer of support, and record
   await p.selectOption('#support_offered', 'yes');
   await p.click('button:has-text("Save")');
   await p.waitForURL(/\?saved=1$/);
-  await p.goto(`${base}/postvention`);
+  await p.goto(`${base}/postvention?within=all`);
   assert.equal(await count(), before - 1);
   const ids = await p.locator('table.register tbody td:first-child').allInnerTexts();
   assert.ok(!ids.includes(id), `${id} has left the list`);
@@ -185,7 +192,9 @@ test('the postvention worklist lists deaths with no offer of support, and record
   await p.click('button:has-text("Show")');
   await p.waitForURL(/days=28/);
   assert.ok(await count() <= before - 1);
-  const refused = await p.request.get(`${base}/postvention?days=9`);
-  assert.equal(refused.status(), 422);
+  for (const bad of ['days=9', 'within=24']) {
+    const refused = await p.request.get(`${base}/postvention?${bad}`);
+    assert.equal(refused.status(), 422, bad);
+  }
   await p.context().close();
 });

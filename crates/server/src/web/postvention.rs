@@ -17,6 +17,7 @@ use super::{Layout, Opt, render};
 use crate::AppState;
 use crate::access::Guard;
 use crate::error::{AppError, HtmlError};
+use lantern_core::text::capitalise;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/postvention", get(worklist))
@@ -25,12 +26,22 @@ pub(crate) fn routes() -> Router<AppState> {
 /// The waits a person can choose, in days after the death; the first is the default.
 const WAITS: [u32; 4] = [7, 3, 14, 28];
 
+/// How far back deaths are listed, in months (`None`: any time); the first is the default, so
+/// that years of imported deaths with the field blank do not bury this week's.
+const WITHIN: [(&str, Option<u32>, &str); 4] = [
+    ("12", Some(12), "the last 12 months"),
+    ("3", Some(3), "the last 3 months"),
+    ("36", Some(36), "the last 3 years"),
+    ("all", None, "any time"),
+];
+
 /// Deaths listed on one page.
 const PER_PAGE: u32 = 200;
 
 #[derive(Debug, Deserialize)]
 struct WorklistParams {
     days: Option<String>,
+    within: Option<String>,
 }
 
 struct WorklistRow {
@@ -49,6 +60,9 @@ struct WorklistPage {
     layout: Layout,
     days: u32,
     day_options: Vec<Opt>,
+    within_options: Vec<Opt>,
+    /// How far back, in words ("the last 12 months").
+    within: &'static str,
     rows: Vec<WorklistRow>,
     total: u64,
     shown: usize,
@@ -72,17 +86,35 @@ fn wait_of(p: &WorklistParams) -> Result<u32, AppError> {
     }
 }
 
+/// How far back deaths are listed: one of [`WITHIN`].
+fn within_of(p: &WorklistParams) -> Result<(&'static str, Option<u32>, &'static str), AppError> {
+    match p.within.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(WITHIN[0]),
+        Some(s) => WITHIN.iter().find(|w| w.0 == s).copied().ok_or_else(|| {
+            AppError::Invalid(format!(
+                "within: '{}' is not one of {}",
+                lantern_core::text::printable(s, 20),
+                WITHIN.map(|w| w.0).join(", ")
+            ))
+        }),
+    }
+}
+
 async fn worklist(
     State(state): State<AppState>,
     guard: Guard,
     Query(params): Query<WorklistParams>,
 ) -> Result<Response, HtmlError> {
     let days = wait_of(&params)?;
+    let within = within_of(&params)?;
     let today = state
         .config
         .today
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let query = RecordQuery {
+        from: within
+            .1
+            .and_then(|m| today.checked_sub_months(chrono::Months::new(m))),
         to: today.checked_sub_days(chrono::Days::new(u64::from(days))),
         awaiting_support: true,
         sort: Some("date_of_death".to_owned()),
@@ -118,6 +150,11 @@ async fn worklist(
             .iter()
             .map(|d| Opt::new(&d.to_string(), &format!("{d} days"), &days.to_string()))
             .collect(),
+        within_options: WITHIN
+            .iter()
+            .map(|w| Opt::new(w.0, &capitalise(w.2), within.0))
+            .collect(),
+        within: within.2,
         shown: rows.len(),
         rows,
         total: page.total,
