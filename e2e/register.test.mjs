@@ -178,10 +178,24 @@ test('the postvention worklist lists deaths with no offer of support, and record
   const first = p.locator('table.register tbody tr').first().locator('a');
   const id = await first.innerText();
   await first.click();
-  await p.click('a:has-text("Edit")');
-  await p.selectOption('#support_offered', 'yes');
-  await p.click('button:has-text("Save")');
-  await p.waitForURL(/\?saved=1$/);
+  // The panel on the record: a step out of order is refused and says which.
+  await p.selectOption('#pv-support_consent', 'yes');
+  await p.click('button:has-text("Save bereavement support")');
+  assert.match(await p.locator('main').innerText(), /Consent to referral: needs an offer of support first/);
+  await p.goBack();
+  await p.reload();
+  assert.equal(await p.locator('#pv-support_consent').inputValue(), '', 'nothing was saved');
+  assert.deepEqual(await axe(p), [], 'the record with its panel');
+  await p.selectOption('#pv-support_offered', 'yes');
+  await p.selectOption('#pv-support_consent', 'yes');
+  await p.fill('#pv-referral_date', '2025-06-10');
+  await p.fill('#pv-referral_service', 'Ashvale bereavement service');
+  await p.click('button:has-text("Save bereavement support")');
+  await p.waitForURL(/\?saved=1#postvention$/);
+  assert.equal(await p.locator('#pv-support_offered').inputValue(), 'yes');
+  assert.equal(await p.locator('#pv-referral_service').inputValue(), 'Ashvale bereavement service');
+  assert.match(await p.locator('table').last().innerText(), /Bereavement support offered: \(blank\) → yes/);
+  await p.screenshot({ path: join(shots, 'postvention-panel.png'), fullPage: true });
   await p.goto(`${base}/postvention?within=all`);
   assert.equal(await count(), before - 1);
   const ids = await p.locator('table.register tbody td:first-child').allInnerTexts();

@@ -4,6 +4,7 @@
 //!
 //! Values are parsed into [`Value`]s at the boundary; past it no raw strings remain.
 
+pub mod postvention;
 mod schema;
 mod value;
 

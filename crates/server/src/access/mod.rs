@@ -159,6 +159,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
         Rule::Analysts,
     ),
     ("POST", "/register/suicides/{id}/status", Rule::People),
+    ("POST", "/register/suicides/{id}/postvention", Rule::People),
     ("GET", "/api/v1/suicides", Rule::People),
     ("GET", "/api/v1/self-harm", Rule::People),
     ("GET", "/api/v1/suicides/{id}", Rule::People),

@@ -14,7 +14,7 @@ mod map;
 mod plan_import;
 mod plan_reports;
 pub(crate) mod plans;
-mod postvention;
+pub(crate) mod postvention;
 mod profile;
 mod quality;
 pub(crate) mod register;

@@ -1,14 +1,15 @@
-//! The postvention worklist: suspected suicides with no offer of bereavement support recorded
+//! Postvention: the worklist of suspected suicides with no offer of bereavement support recorded
 //! some days after the death, oldest first, within the user's scope (a recorder sees their own
-//! source's). Each links to the record, where the offer is recorded. Audited as a list.
+//! source's), audited as a list; and the panel on a death's record where the offer, consent,
+//! referral, first contact and outcome are recorded, checked in order and audited.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use chrono::NaiveDate;
-use lantern_core::register::SUICIDES;
+use lantern_core::register::{SUICIDES, postvention};
 use lantern_core::store::RecordQuery;
 use serde::Deserialize;
 
@@ -20,7 +21,10 @@ use crate::error::{AppError, HtmlError};
 use lantern_core::text::capitalise;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/postvention", get(worklist))
+    Router::new().route("/postvention", get(worklist)).route(
+        "/register/suicides/{id}/postvention",
+        post(record_postvention),
+    )
 }
 
 /// The waits a person can choose, in days after the death; the first is the default.
@@ -160,4 +164,115 @@ async fn worklist(
         total: page.total,
     };
     Ok(render(&view))
+}
+
+/// The postvention panel's form: every field is sent, so a blank is a choice to clear it.
+#[derive(Debug, Deserialize)]
+struct PostventionForm {
+    support_offered: String,
+    support_consent: String,
+    referral_date: String,
+    referral_service: String,
+    first_contact_date: String,
+    postvention_outcome: String,
+    version: Option<i64>,
+}
+
+/// A postvention field on the record page: its input and current value.
+pub(crate) struct PanelField {
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    /// `select`, `date` or `text`.
+    pub(crate) input: &'static str,
+    pub(crate) value: String,
+    pub(crate) options: Vec<Opt>,
+}
+
+/// The panel's fields for a death's record, filled with its values.
+pub(crate) fn panel(record: &lantern_core::register::Record) -> Vec<PanelField> {
+    use lantern_core::register::FieldKind;
+    postvention::FIELDS
+        .iter()
+        .filter_map(|name| SUICIDES.field(name))
+        .map(|f| {
+            let value = record.text(f.name);
+            let (input, options) = match f.kind {
+                FieldKind::Bool => (
+                    "select",
+                    [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
+                        .iter()
+                        .map(|(v, l)| Opt::new(v, l, &value))
+                        .collect(),
+                ),
+                FieldKind::Date => ("date", Vec::new()),
+                _ => ("text", Vec::new()),
+            };
+            PanelField {
+                name: f.name,
+                label: f.label,
+                input,
+                value,
+                options,
+            }
+        })
+        .collect()
+}
+
+async fn record_postvention(
+    State(state): State<AppState>,
+    guard: Guard,
+    Path(id): Path<i64>,
+    Form(form): Form<PostventionForm>,
+) -> Result<Response, HtmlError> {
+    let mut record = guard.for_update(&SUICIDES, id).await?.record;
+    let given = [
+        ("support_offered", &form.support_offered),
+        ("support_consent", &form.support_consent),
+        ("referral_date", &form.referral_date),
+        ("referral_service", &form.referral_service),
+        ("first_contact_date", &form.first_contact_date),
+        ("postvention_outcome", &form.postvention_outcome),
+    ];
+    let label = |name: &'static str| SUICIDES.field(name).map_or(name, |f| f.label);
+    let mut problems = Vec::new();
+    for (name, text) in given {
+        let Some(field) = SUICIDES.field(name) else {
+            continue;
+        };
+        match field.parse(text, &|_| true) {
+            Ok(v) => record.set(name, v),
+            Err(e) => problems.push(format!("{}: {e}", field.label)),
+        }
+    }
+    if problems.is_empty() {
+        let today = state
+            .config
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        problems.extend(
+            postvention::check(&record, today)
+                .into_iter()
+                .map(|(f, m)| format!("{}: {m}", label(f))),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(HtmlError(AppError::Invalid(problems.join("; "))));
+    }
+    // The audit says which steps are recorded, not the free text.
+    let detail = format!(
+        "web: offered={} consent={} referral={} first_contact={} outcome={}",
+        record.text("support_offered"),
+        record.text("support_consent"),
+        record.text("referral_date"),
+        record.text("first_contact_date"),
+        if record.text("postvention_outcome").is_empty() {
+            "no"
+        } else {
+            "yes"
+        }
+    );
+    guard
+        .update(id, record, form.version, "postvention", detail)
+        .await?;
+    Ok(Redirect::to(&format!("/register/suicides/{id}?saved=1#postvention")).into_response())
 }

@@ -352,6 +352,8 @@ struct RecordPage {
     statuses: Vec<StatusRow>,
     history: Vec<HistoryRow>,
     status_options: Vec<Opt>,
+    /// The postvention panel (suspected suicides).
+    postvention: Vec<super::postvention::PanelField>,
     saved: bool,
     created: String,
     updated: String,
@@ -444,6 +446,11 @@ async fn show_record(
             .iter()
             .map(|c| Opt::new(&c.code, &c.label, &current_status))
             .collect(),
+        postvention: if is_suicide {
+            super::postvention::panel(&stored.record)
+        } else {
+            Vec::new()
+        },
         saved: params.saved.is_some(),
         created: stored.created_at.format("%Y-%m-%d %H:%M").to_string(),
         updated: stored.updated_at.format("%Y-%m-%d %H:%M").to_string(),

@@ -346,6 +346,18 @@ fn table(f: &Fixture) -> Vec<Row> {
             &format!("/register/suicides/{oc}/status"),
             [401, 422, 422, 403, 403, 403, 403],
         ),
+        row(
+            "POST",
+            "/register/suicides/{id}/postvention",
+            &format!("/register/suicides/{ip}/postvention"),
+            write_people,
+        ),
+        row(
+            "POST",
+            "/register/suicides/{id}/postvention",
+            &format!("/register/suicides/{oc}/postvention"),
+            [401, 422, 422, 403, 403, 403, 403],
+        ),
     ];
     // Plans: any signed-in user reads them; an update (here empty, so refused as invalid
     // without writing) is for the action's leads and analysts.
@@ -602,6 +614,17 @@ fn table(f: &Fixture) -> Vec<Row> {
     for r in rows.iter_mut().filter(|r| r.method == "POST") {
         if r.pattern.ends_with("/status") {
             r.form = vec![("status", String::new()), ("effective_on", String::new())];
+        }
+        // Consent with no offer: refused as out of order, after the scope check.
+        if r.pattern.ends_with("/postvention") {
+            r.form = vec![
+                ("support_offered", String::new()),
+                ("support_consent", "yes".to_owned()),
+                ("referral_date", String::new()),
+                ("referral_service", String::new()),
+                ("first_contact_date", String::new()),
+                ("postvention_outcome", String::new()),
+            ];
         }
         if r.pattern.ends_with("/break-glass") {
             r.form = vec![("reason", "short".to_owned())];
