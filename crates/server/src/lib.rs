@@ -196,6 +196,13 @@ impl AppState {
         Ok(*found)
     }
 
+    /// Today: the day `lantern serve --today` fixes, or the clock's.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.config
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+
     /// Whether `scope` is the whole partnership: its one top area, which alone holds the
     /// residences that are no area (no fixed abode, outside the partnership's areas).
     ///

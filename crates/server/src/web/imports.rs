@@ -328,10 +328,7 @@ async fn run_check(
         sources: &sources,
         in_register: &in_register,
         // `lantern serve --today` fixes the day no event may be later than, as for reports.
-        today: state
-            .config
-            .today
-            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        today: state.today(),
         ..RegisterContext::new(&known)
     };
     let parsed = import::parse_register_with(dataset, &table, &context).map_err(shown)?;

@@ -111,10 +111,7 @@ async fn worklist(
 ) -> Result<Response, HtmlError> {
     let days = wait_of(&params)?;
     let within = within_of(&params)?;
-    let today = state
-        .config
-        .today
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let today = state.today();
     let query = RecordQuery {
         from: within
             .1
@@ -245,10 +242,7 @@ async fn record_postvention(
         }
     }
     if problems.is_empty() {
-        let today = state
-            .config
-            .today
-            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let today = state.today();
         problems.extend(
             postvention::check(&record, today)
                 .into_iter()

@@ -179,10 +179,7 @@ struct ScheduleView {
 
 /// The day schedules run on: fixed by `lantern serve --today`, or the clock's.
 fn today(state: &AppState) -> chrono::NaiveDate {
-    state
-        .config
-        .today
-        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    state.today()
 }
 
 /// The schedules a viewer may see (those for an audience they may have), with their runs.
