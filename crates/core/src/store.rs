@@ -104,7 +104,8 @@ pub struct RecordQuery {
     /// Access scope: only records from this source (a recorder's organisation).
     pub scope_source: Option<String>,
     /// Only suspected suicides with no bereavement support offer recorded (`support_offered`
-    /// blank) and not ruled out as a suicide: the postvention worklist.
+    /// blank) and not found to be something else (`indicators::NOT_SUICIDE_STATUSES`): the
+    /// postvention worklist.
     pub awaiting_support: bool,
 }
 

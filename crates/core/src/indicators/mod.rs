@@ -607,13 +607,13 @@ pub fn definition(q: &IndicatorQuery) -> String {
     )
 }
 
+/// The statuses of a death found not to be a suicide: not counted by the indicators, and not
+/// on the postvention worklist.
+pub const NOT_SUICIDE_STATUSES: [&str; 2] = ["not_suicide", "concluded_accident"];
+
 /// A record that counts as a death or presentation (not one concluded to be something else).
 pub(crate) fn counted(r: &Record) -> bool {
-    !r.dataset.is_suicides()
-        || !matches!(
-            r.text("status").as_str(),
-            "not_suicide" | "concluded_accident"
-        )
+    !r.dataset.is_suicides() || !NOT_SUICIDE_STATUSES.contains(&r.text("status").as_str())
 }
 
 /// The day of a record's event (its dataset's date field).

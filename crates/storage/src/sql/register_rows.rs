@@ -150,16 +150,12 @@ pub(super) fn push_filters(
             qb.push(format!(" AND {name} = ")).push_bind(v.clone());
         }
     }
-    // The postvention worklist: no offer of support recorded, and not ruled out (a status
-    // whose class is "closed").
+    // The postvention worklist: no offer of support recorded, and not found to be something
+    // other than a suicide (as the indicators count).
     if q.awaiting_support && dataset.field("support_offered").is_some() {
         qb.push(" AND support_offered IS NULL");
-        for closed in lantern_core::codes::list("suicide_status")
-            .codes
-            .iter()
-            .filter(|c| c.extra == "closed")
-        {
-            qb.push(" AND status <> ").push_bind(closed.code.clone());
+        for status in lantern_core::indicators::NOT_SUICIDE_STATUSES {
+            qb.push(" AND status <> ").push_bind(status);
         }
     }
 }

@@ -1059,11 +1059,12 @@ async fn postvention_story(store: &dyn Store) {
         ("PV-OFFERED", "suspected", Some("yes")),
         ("PV-DECLINED", "suspected", Some("no")),
         ("PV-RULED-OUT", "not_suicide", None),
+        ("PV-ACCIDENT", "concluded_accident", None),
     ];
     for (i, (reference, status, offered)) in cases.into_iter().enumerate() {
         let mut r = suicide(
             reference,
-            &format!("2023-0{}-01", 5 - i.min(4)),
+            &format!("2023-0{}-01", 6 - i),
             "E01000001",
             status,
         );
