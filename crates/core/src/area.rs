@@ -116,22 +116,39 @@ pub fn residence_other(code: &str) -> Option<&'static crate::codes::Code> {
 /// The [`RESIDENCE_LIST`] code a file's word names, by its code, its label or one of the other
 /// words files use (`NFA`, `out of area`), ignoring case, spaces and punctuation.
 pub fn residence_word(text: &str) -> Option<&'static str> {
+    use std::sync::OnceLock;
     // Folded and without spaces, so that `N.F.A.` is `NFA`.
-    let squash = |s: &str| crate::import::reading::fold(s).replace(' ', "");
-    let folded = squash(text);
-    if folded.is_empty() {
+    fn squash(s: &str) -> String {
+        crate::import::reading::fold(s).replace(' ', "")
+    }
+    // Every word of the list, squashed once.
+    static WORDS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    let t = text.trim();
+    // An area code (the usual cell of a million-row file) is never one of the words.
+    let b = t.as_bytes();
+    if t.is_empty()
+        || (b.len() == 9 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit))
+    {
         return None;
     }
-    crate::codes::list(RESIDENCE_LIST)
-        .codes
+    let words = WORDS.get_or_init(|| {
+        crate::codes::list(RESIDENCE_LIST)
+            .codes
+            .iter()
+            .flat_map(|c| {
+                std::iter::once(c.code.as_str())
+                    .chain(std::iter::once(c.label.as_str()))
+                    .chain(c.extra.split(';'))
+                    .map(|w| (squash(w), c.code.as_str()))
+            })
+            .filter(|(w, _)| !w.is_empty())
+            .collect()
+    });
+    let folded = squash(t);
+    words
         .iter()
-        .find(|c| {
-            std::iter::once(c.code.as_str())
-                .chain(std::iter::once(c.label.as_str()))
-                .chain(c.extra.split(';'))
-                .any(|w| squash(w) == folded)
-        })
-        .map(|c| c.code.as_str())
+        .find(|(w, _)| *w == folded)
+        .map(|(_, code)| *code)
 }
 
 /// An area.
