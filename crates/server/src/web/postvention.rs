@@ -27,8 +27,14 @@ pub(crate) fn routes() -> Router<AppState> {
     )
 }
 
-/// The waits a person can choose, in days after the death; the first is the default.
-const WAITS: [u32; 4] = [7, 3, 14, 28];
+/// The waits a person can choose, in days after the death, with their words; the first is the
+/// default.
+const WAITS: [(&str, u32, &str); 4] = [
+    ("7", 7, "7 days"),
+    ("3", 3, "3 days"),
+    ("14", 14, "14 days"),
+    ("28", 28, "28 days"),
+];
 
 /// How far back deaths are listed, in months (`None`: any time); the first is the default, so
 /// that years of imported deaths with the field blank do not bury this week's.
@@ -72,36 +78,34 @@ struct WorklistPage {
     shown: usize,
 }
 
-/// The wait asked for: one of [`WAITS`].
-fn wait_of(p: &WorklistParams) -> Result<u32, AppError> {
-    match p.days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(WAITS[0]),
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|d| WAITS.contains(d))
-            .ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "days: '{}' is not one of {}",
-                    lantern_core::text::printable(s, 20),
-                    WAITS.map(|d| d.to_string()).join(", ")
-                ))
-            }),
-    }
-}
-
-/// How far back deaths are listed: one of [`WITHIN`].
-fn within_of(p: &WorklistParams) -> Result<(&'static str, Option<u32>, &'static str), AppError> {
-    match p.within.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(WITHIN[0]),
-        Some(s) => WITHIN.iter().find(|w| w.0 == s).copied().ok_or_else(|| {
+/// The choice a parameter names among `choices` (the first when it is blank), or a refusal
+/// naming them.
+fn chosen<T: Copy>(
+    name: &str,
+    given: Option<&str>,
+    choices: &[(&'static str, T, &'static str)],
+) -> Result<(&'static str, T, &'static str), AppError> {
+    match given.map(str::trim).filter(|s| !s.is_empty()) {
+        None => choices
+            .first()
+            .copied()
+            .ok_or_else(|| AppError::Invalid(format!("{name}: there is nothing to choose"))),
+        Some(s) => choices.iter().find(|c| c.0 == s).copied().ok_or_else(|| {
             AppError::Invalid(format!(
-                "within: '{}' is not one of {}",
+                "{name}: '{}' is not one of {}",
                 lantern_core::text::printable(s, 20),
-                WITHIN.map(|w| w.0).join(", ")
+                choices.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
             ))
         }),
     }
+}
+
+/// The options of a choice for a select, `current` selected.
+fn options<T>(choices: &[(&'static str, T, &'static str)], current: &str) -> Vec<Opt> {
+    choices
+        .iter()
+        .map(|c| Opt::new(c.0, &capitalise(c.2), current))
+        .collect()
 }
 
 async fn worklist(
@@ -109,8 +113,9 @@ async fn worklist(
     guard: Guard,
     Query(params): Query<WorklistParams>,
 ) -> Result<Response, HtmlError> {
-    let days = wait_of(&params)?;
-    let within = within_of(&params)?;
+    let wait = chosen("days", params.days.as_deref(), &WAITS)?;
+    let days = wait.1;
+    let within = chosen("within", params.within.as_deref(), &WITHIN)?;
     let today = state.today();
     let query = RecordQuery {
         from: within
@@ -147,14 +152,8 @@ async fn worklist(
     let view = WorklistPage {
         layout: Layout::new(&state, "Bereavement support not yet offered", "postvention"),
         days,
-        day_options: WAITS
-            .iter()
-            .map(|d| Opt::new(&d.to_string(), &format!("{d} days"), &days.to_string()))
-            .collect(),
-        within_options: WITHIN
-            .iter()
-            .map(|w| Opt::new(w.0, &capitalise(w.2), within.0))
-            .collect(),
+        day_options: options(&WAITS, wait.0),
+        within_options: options(&WITHIN, within.0),
         within: within.2,
         shown: rows.len(),
         rows,

@@ -177,15 +177,10 @@ struct ScheduleView {
     runs: Vec<RunView>,
 }
 
-/// The day schedules run on: fixed by `lantern serve --today`, or the clock's.
-fn today(state: &AppState) -> chrono::NaiveDate {
-    state.today()
-}
-
 /// The schedules a viewer may see (those for an audience they may have), with their runs.
 async fn schedule_views(state: &AppState, viewer: &Viewer) -> Result<Vec<ScheduleView>, AppError> {
     let runs = state.store.runs(None).await?;
-    let day = today(state);
+    let day = state.today();
     let mut out = Vec::new();
     for s in state.store.schedules().await? {
         if audience_of(Some(&s.schedule.audience), viewer).is_err() {
@@ -327,7 +322,7 @@ async fn show_reports(
         .iter()
         .map(|(v, l)| Opt::new(v, l, "quarterly"))
         .collect(),
-        today: today(&state).to_string(),
+        today: state.today().to_string(),
         layout,
     };
     Ok(render(&page))
@@ -494,7 +489,7 @@ async fn run_schedules(
     viewer: Viewer,
 ) -> Result<Response, HtmlError> {
     viewer.require(Rule::Analysts)?;
-    crate::reports_job::run_due(&state.store, today(&state))
+    crate::reports_job::run_due(&state.store, state.today())
         .await
         .map_err(|e| AppError::Invalid(format!("the schedules could not run: {e:#}")))?;
     Ok(Redirect::to("/reports#schedules").into_response())
