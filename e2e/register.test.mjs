@@ -151,7 +151,18 @@ test('pages work without JavaScript', async () => {
   await p.context().close();
 });
 
+/** The exact postvention figures by year, as an analyst gets them: `year stage` -> count. */
+async function exactStages() {
+  const a = await page('analyst');
+  const res = await a.request.get(`${base}/api/v1/indicators?dataset=postvention&by=year&audience=statutory`);
+  assert.equal(res.status(), 200);
+  const out = new Map((await res.json()).rows.map((r) => [`${r.year} ${r.postvention_stage}`, r.count]));
+  await a.context().close();
+  return out;
+}
+
 test('the postvention worklist lists deaths with no offer of support, and recording one takes it off', async () => {
+  const exactBefore = await exactStages();
   const p = await page('police.recorder', { bypassCSP: true });
   await p.goto(`${base}/register/suicides`);
   await p.click('a:has-text("Bereavement support not yet offered")');
@@ -200,6 +211,40 @@ test('the postvention worklist lists deaths with no offer of support, and record
   assert.equal(await count(), before - 1);
   const ids = await p.locator('table.register tbody td:first-child').allInnerTexts();
   assert.ok(!ids.includes(id), `${id} has left the list`);
+
+  // The referral moved one death, in one year, from no offer recorded to referred.
+  const exactAfter = await exactStages();
+  const changed = [...new Set([...exactBefore.keys(), ...exactAfter.keys()])]
+    .filter((k) => (exactBefore.get(k) ?? 0) !== (exactAfter.get(k) ?? 0))
+    .map((k) => [k, (exactAfter.get(k) ?? 0) - (exactBefore.get(k) ?? 0)]);
+  assert.equal(changed.length, 2, JSON.stringify(changed));
+  const year = changed[0][0].split(' ')[0];
+  assert.deepEqual(Object.fromEntries(changed), { [`${year} not_recorded`]: -1, [`${year} referred`]: 1 });
+
+  // A partner sees the referral only in aggregate: the explorer's table of stages by year, no
+  // record, no worklist, no exact figures.
+  const partner = await page('partner', { bypassCSP: true });
+  await partner.goto(`${base}/explore?dataset=postvention&measure=count&period=year`);
+  const heads = await partner.locator('table thead th').allInnerTexts();
+  assert.ok(heads.includes('postvention stage') && heads.includes('Median days to first contact'), heads.join('|'));
+  assert.match(await partner.locator('main').innerText(), /Figures for the partner audience/);
+  const shown = await partner.locator('table tbody tr').allInnerTexts();
+  assert.ok(shown.some((row) => row.startsWith(year)), `the year of the death has rows: ${shown}`);
+  assert.deepEqual(await axe(partner), [], 'the partner explorer of postvention');
+  await partner.screenshot({ path: join(shots, 'postvention-partner.png'), fullPage: true });
+  const api = await partner.request.get(`${base}/api/v1/indicators?dataset=postvention&by=year`);
+  const body = await api.json();
+  assert.equal(body.disclosure, 'partner');
+  for (const r of body.rows) {
+    assert.ok(r.count === 0 || r.count >= 5, `a partner never sees 1-4: ${JSON.stringify(r)}`);
+    assert.equal(r.count, exactAfter.get(`${r.year} ${r.postvention_stage}`) ?? 0, 'published counts are exact');
+    assert.deepEqual(Object.keys(r).filter((k) => /id|ref|date/.test(k)), [], 'no record fields');
+  }
+  for (const path of [`/register/suicides/${id}`, '/postvention', '/api/v1/indicators?dataset=postvention&by=year&audience=statutory']) {
+    const refused = await partner.request.get(`${base}${path}`);
+    assert.equal(refused.status(), 403, path);
+  }
+  await partner.context().close();
 
   // A longer wait lists fewer or the same; a wait it does not offer is refused.
   await p.selectOption('#days', '28');

@@ -19,6 +19,7 @@ use serde::Serialize;
 pub mod areas;
 pub mod hotspots;
 mod linked;
+mod postvention;
 
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
 use crate::register::{Dataset, Record, Value};
@@ -71,13 +72,17 @@ pub enum Dimension {
     /// Whether a psychosocial assessment was done (self-harm, NICE QS34; statutory and
     /// partner).
     Assessment,
+    /// The step of bereavement support a death's record has reached (suicides; one of
+    /// [`crate::register::postvention::STAGES`]; statutory and partner). `dataset=postvention`
+    /// is the suicides dataset broken down by it.
+    PostventionStage,
 }
 
 impl Dimension {
     /// Parse a `by` item: `month`, `quarter`, `year`, `rolling_3_year`, an area level (`lad`,
     /// `msoa`, ...), `sex`, `age_band`, `method_group`, `location_type`, `setting`,
     /// `priority_group`, `circumstance`, `service_contact`, `support_offered`, `support_consent`,
-    /// `psychosocial_assessment`.
+    /// `psychosocial_assessment`, `postvention_stage`.
     ///
     /// # Errors
     /// A message listing the choices.
@@ -101,9 +106,10 @@ impl Dimension {
             "support_offered" => Self::SupportOffered,
             "support_consent" => Self::SupportConsent,
             "psychosocial_assessment" => Self::Assessment,
+            "postvention_stage" => Self::PostventionStage,
             other => Self::Area(AreaLevel::parse(other).map_err(|_| {
                 format!(
-                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment"
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment|postvention_stage"
                 )
             })?),
         })
@@ -131,6 +137,7 @@ impl Dimension {
             Self::SupportOffered => "support_offered",
             Self::SupportConsent => "support_consent",
             Self::Assessment => "psychosocial_assessment",
+            Self::PostventionStage => "postvention_stage",
         }
     }
 
@@ -158,6 +165,7 @@ impl Dimension {
     fn applies_to(self, dataset: &Dataset) -> bool {
         self.is_period()
             || matches!(self, Self::Area(_) | Self::AgeBand | Self::AgeGroup)
+            || (self == Self::PostventionStage && dataset.is_suicides())
             || self.field(dataset).is_some()
     }
 
@@ -171,6 +179,7 @@ impl Dimension {
                 | Self::SupportOffered
                 | Self::SupportConsent
                 | Self::Assessment
+                | Self::PostventionStage
         )
     }
 
@@ -350,14 +359,23 @@ impl IndicatorQuery {
         measure: Option<&str>,
     ) -> Result<Self, String> {
         let name = dataset.unwrap_or("suicides");
-        let dataset = crate::register::dataset(name)
-            .ok_or_else(|| format!("dataset '{name}' is not one of suicides|self-harm"))?;
-        let by = by
+        let postvention = name == POSTVENTION;
+        let dataset = if postvention {
+            &crate::register::SUICIDES
+        } else {
+            crate::register::dataset(name).ok_or_else(|| {
+                format!("dataset '{name}' is not one of suicides|self-harm|{POSTVENTION}")
+            })?
+        };
+        let mut by = by
             .unwrap_or("year")
             .split(',')
             .filter(|s| !s.trim().is_empty())
             .map(Dimension::parse)
             .collect::<Result<Vec<_>, _>>()?;
+        if postvention && !by.contains(&Dimension::PostventionStage) {
+            by.push(Dimension::PostventionStage);
+        }
         let audience = Audience::parse(audience.unwrap_or("partner"))?;
         let measure = match measure.unwrap_or("presentations") {
             "presentations" | "deaths" => Measure::Presentations,
@@ -492,6 +510,15 @@ impl IndicatorQuery {
         None
     }
 
+    /// The dataset's name as asked for: `postvention` for the suicides by postvention stage.
+    pub fn dataset_name(&self) -> &'static str {
+        if self.by.contains(&Dimension::PostventionStage) {
+            POSTVENTION
+        } else {
+            self.dataset.name
+        }
+    }
+
     /// The period dimension, if the query has one.
     pub fn period(&self) -> Option<Dimension> {
         self.by.iter().copied().find(|d| d.is_period())
@@ -518,6 +545,10 @@ pub struct IndicatorRow {
     /// The row's period ends after the register's last record: the count is of part of it,
     /// while its rate's denominator is the whole period's population.
     pub partial: bool,
+    /// By postvention stage, for the `contacted` rows: the median days from the death to the
+    /// bereaved's first contact with support (for a partner, only over 10 or more contacts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_days: Option<f64>,
 }
 
 /// An indicator table and the disclosure rule it carries.
@@ -601,11 +632,26 @@ pub fn definition(q: &IndicatorQuery) -> String {
         "Rates are crude, per 100,000 residents of the same ages, sex and area, with 95% \
          intervals (exact Poisson below 10 events, Byar above)"
     };
+    if q.by.contains(&Dimension::PostventionStage) {
+        return format!(
+            "{what}, by the furthest step of bereavement support recorded: not_recorded (no offer \
+             recorded), not_offered, offered (no decision yet), declined, accepted (no referral \
+             yet), referred (no contact yet), contacted. The value is the stage's percentage of the \
+             deaths in the same period and area, with 95% Wilson intervals; median_days is the \
+             median days from the death to the first contact with support. For partners and the \
+             public a percentage needs 10 or more deaths and a median 10 or more contacts."
+        );
+    }
     format!(
         "{what}. {rate}. A period that ends after the last record is a part period (partial): \
          its count covers part of it while its rate's denominator is the whole period's population."
     )
 }
+
+/// The dataset of postvention figures: the suspected suicides broken down by
+/// [`Dimension::PostventionStage`], with each stage's share of the deaths and the days to first
+/// contact.
+pub const POSTVENTION: &str = "postvention";
 
 /// The statuses of a death found not to be a suicide: not counted by the indicators, and not
 /// on the postvention worklist.
@@ -637,6 +683,11 @@ struct Context {
     parent: HashMap<String, (String, AreaLevel)>,
     level_of: HashMap<String, AreaLevel>,
     years: (i32, i32),
+    /// For a partner or the public: whether support was offered and whether the family
+    /// consented are read from the record's postvention stage (the same answers wherever the
+    /// record's steps are in order), so that their tables are sums of the stage table's rows and
+    /// meet it only there (see [`Linked::decide`]).
+    protected: bool,
 }
 
 impl Context {
@@ -723,6 +774,22 @@ impl Context {
                 Some(Value::Int(a)) => vec![age_band(u32::try_from(*a).unwrap_or(0)).to_owned()],
                 _ => vec!["unknown".to_owned()],
             },
+            Dimension::PostventionStage => {
+                vec![crate::register::postvention::stage(r).to_owned()]
+            }
+            Dimension::SupportOffered | Dimension::SupportConsent if self.protected => {
+                let Some(field) = d.field(r.dataset) else {
+                    return Vec::new();
+                };
+                let stage = crate::register::postvention::stage(r);
+                ["yes", "no", "not recorded"]
+                    .into_iter()
+                    .find(|a| {
+                        crate::register::postvention::stages_answering(field, a).contains(&stage)
+                    })
+                    .map(|a| vec![a.to_owned()])
+                    .unwrap_or_default()
+            }
             Dimension::MethodGroup
             | Dimension::LocationType
             | Dimension::Setting
@@ -761,6 +828,8 @@ struct Cell<'a> {
     persons: HashSet<&'a str>,
     /// Events by ESP2013 band index (for the DSR).
     by_band: [u64; 19],
+    /// Days from death to first contact with support, by postvention stage.
+    days: Vec<i64>,
 }
 
 /// Make an indicator table, within [`WORK_BUDGET`].
@@ -860,7 +929,7 @@ impl Records {
 }
 
 /// The fields [`indicators_over`] reads: a dimension's, the filter's and the count's.
-pub const INDICATOR_FIELDS: [&str; 16] = [
+pub const INDICATOR_FIELDS: [&str; 18] = [
     "", // the dataset's date field, filled in by `fields_for`
     "status",
     "residence_area",
@@ -877,6 +946,8 @@ pub const INDICATOR_FIELDS: [&str; 16] = [
     "support_offered",
     "support_consent",
     "psychosocial_assessment",
+    "referral_date",
+    "first_contact_date",
 ];
 
 /// [`INDICATOR_FIELDS`] for a dataset (its date field first).
@@ -962,6 +1033,7 @@ pub async fn indicators_over(
             years.iter().copied().min().unwrap_or(0),
             years.iter().copied().max().unwrap_or(0),
         ),
+        protected: q.audience.is_protected(),
     };
     let mut cells: BTreeMap<Vec<String>, Cell<'_>> = BTreeMap::new();
     let mut work = 0_u64;
@@ -970,6 +1042,7 @@ pub async fn indicators_over(
             "this breakdown is too fine to compute in one request (more than {budget} cell updates or {MAX_ROWS} rows): name fewer dimensions or one area"
         ))
     };
+    let by_stage = q.by.contains(&Dimension::PostventionStage);
     for r in &records {
         if let Some(area) = &q.area
             && !ctx.within(&r.text("residence_area"), area)
@@ -981,6 +1054,9 @@ pub async fn indicators_over(
             Some(Value::Int(a)) => Some((u32::try_from(*a).unwrap_or(0) / 5).min(18) as usize),
             _ => None,
         };
+        let days = by_stage
+            .then(|| crate::register::postvention::days_to_contact(r))
+            .flatten();
         work += values.iter().map(|v| v.len() as u64).product::<u64>();
         if work > budget {
             return Err(too_fine());
@@ -996,6 +1072,9 @@ pub async fn indicators_over(
             }
             if let Some(b) = band {
                 cell.by_band[b] += 1;
+            }
+            if let Some(d) = days {
+                cell.days.push(d);
             }
         }
         if cells.len() > MAX_ROWS {
@@ -1026,6 +1105,7 @@ pub async fn indicators_over(
                 suppressed: false,
                 statistic,
                 partial: false,
+                median_days: postvention::median_days(&cell.days, q.audience),
             }
         })
         .collect();
@@ -1042,6 +1122,7 @@ pub async fn indicators_over(
                     suppressed: false,
                     statistic,
                     partial: false,
+                    median_days: None,
                 });
             }
             rows.sort_by(|a, b| a.dims.cmp(&b.dims));
@@ -1055,6 +1136,7 @@ pub async fn indicators_over(
             r.partial = r.dims.get(at).and_then(|(_, v)| period_end(period, v)) > Some(last);
         }
     }
+    let totals = by_stage.then(|| postvention::totals(q, &rows));
     if q.audience.is_protected() {
         if q.measure == Measure::Presentations {
             let decision = Linked::cached(&records, all.fingerprint, &ctx, areas, q.dataset);
@@ -1071,11 +1153,18 @@ pub async fn indicators_over(
                 r
             }));
             rows.sort_by(|a, b| a.dims.cmp(&b.dims));
+            if let Some(totals) = &totals {
+                postvention::shares(q, &mut rows, totals, |row| {
+                    decision.base_published(q, &ctx, row)
+                });
+            }
         } else {
             // Distinct people do not add up across tables, so there is no linear route from one
             // table to another: each table is protected on its own.
             apply_partner(&mut rows);
         }
+    } else if let Some(totals) = &totals {
+        postvention::shares(q, &mut rows, totals, |_| true);
     }
     let names = areas
         .iter()
@@ -1215,8 +1304,11 @@ fn period_end(d: Dimension, label: &str) -> Option<NaiveDate> {
     next.pred_opt()
 }
 
-/// The breakdowns partners and the public may ask for, each a system of the catalogue.
-const PROTECTED_BREAKDOWNS: [Dimension; 11] = [
+/// The breakdowns partners and the public may ask for, each a system of the catalogue. Whether
+/// support was offered and whether the family consented are not systems of their own: for these
+/// audiences each answer is a sum of postvention stages (see [`Context::protected`]), so their
+/// rows are cells of the stage system's span, published only where every stage they add up is.
+const PROTECTED_BREAKDOWNS: [Dimension; 10] = [
     Dimension::Sex,
     Dimension::AgeGroup,
     Dimension::MethodGroup,
@@ -1225,8 +1317,7 @@ const PROTECTED_BREAKDOWNS: [Dimension; 11] = [
     Dimension::PriorityGroup,
     Dimension::Circumstance,
     Dimension::ServiceContact,
-    Dimension::SupportOffered,
-    Dimension::SupportConsent,
+    Dimension::PostventionStage,
     Dimension::Assessment,
 ];
 
@@ -1389,13 +1480,16 @@ impl Linked {
         }
     }
 
-    /// The catalogue cell a row of `q` is, with the system it belongs to (`None`: the base).
+    /// The catalogue cells a row of `q` adds up, each with the system it belongs to (`None`:
+    /// the base): one cell, or for whether support was offered or consented to, the cells of
+    /// the stages that answer so (a stage no record reached is a zero, known to all, and left
+    /// out).
     fn cell_of(
         &self,
         q: &IndicatorQuery,
         ctx: &Context,
         row: &IndicatorRow,
-    ) -> Option<(Option<usize>, linked::Cell)> {
+    ) -> Option<Vec<(Option<usize>, linked::Cell)>> {
         let mut window = linked::Window::All;
         let mut units: BTreeSet<usize> = match &q.area {
             Some(a) => self
@@ -1407,7 +1501,7 @@ impl Linked {
             None => (0..self.universe.units.len()).collect(),
         };
         let mut system = None;
-        let mut value = 0;
+        let mut values = vec![0];
         for (d, (_, v)) in q.by.iter().zip(&row.dims) {
             match d {
                 Dimension::Year => window = linked::Window::Year(v.parse().ok()?),
@@ -1420,15 +1514,53 @@ impl Linked {
                         ctx.area_value(u, *level) == *v
                     });
                 }
+                Dimension::SupportOffered | Dimension::SupportConsent => {
+                    let field = d.field(q.dataset)?;
+                    let stage = Dimension::PostventionStage;
+                    let s = self.systems.iter().position(|(x, _)| *x == stage)?;
+                    let seen = &self.systems[s].1.values;
+                    values = crate::register::postvention::stages_answering(field, v)
+                        .iter()
+                        .filter_map(|st| seen.iter().position(|x| x == st))
+                        .collect();
+                    system = Some(s);
+                }
                 other => {
                     let s = self.systems.iter().position(|(x, _)| x == other)?;
-                    value = self.systems[s].1.values.iter().position(|x| x == v)?;
+                    values = vec![self.systems[s].1.values.iter().position(|x| x == v)?];
                     system = Some(s);
                 }
             }
         }
         let group = self.universe.group(&units)?;
-        Some((system, (window, group, value)))
+        Some(
+            values
+                .into_iter()
+                .map(|value| (system, (window, group, value)))
+                .collect(),
+        )
+    }
+
+    /// Whether the row of the table without the postvention stage that a stage row belongs to
+    /// (its period and area's deaths) is published: a stage's share of it would give it away.
+    fn base_published(&self, q: &IndicatorQuery, ctx: &Context, row: &IndicatorRow) -> bool {
+        let keep = |d: &Dimension| *d != Dimension::PostventionStage;
+        let base = IndicatorQuery {
+            by: q.by.iter().copied().filter(keep).collect(),
+            ..q.clone()
+        };
+        let base_row = IndicatorRow {
+            dims: q
+                .by
+                .iter()
+                .zip(&row.dims)
+                .filter(|(d, _)| keep(d))
+                .map(|(_, v)| v.clone())
+                .collect(),
+            ..row.clone()
+        };
+        self.cell_of(&base, ctx, &base_row)
+            .is_some_and(|cells| cells.iter().all(|(s, c)| !self.withheld(*s, *c)))
     }
 
     fn withheld(&self, system: Option<usize>, cell: linked::Cell) -> bool {
@@ -1447,7 +1579,7 @@ impl Linked {
         for r in rows.iter_mut() {
             let cell = self.cell_of(q, ctx, r);
             let hidden = r.count.is_some_and(|n| (1..=4).contains(&n))
-                || cell.is_none_or(|(s, c)| self.withheld(s, c));
+                || cell.is_none_or(|cells| cells.iter().any(|(s, c)| self.withheld(*s, *c)));
             if hidden {
                 r.count = None;
                 r.suppressed = true;
@@ -1778,6 +1910,7 @@ mod tests {
             suppressed: false,
             statistic: Some("crude rate per 100,000"),
             partial: false,
+            median_days: None,
         };
         let mut rows = vec![
             row("2023", "male", 3),

@@ -31,6 +31,63 @@ fn flag(r: &Record, name: &str) -> Option<bool> {
     }
 }
 
+/// The steps of postvention a death's record can have reached, in order: each record is at
+/// exactly one (`postvention_stage` in the indicators).
+///
+/// The stage is read down the steps: with no offer recorded a record is `not_recorded` (or
+/// `not_offered`), whatever later fields say; with an offer, no decision is `offered`, a refusal
+/// `declined`, and with consent the furthest of `accepted`, `referred` and `contacted`. So
+/// whether support was offered, and whether the family consented, are each a function of the
+/// stage: the tables of those two are sums of the stage table's rows.
+pub const STAGES: [&str; 7] = [
+    "not_recorded",
+    "not_offered",
+    "offered",
+    "declined",
+    "accepted",
+    "referred",
+    "contacted",
+];
+
+/// The step a record has reached (one of [`STAGES`]).
+pub fn stage(r: &Record) -> &'static str {
+    match flag(r, "support_offered") {
+        None => "not_recorded",
+        Some(false) => "not_offered",
+        Some(true) => match flag(r, "support_consent") {
+            None => "offered",
+            Some(false) => "declined",
+            Some(true) if date(r, "first_contact_date").is_some() => "contacted",
+            Some(true) if date(r, "referral_date").is_some() => "referred",
+            Some(true) => "accepted",
+        },
+    }
+}
+
+/// The stages that answer "was support offered?" `yes`, `no` and `not recorded`, and "did the
+/// family consent?" the same: each answer as the stages whose records give it.
+pub fn stages_answering(field: &str, answer: &str) -> &'static [&'static str] {
+    match (field, answer) {
+        ("support_offered", "yes") => &STAGES[2..],
+        ("support_offered", "no") => &STAGES[1..2],
+        ("support_offered", _) => &STAGES[..1],
+        ("support_consent", "yes") => &STAGES[4..],
+        ("support_consent", "no") => &STAGES[3..4],
+        (_, _) => &STAGES[..3],
+    }
+}
+
+/// Days from the death to the bereaved's first contact with a support service, for a record at
+/// stage `contacted`.
+pub fn days_to_contact(r: &Record) -> Option<i64> {
+    if stage(r) != "contacted" {
+        return None;
+    }
+    let died = date(r, "date_of_death")?;
+    let contact = date(r, "first_contact_date")?;
+    Some((contact - died).num_days())
+}
+
 /// The problems with a record's postvention fields, by field, on `today`.
 pub fn check(r: &Record, today: NaiveDate) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
@@ -145,6 +202,71 @@ mod tests {
         assert!(fields(&whole).is_empty());
         // Declined: an offer, no consent, no referral.
         assert!(fields(&[("support_offered", "yes"), ("support_consent", "no")]).is_empty());
+    }
+
+    #[test]
+    fn every_record_is_at_one_stage_and_the_yes_no_answers_are_sums_of_stages() {
+        let cases: [(&[(&str, &str)], &str); 7] = [
+            (&[], "not_recorded"),
+            (&[("support_offered", "no")], "not_offered"),
+            (&[("support_offered", "yes")], "offered"),
+            (
+                &[("support_offered", "yes"), ("support_consent", "no")],
+                "declined",
+            ),
+            (
+                &[("support_offered", "yes"), ("support_consent", "yes")],
+                "accepted",
+            ),
+            (
+                &[
+                    ("support_offered", "yes"),
+                    ("support_consent", "yes"),
+                    ("referral_date", "2025-03-05"),
+                    ("referral_service", "Amparo"),
+                ],
+                "referred",
+            ),
+            (
+                &[
+                    ("support_offered", "yes"),
+                    ("support_consent", "yes"),
+                    ("referral_date", "2025-03-05"),
+                    ("referral_service", "Amparo"),
+                    ("first_contact_date", "2025-03-09"),
+                ],
+                "contacted",
+            ),
+        ];
+        for (cells, want) in cases {
+            let r = record(cells);
+            assert_eq!(stage(&r), want, "{cells:?}");
+            // The stage gives the answers the record's own fields give.
+            for field in ["support_offered", "support_consent"] {
+                let answer = match r.get(field) {
+                    Some(Value::Bool(true)) => "yes",
+                    Some(Value::Bool(false)) => "no",
+                    _ => "not recorded",
+                };
+                assert!(
+                    stages_answering(field, answer).contains(&want),
+                    "{field} {answer}"
+                );
+                let others = ["yes", "no", "not recorded"]
+                    .into_iter()
+                    .filter(|a| *a != answer);
+                for other in others {
+                    assert!(!stages_answering(field, other).contains(&want));
+                }
+            }
+        }
+        assert_eq!(days_to_contact(&record(cases[6].0)), Some(8));
+        assert_eq!(days_to_contact(&record(cases[5].0)), None);
+        // A later field without the earlier steps does not move a record on.
+        assert_eq!(
+            stage(&record(&[("first_contact_date", "2025-03-04")])),
+            "not_recorded"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `GET /api/v1/indicators?dataset=suicides|self-harm&by=year,sex,...&area=CODE&audience=statutory|partner|public`
+//! `GET /api/v1/indicators?dataset=suicides|self-harm|postvention&by=year,sex,...&area=CODE&audience=statutory|partner|public`
 //! (and `measure=presentations|persons` for self-harm). Without `audience`, the signed-in get
 //! `partner` and everyone else `public`. Partner and public requests are checked against their
 //! catalogue and refused with 400 when too fine; withheld rows are left out, not labelled.
@@ -215,11 +215,14 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
             if query.period().is_some() {
                 o.insert("partial".to_owned(), json!(r.partial));
             }
+            if query.dataset_name() == lantern_core::indicators::POSTVENTION {
+                o.insert("median_days".to_owned(), json!(r.median_days));
+            }
             Value::Object(o)
         })
         .collect();
     json!({
-        "dataset": query.dataset.name,
+        "dataset": query.dataset_name(),
         "by": query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         "rows": rows,
         "disclosure": table.disclosure,

@@ -63,6 +63,10 @@ const BREAKDOWNS: &[(&str, &str)] = &[
         "Consent to a support referral (suicides, not public)",
     ),
     (
+        "postvention_stage",
+        "Step of bereavement support reached (suicides, not public)",
+    ),
+    (
         "psychosocial_assessment",
         "Psychosocial assessment (self-harm, not public)",
     ),
@@ -203,8 +207,12 @@ async fn show_explorer(
             .collect::<Vec<_>>()
             .join(" · ")
     };
+    let postvention = body["dataset"] == lantern_core::indicators::POSTVENTION;
     let mut columns: Vec<String> = dims.clone();
     columns.extend(["count", "value", "lower", "upper", "share %", "partial"].map(str::to_owned));
+    if postvention {
+        columns.push("median days to first contact".to_owned());
+    }
     let mut table_rows = Vec::new();
     let mut file_rows = Vec::new();
     let mut bars = Vec::new();
@@ -228,6 +236,9 @@ async fn show_explorer(
         } else {
             Cell::Empty
         });
+        if postvention {
+            cells.push(cell(&r["median_days"]));
+        }
         // Counts whole; rates and shares to one decimal.
         let count_at = dims.len();
         table_rows.push(
@@ -358,6 +369,10 @@ async fn show_explorer(
         dataset_options: [
             ("suicides", "Suspected suicides"),
             ("self-harm", "Self-harm"),
+            (
+                lantern_core::indicators::POSTVENTION,
+                "Bereavement support after a suicide (postvention)",
+            ),
         ]
         .iter()
         .map(|(v, l)| Opt::new(v, l, &c.dataset))
@@ -406,6 +421,9 @@ async fn show_explorer(
                 ]
                 .map(str::to_owned),
             );
+            if postvention {
+                cols.push("Median days to first contact".to_owned());
+            }
             cols
         },
         rows: table_rows,

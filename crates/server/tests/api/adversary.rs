@@ -1,8 +1,9 @@
 //! The attacker, played in CI: random registers, random sets of the queries a partner or the
 //! public may make, and a solver over everything they publish. The solver does not use
 //! Lantern's own reasoning: it writes every published count as a linear equation over the
-//! register's micro cells (year × district × sex × age band × method × place × whether
-//! bereavement support was offered; "district" includes no fixed abode and outside the
+//! register's micro cells (year × district × sex × age band × method × place × the
+//! step of bereavement support reached, of which whether support was offered and whether the
+//! family consented are functions; "district" includes no fixed abode and outside the
 //! partnership's areas, each counted apart), gives itself
 //! every zero cell for free, and checks with exact linear algebra (over GF(2^61 - 1)) whether
 //! any withheld count of 1-4 is a combination of what it knows. None may be.
@@ -60,8 +61,35 @@ const AGES: [(i64, &str); 3] = [(22, "10-24"), (47, "45-64"), (71, "65+")];
 const METHODS: [&str; 3] = ["hanging", "poisoning", "jump"];
 const PLACES: [&str; 2] = ["home", "railway"];
 const SEXES: [&str; 2] = ["female", "male"];
-/// Bereavement support offered, as written in the file and as published.
-const SUPPORT: [(&str, &str); 3] = [("yes", "yes"), ("no", "no"), ("", "not recorded")];
+/// The steps of bereavement support a death's record reached: the stage, the file's cells
+/// (support offered, consent, and whether a referral and a first contact are recorded), and
+/// the answers published for whether support was offered and whether the family consented.
+type Stage = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    bool,
+    &'static str,
+    &'static str,
+);
+const STAGES: [Stage; 7] = [
+    (
+        "not_recorded",
+        "",
+        "",
+        false,
+        false,
+        "not recorded",
+        "not recorded",
+    ),
+    ("not_offered", "no", "", false, false, "no", "not recorded"),
+    ("offered", "yes", "", false, false, "yes", "not recorded"),
+    ("declined", "yes", "no", false, false, "yes", "no"),
+    ("accepted", "yes", "yes", false, false, "yes", "yes"),
+    ("referred", "yes", "yes", true, false, "yes", "yes"),
+    ("contacted", "yes", "yes", true, true, "yes", "yes"),
+];
 
 /// One death: (year, small area, sex, age, method, place, support offered).
 type Death = (i32, usize, usize, usize, usize, usize, usize);
@@ -87,11 +115,12 @@ fn county_row(district: usize) -> &'static str {
 fn micro(d: &Death) -> usize {
     let (y, lsoa, sex, age, method, place, support) = *d;
     let year = YEARS.iter().position(|x| *x == y).unwrap_or(0);
-    (((((year * 5 + district_of(lsoa)) * 2 + sex) * 3 + age) * 3 + method) * 2 + place) * 3
+    (((((year * 5 + district_of(lsoa)) * 2 + sex) * 3 + age) * 3 + method) * 2 + place)
+        * STAGES.len()
         + support
 }
 
-const MICRO: usize = 3 * 5 * 2 * 3 * 3 * 2 * 3;
+const MICRO: usize = 3 * 5 * 2 * 3 * 3 * 2 * STAGES.len();
 
 /// A register with a few dense and many sparse cells, so that small counts are common.
 fn register(rng: &mut StdRng) -> Vec<Death> {
@@ -111,24 +140,36 @@ fn register(rng: &mut StdRng) -> Vec<Death> {
                 rng.random_range(0..3),
                 rng.random_range(0..3),
                 rng.random_range(0..2),
-                rng.random_range(0..3),
+                rng.random_range(0..STAGES.len()),
             )
         })
         .collect()
 }
 
 fn csv_of(deaths: &[Death]) -> String {
-    let mut s = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,support_offered\n"
+    let mut s = "source,source_ref,date_of_death,age,sex,residence_area,status,method_group,location_type,support_offered,support_consent,referral_date,referral_service,first_contact_date\n"
         .to_owned();
     for (i, (y, lsoa, sex, age, method, place, support)) in deaths.iter().enumerate() {
         s.push_str(&format!(
-            "police,D{i},{y}-06-15,{},{},{},suspected,{},{},{}\n",
+            "police,D{i},{y}-06-15,{},{},{},suspected,{},{},{},{},{},{},{}\n",
             AGES[*age].0,
             SEXES[*sex],
             HOMES[*lsoa],
             METHODS[*method],
             PLACES[*place],
-            SUPPORT[*support].0
+            STAGES[*support].1,
+            STAGES[*support].2,
+            if STAGES[*support].3 {
+                format!("{y}-06-20")
+            } else {
+                String::new()
+            },
+            if STAGES[*support].3 { "Amparo" } else { "" },
+            if STAGES[*support].4 {
+                format!("{y}-06-25")
+            } else {
+                String::new()
+            },
         ));
     }
     s
@@ -157,7 +198,9 @@ fn matches(by: &[&str], area: Option<&str>, labels: &[String], d: &Death) -> boo
             "age_group" => v == AGES[age].1,
             "method_group" => v == METHODS[method],
             "location_type" => v == PLACES[place],
-            "support_offered" => v == SUPPORT[support].1,
+            "support_offered" => v == STAGES[support].5,
+            "support_consent" => v == STAGES[support].6,
+            "postvention_stage" => v == STAGES[support].0,
             other => panic!("no dimension {other}"),
         })
 }
@@ -179,7 +222,10 @@ fn all_labels(by: &[&str]) -> Vec<Vec<String>> {
             "age_group" => AGES.iter().map(|a| a.1.to_owned()).collect(),
             "method_group" => METHODS.iter().map(|s| (*s).to_owned()).collect(),
             "location_type" => PLACES.iter().map(|s| (*s).to_owned()).collect(),
-            "support_offered" => SUPPORT.iter().map(|s| s.1.to_owned()).collect(),
+            "support_offered" | "support_consent" => {
+                ["yes", "no", "not recorded"].map(str::to_owned).to_vec()
+            }
+            "postvention_stage" => STAGES.iter().map(|s| s.0.to_owned()).collect(),
             other => panic!("no dimension {other}"),
         }
     };
@@ -215,6 +261,8 @@ fn random_query(rng: &mut StdRng) -> (Vec<&'static str>, Option<&'static str>) {
         "method_group",
         "location_type",
         "support_offered",
+        "support_consent",
+        "postvention_stage",
     ];
     if rng.random_bool(0.7) {
         by.push(breakdowns[rng.random_range(0..breakdowns.len())]);
@@ -240,7 +288,7 @@ fn vector(by: &[&str], area: Option<&str>, labels: &[String]) -> Vec<u64> {
                 for age in 0..3 {
                     for method in 0..3 {
                         for place in 0..2 {
-                            for support in 0..3 {
+                            for support in 0..STAGES.len() {
                                 let d = (y, lsoa, sex, age, method, place, support);
                                 if matches(by, area, labels, &d) {
                                     v[micro(&d)] = 1;
@@ -302,6 +350,8 @@ async fn no_partner_query_set_pins_down_a_count_of_1_to_4() {
                         Some("method_group"),
                         Some("location_type"),
                         Some("support_offered"),
+                        Some("support_consent"),
+                        Some("postvention_stage"),
                     ] {
                         for area in [
                             None,

@@ -16,6 +16,7 @@ No.\tAction\tLead\tStatus\tTimescale\tMeasure
 1.1\tMen's campaign\tHarbour Trust\tUnderway\tMarch 2026\tMen who died by suicide a year
 1.2\tSurveillance\tHarbour Trust\tIdea\tOngoing\tSuicide rate, three years pooled
 1.3\tYoung people\tOther Org\tInitial meeting\tOngoing\tSelf-harm among 15-19 year olds
+1.4\tBereavement support\tOther Org\tInitial meeting\tOngoing\tFamilies in contact with support
 ";
 
 async fn post_json(app: &TestApp, uri: &str, body: &str) -> crate::helpers::Reply {
@@ -45,6 +46,9 @@ pub(crate) async fn plans_story(app: &TestApp) {
     actions[2].measures[0].indicator = bind(
         "indicators:dataset=self-harm&by=year,age_band&audience=statutory where age_band=15-19",
     );
+    actions[3].measures[0].indicator = bind(
+        "indicators:dataset=postvention&by=year&audience=statutory where postvention_stage=contacted show value",
+    );
     let id = app.store.create_plan(&plan).await.unwrap();
     let stored = app.store.plan(id).await.unwrap();
     let a = |n: &str| stored.action_id(n).unwrap();
@@ -71,6 +75,12 @@ pub(crate) async fn plans_story(app: &TestApp) {
             "dataset=self-harm&by=year,age_band&audience=statutory",
             vec![("age_band", "15-19")],
             "count",
+        ),
+        (
+            "1.4",
+            "dataset=postvention&by=year&audience=statutory",
+            vec![("postvention_stage", "contacted")],
+            "value",
         ),
     ] {
         let api = app.get(&format!("/api/v1/indicators?{query}")).await.json();
@@ -204,7 +214,7 @@ pub(crate) async fn plans_story(app: &TestApp) {
     let again = parse_plan_bytes("e.csv", csv.body.as_bytes(), None, &PlanOptions::default())
         .unwrap()
         .plan;
-    assert_eq!(again.action_count(), 3);
+    assert_eq!(again.action_count(), 4);
     assert_eq!(
         again.action("1.1").unwrap().status.as_deref(),
         Some("complete")
