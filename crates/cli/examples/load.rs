@@ -1,6 +1,8 @@
 //! A load generator for a running Lantern: N clients, each signed in with its own session,
 //! request the register list (HTML and JSON) and the indicators API in turn (`--mix register`,
-//! the default) or the dashboard and the districts' area profiles (`--mix pages`) over
+//! the default), the dashboard and the districts' area profiles (`--mix pages`), or the public
+//! support directory with no sign-in (`--mix support`: searches by postcode district, area, need
+//! and age, the JSON API and the printable leaflet) over
 //! keep-alive connections for a fixed time, then latency percentiles and errors are printed per
 //! endpoint.
 //!
@@ -139,6 +141,37 @@ impl Conn {
 }
 
 fn endpoint(i: u64, mix: &str) -> (&'static str, String) {
+    if mix == "support" {
+        const NEEDS: [&str; 5] = [
+            "crisis",
+            "bereavement_by_suicide",
+            "mens_groups",
+            "debt",
+            "",
+        ];
+        let district = 1 + i % 5;
+        let outward = 1 + (i * 7) % 24;
+        let need = NEEDS[(i % 5) as usize];
+        let age = 12 + (i * 13) % 70;
+        return match i % 4 {
+            0 => (
+                "support search (postcode district)",
+                format!("/support?place=AV{outward}&need={need}&age={age}"),
+            ),
+            1 => (
+                "support search (area)",
+                format!("/support?area=X0700000{district}&need={need}"),
+            ),
+            2 => (
+                "support API (postcode)",
+                format!("/api/v1/support?area=AV{outward}+{}AA&age={age}", i % 10),
+            ),
+            _ => (
+                "support leaflet",
+                format!("/support/leaflet?area=X0700000{district}"),
+            ),
+        };
+    }
     if mix == "pages" {
         // The demo's five districts, in turn.
         let district = 1 + i % 5;
@@ -174,23 +207,28 @@ struct Tally {
 
 async fn client(args: &Args, n: usize, until: Instant) -> BTreeMap<&'static str, Tally> {
     let mut conn = Conn::open(&args.host).await.unwrap();
-    let body = format!(
-        r#"{{"username":"{}","password":"{}"}}"#,
-        args.user, args.password
-    );
-    let signed = conn
-        .request("POST", "/api/v1/session", None, Some(&body))
-        .await
-        .unwrap();
-    assert_eq!(signed.status, 200, "client {n} could not sign in");
-    let cookie = signed.cookie.unwrap();
+    // The support directory is for the public: its clients do not sign in.
+    let cookie = if args.mix == "support" {
+        None
+    } else {
+        let body = format!(
+            r#"{{"username":"{}","password":"{}"}}"#,
+            args.user, args.password
+        );
+        let signed = conn
+            .request("POST", "/api/v1/session", None, Some(&body))
+            .await
+            .unwrap();
+        assert_eq!(signed.status, 200, "client {n} could not sign in");
+        signed.cookie
+    };
     let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut i = n as u64;
     while Instant::now() < until {
         let (name, path) = endpoint(i, &args.mix);
         i += 1;
         let start = Instant::now();
-        let result = conn.request("GET", &path, Some(&cookie), None).await;
+        let result = conn.request("GET", &path, cookie.as_deref(), None).await;
         let t = tallies.entry(name).or_default();
         match result {
             Ok(r) if (200..300).contains(&r.status) => t.latencies.push(start.elapsed()),

@@ -241,6 +241,15 @@ pub(crate) enum ImportCommand {
         #[command(flatten)]
         opts: ImportOpts,
     },
+    /// The support directory (CSV or XLSX; see docs/templates/services.csv): one row per
+    /// service, updated by its reference. Needs are codes, labels or common words
+    /// (`Bereaved by suicide`, `counselling`, `DV`); areas are area codes or `all`.
+    Services {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
     /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv. A source's own file
     /// is read through a mapping profile (--profile; see docs/profiles.md).
     Suicides {
@@ -990,6 +999,8 @@ pub(crate) enum ExportWhat {
     Plans,
     /// Benchmarks (CSV, which `lantern import benchmarks` reads back, or JSON).
     Benchmarks,
+    /// The support directory (CSV, which `lantern import services` reads back, or JSON).
+    Services,
 }
 
 #[derive(Debug, Args)]

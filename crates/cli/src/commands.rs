@@ -424,6 +424,19 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
                 });
             report(result, opts)
         }
+        ImportCommand::Services { file, opts } => {
+            let actor = cli_actor();
+            let by = import::AuditBy {
+                actor: &actor,
+                origin: "cli",
+            };
+            let today = chrono::Local::now().date_naive();
+            report(
+                lantern_core::support::import_services(s, &file, opts.dry_run, today, Some(by))
+                    .await,
+                opts,
+            )
+        }
         ImportCommand::Suicides {
             file,
             opts,
@@ -640,27 +653,58 @@ pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8], what: &str) -> a
 }
 
 async fn export_benchmarks(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    let rows = store.benchmarks(None).await?;
+    export_reference(
+        store,
+        args,
+        &rows,
+        |r, out| lantern_core::benchmarks::write_csv(r, out),
+        ("benchmarks", "figures"),
+    )
+    .await
+}
+
+async fn export_services(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    let rows = store.services().await?;
+    export_reference(
+        store,
+        args,
+        &rows,
+        |r, out| lantern_core::support::write_csv(r, out),
+        ("services", "services"),
+    )
+    .await
+}
+
+/// Export reference data (benchmarks, the support directory) as CSV, which its import reads
+/// back, or JSON; `names` is the export's name for the audit log and the rows' word.
+async fn export_reference<T: serde::Serialize>(
+    store: &SharedStore,
+    args: &ExportArgs,
+    rows: &[T],
+    csv: impl Fn(&[T], &mut Vec<u8>) -> std::io::Result<()>,
+    names: (&str, &str),
+) -> anyhow::Result<()> {
     if args.labels {
         anyhow::bail!("--labels applies to the register's exports");
     }
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");
     }
-    let rows = store.benchmarks(None).await?;
     let mut bytes = Vec::new();
     match args.format {
-        ExportFormat::Csv => lantern_core::benchmarks::write_csv(&rows, &mut bytes)?,
-        ExportFormat::Json => serde_json::to_writer_pretty(&mut bytes, &rows)?,
-        ExportFormat::Xlsx => anyhow::bail!("benchmarks export as csv or json"),
+        ExportFormat::Csv => csv(rows, &mut bytes)?,
+        ExportFormat::Json => serde_json::to_writer_pretty(&mut bytes, rows)?,
+        ExportFormat::Xlsx => anyhow::bail!("{} export as csv or json", names.0),
     }
     cli_audit_entry(
         store,
-        "benchmarks_export",
+        &format!("{}_export", names.0),
         None,
         export_detail(args, rows.len()),
     )
     .await?;
-    deliver(args, &bytes, rows.len(), "figures")?;
+    deliver(args, &bytes, rows.len(), names.1)?;
     Ok(())
 }
 
@@ -674,6 +718,7 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
         }
         ExportWhat::Plans => return crate::plans::export(&store, args).await,
         ExportWhat::Benchmarks => return export_benchmarks(&store, args).await,
+        ExportWhat::Services => return export_services(&store, args).await,
     };
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");

@@ -22,11 +22,13 @@ pub mod scan_files;
 pub mod signals;
 pub mod stats_files;
 pub mod store;
+pub mod support;
 pub mod text;
 
 pub use store::{
     AreaStore, AuditStore, BenchmarkStore, ImportSummary, PlanStore, RegisterStore, ReportStore,
-    SettingsStore, SharedStore, SignalStore, Store, StoreError, StoreResult, UserStore,
+    ServiceStore, SettingsStore, SharedStore, SignalStore, Store, StoreError, StoreResult,
+    UserStore,
 };
 
 /// Lowercase hexadecimal of `bytes`.

@@ -1,6 +1,6 @@
 //! The storage contract, one trait per capability ([`AreaStore`], [`RegisterStore`],
 //! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`],
-//! [`BenchmarkStore`], [`ReportStore`]) and
+//! [`BenchmarkStore`], [`ServiceStore`], [`ReportStore`]) and
 //! [`Store`], which is all of them. Code that needs one capability takes that trait; a
 //! `&dyn Store` coerces to any of them. `lantern-storage` implements them for SQLite and
 //! PostgreSQL, and the contract test suite runs the same story on both.
@@ -673,6 +673,31 @@ pub trait SignalStore: Send + Sync {
     ) -> StoreResult<i64>;
 }
 
+/// The support directory.
+#[async_trait]
+pub trait ServiceStore: Send + Sync {
+    /// Insert or update entries by reference, all or none; `source` names the file. With
+    /// `dry_run` the work is rolled back and only the summary returned; with `audit`, its entry
+    /// is appended in the same transaction.
+    async fn upsert_services(
+        &self,
+        rows: &[crate::support::Service],
+        source: &str,
+        dry_run: bool,
+        audit: Option<SummaryAudit<'_>>,
+    ) -> StoreResult<ImportSummary>;
+    /// Every entry, by name.
+    async fn services(&self) -> StoreResult<Vec<crate::support::Service>>;
+    /// Record that an entry was checked on `day`, with the audit entry in the same
+    /// transaction; `false` when there is no entry of that reference.
+    async fn verify_service(
+        &self,
+        reference: &str,
+        day: NaiveDate,
+        audit: crate::audit::NewAuditEntry,
+    ) -> StoreResult<bool>;
+}
+
 /// Published figures to compare with (Fingertips' England and regional values, …).
 #[async_trait]
 pub trait BenchmarkStore: Send + Sync {
@@ -740,6 +765,7 @@ pub trait Store:
     + PlanStore
     + SignalStore
     + BenchmarkStore
+    + ServiceStore
     + ReportStore
     + 'static
 {

@@ -169,6 +169,8 @@ pub struct AppState {
     shapes: geometry::ShapeCache,
     /// Whether one area lies inside another, by `ancestor|code`: every scope check asks.
     contains: Arc<cache::VersionedCache<bool>>,
+    /// The support directory with the areas and postcodes its search places people by.
+    directory: Arc<cache::VersionedCache<web::support::Directory>>,
     /// Group commit for audit entries.
     audit: audit_writer::AuditWriter,
     /// Where live plan measures get their figures; register more with [`AppState::sources_mut`].
@@ -231,6 +233,7 @@ impl AppState {
             benchmarks: Arc::default(),
             shapes: geometry::ShapeCache::default(),
             contains: Arc::default(),
+            directory: Arc::default(),
             audit: audit_writer::AuditWriter::default(),
             sources: lantern_core::plans::live::Sources::default(),
         }

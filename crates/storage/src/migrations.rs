@@ -40,6 +40,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0009_create_report_schedules.sql"),
     migration!("sqlite", "0010_create_postcodes_profiles_sources.sql"),
     migration!("sqlite", "0011_add_update_details.sql"),
+    migration!("sqlite", "0012_create_services.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -55,6 +56,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0009_create_report_schedules.sql"),
     migration!("postgres", "0010_create_postcodes_profiles_sources.sql"),
     migration!("postgres", "0011_add_update_details.sql"),
+    migration!("postgres", "0012_create_services.sql"),
 ]);
 
 impl Embedded {

@@ -19,6 +19,7 @@ mod plans;
 mod register;
 mod reliability;
 mod reports;
+mod services;
 mod signals;
 mod stats;
 mod users;

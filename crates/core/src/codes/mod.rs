@@ -80,6 +80,7 @@ code_files!(
     "setting",
     "sex",
     "suicide_status",
+    "support_need",
 );
 
 fn parse_list(name: &'static str, text: &str) -> CodeList {

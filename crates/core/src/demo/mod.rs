@@ -11,6 +11,7 @@ pub mod benchmarks;
 mod geography;
 mod people;
 pub mod plan;
+pub mod services;
 mod shapes;
 
 use chrono::NaiveDate;
@@ -36,6 +37,8 @@ pub struct DemoData {
     pub suicides: Vec<Record>,
     /// Self-harm presentations.
     pub self_harm: Vec<Record>,
+    /// The support directory.
+    pub services: Vec<crate::support::Service>,
 }
 
 /// The default seed, so two fresh demos look the same.
@@ -64,6 +67,7 @@ pub fn generate_scaled(
         populations,
         suicides,
         self_harm,
+        services: services::services(end),
     }
 }
 
@@ -147,6 +151,7 @@ fn postcodes(areas: &[crate::area::Area]) -> Vec<crate::import::Postcode> {
             lat: None,
             lon: None,
             terminated: None,
+            district: crate::import::postcodes::postcode_district(&p),
         })
         .collect()
 }
@@ -160,6 +165,9 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
     let populations = store.upsert_populations(&data.populations, false).await?;
     store
         .upsert_postcodes(&postcodes(&data.areas), false)
+        .await?;
+    store
+        .upsert_services(&data.services, "demo", false, None)
         .await?;
     // Replay each death's lifecycle, so records carry a status history as real ones would:
     // first as notified, then awaiting inquest, then as they stand now.

@@ -26,6 +26,29 @@ pub struct Postcode {
     pub lon: Option<f64>,
     /// `YYYYMM` when the postcode was terminated.
     pub terminated: Option<String>,
+    /// The postcode district (the outward code, `AV1` of `AV1 0AA`): thousands of homes, not
+    /// one, so it is kept as text and the support directory can be searched by it.
+    pub district: String,
+}
+
+/// The postcode district of a postcode in its normal form ([`normalise_postcode`]).
+pub fn postcode_district(normalised: &str) -> String {
+    normalised
+        .split_once(' ')
+        .map_or(normalised, |(outward, _)| outward)
+        .to_owned()
+}
+
+/// A postcode district in its normal form (`av1` is `AV1`), or `None` when the text is not
+/// shaped like one: 2-4 letters and digits, a letter first, a digit among them.
+pub fn normalise_district(s: &str) -> Option<String> {
+    let t = s.trim().to_ascii_uppercase();
+    let b = t.as_bytes();
+    ((2..=4).contains(&b.len())
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(u8::is_ascii_alphanumeric)
+        && b.iter().any(u8::is_ascii_digit))
+    .then_some(t)
 }
 
 /// A postcode in its normal form, or `None` when the text is not shaped like a UK postcode
@@ -201,6 +224,7 @@ pub fn parse_postcodes(
             lat,
             lon,
             terminated,
+            district: postcode_district(&postcode),
         });
     }
     problems.into_result(out)

@@ -1407,6 +1407,7 @@ mod tests {
                 lat: None,
                 lon: None,
                 terminated: None,
+                district: "AV1".to_owned(),
             },
         )]
         .into_iter()

@@ -93,6 +93,10 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/indicators", Rule::Public),
     ("GET", "/api/v1/map", Rule::Public),
     ("GET", "/api/v1/openapi.json", Rule::Public),
+    // The support directory: public, like the help it lists.
+    ("GET", "/support", Rule::Public),
+    ("GET", "/support/leaflet", Rule::Public),
+    ("GET", "/api/v1/support", Rule::Public),
     ("GET", "/quality", Rule::Analysts),
     // The postvention worklist: the register's people, each within their scope (a recorder
     // sees their own source's deaths).
@@ -160,6 +164,13 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ),
     ("POST", "/register/suicides/{id}/status", Rule::People),
     ("POST", "/register/suicides/{id}/postvention", Rule::People),
+    // An entry's owners (its organisation's users) or an analyst say it was checked; the
+    // handler checks the organisation.
+    (
+        "POST",
+        "/support/services/{reference}/verify",
+        Rule::SignedIn,
+    ),
     ("GET", "/api/v1/suicides", Rule::People),
     ("GET", "/api/v1/self-harm", Rule::People),
     ("GET", "/api/v1/suicides/{id}", Rule::People),

@@ -62,6 +62,9 @@ struct Dashboard {
     signals: Vec<(i64, String, String)>,
     open_signals: usize,
     overdue: Vec<(i64, String, usize)>,
+    /// Support directory entries this user keeps, not checked for six months: reference,
+    /// name, last checked.
+    unchecked: Vec<(String, String, String)>,
     freshness: Vec<Freshness>,
     definition: String,
 }
@@ -512,6 +515,7 @@ pub(crate) async fn show_dashboard(
     ) {
         return Ok(file?);
     }
+    let unchecked = super::support::due_for_checking(state, &layout).await?;
     let page = Dashboard {
         trend_downloads,
         layout,
@@ -531,6 +535,7 @@ pub(crate) async fn show_dashboard(
         signals,
         open_signals,
         overdue,
+        unchecked,
         freshness,
         definition,
     };

@@ -22,6 +22,7 @@ mod register_forms;
 mod reports;
 mod signal_pictures;
 mod signals;
+pub(crate) mod support;
 mod waiting;
 
 use axum::Router;
@@ -45,6 +46,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(quality::routes())
         .merge(postvention::routes())
+        .merge(support::routes())
         .merge(audit::routes())
         .merge(login::routes())
         .merge(admin::routes())

@@ -527,6 +527,32 @@ fn table(f: &Fixture) -> Vec<Row> {
     // (400); a confirm with no waiting check is refused as invalid (422).
     rows.push(row("GET", "/imports", "/imports", html_people));
     rows.push(row("GET", "/postvention", "/postvention", html_people));
+    // The support directory is public; an entry's organisation (the lead's, for this one) or
+    // an analyst says it was checked.
+    rows.push(row(
+        "GET",
+        "/support",
+        "/support?place=AV1&need=crisis&age=30",
+        [200; 7],
+    ));
+    rows.push(row(
+        "GET",
+        "/support/leaflet",
+        "/support/leaflet?area=X07000001",
+        [200; 7],
+    ));
+    rows.push(row(
+        "GET",
+        "/api/v1/support",
+        "/api/v1/support?area=X07000001&need=crisis&age=30",
+        [200; 7],
+    ));
+    rows.push(row(
+        "POST",
+        "/support/services/{reference}/verify",
+        "/support/services/AV-CARERS-01/verify",
+        [401, 303, 303, 303, 403, 303, 403],
+    ));
     rows.push(row(
         "POST",
         "/imports",

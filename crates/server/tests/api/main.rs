@@ -12,8 +12,10 @@ mod hardening;
 mod helpers;
 mod intelligence;
 mod plans;
+mod postvention;
 mod residence;
 mod robustness;
+mod support;
 
 use axum::http::StatusCode;
 use helpers::TestApp;

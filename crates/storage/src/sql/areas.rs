@@ -19,6 +19,9 @@ fn decode_postcode(row: &Row) -> Result<Postcode, sqlx::Error> {
         lat: row.try_get("lat")?,
         lon: row.try_get("lon")?,
         terminated: row.try_get("terminated")?,
+        district: row
+            .try_get::<Option<String>, _>("district")?
+            .unwrap_or_default(),
     })
 }
 
@@ -344,11 +347,12 @@ impl lantern_core::store::AreaStore for This {
         dry_run: bool,
     ) -> StoreResult<ImportSummary> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let rows =
-            sqlx::query("SELECT postcode_key, area_code, lat, lon, terminated FROM postcodes")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT postcode_key, area_code, lat, lon, terminated, district FROM postcodes",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let existing: HashMap<String, Postcode> = rows
             .iter()
             .map(decode_postcode)
@@ -370,20 +374,22 @@ impl lantern_core::store::AreaStore for This {
                 }
             }
         }
-        for chunk in write.chunks(common::MAX_PARAMS / 5) {
+        for chunk in write.chunks(common::MAX_PARAMS / 6) {
             let mut qb = QueryBuilder::<Db>::new(
-                "INSERT INTO postcodes (postcode_key, area_code, lat, lon, terminated) ",
+                "INSERT INTO postcodes (postcode_key, area_code, lat, lon, terminated, district) ",
             );
             qb.push_values(chunk, |mut b, p| {
                 b.push_bind(p.key.clone())
                     .push_bind(p.area_code.clone())
                     .push_bind(p.lat)
                     .push_bind(p.lon)
-                    .push_bind(p.terminated.clone());
+                    .push_bind(p.terminated.clone())
+                    .push_bind(p.district.clone());
             });
             qb.push(
                 " ON CONFLICT (postcode_key) DO UPDATE SET area_code = excluded.area_code, \
-                 lat = excluded.lat, lon = excluded.lon, terminated = excluded.terminated",
+                 lat = excluded.lat, lon = excluded.lon, terminated = excluded.terminated, \
+                 district = excluded.district",
             );
             qb.build().execute(&mut *tx).await.map_err(map_err)?;
         }
@@ -393,11 +399,12 @@ impl lantern_core::store::AreaStore for This {
 
     #[tracing::instrument(skip_all)]
     async fn postcodes(&self) -> StoreResult<HashMap<String, Postcode>> {
-        let rows =
-            sqlx::query("SELECT postcode_key, area_code, lat, lon, terminated FROM postcodes")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT postcode_key, area_code, lat, lon, terminated, district FROM postcodes",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter()
             .map(|r| decode_postcode(r).map(|p| (p.key.clone(), p)))
             .collect::<Result<_, _>>()

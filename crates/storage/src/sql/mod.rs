@@ -12,7 +12,7 @@
 //! compiler against each backend's concrete types.
 //!
 //! One file per capability: [`areas`], [`register`] (with [`register_rows`]), [`audit`],
-//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`] and [`reports`].
+//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`], [`services`] and [`reports`].
 
 use lantern_core::{Store, StoreResult};
 
@@ -29,6 +29,7 @@ mod profiles;
 mod register;
 mod register_rows;
 mod reports;
+mod services;
 mod settings;
 mod signals;
 mod users;

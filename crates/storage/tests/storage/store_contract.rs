@@ -760,6 +760,7 @@ async fn postcodes_story(store: &dyn Store) {
         lat,
         lon: lat.map(|_| -2.5),
         terminated: terminated.map(str::to_owned),
+        district: lantern_core::import::postcodes::postcode_district(p),
     };
     let first = vec![
         pc("AV1 1AA", "E01000001", Some(53.5), None),
@@ -1479,6 +1480,97 @@ async fn reports_story(store: &dyn Store) {
     assert!(store.runs(None).await.unwrap().is_empty());
 }
 
+/// The support directory: entries written by reference, all or none, read back whole, updated
+/// in place, and checked (a verification is audited).
+async fn services_story(store: &dyn Store) {
+    use lantern_core::support::{Access, Service};
+    let day = |m: u32| NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
+    let service = |r: &str, name: &str| Service {
+        reference: r.to_owned(),
+        name: name.to_owned(),
+        organisation: "Harbour Trust".to_owned(),
+        needs: vec!["bereavement_by_suicide".to_owned(), "crisis".to_owned()],
+        areas: vec!["E07000001".to_owned()],
+        age_min: Some(18),
+        age_max: None,
+        access: Access::Both,
+        how_to_access: Some("Call; we ring back within a day".to_owned()),
+        phone: Some("0300 123 4567".to_owned()),
+        email: None,
+        website: Some("https://harbour.example".to_owned()),
+        hours: Some("Mon-Fri 9-5".to_owned()),
+        description: Some("Peer support for people bereaved by suicide — café meetings".to_owned()),
+        last_verified: day(3),
+    };
+    let rows = vec![service("S2", "beta line"), service("S1", "Alpha group")];
+    let dry = store
+        .upsert_services(&rows, "dir.csv", true, None)
+        .await
+        .unwrap();
+    assert_eq!(dry.inserted, 2);
+    assert!(
+        store.services().await.unwrap().is_empty(),
+        "a dry run writes nothing"
+    );
+    let first = store
+        .upsert_services(&rows, "dir.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((first.inserted, first.updated, first.unchanged), (2, 0, 0));
+    let read = store.services().await.unwrap();
+    assert_eq!(
+        read,
+        vec![rows[1].clone(), rows[0].clone()],
+        "whole, by name"
+    );
+    let again = store
+        .upsert_services(&rows, "dir.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+    let mut changed = rows.clone();
+    changed[0].areas = vec!["all".to_owned()];
+    changed[0].age_min = None;
+    let third = store
+        .upsert_services(&changed, "dir.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((third.inserted, third.updated, third.unchanged), (0, 1, 1));
+    let entry = |r: &str| lantern_core::audit::NewAuditEntry {
+        actor: "harbour.lead".into(),
+        action: "service_verified".into(),
+        dataset: None,
+        record_id: None,
+        detail: format!("reference={r}"),
+        origin: "127.0.0.1".into(),
+    };
+    assert!(
+        store
+            .verify_service("S2", day(9), entry("S2"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .verify_service("S9", day(9), entry("S9"))
+            .await
+            .unwrap()
+    );
+    let read = store.services().await.unwrap();
+    let s2 = read.iter().find(|s| s.reference == "S2").unwrap();
+    assert_eq!(s2.last_verified, day(9));
+    assert_eq!(s2.areas, ["all"]);
+    assert_eq!(s2.age_min, None);
+    let (log, _) = store.audit_log().await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.entry.action == "service_verified")
+            .count(),
+        1,
+        "only the verification that found its entry is audited"
+    );
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -1499,6 +1591,7 @@ async fn the_store_contract_holds_on_sqlite() {
     profiles_and_sources_story(store.as_ref()).await;
     duplicates_story(store.as_ref()).await;
     postvention_story(store.as_ref()).await;
+    services_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1544,6 +1637,7 @@ async fn the_store_contract_holds_on_postgres() {
     profiles_and_sources_story(store.as_ref()).await;
     duplicates_story(store.as_ref()).await;
     postvention_story(store.as_ref()).await;
+    services_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {
