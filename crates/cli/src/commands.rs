@@ -183,6 +183,10 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             "Loaded {} areas, {} population rows, {} suspected suicides and {} self-harm presentations.",
             summary.areas, summary.populations, summary.suicides, summary.self_harm
         );
+        eprintln!(
+            "Loaded {} support directory entries (see /support).",
+            summary.services
+        );
         let plan = lantern_core::demo::plan::load(store.as_ref(), end, args.seed).await?;
         eprintln!("Loaded the demo action plan with its progress updates (plan {plan}).");
         let figures = lantern_core::demo::benchmarks::england(end, args.seed);

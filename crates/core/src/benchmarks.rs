@@ -391,27 +391,8 @@ pub async fn import_benchmarks(
 ) -> Result<BenchmarkImport, ImportError> {
     let table = read_table(path)?;
     let parsed = parse_benchmarks(&table)?;
-    let audit = audit_by.map(|by| {
-        move |s: &ImportSummary| crate::audit::NewAuditEntry {
-            actor: by.actor.to_owned(),
-            action: "benchmarks_import".to_owned(),
-            dataset: None,
-            record_id: None,
-            detail: format!(
-                "file={} inserted={} updated={} unchanged={}",
-                path.display(),
-                s.inserted,
-                s.updated,
-                s.unchanged
-            ),
-            origin: by.origin.to_owned(),
-        }
-    });
-    let source = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("file")
-        .to_owned();
+    let audit = audit_by.map(|by| by.summary_entry("benchmarks_import", path));
+    let source = crate::import::source_name(path);
     let summary = store
         .upsert_benchmarks(
             &parsed.rows,

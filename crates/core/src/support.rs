@@ -585,27 +585,8 @@ pub async fn import_services(
         .map(|a| a.code)
         .collect();
     let services = parse_services(&table, &|c| areas.contains(c), today)?;
-    let audit = audit_by.map(|by| {
-        move |s: &ImportSummary| crate::audit::NewAuditEntry {
-            actor: by.actor.to_owned(),
-            action: "services_import".to_owned(),
-            dataset: None,
-            record_id: None,
-            detail: format!(
-                "file={} inserted={} updated={} unchanged={}",
-                path.display(),
-                s.inserted,
-                s.updated,
-                s.unchanged
-            ),
-            origin: by.origin.to_owned(),
-        }
-    });
-    let source = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("file")
-        .to_owned();
+    let audit = audit_by.map(|by| by.summary_entry("services_import", path));
+    let source = crate::import::source_name(path);
     Ok(ServiceStore::upsert_services(
         store,
         &services,
@@ -670,13 +651,18 @@ pub fn search<'a>(services: &'a [Service], areas: &[Area], q: &Search) -> Vec<&'
         })
         .filter(|s| q.age.is_none_or(|a| s.serves_age(a)))
         .collect();
-    out.sort_by(|a, b| {
+    by_name(&mut out);
+    out
+}
+
+/// Order entries by name (ignoring case), then reference.
+pub fn by_name(list: &mut [&Service]) {
+    list.sort_by(|a, b| {
         a.name
             .to_lowercase()
             .cmp(&b.name.to_lowercase())
             .then_with(|| a.reference.cmp(&b.reference))
     });
-    out
 }
 
 #[cfg(test)]

@@ -324,3 +324,28 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         other => StoreError::Backend(Box::new(other)),
     }
 }
+
+/// What an upsert of `rows` changes against the stored rows (by `key`): the summary, and the
+/// rows to write (new or different), in file order.
+pub(crate) fn changes<'a, T: PartialEq, K: std::hash::Hash + Eq>(
+    rows: &'a [T],
+    existing: &std::collections::HashMap<K, T>,
+    key: impl Fn(&T) -> K,
+) -> (lantern_core::ImportSummary, Vec<&'a T>) {
+    let mut summary = lantern_core::ImportSummary::default();
+    let mut write = Vec::new();
+    for row in rows {
+        match existing.get(&key(row)) {
+            Some(old) if old == row => summary.unchanged += 1,
+            Some(_) => {
+                summary.updated += 1;
+                write.push(row);
+            }
+            None => {
+                summary.inserted += 1;
+                write.push(row);
+            }
+        }
+    }
+    (summary, write)
+}

@@ -119,6 +119,8 @@ pub struct DemoSummary {
     pub suicides: u64,
     /// Self-harm presentations written.
     pub self_harm: u64,
+    /// Support directory entries written.
+    pub services: u64,
 }
 
 /// The demo's synthetic postcodes: three in each small area, `AV1 0AA`, `AV1 0AB`, `AV1 0AD`
@@ -166,7 +168,7 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
     store
         .upsert_postcodes(&postcodes(&data.areas), false)
         .await?;
-    store
+    let services = store
         .upsert_services(&data.services, "demo", false, None)
         .await?;
     // Replay each death's lifecycle, so records carry a status history as real ones would:
@@ -216,6 +218,7 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
         populations: written(populations),
         suicides: written(suicides),
         self_harm: written(self_harm),
+        services: written(services),
     })
 }
 

@@ -17,6 +17,7 @@ pub use postcodes::{
 };
 pub use profile::{Profile, suggest};
 pub use reading::{DateOrder, TextEncoding};
+pub(crate) use register::source_name;
 pub use register::{
     AuditBy, ParsedRegister, RegisterContext, RegisterImport, RegisterImportOptions, close_sources,
     describe_fields, import_register, parse_register, parse_register_with, pseudonymise_file,

@@ -1259,6 +1259,39 @@ pub struct AuditBy<'a> {
     pub origin: &'a str,
 }
 
+impl<'a> AuditBy<'a> {
+    /// The audit entry of an import of reference data (benchmarks, the support directory) from
+    /// `path`: `action` with the file and what it did.
+    pub(crate) fn summary_entry(
+        self,
+        action: &'static str,
+        path: &'a std::path::Path,
+    ) -> impl Fn(&crate::ImportSummary) -> crate::audit::NewAuditEntry + Send + Sync + 'a {
+        move |s| crate::audit::NewAuditEntry {
+            actor: self.actor.to_owned(),
+            action: action.to_owned(),
+            dataset: None,
+            record_id: None,
+            detail: format!(
+                "file={} inserted={} updated={} unchanged={}",
+                path.display(),
+                s.inserted,
+                s.updated,
+                s.unchanged
+            ),
+            origin: self.origin.to_owned(),
+        }
+    }
+}
+
+/// The name a file's rows are stored as coming from: its file name.
+pub(crate) fn source_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file")
+        .to_owned()
+}
+
 /// `field (n), field (n)`: the fields an import changed and in how many records.
 pub fn describe_fields(fields: &crate::register::FieldChanges) -> String {
     fields

@@ -156,10 +156,14 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         pattern: "/api/v1/indicators",
         summary: "Counts and rates by any breakdown, with the audience's disclosure rule applied",
         params: &[
-            qe("dataset", "The dataset (default suicides)", DATASETS),
+            qe(
+                "dataset",
+                "The dataset (default suicides); postvention is the suicides by postvention_stage, each stage's value its percentage of the period and area's deaths, with median_days to first contact",
+                &["suicides", "self-harm", "postvention"],
+            ),
             q(
                 "by",
-                "Comma-separated dimensions: month, quarter, year, rolling_3_year, financial_year, financial_quarter (statutory), an area level, sex, age_band, age_group, method_group, location_type, setting, priority_group, circumstance, service_contact, support_offered, support_consent (suicides), psychosocial_assessment (self-harm); the last five not for the public",
+                "Comma-separated dimensions: month, quarter, year, rolling_3_year, financial_year, financial_quarter (statutory), an area level, sex, age_band, age_group, method_group, location_type, setting, priority_group, circumstance, service_contact, support_offered, support_consent, postvention_stage (suicides), psychosocial_assessment (self-harm); the last six not for the public",
             ),
             q("area", "Residents of this area only"),
             qe(
@@ -179,7 +183,26 @@ pub(crate) const OPERATIONS: &[Operation] = &[
             ),
         ],
         body: &[],
-        answers: "{dataset, by, rows: [{<dimension>, <level>_name, count, value, lower, upper, suppressed, statistic, partial}], disclosure, withheld, zero_rows, last_record, definition}",
+        answers: "{dataset, by, rows: [{<dimension>, <level>_name, count, value, lower, upper, suppressed, statistic, partial, median_days (postvention)}], disclosure, withheld, zero_rows, last_record, definition}",
+        media: None,
+    },
+    Operation {
+        method: "GET",
+        pattern: "/api/v1/support",
+        summary: "The public support directory, searched as /support searches it",
+        params: &[
+            q(
+                "area",
+                "Where: an area code or name, a postcode district (AV1) or a postcode (AV1 0AA)",
+            ),
+            q(
+                "need",
+                "The kind of support: a code of the support_need list, its label or a common word",
+            ),
+            q("age", "The age of the person needing support"),
+        ],
+        body: &[],
+        answers: "{area: {query, areas, words}, need, age, count, services: [{reference, name, organisation, needs, areas, age_min, age_max, ages, access, how_to_access, phone, email, website, hours, description, last_verified, verify_by, overdue}]}",
         media: None,
     },
     Operation {

@@ -190,12 +190,7 @@ fn found<'a>(
         })
         .filter(|s| seen.insert(s.reference.clone()))
         .collect();
-    out.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then_with(|| a.reference.cmp(&b.reference))
-    });
+    support::by_name(&mut out);
     out
 }
 

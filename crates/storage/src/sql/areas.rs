@@ -359,21 +359,7 @@ impl lantern_core::store::AreaStore for This {
             .map(|p| p.map(|p| (p.key.clone(), p)))
             .collect::<Result<_, _>>()
             .map_err(map_err)?;
-        let mut summary = ImportSummary::default();
-        let mut write = Vec::new();
-        for p in postcodes {
-            match existing.get(&p.key) {
-                Some(old) if old == p => summary.unchanged += 1,
-                Some(_) => {
-                    summary.updated += 1;
-                    write.push(p);
-                }
-                None => {
-                    summary.inserted += 1;
-                    write.push(p);
-                }
-            }
-        }
+        let (summary, write) = common::changes(postcodes, &existing, |p| p.key.clone());
         for chunk in write.chunks(common::MAX_PARAMS / 6) {
             let mut qb = QueryBuilder::<Db>::new(
                 "INSERT INTO postcodes (postcode_key, area_code, lat, lon, terminated, district) ",

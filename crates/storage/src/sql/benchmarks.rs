@@ -9,7 +9,7 @@ use lantern_core::store::SummaryAudit;
 use lantern_core::{ImportSummary, StoreResult};
 use sqlx::{QueryBuilder, Row as _};
 
-use super::{Db, Row, This, finish};
+use super::{Db, Row, This};
 use crate::common::{self, map_err};
 
 /// The columns [`decode`] reads, in table order.
@@ -80,21 +80,7 @@ impl lantern_core::store::BenchmarkStore for This {
                 existing.insert(key_of(&b), b);
             }
         }
-        let mut summary = ImportSummary::default();
-        let mut changed = Vec::new();
-        for row in rows {
-            match existing.get(&key_of(row)) {
-                Some(old) if old == row => summary.unchanged += 1,
-                Some(_) => {
-                    summary.updated += 1;
-                    changed.push(row);
-                }
-                None => {
-                    summary.inserted += 1;
-                    changed.push(row);
-                }
-            }
-        }
+        let (summary, changed) = common::changes(rows, &existing, key_of);
         let now = Utc::now();
         // 17 parameters a row, well under both databases' limits at 1,000 rows.
         for chunk in changed.chunks(1_000) {
@@ -131,18 +117,8 @@ impl lantern_core::store::BenchmarkStore for This {
             );
             qb.build().execute(&mut *tx).await.map_err(map_err)?;
         }
-        if !changed.is_empty() {
-            // Comparisons rest on these figures: caches of them are stale now.
-            sqlx::query(common::BUMP_VERSION)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        if let (Some(audit), false) = (audit, dry_run) {
-            This::append_audits_in(&mut tx, &[audit(&summary)]).await?;
-        }
-        finish(tx, dry_run).await?;
-        Ok(summary)
+        // Caches of what rests on these rows (comparisons, the public directory) go stale.
+        super::finish_upsert(tx, !changed.is_empty(), summary, audit, dry_run).await
     }
 
     #[tracing::instrument(skip_all)]

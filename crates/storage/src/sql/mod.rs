@@ -58,6 +58,29 @@ pub(super) fn push_cell(
     }
 }
 
+/// End an upsert of reference data: when it changed anything, bump the data version (caches
+/// of what rests on it are stale), append its audit entry (not for a dry run), then commit or
+/// roll back.
+pub(super) async fn finish_upsert(
+    mut tx: sqlx::Transaction<'_, Db>,
+    changed: bool,
+    summary: lantern_core::ImportSummary,
+    audit: Option<lantern_core::store::SummaryAudit<'_>>,
+    dry_run: bool,
+) -> StoreResult<lantern_core::ImportSummary> {
+    if changed {
+        sqlx::query(crate::common::BUMP_VERSION)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
+    if let (Some(audit), false) = (audit, dry_run) {
+        This::append_audits_in(&mut tx, &[audit(&summary)]).await?;
+    }
+    finish(tx, dry_run).await?;
+    Ok(summary)
+}
+
 /// Commit, or roll back a dry run.
 pub(super) async fn finish(tx: sqlx::Transaction<'_, Db>, dry_run: bool) -> StoreResult<()> {
     if dry_run {

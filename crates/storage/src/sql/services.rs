@@ -10,7 +10,7 @@ use lantern_core::support::{Access, Service};
 use lantern_core::{ImportSummary, StoreResult};
 use sqlx::{QueryBuilder, Row as _};
 
-use super::{Db, Row, This, finish};
+use super::{Db, Row, This};
 use crate::common::{self, map_err};
 
 /// The columns [`decode`] reads, in table order.
@@ -73,21 +73,7 @@ impl lantern_core::store::ServiceStore for This {
             let s = decode(row).map_err(map_err)?;
             existing.insert(s.reference.clone(), s);
         }
-        let mut summary = ImportSummary::default();
-        let mut changed = Vec::new();
-        for row in rows {
-            match existing.get(&row.reference) {
-                Some(old) if old == row => summary.unchanged += 1,
-                Some(_) => {
-                    summary.updated += 1;
-                    changed.push(row);
-                }
-                None => {
-                    summary.inserted += 1;
-                    changed.push(row);
-                }
-            }
-        }
+        let (summary, changed) = common::changes(rows, &existing, |s| s.reference.clone());
         let now = Utc::now();
         // 17 parameters a row, well under both databases' limits at 500 rows.
         for chunk in changed.chunks(500) {
@@ -125,18 +111,8 @@ impl lantern_core::store::ServiceStore for This {
             );
             qb.build().execute(&mut *tx).await.map_err(map_err)?;
         }
-        if !changed.is_empty() {
-            // The public directory is cached by the data version.
-            sqlx::query(common::BUMP_VERSION)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        if let (Some(audit), false) = (audit, dry_run) {
-            This::append_audits_in(&mut tx, &[audit(&summary)]).await?;
-        }
-        finish(tx, dry_run).await?;
-        Ok(summary)
+        // Caches of what rests on these rows (comparisons, the public directory) go stale.
+        super::finish_upsert(tx, !changed.is_empty(), summary, audit, dry_run).await
     }
 
     #[tracing::instrument(skip_all)]
