@@ -826,4 +826,168 @@ mod tests {
         };
         assert_eq!(names(&q), ["S3"], "S1 is for 18 and over");
     }
+
+    mod properties {
+        use super::super::*;
+        use super::today;
+        use proptest::prelude::*;
+
+        /// A county, three districts and two small areas in each.
+        fn tree() -> Vec<Area> {
+            let area = |code: &str, level, parent: Option<&str>| Area {
+                code: code.to_owned(),
+                name: code.to_owned(),
+                level,
+                parent_code: parent.map(str::to_owned),
+                boundary: None,
+            };
+            let mut out = vec![area("E10000001", crate::area::AreaLevel::County, None)];
+            for d in 1..=3 {
+                let lad = format!("E0700000{d}");
+                out.push(area(&lad, crate::area::AreaLevel::Lad, Some("E10000001")));
+                for l in 0..2 {
+                    out.push(area(
+                        &format!("E0100000{}", d * 2 + l),
+                        crate::area::AreaLevel::Lsoa,
+                        Some(&lad),
+                    ));
+                }
+            }
+            out
+        }
+
+        fn chain(areas: &[Area], code: &str) -> Vec<String> {
+            let mut out = vec![code.to_owned()];
+            let mut c = code.to_owned();
+            while let Some(p) = areas
+                .iter()
+                .find(|a| a.code == c)
+                .and_then(|a| a.parent_code.clone())
+            {
+                out.push(p.clone());
+                c = p;
+            }
+            out
+        }
+
+        /// A name with the characters files hold: commas, quotes, semicolons, accents.
+        fn text() -> impl Strategy<Value = String> {
+            "[A-Za-z][A-Za-z0-9 ,;'\"é&()-]{0,30}".prop_map(|s| s.trim().to_owned())
+        }
+
+        fn service() -> impl Strategy<Value = Service> {
+            let codes: Vec<String> = tree().into_iter().map(|a| a.code).collect();
+            let needs: Vec<String> = crate::codes::list(NEEDS)
+                .codes
+                .iter()
+                .map(|c| c.code.clone())
+                .collect();
+            (
+                "[A-Z]{1,3}[0-9]{1,4}",
+                text(),
+                text(),
+                proptest::sample::subsequence(needs, 1..4),
+                prop_oneof![
+                    Just(vec![ALL_AREAS.to_owned()]),
+                    proptest::sample::subsequence(codes, 1..3),
+                ],
+                (
+                    proptest::option::of(0u32..60),
+                    proptest::option::of(0u32..60),
+                ),
+                prop_oneof![
+                    Just(Access::SelfReferral),
+                    Just(Access::Referral),
+                    Just(Access::Both)
+                ],
+                proptest::option::of(text()),
+                0i64..3000,
+            )
+                .prop_map(
+                    |(reference, name, organisation, needs, areas, ages, access, about, days)| {
+                        let (a, b) = match ages {
+                            (Some(a), Some(b)) if a > b => (Some(b), Some(a)),
+                            other => other,
+                        };
+                        Service {
+                            reference,
+                            name: if name.is_empty() {
+                                "X".to_owned()
+                            } else {
+                                name
+                            },
+                            organisation: if organisation.is_empty() {
+                                "Org".to_owned()
+                            } else {
+                                organisation
+                            },
+                            needs,
+                            areas,
+                            age_min: a,
+                            age_max: b,
+                            access,
+                            how_to_access: None,
+                            phone: Some("0300 123 4567".to_owned()),
+                            email: None,
+                            website: None,
+                            hours: None,
+                            description: about.filter(|d| !d.is_empty()),
+                            last_verified: NaiveDate::from_ymd_opt(2026, 12, 5).expect("date")
+                                - chrono::Days::new(days.unsigned_abs()),
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            /// A directory written out reads back the same, whatever its text holds.
+            #[test]
+            fn what_is_written_reads_back(list in proptest::collection::vec(service(), 1..12)) {
+                let mut seen = std::collections::HashSet::new();
+                let list: Vec<Service> = list
+                    .into_iter()
+                    .filter(|s| seen.insert(s.reference.to_lowercase()))
+                    .collect();
+                let mut bytes = Vec::new();
+                write_csv(&list, &mut bytes).expect("write");
+                let table = Table::from_csv("p.csv", &bytes).expect("table");
+                let codes: Vec<String> = tree().into_iter().map(|a| a.code).collect();
+                let read = parse_services(&table, &|c| codes.iter().any(|x| x == c), today());
+                prop_assert_eq!(read.expect("reads"), list);
+            }
+
+            /// A search finds exactly the entries serving an area around or within the one
+            /// asked for (or all areas) that meet the need and take the age; a need or an age
+            /// only narrows it; the list is in name order.
+            #[test]
+            fn a_search_is_exactly_its_definition(
+                list in proptest::collection::vec(service(), 0..15),
+                at in 0usize..10,
+                need in proptest::option::of(0usize..18),
+                age in proptest::option::of(0u32..70),
+            ) {
+                let areas = tree();
+                let code = areas[at % areas.len()].code.clone();
+                let need = need.map(|i| crate::codes::list(NEEDS).codes[i % 18].code.clone());
+                let q = Search { area: Some(code.clone()), need: need.clone(), age };
+                let got: Vec<&str> = search(&list, &areas, &q).iter().map(|s| s.reference.as_str()).collect();
+                let around = chain(&areas, &code);
+                let mut want: Vec<&Service> = list
+                    .iter()
+                    .filter(|s| s.areas.iter().any(|x| {
+                        x == ALL_AREAS || around.contains(x) || chain(&areas, x).contains(&code)
+                    }))
+                    .filter(|s| need.as_ref().is_none_or(|n| s.needs.contains(n)))
+                    .filter(|s| age.is_none_or(|a| s.serves_age(a)))
+                    .collect();
+                by_name(&mut want);
+                let want: Vec<&str> = want.iter().map(|s| s.reference.as_str()).collect();
+                prop_assert_eq!(&got, &want);
+                let wider = search(&list, &areas, &Search { area: Some(code), need: None, age: None });
+                for r in &got {
+                    prop_assert!(wider.iter().any(|s| s.reference == *r));
+                }
+            }
+        }
+    }
 }

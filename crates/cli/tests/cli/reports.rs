@@ -451,3 +451,37 @@ fn requests_an_audience_may_not_make_are_refused_clearly() {
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn the_quarterly_report_lists_the_directory_entries_not_checked_for_six_months() {
+    let db = demo();
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let period_end = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    // By hand: the demo's entries (checked some months before the demo's end), overdue by the
+    // report's last day.
+    let mut want: Vec<(String, String, String)> = lantern_core::demo::services::services(end)
+        .into_iter()
+        .filter(|s| s.overdue(period_end))
+        .map(|s| (s.name, s.organisation, s.last_verified.to_string()))
+        .collect();
+    want.sort();
+    assert!(want.len() >= 3, "the demo has entries to check: {want:?}");
+    for audience in AUDIENCES {
+        let csv = report(db, "quarterly", "2026", audience, "csv");
+        let tables = csv_tables(&csv);
+        let unchecked = tables.iter().find(|t| {
+            t.0 == "Support directory: Support directory entries not checked for six months"
+        });
+        let mut got: Vec<(String, String, String)> = unchecked
+            .map(|t| {
+                t.2.iter()
+                    .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        got.sort();
+        assert_eq!(got, want, "{audience}");
+        let html = String::from_utf8(report(db, "quarterly", "2026", audience, "html")).unwrap();
+        assert!(html.contains("Support directory"), "{audience}");
+    }
+}

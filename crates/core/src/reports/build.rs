@@ -139,6 +139,15 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
     for b in &benchmarks {
         hash.update(format!("{b:?}\n"));
     }
+    // The support directory, for the quarterly report's list of entries to check.
+    let services = if req.kind == Kind::Quarterly {
+        store.services().await?
+    } else {
+        Vec::new()
+    };
+    for s in &services {
+        hash.update(format!("{s:?}\n"));
+    }
     let mut plans: Vec<StoredPlan> = Vec::new();
     let mut updates = Vec::new();
     for p in store.plans().await? {
@@ -221,7 +230,8 @@ pub async fn build(store: &dyn Store, req: &Request) -> Result<Report, ReportErr
         Kind::SelfHarm => b.self_harm().await?,
         Kind::Quarterly => {
             b.quarterly(&plans, &updates, &signals, &sources, today)
-                .await?
+                .await?;
+            b.support_directory(&services, today);
         }
         Kind::Plan => b.plan_progress(&plans, &updates, today),
     }
@@ -1340,6 +1350,53 @@ impl Builder<'_, '_> {
             }],
         );
         Ok(())
+    }
+
+    /// The support directory's entries not checked with their service for six months by the
+    /// report's last day: the oversight group sees what the public are told may be out of date.
+    fn support_directory(&mut self, services: &[crate::support::Service], today: NaiveDate) {
+        let mut due: Vec<&crate::support::Service> =
+            services.iter().filter(|s| s.overdue(today)).collect();
+        due.sort_by_key(|s| (s.last_verified, s.name.to_lowercase()));
+        let paragraph = if services.is_empty() {
+            "The support directory is empty (lantern import services fills it).".to_owned()
+        } else if due.is_empty() {
+            format!(
+                "All {} in the support directory had been checked with their service within six months.",
+                count(services.len() as u64, "entry", "entries")
+            )
+        } else {
+            format!(
+                "Of {} in the support directory, {} not been checked with their service for six months by {}: the public page says their details may have changed, and their organisations are reminded on their home page.",
+                count(services.len() as u64, "entry", "entries"),
+                count(due.len() as u64, "has", "have"),
+                today.format("%-d %B %Y")
+            )
+        };
+        let rows = due
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::Text(s.name.clone()),
+                    Cell::Text(s.organisation.clone()),
+                    Cell::Text(s.last_verified.to_string()),
+                ]
+            })
+            .collect::<Vec<_>>();
+        let tables = if rows.is_empty() {
+            Vec::new()
+        } else {
+            vec![Table {
+                id: "support_unchecked".to_owned(),
+                title: "Support directory entries not checked for six months".to_owned(),
+                columns: ["service", "organisation", "last checked"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                rows,
+                note: None,
+            }]
+        };
+        self.push("support", "Support directory", vec![paragraph], tables);
     }
 
     /// Signals that overlap the report's time, by review status; the statutory list names
