@@ -99,6 +99,16 @@ test('an owner is reminded of an entry not checked for six months, and says it w
   assert.ok(!/Shed Talk/.test(await panel.innerText()), 'only their organisation\'s entries');
   assert.deepEqual(await axe(p), [], 'the dashboard with the reminder');
   await p.screenshot({ path: join(shots, 'support-reminder.png'), fullPage: true });
+  // The entry's form: axe-clean, and a wrong phone is named beside its field.
+  await panel.locator('a:has-text("Change")').click();
+  await p.waitForURL(/\/support\/services\/AV-CARERS-01\/edit$/);
+  assert.deepEqual(await axe(p), [], 'the entry form');
+  await p.fill('#phone', 'ring us');
+  await p.click('button:has-text("Save and mark as checked today")');
+  assert.match(await p.locator('#phone-error').innerText(), /'ring us' is not a telephone number/);
+  assert.deepEqual(await axe(p), [], 'the entry form with a problem');
+  await p.screenshot({ path: join(shots, 'support-entry-form.png'), fullPage: true });
+  await p.goto(`${base}/`);
   await panel.locator('button:has-text("Checked today")').click();
   await p.waitForURL(`${base}/`);
   assert.equal(await p.locator('h2:has-text("Support directory entries to check")').count(), 0);

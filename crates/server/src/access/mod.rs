@@ -171,6 +171,8 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
         "/support/services/{reference}/verify",
         Rule::SignedIn,
     ),
+    ("GET", "/support/services/{reference}/edit", Rule::SignedIn),
+    ("POST", "/support/services/{reference}", Rule::SignedIn),
     ("GET", "/api/v1/suicides", Rule::People),
     ("GET", "/api/v1/self-harm", Rule::People),
     ("GET", "/api/v1/suicides/{id}", Rule::People),

@@ -31,6 +31,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/support/leaflet", get(show_leaflet))
         .route("/api/v1/support", get(api_support))
         .route("/support/services/{reference}/verify", post(verify_service))
+        .route("/support/services/{reference}/edit", get(edit_service))
+        .route("/support/services/{reference}", post(save_service))
 }
 
 /// The directory and what a search needs to place a postcode or a name, at one data version.
@@ -505,24 +507,16 @@ async fn verify_service(
     Path(reference): Path<String>,
     Form(form): Form<VerifyForm>,
 ) -> std::result::Result<Response, HtmlError> {
-    let user = viewer.0.as_ref().ok_or(AppError::Unauthenticated)?;
     let dir = directory(&state).await?;
     let service = dir
         .services
         .iter()
         .find(|s| s.reference == reference)
         .ok_or(AppError::NotFound)?;
-    let analyst = crate::access::Rule::Analysts.allows(user.role);
-    if !analyst && user.organisation.as_deref() != Some(service.organisation.as_str()) {
-        return Err(AppError::Forbidden(format!(
-            "{} keeps this entry: only its users, or an analyst, can say it was checked",
-            service.organisation
-        ))
-        .into());
-    }
+    let who = keeper(&viewer, service)?;
     let today = state.today();
     let entry = lantern_core::audit::NewAuditEntry {
-        actor: user.username.clone(),
+        actor: who,
         action: "service_verified".to_owned(),
         dataset: None,
         record_id: None,
@@ -537,4 +531,259 @@ async fn verify_service(
         .filter(|n| n.starts_with('/') && !n.starts_with("//"))
         .unwrap_or_else(|| "/".to_owned());
     Ok(Redirect::to(&next).into_response())
+}
+
+/// The signed-in user who may keep `service`: a user of its organisation, or an analyst.
+fn keeper(viewer: &Viewer, service: &Service) -> std::result::Result<String, AppError> {
+    let user = viewer.0.as_ref().ok_or(AppError::Unauthenticated)?;
+    let analyst = crate::access::Rule::Analysts.allows(user.role);
+    if analyst || user.organisation.as_deref() == Some(service.organisation.as_str()) {
+        Ok(user.username.clone())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "{} keeps this entry: only its users, or an analyst, can change it",
+            service.organisation
+        )))
+    }
+}
+
+/// A field of the entry's form.
+struct FormField {
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    value: String,
+    error: Option<String>,
+    /// Shown but not changed here (the organisation, for its own users).
+    readonly: bool,
+}
+
+#[derive(Template)]
+#[template(path = "service_form.html")]
+struct ServiceForm {
+    layout: Layout,
+    reference: String,
+    fields: Vec<FormField>,
+    needs: Vec<Opt>,
+    needs_error: Option<String>,
+    access: Vec<Opt>,
+    errors: usize,
+}
+
+/// The text fields of the form, in order, with their words.
+const TEXT_FIELDS: [(&str, &str, &str); 11] = [
+    ("name", "Service name", ""),
+    ("areas", "Areas served", "Area codes separated by ;, or all"),
+    ("age_min", "Youngest age served", "Blank for no limit"),
+    ("age_max", "Oldest age served", "Blank for no limit"),
+    ("how_to_access", "How to get in touch, in words", ""),
+    ("phone", "Phone", ""),
+    ("email", "Email", ""),
+    (
+        "website",
+        "Website",
+        "The whole address, beginning https://",
+    ),
+    ("hours", "Opening hours", ""),
+    ("description", "What it offers", ""),
+    (
+        "organisation",
+        "Organisation",
+        "The organisation whose users keep this entry",
+    ),
+];
+
+/// The form's values as the directory file's cells.
+fn cells_of(s: &Service) -> HashMap<&'static str, String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<u32>| v.map(|a| a.to_string()).unwrap_or_default();
+    HashMap::from([
+        ("name", s.name.clone()),
+        ("organisation", s.organisation.clone()),
+        ("needs", s.needs.join(";")),
+        ("areas", s.areas.join(";")),
+        ("age_min", num(s.age_min)),
+        ("age_max", num(s.age_max)),
+        ("access", s.access.as_str().to_owned()),
+        ("how_to_access", opt(&s.how_to_access)),
+        ("phone", opt(&s.phone)),
+        ("email", opt(&s.email)),
+        ("website", opt(&s.website)),
+        ("hours", opt(&s.hours)),
+        ("description", opt(&s.description)),
+    ])
+}
+
+fn service_form(
+    state: &AppState,
+    reference: &str,
+    cells: &HashMap<&'static str, String>,
+    errors: &HashMap<String, String>,
+) -> Response {
+    let needs_list = lantern_core::codes::list(support::NEEDS);
+    let chosen: Vec<&str> = cells
+        .get("needs")
+        .map(|n| n.split(';').collect())
+        .unwrap_or_default();
+    let access = cells.get("access").map_or("", String::as_str);
+    let layout = Layout::new(state, "Change a directory entry", "support");
+    let analyst = layout.analyst();
+    let page = ServiceForm {
+        layout,
+        reference: reference.to_owned(),
+        fields: TEXT_FIELDS
+            .iter()
+            .map(|(name, label, hint)| FormField {
+                name,
+                label,
+                hint,
+                value: cells.get(name).cloned().unwrap_or_default(),
+                error: errors.get(*name).cloned(),
+                readonly: *name == "organisation" && !analyst,
+            })
+            .collect(),
+        needs: needs_list
+            .codes
+            .iter()
+            .map(|c| Opt {
+                value: c.code.clone(),
+                label: c.label.clone(),
+                selected: chosen.contains(&c.code.as_str()),
+            })
+            .collect(),
+        needs_error: errors.get("needs").cloned(),
+        access: [
+            support::Access::SelfReferral,
+            support::Access::Referral,
+            support::Access::Both,
+        ]
+        .iter()
+        .map(|a| Opt::new(a.as_str(), a.label(), access))
+        .collect(),
+        errors: errors.len(),
+    };
+    let mut response = render(&page);
+    if !errors.is_empty() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn edit_service(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(reference): Path<String>,
+) -> std::result::Result<Response, HtmlError> {
+    let dir = directory(&state).await?;
+    let service = dir
+        .services
+        .iter()
+        .find(|s| s.reference == reference)
+        .ok_or(AppError::NotFound)?;
+    keeper(&viewer, service)?;
+    Ok(service_form(
+        &state,
+        &reference,
+        &cells_of(service),
+        &HashMap::new(),
+    ))
+}
+
+/// Save an entry from its form, checked by the same rules as an import (the form becomes a
+/// one-row directory file), and checked today; audited. A user of the organisation may not
+/// hand the entry to another organisation; an analyst may.
+async fn save_service(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Origin(origin): Origin,
+    Path(reference): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> std::result::Result<Response, HtmlError> {
+    let dir = directory(&state).await?;
+    let old = dir
+        .services
+        .iter()
+        .find(|s| s.reference == reference)
+        .ok_or(AppError::NotFound)?;
+    let who = keeper(&viewer, old)?;
+    let analyst = viewer
+        .0
+        .as_ref()
+        .is_some_and(|u| crate::access::Rule::Analysts.allows(u.role));
+    let mut cells: HashMap<&'static str, String> = HashMap::new();
+    let mut needs = Vec::new();
+    for (k, v) in &form {
+        if k == "needs" {
+            needs.push(v.clone());
+        } else if let Some((name, _, _)) = TEXT_FIELDS
+            .iter()
+            .chain([("access", "", "")].iter())
+            .find(|f| f.0 == k)
+        {
+            cells.insert(name, v.clone());
+        }
+    }
+    cells.insert("needs", needs.join(";"));
+    if !analyst {
+        cells.insert("organisation", old.organisation.clone());
+    }
+    let today = state.today();
+    let columns = support::csv_columns();
+    let mut bytes = Vec::new();
+    {
+        let mut w = lantern_core::export::CsvWriter::new(&mut bytes);
+        let row: Vec<String> = columns
+            .iter()
+            .map(|c| match *c {
+                "reference" => reference.clone(),
+                "last_verified" => today.to_string(),
+                other => cells.get(other).cloned().unwrap_or_default(),
+            })
+            .collect();
+        w.write_record(columns)
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        w.write_record(row)
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        w.flush().map_err(|e| AppError::Invalid(e.to_string()))?;
+    }
+    let table = lantern_core::import::Table::from_csv("form", &bytes)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let known: std::collections::HashSet<&str> =
+        dir.areas.iter().map(|a| a.code.as_str()).collect();
+    match support::parse_services(&table, &|c| known.contains(c), today) {
+        Ok(mut parsed) => {
+            let Some(service) = parsed.pop() else {
+                return Err(AppError::Invalid("the form held no entry".to_owned()).into());
+            };
+            let by = lantern_core::import::AuditBy {
+                actor: &who,
+                origin: &origin,
+            };
+            let what = reference.clone();
+            let audit = move |s: &lantern_core::ImportSummary| lantern_core::audit::NewAuditEntry {
+                actor: by.actor.to_owned(),
+                action: "service_changed".to_owned(),
+                dataset: None,
+                record_id: None,
+                detail: format!("reference={what} updated={}", s.updated),
+                origin: by.origin.to_owned(),
+            };
+            state
+                .store
+                .upsert_services(&[service], "web", false, Some(&audit))
+                .await?;
+            Ok(
+                Redirect::to(&format!("/support#service-{}", super::encode(&reference)))
+                    .into_response(),
+            )
+        }
+        Err(lantern_core::import::ImportError::Invalid(problems)) => {
+            let errors: HashMap<String, String> = problems
+                .into_iter()
+                .map(|p| (p.column, p.message))
+                .collect();
+            Ok(service_form(&state, &reference, &cells, &errors))
+        }
+        Err(other) => Err(AppError::Invalid(other.to_string()).into()),
+    }
 }

@@ -554,6 +554,21 @@ fn table(f: &Fixture) -> Vec<Row> {
         [401, 303, 303, 303, 403, 303, 403],
     ));
     rows.push(row(
+        "GET",
+        "/support/services/{reference}/edit",
+        "/support/services/AV-CARERS-01/edit",
+        [303, 200, 200, 200, 403, 200, 403],
+    ));
+    // An entry with no name stops at validation, after the keeper check.
+    let mut change = row(
+        "POST",
+        "/support/services/{reference}",
+        "/support/services/AV-CARERS-01",
+        [401, 422, 422, 422, 403, 422, 403],
+    );
+    change.form = vec![("name", String::new()), ("needs", "carers".to_owned())];
+    rows.push(change);
+    rows.push(row(
         "POST",
         "/imports",
         "/imports",

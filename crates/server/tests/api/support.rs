@@ -173,3 +173,111 @@ async fn the_directory_is_searched_as_counted_by_hand_on_postgres() {
     };
     story(&app).await;
 }
+
+/// The keeper of an entry (a user of its organisation) changes it from the form: wrong fields
+/// are named beside themselves and nothing is saved; a good form saves, checks the entry today
+/// and is audited; another organisation's user is refused.
+#[tokio::test]
+async fn an_entrys_keeper_changes_it_from_the_form() {
+    use lantern_core::auth::Role;
+    let app = TestApp::spawn(false).await.unwrap();
+    let org = lantern_core::demo::plan::DEMO_LEAD_ORGANISATION;
+    app.add_user("keeper", Role::Lead, None, Some(org)).await;
+    app.add_user("other", Role::Lead, None, Some("Harbour Light"))
+        .await;
+    let keeper = app
+        .sign_in("keeper", crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    app.switch(Some(keeper));
+    let before = app.store.services().await.unwrap();
+    let old = before
+        .iter()
+        .find(|s| s.reference == "AV-CARERS-01")
+        .unwrap()
+        .clone();
+    assert_eq!(old.organisation, org);
+    let form = app.get("/support/services/AV-CARERS-01/edit").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        form.body.contains("value=\"Ashvale Carers\""),
+        "{}",
+        form.body
+    );
+    let bad = app
+        .post_form(
+            "/support/services/AV-CARERS-01",
+            &[
+                ("name", "Ashvale Carers"),
+                ("needs", "carers"),
+                ("areas", "X99999999"),
+                ("access", "self_referral"),
+                ("phone", "ring us"),
+                ("age_min", "40"),
+                ("age_max", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for says in [
+        "&#39;X99999999&#39; is not a known area code",
+        "&#39;ring us&#39; is not a telephone number",
+        "the oldest age 20 is below the youngest 40",
+    ] {
+        assert!(bad.body.contains(says), "{says}: {}", bad.body);
+    }
+    assert_eq!(
+        app.store.services().await.unwrap(),
+        before,
+        "nothing was saved"
+    );
+    let good = app
+        .post_form(
+            "/support/services/AV-CARERS-01",
+            &[
+                ("name", "Ashvale Carers Centre"),
+                ("needs", "carers"),
+                ("needs", "older_people"),
+                ("areas", "all"),
+                ("access", "both"),
+                ("phone", "01632 960 113"),
+                ("hours", "Monday to Saturday"),
+                // A keeper cannot hand the entry to another organisation.
+                ("organisation", "Someone Else"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let now = app.store.services().await.unwrap();
+    let new = now.iter().find(|s| s.reference == "AV-CARERS-01").unwrap();
+    assert_eq!(new.name, "Ashvale Carers Centre");
+    assert_eq!(new.needs, ["carers", "older_people"]);
+    assert_eq!(new.areas, ["all"]);
+    assert_eq!(new.organisation, org);
+    assert_eq!(new.hours.as_deref(), Some("Monday to Saturday"));
+    assert_eq!(new.website, None, "a field left blank is cleared");
+    assert_eq!(
+        new.last_verified,
+        chrono::Utc::now().date_naive(),
+        "saving checks it today"
+    );
+    let (log, _) = app.store.audit_log().await.unwrap();
+    assert!(log.iter().any(|e| e.entry.action == "service_changed"
+        && e.entry.actor == "keeper"
+        && e.entry.detail.contains("AV-CARERS-01")));
+    let other = app
+        .sign_in("other", crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    app.switch(Some(other));
+    assert_eq!(
+        app.get("/support/services/AV-CARERS-01/edit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_form("/support/services/AV-CARERS-01", &[("name", "Mine now")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
