@@ -46,6 +46,16 @@ pub(crate) struct Directory {
     districts: HashMap<String, BTreeSet<String>>,
 }
 
+impl Directory {
+    /// The entry of a reference, or 404.
+    fn entry(&self, reference: &str) -> std::result::Result<&Service, AppError> {
+        self.services
+            .iter()
+            .find(|s| s.reference == reference)
+            .ok_or(AppError::NotFound)
+    }
+}
+
 /// The directory at the current data version.
 pub(crate) async fn directory(state: &AppState) -> Result<Arc<Directory>> {
     state
@@ -508,11 +518,7 @@ async fn verify_service(
     Form(form): Form<VerifyForm>,
 ) -> std::result::Result<Response, HtmlError> {
     let dir = directory(&state).await?;
-    let service = dir
-        .services
-        .iter()
-        .find(|s| s.reference == reference)
-        .ok_or(AppError::NotFound)?;
+    let service = dir.entry(&reference)?;
     let who = keeper(&viewer, service)?;
     let today = state.today();
     let entry = lantern_core::audit::NewAuditEntry {
@@ -675,11 +681,7 @@ async fn edit_service(
     Path(reference): Path<String>,
 ) -> std::result::Result<Response, HtmlError> {
     let dir = directory(&state).await?;
-    let service = dir
-        .services
-        .iter()
-        .find(|s| s.reference == reference)
-        .ok_or(AppError::NotFound)?;
+    let service = dir.entry(&reference)?;
     keeper(&viewer, service)?;
     Ok(service_form(
         &state,
@@ -700,11 +702,7 @@ async fn save_service(
     Form(form): Form<Vec<(String, String)>>,
 ) -> std::result::Result<Response, HtmlError> {
     let dir = directory(&state).await?;
-    let old = dir
-        .services
-        .iter()
-        .find(|s| s.reference == reference)
-        .ok_or(AppError::NotFound)?;
+    let old = dir.entry(&reference)?;
     let who = keeper(&viewer, old)?;
     let analyst = viewer
         .0
