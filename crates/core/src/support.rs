@@ -776,6 +776,20 @@ mod tests {
         write_csv(&s, &mut bytes).expect("write");
         let again = parse(std::str::from_utf8(&bytes).expect("utf-8")).expect("reads back");
         assert_eq!(again, s);
+        // Text that a spreadsheet would run as a formula is written harmless and read back as
+        // it was; an international phone number keeps its +.
+        let mut hostile = s.clone();
+        hostile[0].phone = Some("+44 1632 960 113".to_owned());
+        hostile[0].description = Some("=HYPERLINK(\"https://evil.example\")".to_owned());
+        hostile[1].how_to_access = Some("-call first".to_owned());
+        let mut bytes = Vec::new();
+        write_csv(&hostile, &mut bytes).expect("write");
+        let text = std::str::from_utf8(&bytes).expect("utf-8");
+        assert!(
+            text.contains("'=HYPERLINK") && text.contains("'+44"),
+            "{text}"
+        );
+        assert_eq!(parse(text).expect("reads back"), hostile);
     }
 
     #[test]
