@@ -250,6 +250,24 @@ pub(crate) enum ImportCommand {
         #[command(flatten)]
         opts: ImportOpts,
     },
+    /// Organisations (CSV or XLSX; see docs/templates/organisations.csv): one row per
+    /// organisation, or one per role it holds (reference repeated), updated by reference.
+    /// Sector, type and role are codes, labels or common words (`NHS`, `Academy`, `SMHL`).
+    Organisations {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// Training (CSV or XLSX; see docs/templates/training.csv): one row per session and
+    /// delegates' organisation (or per month's e-learning completions), with optional
+    /// evaluation means. A session's rows replace those held for it. Import organisations first.
+    Training {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
     /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv. A source's own file
     /// is read through a mapping profile (--profile; see docs/profiles.md).
     Suicides {
@@ -1001,6 +1019,11 @@ pub(crate) enum ExportWhat {
     Benchmarks,
     /// The support directory (CSV, which `lantern import services` reads back, or JSON).
     Services,
+    /// Organisations and their roles (CSV, which `lantern import organisations` reads back, or
+    /// JSON).
+    Organisations,
+    /// Training (CSV, which `lantern import training` reads back, or JSON).
+    Training,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use lantern_core::import::{self, ImportError};
 use lantern_core::pseudonym::{self, PseudonymKey};
 use lantern_core::register::{self, SELF_HARM, SUICIDES};
+use lantern_core::workforce;
 use lantern_core::{ImportSummary, SharedStore, export};
 use lantern_server::{AppState, ServerConfig};
 use lantern_storage::DatabaseUrl;
@@ -186,6 +187,10 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         eprintln!(
             "Loaded {} support directory entries (see /support).",
             summary.services
+        );
+        eprintln!(
+            "Loaded {} organisations and {} training rows (dataset=training and dataset=coverage).",
+            summary.organisations, summary.training
         );
         let plan = lantern_core::demo::plan::load(store.as_ref(), end, args.seed).await?;
         eprintln!("Loaded the demo action plan with its progress updates (plan {plan}).");
@@ -441,6 +446,30 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
                 opts,
             )
         }
+        ImportCommand::Organisations { file, opts } => {
+            let actor = cli_actor();
+            let by = import::AuditBy {
+                actor: &actor,
+                origin: "cli",
+            };
+            let today = chrono::Local::now().date_naive();
+            report(
+                workforce::import_organisations(s, &file, opts.dry_run, today, Some(by)).await,
+                opts,
+            )
+        }
+        ImportCommand::Training { file, opts } => {
+            let actor = cli_actor();
+            let by = import::AuditBy {
+                actor: &actor,
+                origin: "cli",
+            };
+            let today = chrono::Local::now().date_naive();
+            report(
+                workforce::import_training(s, &file, opts.dry_run, today, Some(by)).await,
+                opts,
+            )
+        }
         ImportCommand::Suicides {
             file,
             opts,
@@ -680,7 +709,31 @@ async fn export_services(store: &SharedStore, args: &ExportArgs) -> anyhow::Resu
     .await
 }
 
-/// Export reference data (benchmarks, the support directory) as CSV, which its import reads
+async fn export_organisations(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    let rows = store.organisations().await?;
+    export_reference(
+        store,
+        args,
+        &rows,
+        |r, out| workforce::write_organisations(r, out),
+        ("organisations", "organisations"),
+    )
+    .await
+}
+
+async fn export_training(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    let rows = store.training().await?;
+    export_reference(
+        store,
+        args,
+        &rows,
+        |r, out| workforce::write_training(r, out),
+        ("training", "training rows"),
+    )
+    .await
+}
+
+/// Export reference data (benchmarks, the support directory, organisations, training) as CSV, which its import reads
 /// back, or JSON; `names` is the export's name for the audit log and the rows' word.
 async fn export_reference<T: serde::Serialize>(
     store: &SharedStore,
@@ -723,6 +776,8 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
         ExportWhat::Plans => return crate::plans::export(&store, args).await,
         ExportWhat::Benchmarks => return export_benchmarks(&store, args).await,
         ExportWhat::Services => return export_services(&store, args).await,
+        ExportWhat::Organisations => return export_organisations(&store, args).await,
+        ExportWhat::Training => return export_training(&store, args).await,
     };
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");

@@ -24,11 +24,12 @@ pub mod stats_files;
 pub mod store;
 pub mod support;
 pub mod text;
+pub mod workforce;
 
 pub use store::{
     AreaStore, AuditStore, BenchmarkStore, ImportSummary, PlanStore, RegisterStore, ReportStore,
     ServiceStore, SettingsStore, SharedStore, SignalStore, Store, StoreError, StoreResult,
-    UserStore,
+    UserStore, WorkforceStore,
 };
 
 /// Lowercase hexadecimal of `bytes`.

@@ -1,6 +1,6 @@
 //! The storage contract, one trait per capability ([`AreaStore`], [`RegisterStore`],
 //! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`],
-//! [`BenchmarkStore`], [`ServiceStore`], [`ReportStore`]) and
+//! [`BenchmarkStore`], [`ServiceStore`], [`WorkforceStore`], [`ReportStore`]) and
 //! [`Store`], which is all of them. Code that needs one capability takes that trait; a
 //! `&dyn Store` coerces to any of them. `lantern-storage` implements them for SQLite and
 //! PostgreSQL, and the contract test suite runs the same story on both.
@@ -698,6 +698,35 @@ pub trait ServiceStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// The partnership's organisations, the roles they hold and the training their people take.
+#[async_trait]
+pub trait WorkforceStore: Send + Sync {
+    /// Insert or update organisations by reference, each with its roles replaced, all or none;
+    /// `source` names the file. With `dry_run` the work is rolled back and only the summary
+    /// returned; with `audit`, its entry is appended in the same transaction.
+    async fn upsert_organisations(
+        &self,
+        rows: &[crate::workforce::Organisation],
+        source: &str,
+        dry_run: bool,
+        audit: Option<SummaryAudit<'_>>,
+    ) -> StoreResult<ImportSummary>;
+    /// Every organisation, by name.
+    async fn organisations(&self) -> StoreResult<Vec<crate::workforce::Organisation>>;
+    /// Insert or update training rows by session and organisation, all or none; a session's
+    /// rows held but not in `rows` are removed (counted as updated). As
+    /// [`Self::upsert_organisations`] otherwise.
+    async fn upsert_training(
+        &self,
+        rows: &[crate::workforce::Training],
+        source: &str,
+        dry_run: bool,
+        audit: Option<SummaryAudit<'_>>,
+    ) -> StoreResult<ImportSummary>;
+    /// Every training row, by day and session.
+    async fn training(&self) -> StoreResult<Vec<crate::workforce::Training>>;
+}
+
 /// Published figures to compare with (Fingertips' England and regional values, …).
 #[async_trait]
 pub trait BenchmarkStore: Send + Sync {
@@ -766,6 +795,7 @@ pub trait Store:
     + SignalStore
     + BenchmarkStore
     + ServiceStore
+    + WorkforceStore
     + ReportStore
     + 'static
 {

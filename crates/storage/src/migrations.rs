@@ -41,6 +41,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0010_create_postcodes_profiles_sources.sql"),
     migration!("sqlite", "0011_add_update_details.sql"),
     migration!("sqlite", "0012_create_services.sql"),
+    migration!("sqlite", "0013_create_workforce.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -57,6 +58,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0010_create_postcodes_profiles_sources.sql"),
     migration!("postgres", "0011_add_update_details.sql"),
     migration!("postgres", "0012_create_services.sql"),
+    migration!("postgres", "0013_create_workforce.sql"),
 ]);
 
 impl Embedded {

@@ -23,3 +23,4 @@ mod services;
 mod signals;
 mod stats;
 mod users;
+mod workforce;

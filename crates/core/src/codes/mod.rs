@@ -81,6 +81,11 @@ code_files!(
     "sex",
     "suicide_status",
     "support_need",
+    "organisation_sector",
+    "organisation_type",
+    "organisation_role",
+    "competency_framework",
+    "course",
 );
 
 fn parse_list(name: &'static str, text: &str) -> CodeList {

@@ -13,6 +13,7 @@ mod people;
 pub mod plan;
 pub mod services;
 mod shapes;
+pub mod workforce;
 
 use chrono::NaiveDate;
 use rand::SeedableRng;
@@ -39,6 +40,10 @@ pub struct DemoData {
     pub self_harm: Vec<Record>,
     /// The support directory.
     pub services: Vec<crate::support::Service>,
+    /// Organisations and the roles they hold.
+    pub organisations: Vec<crate::workforce::Organisation>,
+    /// Training sessions and e-learning.
+    pub training: Vec<crate::workforce::Training>,
 }
 
 /// The default seed, so two fresh demos look the same.
@@ -62,12 +67,16 @@ pub fn generate_scaled(
     let populations = geography::populations(&geo, end, &mut rng);
     let (suicides, self_harm) =
         people::generate(&geo, end, key, &mut rng, self_harm_scale.max(0.0));
+    let organisations = workforce::organisations(end);
+    let training = workforce::training(end, &organisations);
     DemoData {
         areas: geo.areas,
         populations,
         suicides,
         self_harm,
         services: services::services(end),
+        organisations,
+        training,
     }
 }
 
@@ -121,6 +130,10 @@ pub struct DemoSummary {
     pub self_harm: u64,
     /// Support directory entries written.
     pub services: u64,
+    /// Organisations written.
+    pub organisations: u64,
+    /// Training rows written.
+    pub training: u64,
 }
 
 /// The demo's synthetic postcodes: three in each small area, `AV1 0AA`, `AV1 0AB`, `AV1 0AD`
@@ -171,6 +184,12 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
     let services = store
         .upsert_services(&data.services, "demo", false, None)
         .await?;
+    let organisations = store
+        .upsert_organisations(&data.organisations, "demo", false, None)
+        .await?;
+    let training = store
+        .upsert_training(&data.training, "demo", false, None)
+        .await?;
     // Replay each death's lifecycle, so records carry a status history as real ones would:
     // first as notified, then awaiting inquest, then as they stand now.
     for stage in [Stage::Notified, Stage::AwaitingInquest] {
@@ -219,6 +238,8 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
         suicides: written(suicides),
         self_harm: written(self_harm),
         services: written(services),
+        organisations: written(organisations),
+        training: written(training),
     })
 }
 

@@ -278,6 +278,9 @@ fn binding(measure: &str) -> Option<Binding> {
                 "indicators:dataset=suicides&by=rolling_3_year&area={area}&audience=statutory show value"
             )
         }
+        m if m.starts_with("Share of schools with a senior mental health lead") => format!(
+            "indicators:dataset=coverage&by=year,organisation_type&area={area}&measure=role:senior_mental_health_lead where organisation_type=school show value"
+        ),
         _ => return None,
     };
     Binding::parse(&text).ok()
@@ -327,8 +330,13 @@ pub fn plan(end: NaiveDate) -> Plan {
             .map(|m| {
                 let mut measure = Measure::text(*m);
                 measure.indicator = binding(m);
-                if measure.indicator.is_some() {
-                    measure.direction = Some(Direction::Down);
+                if let Some(b) = &measure.indicator {
+                    // Fewer deaths and presentations; more organisations covered.
+                    measure.direction = Some(if b.query.contains("dataset=coverage") {
+                        Direction::Up
+                    } else {
+                        Direction::Down
+                    });
                     measure.target_date = NaiveDate::from_ymd_opt(start + 3, 3, 31);
                 }
                 measure
@@ -529,7 +537,7 @@ mod tests {
             .flat_map(|(_, a)| a.measures.iter())
             .filter(|m| m.indicator.is_some())
             .count();
-        assert_eq!(live, 3);
+        assert_eq!(live, 4);
         for (_, a) in p.actions() {
             for m in &a.measures {
                 if let Some(b) = &m.indicator {

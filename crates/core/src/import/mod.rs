@@ -3,6 +3,7 @@
 //! message`, with the header on line 1, so a person can fix the whole file in one pass.
 
 mod areas;
+pub(crate) mod columns;
 mod populations;
 pub mod postcodes;
 pub mod profile;

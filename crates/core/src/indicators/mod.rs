@@ -20,6 +20,9 @@ pub mod areas;
 pub mod hotspots;
 mod linked;
 mod postvention;
+mod workforce;
+
+pub use workforce::{COVERAGE, Holding, TRAINING, WorkforceFigures};
 
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
 use crate::register::{Dataset, Record, Value};
@@ -76,6 +79,15 @@ pub enum Dimension {
     /// [`crate::register::postvention::STAGES`]; statutory and partner). `dataset=postvention`
     /// is the suicides dataset broken down by it.
     PostventionStage,
+    /// An organisation's sector (training and coverage).
+    Sector,
+    /// An organisation's type (training and coverage).
+    OrgType,
+    /// The course (training).
+    Course,
+    /// The competence framework a course builds (training; a session counts once in each of
+    /// its course's frameworks).
+    Framework,
 }
 
 impl Dimension {
@@ -107,9 +119,13 @@ impl Dimension {
             "support_consent" => Self::SupportConsent,
             "psychosocial_assessment" => Self::Assessment,
             "postvention_stage" => Self::PostventionStage,
+            "sector" => Self::Sector,
+            "organisation_type" | "org_type" | "type" => Self::OrgType,
+            "course" => Self::Course,
+            "framework" => Self::Framework,
             other => Self::Area(AreaLevel::parse(other).map_err(|_| {
                 format!(
-                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment|postvention_stage"
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment|postvention_stage|sector|organisation_type|course|framework"
                 )
             })?),
         })
@@ -138,12 +154,19 @@ impl Dimension {
             Self::SupportConsent => "support_consent",
             Self::Assessment => "psychosocial_assessment",
             Self::PostventionStage => "postvention_stage",
+            Self::Sector => "sector",
+            Self::OrgType => "organisation_type",
+            Self::Course => "course",
+            Self::Framework => "framework",
         }
     }
 
     /// The register field a breakdown reads in `dataset`; `None` for periods, areas and ages,
     /// and for a breakdown that does not apply to the dataset.
     pub fn field(self, dataset: &Dataset) -> Option<&'static str> {
+        if self.is_workforce() {
+            return None;
+        }
         let name = match self {
             Self::Sex => "sex",
             Self::MethodGroup if dataset.is_self_harm() => "methods",
@@ -180,6 +203,14 @@ impl Dimension {
                 | Self::SupportConsent
                 | Self::Assessment
                 | Self::PostventionStage
+        )
+    }
+
+    /// A breakdown of organisations and training, not of the register.
+    fn is_workforce(self) -> bool {
+        matches!(
+            self,
+            Self::Sector | Self::OrgType | Self::Course | Self::Framework
         )
     }
 
@@ -261,6 +292,20 @@ pub enum Measure {
     Presentations,
     /// Distinct people (by person key).
     Persons,
+    /// Training: delegates trained (`dataset=training`, the default).
+    Delegates,
+    /// Training: sessions run (`dataset=training&measure=sessions`).
+    Sessions,
+    /// Coverage: organisations holding a role or with someone trained
+    /// (`dataset=coverage&measure=role:CODE|course:CODE|framework:CODE`).
+    Holding(Holding),
+}
+
+impl Measure {
+    /// Whether this counts organisations or training rather than the register.
+    pub fn is_workforce(self) -> bool {
+        matches!(self, Self::Delegates | Self::Sessions | Self::Holding(_))
+    }
 }
 
 /// An indicator request.
@@ -359,12 +404,19 @@ impl IndicatorQuery {
         measure: Option<&str>,
     ) -> Result<Self, String> {
         let name = dataset.unwrap_or("suicides");
+        if let Some(w) = workforce::query(name, by, area, audience, measure) {
+            return w;
+        }
         let postvention = name == POSTVENTION;
         let dataset = if postvention {
             &crate::register::SUICIDES
         } else {
             crate::register::dataset(name).ok_or_else(|| {
-                format!("dataset '{name}' is not one of suicides|self-harm|{POSTVENTION}")
+                format!(
+                    "dataset '{name}' is not one of suicides|self-harm|{POSTVENTION}|{}|{}",
+                    workforce::TRAINING,
+                    workforce::COVERAGE
+                )
             })?
         };
         let mut by = by
@@ -512,7 +564,9 @@ impl IndicatorQuery {
 
     /// The dataset's name as asked for: `postvention` for the suicides by postvention stage.
     pub fn dataset_name(&self) -> &'static str {
-        if self.by.contains(&Dimension::PostventionStage) {
+        if let Some(name) = workforce::dataset_name(self.measure) {
+            name
+        } else if self.by.contains(&Dimension::PostventionStage) {
             POSTVENTION
         } else {
             self.dataset.name
@@ -549,6 +603,9 @@ pub struct IndicatorRow {
     /// bereaved's first contact with support (for a partner, only over 10 or more contacts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub median_days: Option<f64>,
+    /// Training and coverage: the denominator and evaluation means.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub workforce: Option<WorkforceFigures>,
 }
 
 /// An indicator table and the disclosure rule it carries.
@@ -612,6 +669,9 @@ pub enum IndicatorError {
 /// What a query's figures count, in words a reader can check: the records and statuses counted,
 /// the ages, the rate and its interval, and the part-period rule.
 pub fn definition(q: &IndicatorQuery) -> String {
+    if let Some(text) = workforce::definition(q) {
+        return text;
+    }
     let what = if q.dataset.is_suicides() {
         "Suspected and confirmed suicides by date of death, all ages, by area of residence; deaths \
          concluded not to be suicide (status not_suicide or concluded_accident) are not counted"
@@ -691,6 +751,22 @@ struct Context {
 }
 
 impl Context {
+    fn new(areas: &[crate::area::Area], years: (i32, i32), protected: bool) -> Self {
+        Self {
+            parent: areas
+                .iter()
+                .filter_map(|a| {
+                    a.parent_code
+                        .clone()
+                        .map(|p| (a.code.clone(), (p, a.level)))
+                })
+                .collect(),
+            level_of: areas.iter().map(|a| (a.code.clone(), a.level)).collect(),
+            years,
+            protected,
+        }
+    }
+
     fn ancestor(&self, code: &str, level: AreaLevel) -> Option<String> {
         let mut c = code.to_owned();
         for _ in 0..16 {
@@ -802,6 +878,10 @@ impl Context {
                 Some(field) => codes(r, field),
                 None => Vec::new(),
             },
+            // Breakdowns of organisations and training: refused for the register by `check_in`.
+            Dimension::Sector | Dimension::OrgType | Dimension::Course | Dimension::Framework => {
+                Vec::new()
+            }
         }
     }
 }
@@ -855,6 +935,9 @@ pub async fn indicators_within(
     q: &IndicatorQuery,
     budget: u64,
 ) -> Result<IndicatorTable, IndicatorError> {
+    if q.measure.is_workforce() {
+        return workforce::table(store, q).await;
+    }
     check(store, q).await?;
     let records = store
         .export_fields(q.dataset, &fields_for(q.dataset))
@@ -966,7 +1049,9 @@ async fn check(store: &dyn Store, q: &IndicatorQuery) -> Result<(), IndicatorErr
 /// [`check`] against areas already read.
 fn check_in(areas: &[crate::area::Area], q: &IndicatorQuery) -> Result<(), IndicatorError> {
     if let Some(d) = q.by.iter().find(|d| !d.applies_to(q.dataset)) {
-        let other = if q.dataset.is_suicides() {
+        let other = if d.is_workforce() {
+            "the training and coverage datasets"
+        } else if q.dataset.is_suicides() {
             "self-harm, not suicides"
         } else {
             "suicides, not self-harm"
@@ -1019,22 +1104,14 @@ pub async fn indicators_over(
         .flatten()
         .map(|d| d.year())
         .collect();
-    let ctx = Context {
-        parent: areas
-            .iter()
-            .filter_map(|a| {
-                a.parent_code
-                    .clone()
-                    .map(|p| (a.code.clone(), (p, a.level)))
-            })
-            .collect(),
-        level_of: areas.iter().map(|a| (a.code.clone(), a.level)).collect(),
-        years: (
+    let ctx = Context::new(
+        areas,
+        (
             years.iter().copied().min().unwrap_or(0),
             years.iter().copied().max().unwrap_or(0),
         ),
-        protected: q.audience.is_protected(),
-    };
+        q.audience.is_protected(),
+    );
     let mut cells: BTreeMap<Vec<String>, Cell<'_>> = BTreeMap::new();
     let mut work = 0_u64;
     let too_fine = || {
@@ -1106,6 +1183,7 @@ pub async fn indicators_over(
                 statistic,
                 partial: false,
                 median_days: postvention::median_days(&cell.days, q.audience),
+                workforce: None,
             }
         })
         .collect();
@@ -1123,6 +1201,7 @@ pub async fn indicators_over(
                     statistic,
                     partial: false,
                     median_days: None,
+                    workforce: None,
                 });
             }
             rows.sort_by(|a, b| a.dims.cmp(&b.dims));
@@ -1911,6 +1990,7 @@ mod tests {
             statistic: Some("crude rate per 100,000"),
             partial: false,
             median_days: None,
+            workforce: None,
         };
         let mut rows = vec![
             row("2023", "male", 3),

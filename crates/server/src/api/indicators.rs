@@ -1,4 +1,4 @@
-//! `GET /api/v1/indicators?dataset=suicides|self-harm|postvention&by=year,sex,...&area=CODE&audience=statutory|partner|public`
+//! `GET /api/v1/indicators?dataset=suicides|self-harm|postvention|training|coverage&by=year,sex,...&area=CODE&audience=statutory|partner|public`
 //! (and `measure=presentations|persons` for self-harm). Without `audience`, the signed-in get
 //! `partner` and everyone else `public`. Partner and public requests are checked against their
 //! catalogue and refused with 400 when too fine; withheld rows are left out, not labelled.
@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use std::sync::Arc;
 
 use lantern_core::indicators::{
-    Audience, IndicatorError, IndicatorQuery, IndicatorTable, indicators,
+    Audience, IndicatorError, IndicatorQuery, IndicatorTable, Measure, indicators,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -85,7 +85,11 @@ pub(crate) async fn indicator_body(
     p.area = scoped_area(state, viewer, audience, p.area.take()).await?;
     let query = parse(&p).map_err(AppError::Invalid)?;
     // Unsuppressed figures are audited, like the records behind them.
-    if let (Some(user), false) = (&viewer.0, query.audience.is_protected()) {
+    // Training and coverage count organisations, not people: nothing to audit.
+    if let (Some(user), false) = (
+        &viewer.0,
+        query.audience.is_protected() || query.measure.is_workforce(),
+    ) {
         audit(
             state,
             &user.username,
@@ -109,7 +113,7 @@ pub(crate) async fn indicator_body(
     }
     let key = format!(
         "indicators|{}|{:?}|{:?}|{}|{:?}|{:?}",
-        query.dataset.name,
+        query.dataset_name(),
         query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         query.area,
         query.audience.disclosure(),
@@ -177,7 +181,7 @@ where
 pub(crate) async fn table(state: &AppState, q: &IndicatorQuery) -> Result<Arc<IndicatorTable>> {
     let key = format!(
         "{}|{:?}|{:?}|{}|{:?}|{:?}",
-        q.dataset.name,
+        q.dataset_name(),
         q.by,
         q.area,
         q.audience.disclosure(),
@@ -218,10 +222,13 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
             if query.dataset_name() == lantern_core::indicators::POSTVENTION {
                 o.insert("median_days".to_owned(), json!(r.median_days));
             }
+            if let Some(Value::Object(figures)) = r.workforce.as_ref().map(|w| json!(w)) {
+                o.extend(figures);
+            }
             Value::Object(o)
         })
         .collect();
-    json!({
+    let mut body = json!({
         "dataset": query.dataset_name(),
         "by": query.by.iter().map(|d| d.name()).collect::<Vec<_>>(),
         "rows": rows,
@@ -230,7 +237,11 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
         "zero_rows": table.zero_rows,
         "last_record": table.last_record.map(|d| d.to_string()),
         "definition": definition(query),
-    })
+    });
+    if let (Measure::Holding(h), Some(o)) = (query.measure, body.as_object_mut()) {
+        o.insert("measure".to_owned(), json!(h.name()));
+    }
+    body
 }
 
 /// Whether a dimension's name is an area level's.

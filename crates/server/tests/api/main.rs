@@ -16,6 +16,7 @@ mod postvention;
 mod residence;
 mod robustness;
 mod support;
+mod workforce;
 
 use axum::http::StatusCode;
 use helpers::TestApp;

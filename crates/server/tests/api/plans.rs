@@ -17,6 +17,7 @@ No.\tAction\tLead\tStatus\tTimescale\tMeasure
 1.2\tSurveillance\tHarbour Trust\tIdea\tOngoing\tSuicide rate, three years pooled
 1.3\tYoung people\tOther Org\tInitial meeting\tOngoing\tSelf-harm among 15-19 year olds
 1.4\tBereavement support\tOther Org\tInitial meeting\tOngoing\tFamilies in contact with support
+1.5\tSchool leads\tOther Org\tInitial meeting\tOngoing\tSchools with a senior mental health lead
 ";
 
 async fn post_json(app: &TestApp, uri: &str, body: &str) -> crate::helpers::Reply {
@@ -48,6 +49,9 @@ pub(crate) async fn plans_story(app: &TestApp) {
     );
     actions[3].measures[0].indicator = bind(
         "indicators:dataset=postvention&by=year&audience=statutory where postvention_stage=contacted show value",
+    );
+    actions[4].measures[0].indicator = bind(
+        "indicators:dataset=coverage&by=year,organisation_type&measure=role:senior_mental_health_lead where organisation_type=school show value",
     );
     let id = app.store.create_plan(&plan).await.unwrap();
     let stored = app.store.plan(id).await.unwrap();
@@ -82,6 +86,12 @@ pub(crate) async fn plans_story(app: &TestApp) {
             vec![("postvention_stage", "contacted")],
             "value",
         ),
+        (
+            "1.5",
+            "dataset=coverage&by=year,organisation_type&measure=role:senior_mental_health_lead",
+            vec![("organisation_type", "school")],
+            "value",
+        ),
     ] {
         let api = app.get(&format!("/api/v1/indicators?{query}")).await.json();
         let rows = api["rows"].as_array().unwrap();
@@ -109,7 +119,7 @@ pub(crate) async fn plans_story(app: &TestApp) {
         let page = app.get(&format!("/plans/{id}/actions/{}", a(number))).await;
         let latest = &points.last().unwrap()[field];
         let shown = match field {
-            "value" => format!("{:.1}", latest.as_f64().unwrap()),
+            "value" => lantern_core::plans::updates::figure(latest.as_f64().unwrap()),
             _ => latest.to_string(),
         };
         assert!(
@@ -214,7 +224,7 @@ pub(crate) async fn plans_story(app: &TestApp) {
     let again = parse_plan_bytes("e.csv", csv.body.as_bytes(), None, &PlanOptions::default())
         .unwrap()
         .plan;
-    assert_eq!(again.action_count(), 4);
+    assert_eq!(again.action_count(), 5);
     assert_eq!(
         again.action("1.1").unwrap().status.as_deref(),
         Some("complete")

@@ -12,7 +12,7 @@
 //! compiler against each backend's concrete types.
 //!
 //! One file per capability: [`areas`], [`register`] (with [`register_rows`]), [`audit`],
-//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`], [`services`] and [`reports`].
+//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`], [`services`], [`workforce`] and [`reports`].
 
 use lantern_core::{Store, StoreResult};
 
@@ -33,6 +33,7 @@ mod services;
 mod settings;
 mod signals;
 mod users;
+mod workforce;
 
 /// Bind a cell, after a separator (`separated`) or straight after the SQL before it.
 pub(super) fn push_cell(
