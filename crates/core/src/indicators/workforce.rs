@@ -8,7 +8,7 @@
 //!   evaluations returned.
 //! - **Coverage** is the share of organisations that hold a role
 //!   (`measure=role:senior_mental_health_lead`), or have anyone trained in a course
-//!   (`measure=course:orange_button`) or towards a framework
+//!   (`measure=course:orange_button`, or `course:any`) or towards a framework
 //!   (`measure=framework:children_young_people`), at the end of each period. The organisations
 //!   counted are those of the row's breakdown (type, sector, area), and a row's `denominator`
 //!   says how many; `value` is the percentage with a 95% Wilson interval. A period that ends
@@ -48,6 +48,8 @@ pub enum Holding {
     Course(&'static str),
     /// Someone from it was trained by the day in a course that builds the framework.
     Framework(&'static str),
+    /// Someone from it was trained by the day in any course (`course:any`).
+    AnyCourse,
 }
 
 impl Holding {
@@ -75,6 +77,7 @@ impl Holding {
         };
         match kind.trim() {
             "role" => find(ROLES).map(Self::Role),
+            "course" if word.trim().eq_ignore_ascii_case("any") => Ok(Self::AnyCourse),
             "course" => find(COURSES).map(Self::Course),
             "framework" => find(FRAMEWORKS).map(Self::Framework),
             other => Err(format!(
@@ -90,6 +93,7 @@ impl Holding {
             Self::Role(c) => format!("role:{c}"),
             Self::Course(c) => format!("course:{c}"),
             Self::Framework(c) => format!("framework:{c}"),
+            Self::AnyCourse => "course:any".to_owned(),
         }
     }
 
@@ -105,6 +109,7 @@ impl Holding {
                 "with someone trained towards the framework {}",
                 crate::codes::list(FRAMEWORKS).label(c)
             ),
+            Self::AnyCourse => "with someone trained in any course".to_owned(),
         }
     }
 }
@@ -364,7 +369,15 @@ pub(super) async fn table(
                     .collect(),
                 None => vec![(None, as_of)],
             };
+            // Each organisation's own training, read once.
+            let mut own: HashMap<&str, Vec<&Training>> = HashMap::new();
+            for t in &data.training {
+                if let Some(r) = t.organisation.as_deref() {
+                    own.entry(r).or_default().push(t);
+                }
+            }
             for o in data.orgs.iter().filter(|o| in_area(o.area.as_deref())) {
+                let trained = own.get(o.reference.as_str()).map_or(&[][..], Vec::as_slice);
                 for (label, day) in &assessed {
                     let key: Vec<String> =
                         q.by.iter()
@@ -377,7 +390,7 @@ pub(super) async fn table(
                             .collect();
                     let cell = cells.entry(key).or_default();
                     cell.denominator += 1;
-                    if meets(o, holding, *day, &data.training) {
+                    if meets(o, holding, *day, trained) {
                         cell.count += 1;
                     }
                 }
@@ -491,20 +504,18 @@ fn empty(q: &IndicatorQuery, as_of: Option<NaiveDate>) -> IndicatorTable {
     }
 }
 
-/// Whether an organisation has what a coverage figure counts on `day`.
-fn meets(o: &Organisation, holding: Holding, day: NaiveDate, training: &[Training]) -> bool {
+/// Whether an organisation has what a coverage figure counts on `day`; `training` is its own.
+fn meets(o: &Organisation, holding: Holding, day: NaiveDate, training: &[&Training]) -> bool {
     let trained = |course_fits: &dyn Fn(&str) -> bool| {
-        training.iter().any(|t| {
-            t.organisation.as_deref() == Some(o.reference.as_str())
-                && t.date <= day
-                && t.delegates > 0
-                && course_fits(&t.course)
-        })
+        training
+            .iter()
+            .any(|t| t.date <= day && t.delegates > 0 && course_fits(&t.course))
     };
     match holding {
         Holding::Role(r) => o.holds(r, day),
         Holding::Course(c) => trained(&|course| course == c),
         Holding::Framework(f) => trained(&|course| frameworks_of(course).contains(&f)),
+        Holding::AnyCourse => trained(&|_| true),
     }
 }
 

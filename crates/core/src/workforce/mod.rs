@@ -20,7 +20,7 @@ use crate::codes::CodeList;
 use crate::import::columns::{Columns, Spec, code_or_word};
 use crate::import::reading::{DateOrder, fold, read_date};
 use crate::import::{ImportError, Problems, Table, read_table};
-use crate::store::{SummaryAudit, WorkforceStore};
+use crate::store::SummaryAudit;
 
 /// The code list of sectors.
 pub const SECTORS: &str = "organisation_sector";
@@ -818,15 +818,6 @@ pub fn write_training(rows: &[Training], out: impl std::io::Write) -> std::io::R
     w.flush()
 }
 
-async fn area_codes(store: &dyn crate::Store) -> Result<HashSet<String>, ImportError> {
-    Ok(store
-        .areas(None)
-        .await?
-        .into_iter()
-        .map(|a| a.code)
-        .collect())
-}
-
 /// Import an organisations file: every organisation or none, updated by reference (its roles
 /// replaced by the file's), with the audit entry (when `audit_by` is given) in the same
 /// transaction.
@@ -840,18 +831,16 @@ pub async fn import_organisations(
     today: NaiveDate,
     audit_by: Option<crate::import::AuditBy<'_>>,
 ) -> Result<ImportSummary, ImportError> {
-    let table = read_table(path)?;
-    let areas = area_codes(store).await?;
-    let orgs = parse_organisations(&table, &|c| areas.contains(c), today)?;
-    let audit = audit_by.map(|by| by.summary_entry("organisations_import", path));
-    Ok(WorkforceStore::upsert_organisations(
+    import_table(
         store,
-        &orgs,
-        &crate::import::source_name(path),
+        Kind::Organisations,
+        &read_table(path)?,
+        path,
         dry_run,
-        audit.as_ref().map(|a| a as SummaryAudit<'_>),
+        today,
+        audit_by,
     )
-    .await?)
+    .await
 }
 
 /// Import a training file: every row or none. A session's rows replace those held for it
@@ -866,19 +855,85 @@ pub async fn import_training(
     today: NaiveDate,
     audit_by: Option<crate::import::AuditBy<'_>>,
 ) -> Result<ImportSummary, ImportError> {
-    let table = read_table(path)?;
-    let areas = area_codes(store).await?;
-    let orgs = store.organisations().await?;
-    let rows = parse_training(&table, &orgs, &|c| areas.contains(c), today)?;
-    let audit = audit_by.map(|by| by.summary_entry("training_import", path));
-    Ok(WorkforceStore::upsert_training(
+    import_table(
         store,
-        &rows,
-        &crate::import::source_name(path),
+        Kind::Training,
+        &read_table(path)?,
+        path,
         dry_run,
-        audit.as_ref().map(|a| a as SummaryAudit<'_>),
+        today,
+        audit_by,
     )
-    .await?)
+    .await
+}
+
+/// What a workforce file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Organisations and their roles.
+    Organisations,
+    /// Training sessions and e-learning.
+    Training,
+}
+
+impl Kind {
+    /// `organisations` or `training`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Organisations => "organisations",
+            Self::Training => "training",
+        }
+    }
+}
+
+/// Import a table already read (an upload, or a file): as [`import_organisations`] and
+/// [`import_training`]; `path` names it in the audit log and as the rows' source.
+///
+/// # Errors
+/// Problems in the table, or a store failure; in both cases nothing is written.
+pub async fn import_table(
+    store: &dyn crate::Store,
+    kind: Kind,
+    table: &Table,
+    path: &Path,
+    dry_run: bool,
+    today: NaiveDate,
+    audit_by: Option<crate::import::AuditBy<'_>>,
+) -> Result<ImportSummary, ImportError> {
+    let areas: HashSet<String> = store
+        .areas(None)
+        .await?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    let known = |c: &str| areas.contains(c);
+    let source = crate::import::source_name(path);
+    let audit = audit_by.map(|by| by.summary_entry(kind.audit_action(), path));
+    let audit = audit.as_ref().map(|a| a as SummaryAudit<'_>);
+    Ok(match kind {
+        Kind::Organisations => {
+            let orgs = parse_organisations(table, &known, today)?;
+            store
+                .upsert_organisations(&orgs, &source, dry_run, audit)
+                .await?
+        }
+        Kind::Training => {
+            let orgs = store.organisations().await?;
+            let rows = parse_training(table, &orgs, &known, today)?;
+            store
+                .upsert_training(&rows, &source, dry_run, audit)
+                .await?
+        }
+    })
+}
+
+impl Kind {
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Organisations => "organisations_import",
+            Self::Training => "training_import",
+        }
+    }
 }
 
 #[cfg(test)]

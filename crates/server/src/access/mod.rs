@@ -101,6 +101,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     // The postvention worklist: the register's people, each within their scope (a recorder
     // sees their own source's deaths).
     ("GET", "/postvention", Rule::People),
+    ("GET", "/workforce", Rule::SignedIn),
     // Uploads: recorders (their own source's records only, checked by the handler),
     // analysts and admins.
     ("GET", "/imports", Rule::People),
@@ -164,6 +165,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ),
     ("POST", "/register/suicides/{id}/status", Rule::People),
     ("POST", "/register/suicides/{id}/postvention", Rule::People),
+    ("POST", "/workforce/upload", Rule::Analysts),
     // An entry's owners (its organisation's users) or an analyst say it was checked; the
     // handler checks the organisation.
     (

@@ -24,6 +24,7 @@ mod signal_pictures;
 mod signals;
 pub(crate) mod support;
 mod waiting;
+mod workforce;
 
 use axum::Router;
 use axum::http::header;
@@ -46,6 +47,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(quality::routes())
         .merge(postvention::routes())
+        .merge(workforce::routes())
         .merge(support::routes())
         .merge(audit::routes())
         .merge(login::routes())

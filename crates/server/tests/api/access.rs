@@ -527,6 +527,20 @@ fn table(f: &Fixture) -> Vec<Row> {
     // (400); a confirm with no waiting check is refused as invalid (422).
     rows.push(row("GET", "/imports", "/imports", html_people));
     rows.push(row("GET", "/postvention", "/postvention", html_people));
+    // Organisations and training: anyone signed in sees the figures; analysts upload (a POST
+    // that is not multipart is refused by the extractor).
+    rows.push(row(
+        "GET",
+        "/workforce",
+        "/workforce",
+        [303, 200, 200, 200, 200, 200, 200],
+    ));
+    rows.push(row(
+        "POST",
+        "/workforce/upload",
+        "/workforce/upload",
+        [401, 400, 400, 400, 403, 403, 403],
+    ));
     // The support directory is public; an entry's organisation (the lead's, for this one) or
     // an analyst says it was checked.
     rows.push(row(

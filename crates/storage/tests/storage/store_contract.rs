@@ -1571,6 +1571,114 @@ async fn services_story(store: &dyn Store) {
     );
 }
 
+/// Organisations with their roles, and training by session and organisation: a dry run writes
+/// nothing; rows read back whole (roles with and without an end, evaluation means, a row with
+/// no organisation); again unchanged; a changed role updates its organisation; a session
+/// imported again without one organisation's row loses that row.
+async fn workforce_story(store: &dyn Store) {
+    use lantern_core::workforce::{Organisation, Role, Training};
+    let day = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+    let org = |r: &str, name: &str, roles: Vec<Role>| Organisation {
+        reference: r.to_owned(),
+        name: name.to_owned(),
+        sector: "education".to_owned(),
+        org_type: "school".to_owned(),
+        area: Some("E07000001".to_owned()),
+        size: Some(640),
+        roles,
+    };
+    let lead = |from, to| Role {
+        role: "senior_mental_health_lead".to_owned(),
+        from,
+        to,
+    };
+    let orgs = vec![
+        org("S2", "Zed School", vec![]),
+        org(
+            "S1",
+            "Alder Academy — café",
+            vec![
+                lead(day(2023, 9), Some(day(2024, 7))),
+                lead(day(2024, 9), None),
+            ],
+        ),
+    ];
+    let dry = store
+        .upsert_organisations(&orgs, "orgs.csv", true, None)
+        .await
+        .unwrap();
+    assert_eq!(dry.inserted, 2);
+    assert!(store.organisations().await.unwrap().is_empty());
+    let first = store
+        .upsert_organisations(&orgs, "orgs.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((first.inserted, first.updated, first.unchanged), (2, 0, 0));
+    assert_eq!(
+        store.organisations().await.unwrap(),
+        vec![orgs[1].clone(), orgs[0].clone()],
+        "whole, by name"
+    );
+    let mut changed = orgs.clone();
+    changed[0].roles.push(lead(day(2025, 1), None));
+    changed[1].size = None;
+    let again = store
+        .upsert_organisations(&changed, "orgs.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 2, 0));
+    let read = store.organisations().await.unwrap();
+    assert_eq!(read[1].roles, changed[0].roles);
+    assert_eq!(read[0].size, None);
+
+    let row = |r: &str, o: Option<&str>, delegates| Training {
+        reference: r.to_owned(),
+        date: day(2025, 3),
+        course: "orange_button".to_owned(),
+        provider: Some("Mind".to_owned()),
+        area: Some("E07000001".to_owned()),
+        organisation: o.map(str::to_owned),
+        sector: o.map(|_| "education".to_owned()),
+        delegates,
+        evaluations: o.map(|_| 3),
+        confidence_before: o.map(|_| 4.25),
+        confidence_after: o.map(|_| 8.5),
+        satisfaction: o.map(|_| 4.75),
+    };
+    let rows = vec![
+        row("T1", Some("S1"), 4),
+        row("T1", Some("S2"), 2),
+        row("T1", None, 5),
+    ];
+    let dry = store
+        .upsert_training(&rows, "t.csv", true, None)
+        .await
+        .unwrap();
+    assert_eq!(dry.inserted, 3);
+    assert!(store.training().await.unwrap().is_empty());
+    store
+        .upsert_training(&rows, "t.csv", false, None)
+        .await
+        .unwrap();
+    let read = store.training().await.unwrap();
+    assert_eq!(read.len(), 3);
+    for r in &rows {
+        assert!(read.contains(r), "{r:?} in {read:?}");
+    }
+    let again = store
+        .upsert_training(&rows, "t.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3));
+    let fewer = vec![rows[0].clone(), rows[2].clone()];
+    let third = store
+        .upsert_training(&fewer, "t.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((third.inserted, third.updated, third.unchanged), (0, 1, 2));
+    assert_eq!(store.training().await.unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -1592,6 +1700,7 @@ async fn the_store_contract_holds_on_sqlite() {
     duplicates_story(store.as_ref()).await;
     postvention_story(store.as_ref()).await;
     services_story(store.as_ref()).await;
+    workforce_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1638,6 +1747,7 @@ async fn the_store_contract_holds_on_postgres() {
     duplicates_story(store.as_ref()).await;
     postvention_story(store.as_ref()).await;
     services_story(store.as_ref()).await;
+    workforce_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {
