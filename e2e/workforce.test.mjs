@@ -103,3 +103,25 @@ test('a partner sees the figures and no upload; the keyboard reaches the upload'
   assert.ok(reached, 'Tab reaches the upload form');
   await p.context().close();
 });
+
+test('the explorer shows coverage to the public, as the API gives it', async () => {
+  const p = await page(null, { bypassCSP: true });
+  await p.goto(`${base}/explore?dataset=coverage&counting=course:orange_button&measure=rate&period=&first=organisation_type`);
+  assert.deepEqual(await axe(p), [], 'the explorer');
+  const row = await p.locator('table tr', { has: p.locator('td:text-is("veterans_organisation")') }).locator('td').allInnerTexts();
+  assert.equal(row[1], '3', row.join('|'));
+  assert.equal(row[2], '50.0', row.join('|'));
+  assert.match(await p.locator('main').innerText(), /Percentage of the organisations/);
+  assert.match(await p.locator('main').innerText(), /every figure is exact/);
+  // A training breakdown by framework, from the menus.
+  await p.selectOption('#dataset', 'training');
+  await p.selectOption('#counting', 'delegates');
+  await p.selectOption('#first', 'framework');
+  await p.selectOption('#measure', 'count');
+  await p.click('button[type=submit]');
+  await p.waitForURL(/dataset=training/);
+  const frameworks = await p.locator('table tbody tr').count();
+  assert.equal(frameworks >= 4 * 1, true, `a row per framework and year: ${frameworks}`);
+  await p.screenshot({ path: join(shots, 'workforce-explore.png'), fullPage: true });
+  await p.context().close();
+});

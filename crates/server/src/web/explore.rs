@@ -70,7 +70,56 @@ const BREAKDOWNS: &[(&str, &str)] = &[
         "psychosocial_assessment",
         "Psychosocial assessment (self-harm, not public)",
     ),
+    ("sector", "Sector (training, coverage)"),
+    (
+        "organisation_type",
+        "Type of organisation (training, coverage)",
+    ),
+    ("course", "Course (training)"),
+    ("framework", "Competence framework (training)"),
 ];
+
+/// What is counted: the register's, then training's, then coverage's (each coverage choice is
+/// the API's `measure`).
+const COUNTING: &[(&str, &str)] = &[
+    ("presentations", "Presentations (deaths)"),
+    ("persons", "People (self-harm)"),
+    ("delegates", "Delegates (training)"),
+    ("sessions", "Sessions (training)"),
+    (
+        "role:senior_mental_health_lead",
+        "With a senior mental health lead (coverage)",
+    ),
+    (
+        "role:suicide_prevention_lead",
+        "With a suicide prevention lead (coverage)",
+    ),
+    ("course:any", "With someone trained (coverage)"),
+    (
+        "course:orange_button",
+        "With someone trained in Orange Button (coverage)",
+    ),
+];
+
+/// What the chosen dataset counts when the choice is another dataset's: the dataset's own
+/// first choice.
+fn counting_for(dataset: &str, counting: &str) -> String {
+    let fits = match dataset {
+        "training" => ["delegates", "sessions"].contains(&counting),
+        "coverage" => counting.contains(':'),
+        _ => ["presentations", "persons"].contains(&counting),
+    };
+    if fits {
+        counting.to_owned()
+    } else {
+        match dataset {
+            "training" => "delegates",
+            "coverage" => "role:senior_mental_health_lead",
+            _ => "presentations",
+        }
+        .to_owned()
+    }
+}
 
 #[derive(Template)]
 #[template(path = "explore.html")]
@@ -95,6 +144,8 @@ struct ExplorePage {
     downloads: String,
     api: String,
     measure_label: &'static str,
+    /// Training and coverage: no small-number rule applies.
+    exact: bool,
 }
 
 /// The explorer's choices, as the form sends them.
@@ -117,16 +168,16 @@ fn choice(raw: &std::collections::HashMap<String, String>, analyst: bool) -> Cho
     if raw.is_empty() {
         by = vec!["year".to_owned(), "lad".to_owned()];
     }
+    let dataset = Some(get("dataset"))
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "suicides".to_owned());
+    let counting = counting_for(&dataset, &get("counting"));
     Choice {
-        dataset: Some(get("dataset"))
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| "suicides".to_owned()),
+        dataset,
         measure: Some(get("measure"))
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| "count".to_owned()),
-        counting: Some(get("counting"))
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| "presentations".to_owned()),
+        counting,
         by,
         area: get("area"),
         audience: Some(get("audience"))
@@ -272,7 +323,9 @@ async fn show_explorer(
     }
     let disclosure = body["disclosure"].as_str().unwrap_or_default().to_owned();
     let definition = body["definition"].as_str().unwrap_or_default().to_owned();
+    let coverage = body["dataset"] == lantern_core::indicators::COVERAGE;
     let measure_label = match c.measure.as_str() {
+        "rate" | "crude" if coverage => "Percentage of the organisations, with its 95% interval",
         "rate" => "Rate per 100,000 as published, with its 95% interval",
         "crude" => "Crude rate per 100,000, with its 95% interval",
         "standardised" => {
@@ -373,6 +426,11 @@ async fn show_explorer(
                 lantern_core::indicators::POSTVENTION,
                 "Bereavement support after a suicide (postvention)",
             ),
+            (lantern_core::indicators::TRAINING, "Training"),
+            (
+                lantern_core::indicators::COVERAGE,
+                "Organisations with a role or training (coverage)",
+            ),
         ]
         .iter()
         .map(|(v, l)| Opt::new(v, l, &c.dataset))
@@ -387,13 +445,10 @@ async fn show_explorer(
         .iter()
         .map(|(v, l)| Opt::new(v, l, &c.measure))
         .collect(),
-        counting_options: [
-            ("presentations", "Presentations (deaths)"),
-            ("persons", "People (self-harm)"),
-        ]
-        .iter()
-        .map(|(v, l)| Opt::new(v, l, &c.counting))
-        .collect(),
+        counting_options: COUNTING
+            .iter()
+            .map(|(v, l)| Opt::new(v, l, &c.counting))
+            .collect(),
         period_options: PERIODS.iter().map(|(v, l)| Opt::new(v, l, &p0)).collect(),
         first_options: BREAKDOWNS
             .iter()
@@ -436,6 +491,7 @@ async fn show_explorer(
         disclosure,
         definition,
         measure_label,
+        exact: query.measure.is_workforce(),
         layout,
     };
     Ok(render(&page))
