@@ -1,7 +1,8 @@
-//! Any bytes as an organisations file and as a training file: never a panic; every problem has
+//! Any bytes as an organisations file, a training file and a media monitoring log: never a panic; every problem has
 //! a line; every organisation read has codes from its lists and roles that end after they
 //! start, and never two of one role at once; every training row has a course of the catalogue
-//! and evaluations no more than its delegates; both write out as files that read back the same.
+//! and evaluations no more than its delegates; a media report is compliant exactly when it breaks
+//! nothing; each writes out as a file that reads back the same.
 #![no_main]
 
 use chrono::NaiveDate;
@@ -49,6 +50,19 @@ fuzz_target!(|data: &[u8]| {
             parse_organisations(&again, &known, today).expect("reads back"),
             orgs
         );
+    }
+    let media = lantern_core::media::parse_reports(&table, &known, &|id| id % 2 == 0, today);
+    lines_ok(&media);
+    if let Ok(reports) = media {
+        for r in &reports {
+            assert_eq!(r.compliant(), r.breaches().is_empty());
+            assert!(r.published <= today && r.record_id.is_none_or(|id| id % 2 == 0));
+        }
+        let mut bytes = Vec::new();
+        lantern_core::media::write_csv(&reports, &mut bytes).expect("written");
+        let again = Table::from_csv("again.csv", &bytes).expect("a table");
+        let read = lantern_core::media::parse_reports(&again, &known, &|id| id % 2 == 0, today);
+        assert_eq!(read.expect("reads back"), reports);
     }
     let training = parse_training(&table, &orgs, &known, today);
     lines_ok(&training);

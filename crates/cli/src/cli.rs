@@ -268,6 +268,14 @@ pub(crate) enum ImportCommand {
         #[command(flatten)]
         opts: ImportOpts,
     },
+    /// Media reports of suspected suicides, checked against the Samaritans media guidelines
+    /// (CSV or XLSX; see docs/templates/media.csv): one row per report, updated by reference.
+    Media {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
     /// Suspected suicides (CSV or XLSX). See docs/templates/suicides.csv. A source's own file
     /// is read through a mapping profile (--profile; see docs/profiles.md).
     Suicides {
@@ -1024,6 +1032,8 @@ pub(crate) enum ExportWhat {
     Organisations,
     /// Training (CSV, which `lantern import training` reads back, or JSON).
     Training,
+    /// Media reports (CSV, which `lantern import media` reads back, or JSON).
+    Media,
 }
 
 #[derive(Debug, Args)]

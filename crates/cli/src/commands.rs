@@ -189,8 +189,8 @@ async fn demo(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             summary.services
         );
         eprintln!(
-            "Loaded {} organisations and {} training rows (dataset=training and dataset=coverage).",
-            summary.organisations, summary.training
+            "Loaded {} organisations and {} training rows (dataset=training and dataset=coverage), and {} media reports (see /media).",
+            summary.organisations, summary.training, summary.media
         );
         let plan = lantern_core::demo::plan::load(store.as_ref(), end, args.seed).await?;
         eprintln!("Loaded the demo action plan with its progress updates (plan {plan}).");
@@ -447,28 +447,22 @@ async fn import(url: &str, what: ImportCommand) -> anyhow::Result<ExitCode> {
             )
         }
         ImportCommand::Organisations { file, opts } => {
-            let actor = cli_actor();
-            let by = import::AuditBy {
-                actor: &actor,
-                origin: "cli",
-            };
-            let today = chrono::Local::now().date_naive();
-            report(
-                workforce::import_organisations(s, &file, opts.dry_run, today, Some(by)).await,
-                opts,
-            )
+            let (actor, today) = (cli_actor(), chrono::Local::now().date_naive());
+            let by = Some(cli_by(&actor));
+            let result = workforce::import_organisations(s, &file, opts.dry_run, today, by);
+            report(result.await, opts)
         }
         ImportCommand::Training { file, opts } => {
-            let actor = cli_actor();
-            let by = import::AuditBy {
-                actor: &actor,
-                origin: "cli",
-            };
-            let today = chrono::Local::now().date_naive();
-            report(
-                workforce::import_training(s, &file, opts.dry_run, today, Some(by)).await,
-                opts,
-            )
+            let (actor, today) = (cli_actor(), chrono::Local::now().date_naive());
+            let by = Some(cli_by(&actor));
+            let result = workforce::import_training(s, &file, opts.dry_run, today, by);
+            report(result.await, opts)
+        }
+        ImportCommand::Media { file, opts } => {
+            let (actor, today) = (cli_actor(), chrono::Local::now().date_naive());
+            let by = Some(cli_by(&actor));
+            let result = lantern_core::media::import_reports(s, &file, opts.dry_run, today, by);
+            report(result.await, opts)
         }
         ImportCommand::Suicides {
             file,
@@ -709,6 +703,26 @@ async fn export_services(store: &SharedStore, args: &ExportArgs) -> anyhow::Resu
     .await
 }
 
+/// The audit's "who" of an import from the command line.
+fn cli_by(actor: &str) -> import::AuditBy<'_> {
+    import::AuditBy {
+        actor,
+        origin: "cli",
+    }
+}
+
+async fn export_media(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
+    let rows = store.media_reports().await?;
+    export_reference(
+        store,
+        args,
+        &rows,
+        |r, out| lantern_core::media::write_csv(r, out),
+        ("media", "media reports"),
+    )
+    .await
+}
+
 async fn export_organisations(store: &SharedStore, args: &ExportArgs) -> anyhow::Result<()> {
     let rows = store.organisations().await?;
     export_reference(
@@ -778,6 +792,7 @@ async fn export(url: &str, args: &ExportArgs) -> anyhow::Result<()> {
         ExportWhat::Services => return export_services(&store, args).await,
         ExportWhat::Organisations => return export_organisations(&store, args).await,
         ExportWhat::Training => return export_training(&store, args).await,
+        ExportWhat::Media => return export_media(&store, args).await,
     };
     if args.plan.is_some() {
         anyhow::bail!("--plan applies to `lantern export plans` only");

@@ -12,6 +12,7 @@ pub mod export;
 pub mod grid;
 pub mod import;
 pub mod indicators;
+pub mod media;
 pub mod plans;
 pub mod pseudonym;
 pub mod quality;
@@ -27,9 +28,9 @@ pub mod text;
 pub mod workforce;
 
 pub use store::{
-    AreaStore, AuditStore, BenchmarkStore, ImportSummary, PlanStore, RegisterStore, ReportStore,
-    ServiceStore, SettingsStore, SharedStore, SignalStore, Store, StoreError, StoreResult,
-    UserStore, WorkforceStore,
+    AreaStore, AuditStore, BenchmarkStore, ImportSummary, MediaStore, PlanStore, RegisterStore,
+    ReportStore, ServiceStore, SettingsStore, SharedStore, SignalStore, Store, StoreError,
+    StoreResult, UserStore, WorkforceStore,
 };
 
 /// Lowercase hexadecimal of `bytes`.

@@ -1,6 +1,6 @@
 //! The storage contract, one trait per capability ([`AreaStore`], [`RegisterStore`],
 //! [`AuditStore`], [`SettingsStore`], [`UserStore`], [`PlanStore`], [`SignalStore`],
-//! [`BenchmarkStore`], [`ServiceStore`], [`WorkforceStore`], [`ReportStore`]) and
+//! [`BenchmarkStore`], [`ServiceStore`], [`WorkforceStore`], [`MediaStore`], [`ReportStore`]) and
 //! [`Store`], which is all of them. Code that needs one capability takes that trait; a
 //! `&dyn Store` coerces to any of them. `lantern-storage` implements them for SQLite and
 //! PostgreSQL, and the contract test suite runs the same story on both.
@@ -727,6 +727,23 @@ pub trait WorkforceStore: Send + Sync {
     async fn training(&self) -> StoreResult<Vec<crate::workforce::Training>>;
 }
 
+/// Media reports of suspected suicides, checked against the guidelines.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// Insert or update reports by reference, all or none; `source` names the file. With
+    /// `dry_run` the work is rolled back and only the summary returned; with `audit`, its entry
+    /// is appended in the same transaction.
+    async fn upsert_media_reports(
+        &self,
+        rows: &[crate::media::MediaReport],
+        source: &str,
+        dry_run: bool,
+        audit: Option<SummaryAudit<'_>>,
+    ) -> StoreResult<ImportSummary>;
+    /// Every report, newest first.
+    async fn media_reports(&self) -> StoreResult<Vec<crate::media::MediaReport>>;
+}
+
 /// Published figures to compare with (Fingertips' England and regional values, …).
 #[async_trait]
 pub trait BenchmarkStore: Send + Sync {
@@ -796,6 +813,7 @@ pub trait Store:
     + BenchmarkStore
     + ServiceStore
     + WorkforceStore
+    + MediaStore
     + ReportStore
     + 'static
 {

@@ -42,6 +42,7 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     migration!("sqlite", "0011_add_update_details.sql"),
     migration!("sqlite", "0012_create_services.sql"),
     migration!("sqlite", "0013_create_workforce.sql"),
+    migration!("sqlite", "0014_create_media_reports.sql"),
 ]);
 
 /// The PostgreSQL migrations.
@@ -59,6 +60,7 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     migration!("postgres", "0011_add_update_details.sql"),
     migration!("postgres", "0012_create_services.sql"),
     migration!("postgres", "0013_create_workforce.sql"),
+    migration!("postgres", "0014_create_media_reports.sql"),
 ]);
 
 impl Embedded {

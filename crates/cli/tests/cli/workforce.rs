@@ -171,9 +171,52 @@ fn imports_and_refuses(db: &TestDb) {
     assert_eq!(audit.matches(",training_import,").count(), 4, "{audit}");
 }
 
+/// A media log in another tool's words imports; a bad one is refused by line and column; the
+/// export imports back unchanged.
+fn media(db: &TestDb) {
+    let log = db.write(
+        "media.csv",
+        "ID,Publication,Date published,URL,Method,Location,Sensational,Image,Signposting,Action taken\r\n\
+         M1,Gazette,03/02/2025,https://g.example/1,N,no,No,no,Yes,\r\n\
+         M2,Echo,2025-02-04,,yes,no,no,no,no,Wrote to the editor\r\n",
+    );
+    assert_eq!(
+        db.run(&["import", "media", &log, "--json"]).summary(),
+        (2, 0, 0)
+    );
+    let bad = db.write(
+        "bad-media.csv",
+        "reference,outlet,published,record_id,method_detail,location_detail,sensational_language,photo,helpline\n\
+         M3,Radio,2025-01-01,12345,no,no,no,no,yes\n\
+         M4,,someday,,no,no,no,no,perhaps\n",
+    );
+    let run = db.run(&["import", "media", &bad]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for line in [
+        "bad-media.csv:2: record_id: '12345' is not the id of a suspected suicide in the register",
+        "bad-media.csv:3: outlet: the outlet is empty",
+        "bad-media.csv:3: published: ",
+        "bad-media.csv:3: helpline: 'perhaps' is not yes or no",
+    ] {
+        assert!(run.stderr.contains(line), "{line} in {}", run.stderr);
+    }
+    let path = db.path("media-export.csv");
+    db.run(&["export", "media", "--output", path.to_str().unwrap()])
+        .ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("M3,"), "{text}");
+    assert_eq!(
+        db.run(&["import", "media", path.to_str().unwrap(), "--json"])
+            .summary(),
+        (0, 0, 2)
+    );
+}
+
 #[test]
 fn workforce_import_on_sqlite() {
-    imports_and_refuses(&TestDb::sqlite());
+    let db = TestDb::sqlite();
+    imports_and_refuses(&db);
+    media(&db);
 }
 
 #[test]
@@ -183,4 +226,5 @@ fn workforce_import_on_postgres() {
         return;
     };
     imports_and_refuses(&db);
+    media(&db);
 }

@@ -9,6 +9,7 @@
 
 pub mod benchmarks;
 mod geography;
+pub mod media;
 mod people;
 pub mod plan;
 pub mod services;
@@ -44,6 +45,8 @@ pub struct DemoData {
     pub organisations: Vec<crate::workforce::Organisation>,
     /// Training sessions and e-learning.
     pub training: Vec<crate::workforce::Training>,
+    /// Media reports checked against the guidelines.
+    pub media: Vec<crate::media::MediaReport>,
 }
 
 /// The default seed, so two fresh demos look the same.
@@ -77,6 +80,7 @@ pub fn generate_scaled(
         services: services::services(end),
         organisations,
         training,
+        media: media::reports(end),
     }
 }
 
@@ -134,6 +138,8 @@ pub struct DemoSummary {
     pub organisations: u64,
     /// Training rows written.
     pub training: u64,
+    /// Media reports written.
+    pub media: u64,
 }
 
 /// The demo's synthetic postcodes: three in each small area, `AV1 0AA`, `AV1 0AB`, `AV1 0AD`
@@ -204,6 +210,9 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
     let self_harm = store
         .import_records(&data.self_harm, "demo", false, &crate::import::no_progress)
         .await?;
+    let media = store
+        .upsert_media_reports(&link_deaths(store, &data.media).await?, "demo", false, None)
+        .await?;
     // The public height where the planted deaths happened is a registered location of concern,
     // at the position the records give it.
     let mut concerns = std::collections::BTreeMap::new();
@@ -240,7 +249,53 @@ pub async fn load(store: &dyn Store, data: &DemoData) -> StoreResult<DemoSummary
         services: written(services),
         organisations: written(organisations),
         training: written(training),
+        media: written(media),
     })
+}
+
+/// The demo's media reports, every third linked to the latest suspected suicide in the 30 days
+/// before it (as a monitor would find the death a report is about).
+async fn link_deaths(
+    store: &dyn Store,
+    reports: &[crate::media::MediaReport],
+) -> StoreResult<Vec<crate::media::MediaReport>> {
+    let mut deaths: Vec<(NaiveDate, i64)> = Vec::new();
+    for page in 1.. {
+        let found = store
+            .list_records(
+                &crate::register::SUICIDES,
+                &crate::store::RecordQuery {
+                    per_page: 500,
+                    page,
+                    ..crate::store::RecordQuery::default()
+                },
+            )
+            .await?;
+        deaths.extend(
+            found
+                .items
+                .iter()
+                .filter_map(|s| crate::indicators::date_of(&s.record).map(|d| (d, s.id))),
+        );
+        if found.items.is_empty() || deaths.len() as u64 >= found.total {
+            break;
+        }
+    }
+    Ok(reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            if i % 3 == 0 {
+                r.record_id = deaths
+                    .iter()
+                    .filter(|(d, _)| *d <= r.published && (r.published - *d).num_days() <= 30)
+                    .max()
+                    .map(|(_, id)| *id);
+            }
+            r
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ mod linked;
 mod postvention;
 mod workforce;
 
-pub use workforce::{COVERAGE, Holding, TRAINING, WorkforceFigures};
+pub use workforce::{COVERAGE, Holding, MEDIA, MediaMeasure, TRAINING, WorkforceFigures};
 
 use crate::area::{AGE_BANDS, AreaLevel, PopSex, age_band};
 use crate::register::{Dataset, Record, Value};
@@ -88,6 +88,8 @@ pub enum Dimension {
     /// The competence framework a course builds (training; a session counts once in each of
     /// its course's frameworks).
     Framework,
+    /// The media outlet (media monitoring).
+    Outlet,
 }
 
 impl Dimension {
@@ -123,9 +125,10 @@ impl Dimension {
             "organisation_type" | "org_type" | "type" => Self::OrgType,
             "course" => Self::Course,
             "framework" => Self::Framework,
+            "outlet" => Self::Outlet,
             other => Self::Area(AreaLevel::parse(other).map_err(|_| {
                 format!(
-                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment|postvention_stage|sector|organisation_type|course|framework"
+                    "'{other}' is not one of month|quarter|year|rolling_3_year|financial_year|financial_quarter|lsoa|msoa|lad|county|icb|region|country|sex|age_band|age_group|method_group|location_type|setting|priority_group|circumstance|service_contact|support_offered|support_consent|psychosocial_assessment|postvention_stage|sector|organisation_type|course|framework|outlet"
                 )
             })?),
         })
@@ -158,6 +161,7 @@ impl Dimension {
             Self::OrgType => "organisation_type",
             Self::Course => "course",
             Self::Framework => "framework",
+            Self::Outlet => "outlet",
         }
     }
 
@@ -210,7 +214,7 @@ impl Dimension {
     fn is_workforce(self) -> bool {
         matches!(
             self,
-            Self::Sector | Self::OrgType | Self::Course | Self::Framework
+            Self::Sector | Self::OrgType | Self::Course | Self::Framework | Self::Outlet
         )
     }
 
@@ -299,12 +303,17 @@ pub enum Measure {
     /// Coverage: organisations holding a role or with someone trained
     /// (`dataset=coverage&measure=role:CODE|course:CODE|framework:CODE`).
     Holding(Holding),
+    /// Media reports following the guidelines, or breaking one item (`dataset=media`).
+    Media(MediaMeasure),
 }
 
 impl Measure {
     /// Whether this counts organisations or training rather than the register.
     pub fn is_workforce(self) -> bool {
-        matches!(self, Self::Delegates | Self::Sessions | Self::Holding(_))
+        matches!(
+            self,
+            Self::Delegates | Self::Sessions | Self::Holding(_) | Self::Media(_)
+        )
     }
 }
 
@@ -413,9 +422,10 @@ impl IndicatorQuery {
         } else {
             crate::register::dataset(name).ok_or_else(|| {
                 format!(
-                    "dataset '{name}' is not one of suicides|self-harm|{POSTVENTION}|{}|{}",
+                    "dataset '{name}' is not one of suicides|self-harm|{POSTVENTION}|{}|{}|{}",
                     workforce::TRAINING,
-                    workforce::COVERAGE
+                    workforce::COVERAGE,
+                    workforce::MEDIA
                 )
             })?
         };
@@ -879,9 +889,11 @@ impl Context {
                 None => Vec::new(),
             },
             // Breakdowns of organisations and training: refused for the register by `check_in`.
-            Dimension::Sector | Dimension::OrgType | Dimension::Course | Dimension::Framework => {
-                Vec::new()
-            }
+            Dimension::Sector
+            | Dimension::OrgType
+            | Dimension::Course
+            | Dimension::Framework
+            | Dimension::Outlet => Vec::new(),
         }
     }
 }
@@ -1049,8 +1061,12 @@ async fn check(store: &dyn Store, q: &IndicatorQuery) -> Result<(), IndicatorErr
 /// [`check`] against areas already read.
 fn check_in(areas: &[crate::area::Area], q: &IndicatorQuery) -> Result<(), IndicatorError> {
     if let Some(d) = q.by.iter().find(|d| !d.applies_to(q.dataset)) {
-        let other = if d.is_workforce() {
+        let other = if matches!(d, Dimension::Sector | Dimension::OrgType) {
             "the training and coverage datasets"
+        } else if matches!(d, Dimension::Course | Dimension::Framework) {
+            "the training dataset"
+        } else if *d == Dimension::Outlet {
+            "the media dataset"
         } else if q.dataset.is_suicides() {
             "self-harm, not suicides"
         } else {

@@ -15,9 +15,16 @@
 //!   after the latest day the data knows of (a role taken up or ended, a session) is assessed
 //!   on that day and marked `partial`. Without a period, the figures are for that day.
 //!
-//! Neither counts anyone who died or harmed themselves, and no person is named in either: the
-//! figures are published exactly to every audience, with no small-number rule, and the small
-//! area breakdowns are open to partners and the public alike.
+//! - **Media** (`dataset=media`) is the share of media reports of suspected suicides that follow
+//!   the Samaritans media guidelines (`measure=compliant`, the default), or that break one item
+//!   (`measure=breach:method_detail`, ..., `breach:helpline` for no helpline information), by
+//!   period, area and outlet, with the reports as the `denominator`.
+//!
+//! None counts anyone who died or harmed themselves, and no person is named: training and
+//! coverage are published exactly to every audience, with no small-number rule. Media reports
+//! are public already, but each is about a death: the public get them by year and outlet only,
+//! never by area or month, so that a count of reports cannot date or place a death; partners
+//! and the statutory core get every breakdown.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -37,6 +44,68 @@ use crate::workforce::{
 pub const TRAINING: &str = "training";
 /// The coverage dataset's name.
 pub const COVERAGE: &str = "coverage";
+/// The media monitoring dataset's name.
+pub const MEDIA: &str = "media";
+
+/// What a media figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaMeasure {
+    /// Reports following every item of the guidelines.
+    Compliant,
+    /// Reports breaking one item (a column of [`crate::media::CHECKLIST`]; `helpline`: none
+    /// given).
+    Breach(&'static str),
+}
+
+impl MediaMeasure {
+    /// Read `compliant` or `breach:ITEM`.
+    ///
+    /// # Errors
+    /// A message naming the choices.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let items = crate::media::CHECKLIST.map(|c| c.0);
+        match s.trim().split_once(':') {
+            None if s.trim() == "compliant" => Ok(Self::Compliant),
+            Some(("breach", item)) => items
+                .iter()
+                .find(|i| **i == item.trim())
+                .map(|i| Self::Breach(i))
+                .ok_or_else(|| format!("'{item}' is not one of {}", items.join("|"))),
+            _ => Err(format!(
+                "measure '{}' is not compliant or breach:{}",
+                crate::text::printable(s, 40),
+                items.join("|breach:")
+            )),
+        }
+    }
+
+    /// `compliant` or `breach:ITEM`.
+    pub fn name(self) -> String {
+        match self {
+            Self::Compliant => "compliant".to_owned(),
+            Self::Breach(item) => format!("breach:{item}"),
+        }
+    }
+
+    /// Words for it.
+    pub fn label(self) -> String {
+        match self {
+            Self::Compliant => {
+                "that follow every item of the Samaritans media guidelines".to_owned()
+            }
+            Self::Breach("helpline") => "that give no information on where to get help".to_owned(),
+            Self::Breach(item) => format!(
+                "where this was so: {}",
+                crate::media::CHECKLIST
+                    .iter()
+                    .find(|c| c.0 == item)
+                    .map_or(item, |c| c.1)
+                    .to_lowercase()
+            ),
+        }
+    }
+}
 
 /// What an organisation must have to count in a coverage figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -142,7 +211,7 @@ pub(super) fn query(
     audience: Option<&str>,
     measure: Option<&str>,
 ) -> Option<Result<IndicatorQuery, String>> {
-    if name != TRAINING && name != COVERAGE {
+    if ![TRAINING, COVERAGE, MEDIA].contains(&name) {
         return None;
     }
     Some((|| {
@@ -155,6 +224,7 @@ pub(super) fn query(
                     crate::text::printable(other, 40)
                 ));
             }
+            (MEDIA, m) => Measure::Media(MediaMeasure::parse(m.unwrap_or("compliant"))?),
             (_, None) => {
                 return Err(
                     "coverage needs measure=role:CODE, course:CODE or framework:CODE (for example role:senior_mental_health_lead)"
@@ -169,41 +239,57 @@ pub(super) fn query(
             .filter(|s| !s.trim().is_empty())
             .map(Dimension::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        let training = name == TRAINING;
-        if let Some(d) = by.iter().find(|d| !applies(**d, training)) {
+        if let Some(d) = by.iter().find(|d| !applies(**d, name)) {
             return Err(format!(
-                "{name} cannot be broken down by {}: it takes a period (month, quarter, year, financial_year, financial_quarter), an area level, sector and organisation_type{}",
+                "{name} cannot be broken down by {}: it takes a period (month, quarter, year, financial_year, financial_quarter), an area level{}",
                 d.name(),
-                if training {
-                    ", course and framework"
-                } else {
-                    ""
+                match name {
+                    TRAINING => ", sector, organisation_type, course and framework",
+                    COVERAGE => ", sector and organisation_type",
+                    _ => " and outlet",
                 }
             ));
+        }
+        let audience = Audience::parse(audience.unwrap_or("partner"))?;
+        if name == MEDIA && audience == Audience::Public {
+            if let Some(d) = by.iter().find(|d| {
+                matches!(d, Dimension::Area(_)) || (d.is_period() && **d != Dimension::Year)
+            }) {
+                return Err(format!(
+                    "the public audience gets media figures by year and outlet, not by {}: each report is about a death, and a count by place or month could date or place it",
+                    d.name()
+                ));
+            }
+            if area.is_some_and(|a| !a.is_empty()) {
+                return Err(
+                    "the public audience gets media figures for the whole partnership, not one area"
+                        .to_owned(),
+                );
+            }
         }
         Ok(IndicatorQuery {
             // Not read: the measure says what is counted (see `IndicatorQuery::dataset_name`).
             dataset: &crate::register::SUICIDES,
             by,
             area: area.filter(|a| !a.is_empty()).map(str::to_owned),
-            audience: Audience::parse(audience.unwrap_or("partner"))?,
+            audience,
             measure,
             rate: RateChoice::Published,
         })
     })())
 }
 
-fn applies(d: Dimension, training: bool) -> bool {
+fn applies(d: Dimension, dataset: &str) -> bool {
     match d {
         Dimension::Month
         | Dimension::Quarter
         | Dimension::Year
         | Dimension::FinancialYear
         | Dimension::FinancialQuarter
-        | Dimension::Area(_)
-        | Dimension::Sector
-        | Dimension::OrgType => true,
-        Dimension::Course | Dimension::Framework => training,
+        | Dimension::Area(_) => true,
+        Dimension::Sector | Dimension::OrgType => dataset != MEDIA,
+        Dimension::Course | Dimension::Framework => dataset == TRAINING,
+        Dimension::Outlet => dataset == MEDIA,
         _ => false,
     }
 }
@@ -213,6 +299,7 @@ pub(super) fn dataset_name(m: Measure) -> Option<&'static str> {
     match m {
         Measure::Delegates | Measure::Sessions => Some(TRAINING),
         Measure::Holding(_) => Some(COVERAGE),
+        Measure::Media(_) => Some(MEDIA),
         _ => None,
     }
 }
@@ -239,6 +326,12 @@ pub(super) fn definition(q: &IndicatorQuery) -> Option<String> {
              who died or harmed themselves and are published exactly.",
             h.label()
         ),
+        Measure::Media(m) => format!(
+            "The percentage of media reports of suspected suicides {}, by the day each was \
+             published, with a 95% Wilson interval; the denominator is the reports of the row. \
+             For the public, by year and outlet only.",
+            m.label()
+        ),
         _ => return None,
     })
 }
@@ -247,12 +340,17 @@ pub(super) fn definition(q: &IndicatorQuery) -> Option<String> {
 struct Data {
     orgs: Vec<Organisation>,
     training: Vec<Training>,
+    media: Vec<crate::media::MediaReport>,
 }
 
 impl Data {
     /// The first and last days the data knows of: roles taken up and ended (not after the
     /// latest other day) and sessions.
     fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        if !self.media.is_empty() {
+            let days = self.media.iter().map(|r| r.published);
+            return Some((days.clone().min()?, days.max()?));
+        }
         let mut known: Vec<NaiveDate> = self.training.iter().map(|t| t.date).collect();
         known.extend(
             self.orgs
@@ -327,9 +425,18 @@ pub(super) async fn table(
     {
         return invalid(format!("area {a} is not known"));
     }
-    let data = Data {
-        orgs: store.organisations().await?,
-        training: store.training().await?,
+    let data = if let Measure::Media(_) = q.measure {
+        Data {
+            orgs: Vec::new(),
+            training: Vec::new(),
+            media: store.media_reports().await?,
+        }
+    } else {
+        Data {
+            orgs: store.organisations().await?,
+            training: store.training().await?,
+            media: Vec::new(),
+        }
     };
     let days = data.days();
     let ctx = Context::new(
@@ -393,6 +500,27 @@ pub(super) async fn table(
                     if meets(o, holding, *day, trained) {
                         cell.count += 1;
                     }
+                }
+            }
+        }
+        Measure::Media(m) => {
+            for r in data.media.iter().filter(|r| in_area(r.area.as_deref())) {
+                let values: Vec<Vec<String>> =
+                    q.by.iter()
+                        .map(|d| match d {
+                            Dimension::Area(level) => vec![area_value(r.area.as_deref(), *level)],
+                            Dimension::Outlet => vec![r.outlet.clone()],
+                            d => ctx.values_on(*d, r.published),
+                        })
+                        .collect();
+                let meets = match m {
+                    MediaMeasure::Compliant => r.compliant(),
+                    MediaMeasure::Breach(item) => r.breaches().contains(&item),
+                };
+                for key in combinations(&values) {
+                    let cell = cells.entry(key).or_default();
+                    cell.denominator += 1;
+                    cell.count += u64::from(meets);
                 }
             }
         }
@@ -548,8 +676,12 @@ fn row(
         median_days: None,
         workforce: None,
     };
-    if let Measure::Holding(_) = q.measure {
-        r.statistic = Some("percentage of organisations");
+    if let Measure::Holding(_) | Measure::Media(_) = q.measure {
+        r.statistic = Some(if let Measure::Media(_) = q.measure {
+            "percentage of the reports"
+        } else {
+            "percentage of organisations"
+        });
         let n = acc.denominator;
         if n > 0 {
             r.value = Some(100.0 * acc.count as f64 / n as f64);

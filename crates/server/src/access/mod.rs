@@ -102,6 +102,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     // sees their own source's deaths).
     ("GET", "/postvention", Rule::People),
     ("GET", "/workforce", Rule::SignedIn),
+    ("GET", "/media", Rule::SignedIn),
     // Uploads: recorders (their own source's records only, checked by the handler),
     // analysts and admins.
     ("GET", "/imports", Rule::People),
@@ -166,6 +167,7 @@ pub(crate) const POLICY: &[(&str, &str, Rule)] = &[
     ("POST", "/register/suicides/{id}/status", Rule::People),
     ("POST", "/register/suicides/{id}/postvention", Rule::People),
     ("POST", "/workforce/upload", Rule::Analysts),
+    ("POST", "/media", Rule::People),
     // An entry's owners (its organisation's users) or an analyst say it was checked; the
     // handler checks the organisation.
     (

@@ -1,4 +1,4 @@
-//! `GET /api/v1/indicators?dataset=suicides|self-harm|postvention|training|coverage&by=year,sex,...&area=CODE&audience=statutory|partner|public`
+//! `GET /api/v1/indicators?dataset=suicides|self-harm|postvention|training|coverage|media&by=year,sex,...&area=CODE&audience=statutory|partner|public`
 //! (and `measure=presentations|persons` for self-harm). Without `audience`, the signed-in get
 //! `partner` and everyone else `public`. Partner and public requests are checked against their
 //! catalogue and refused with 400 when too fine; withheld rows are left out, not labelled.
@@ -238,8 +238,13 @@ fn body_of(query: &IndicatorQuery, table: &IndicatorTable) -> Value {
         "last_record": table.last_record.map(|d| d.to_string()),
         "definition": definition(query),
     });
-    if let (Measure::Holding(h), Some(o)) = (query.measure, body.as_object_mut()) {
-        o.insert("measure".to_owned(), json!(h.name()));
+    let measure = match query.measure {
+        Measure::Holding(h) => Some(h.name()),
+        Measure::Media(m) => Some(m.name()),
+        _ => None,
+    };
+    if let (Some(m), Some(o)) = (measure, body.as_object_mut()) {
+        o.insert("measure".to_owned(), json!(m));
     }
     body
 }

@@ -11,6 +11,7 @@ mod home;
 mod imports;
 mod login;
 mod map;
+mod media;
 mod plan_import;
 mod plan_reports;
 pub(crate) mod plans;
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(quality::routes())
         .merge(postvention::routes())
         .merge(workforce::routes())
+        .merge(media::routes())
         .merge(support::routes())
         .merge(audit::routes())
         .merge(login::routes())
@@ -257,4 +259,24 @@ impl Downloads {
             csv: format!("data:text/csv;charset=utf-8,{}", encode(&csv)),
         }
     }
+}
+
+/// A form as a one-row file with `columns`, so it is checked by the import's own rules (the
+/// CSV writer's neutralising and the reader's undoing of it included).
+pub(crate) fn form_table(
+    columns: &[&str],
+    row: Vec<String>,
+) -> Result<lantern_core::import::Table, crate::error::AppError> {
+    let mut bytes = Vec::new();
+    {
+        let mut w = lantern_core::export::CsvWriter::new(&mut bytes);
+        w.write_record(columns)
+            .map_err(|e| crate::error::AppError::Invalid(e.to_string()))?;
+        w.write_record(row)
+            .map_err(|e| crate::error::AppError::Invalid(e.to_string()))?;
+        w.flush()
+            .map_err(|e| crate::error::AppError::Invalid(e.to_string()))?;
+    }
+    lantern_core::import::Table::from_csv("form", &bytes)
+        .map_err(|e| crate::error::AppError::Invalid(e.to_string()))
 }

@@ -727,25 +727,15 @@ async fn save_service(
     }
     let today = state.today();
     let columns = support::csv_columns();
-    let mut bytes = Vec::new();
-    {
-        let mut w = lantern_core::export::CsvWriter::new(&mut bytes);
-        let row: Vec<String> = columns
-            .iter()
-            .map(|c| match *c {
-                "reference" => reference.clone(),
-                "last_verified" => today.to_string(),
-                other => cells.get(other).cloned().unwrap_or_default(),
-            })
-            .collect();
-        w.write_record(columns)
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
-        w.write_record(row)
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
-        w.flush().map_err(|e| AppError::Invalid(e.to_string()))?;
-    }
-    let table = lantern_core::import::Table::from_csv("form", &bytes)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let row: Vec<String> = columns
+        .iter()
+        .map(|c| match *c {
+            "reference" => reference.clone(),
+            "last_verified" => today.to_string(),
+            other => cells.get(other).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let table = super::form_table(&columns, row)?;
     let known: std::collections::HashSet<&str> =
         dir.areas.iter().map(|a| a.code.as_str()).collect();
     match support::parse_services(&table, &|c| known.contains(c), today) {

@@ -535,6 +535,15 @@ fn table(f: &Fixture) -> Vec<Row> {
         "/workforce",
         [303, 200, 200, 200, 200, 200, 200],
     ));
+    // Media reports: anyone signed in sees them; the statutory core adds one (an empty form
+    // stops at validation).
+    rows.push(row(
+        "GET",
+        "/media",
+        "/media",
+        [303, 200, 200, 200, 200, 200, 200],
+    ));
+    rows.push(row("POST", "/media", "/media", write_people));
     rows.push(row(
         "POST",
         "/workforce/upload",

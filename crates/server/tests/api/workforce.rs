@@ -281,9 +281,171 @@ async fn story(app: &TestApp) {
     );
 }
 
+/// `dataset=media` recounted from the demo's reports; the public get years and outlets only;
+/// `/media` shows the register link to the statutory core only; a report added from the form is
+/// checked by the import's rules and then counted.
+async fn media_story(app: &TestApp) {
+    let reports = lantern_core::demo::media::reports(end());
+    app.switch(None);
+    // The public: by year and outlet, exactly.
+    let by_year = rows(app, "dataset=media&by=year&audience=public").await;
+    let mut want: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for r in &reports {
+        let e = want.entry(r.published.year().to_string()).or_default();
+        e.0 += u64::from(r.compliant());
+        e.1 += 1;
+    }
+    for (y, (ok, n)) in &want {
+        let r = find(&by_year, &[("year", y)]);
+        assert_eq!(
+            (
+                r["count"].as_u64().unwrap(),
+                r["denominator"].as_u64().unwrap()
+            ),
+            (*ok, *n),
+            "{r}"
+        );
+    }
+    assert!(
+        want.values().next().unwrap().0 * want.values().last().unwrap().1
+            < want.values().last().unwrap().0 * want.values().next().unwrap().1,
+        "the demo's compliance rises: {want:?}"
+    );
+    let no_help = rows(
+        app,
+        "dataset=media&by=outlet&measure=breach:helpline&audience=public",
+    )
+    .await;
+    for outlet in ["Ashvale Gazette", "Coast FM News"] {
+        let n = reports
+            .iter()
+            .filter(|r| r.outlet == outlet && !r.helpline)
+            .count();
+        assert_eq!(
+            find(&no_help, &[("outlet", outlet)])["count"],
+            n,
+            "{outlet}"
+        );
+    }
+    for query in [
+        "dataset=media&by=lad&audience=public",
+        "dataset=media&by=month&audience=public",
+        "dataset=media&by=year&area=X07000001&audience=public",
+    ] {
+        let r = app.get(&format!("/api/v1/indicators?{query}")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("the public audience gets media figures"),
+            "{}",
+            r.body
+        );
+    }
+    let bad = app
+        .get("/api/v1/indicators?dataset=media&measure=breach:spelling")
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("'spelling' is not one of method_detail|"),
+        "{}",
+        bad.body
+    );
+    // Not signed in: no page.
+    assert_eq!(app.get("/media").await.status, StatusCode::SEE_OTHER);
+
+    // A partner sees the reports by district, and the page without register links.
+    app.add_user(
+        "media.partner",
+        lantern_core::auth::Role::Partner,
+        None,
+        None,
+    )
+    .await;
+    let partner = app
+        .sign_in("media.partner", crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    app.switch(Some(partner));
+    let by_lad = rows(app, "dataset=media&by=lad").await;
+    let coast = reports
+        .iter()
+        .filter(|r| r.area.as_deref() == Some("X07000005"))
+        .count();
+    assert_eq!(find(&by_lad, &[("lad", "X07000005")])["denominator"], coast);
+    let page = app.get("/media").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Ashvale Gazette"));
+    assert!(
+        !page.body.contains("/register/suicides/"),
+        "no record links for a partner"
+    );
+    assert!(!page.body.contains("Add a report"));
+
+    // The statutory core: links to records, and the form.
+    app.add_user(
+        "media.analyst",
+        lantern_core::auth::Role::Analyst,
+        None,
+        None,
+    )
+    .await;
+    let analyst = app
+        .sign_in("media.analyst", crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    app.switch(Some(analyst));
+    let page = app.get("/media").await;
+    assert!(
+        page.body.contains("href=\"/register/suicides/"),
+        "record links for the core"
+    );
+    let mut form = vec![
+        ("outlet", "Wynmoor Weekly"),
+        ("published", "01/05/2025"),
+        ("headline", "Town mourns teenager"),
+        ("link", "https://weekly.example/1"),
+        ("method_detail", "no"),
+        ("location_detail", "yes"),
+        ("sensational_language", "no"),
+        ("photo", "no"),
+    ];
+    let refused = app.post_form("/media", &form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("helpline: say yes or no: gave where to get help?"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"Wynmoor Weekly\""),
+        "the form keeps what was typed"
+    );
+    form.push(("helpline", "yes"));
+    let added = app.post_form("/media", &form).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let after = rows(
+        app,
+        "dataset=media&by=outlet&measure=breach:location_detail",
+    )
+    .await;
+    let w = find(&after, &[("outlet", "Wynmoor Weekly")]);
+    assert_eq!(
+        (w["count"].as_u64(), w["denominator"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+
 #[tokio::test]
 async fn coverage_and_training_are_the_demo_counted_by_hand_on_sqlite() {
-    story(&TestApp::spawn(false).await.unwrap()).await;
+    let app = TestApp::spawn(false).await.unwrap();
+    story(&app).await;
+    media_story(&app).await;
 }
 
 #[tokio::test]
@@ -293,4 +455,5 @@ async fn coverage_and_training_are_the_demo_counted_by_hand_on_postgres() {
         return;
     };
     story(&app).await;
+    media_story(&app).await;
 }

@@ -12,7 +12,7 @@
 //! compiler against each backend's concrete types.
 //!
 //! One file per capability: [`areas`], [`register`] (with [`register_rows`]), [`audit`],
-//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`], [`services`], [`workforce`] and [`reports`].
+//! [`settings`], [`users`], [`plans`], [`signals`], [`benchmarks`], [`services`], [`workforce`], [`media`] and [`reports`].
 
 use lantern_core::{Store, StoreResult};
 
@@ -24,6 +24,7 @@ mod areas;
 mod audit;
 mod benchmarks;
 mod duplicates;
+mod media;
 mod plans;
 mod profiles;
 mod register;

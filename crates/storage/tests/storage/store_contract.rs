@@ -1679,6 +1679,52 @@ async fn workforce_story(store: &dyn Store) {
     assert_eq!(store.training().await.unwrap().len(), 2);
 }
 
+/// Media reports: a dry run writes nothing; reports read back whole, newest first (yes and no
+/// answers, a record link, blanks); again unchanged; a changed answer updates.
+async fn media_story(store: &dyn Store) {
+    use lantern_core::media::MediaReport;
+    let report = |r: &str, day: u32, linked: bool| MediaReport {
+        reference: r.to_owned(),
+        outlet: "Gazette — online".to_owned(),
+        published: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(),
+        link: linked.then(|| "https://g.example/1".to_owned()),
+        headline: linked.then(|| "Tributes".to_owned()),
+        area: linked.then(|| "E07000001".to_owned()),
+        record_id: linked.then_some(42),
+        method_detail: linked,
+        location_detail: false,
+        sensational_language: !linked,
+        photo: false,
+        helpline: true,
+        follow_up: None,
+    };
+    let rows = vec![report("M1", 3, true), report("M2", 9, false)];
+    let dry = store
+        .upsert_media_reports(&rows, "m.csv", true, None)
+        .await
+        .unwrap();
+    assert_eq!(dry.inserted, 2);
+    assert!(store.media_reports().await.unwrap().is_empty());
+    store
+        .upsert_media_reports(&rows, "m.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.media_reports().await.unwrap(),
+        vec![rows[1].clone(), rows[0].clone()],
+        "whole, newest first"
+    );
+    let mut changed = rows.clone();
+    changed[0].photo = true;
+    changed[0].follow_up = Some("Called the newsdesk".to_owned());
+    let again = store
+        .upsert_media_reports(&changed, "m.csv", false, None)
+        .await
+        .unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 1, 1));
+    assert_eq!(store.media_reports().await.unwrap()[1], changed[0]);
+}
+
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -1701,6 +1747,7 @@ async fn the_store_contract_holds_on_sqlite() {
     postvention_story(store.as_ref()).await;
     services_story(store.as_ref()).await;
     workforce_story(store.as_ref()).await;
+    media_story(store.as_ref()).await;
     // The rebuilt indexes are all there.
     use sqlx::Connection as _;
     let mut conn = sqlx::SqliteConnection::connect(&format!(
@@ -1748,6 +1795,7 @@ async fn the_store_contract_holds_on_postgres() {
     postvention_story(store.as_ref()).await;
     services_story(store.as_ref()).await;
     workforce_story(store.as_ref()).await;
+    media_story(store.as_ref()).await;
     audit_story(store.as_ref()).await;
     versions_story(store.as_ref()).await;
     {
