@@ -125,3 +125,37 @@ test('the explorer shows coverage to the public, as the API gives it', async () 
   await p.screenshot({ path: join(shots, 'workforce-explore.png'), fullPage: true });
   await p.context().close();
 });
+
+test('media reports: the core adds one from the form; a partner sees only the yearly figures', async () => {
+  const p = await page('analyst', { bypassCSP: true });
+  await p.goto(`${base}/media`);
+  assert.deepEqual(await axe(p), [], '/media');
+  const before = await p.locator('table').nth(1).locator('tbody tr').count();
+  // A report with a mistake: no answer on help information.
+  await p.fill('#outlet', 'Wynmoor Weekly');
+  await p.fill('#published', '01/05/2025');
+  await p.fill('#headline', 'Town mourns teenager');
+  for (const [item, answer] of [['method_detail', 'no'], ['location_detail', 'yes'], ['sensational_language', 'no'], ['photo', 'no']]) {
+    await p.check(`input[name=${item}][value=${answer}]`);
+  }
+  await p.click('button:has-text("Add the report")');
+  assert.match(await p.locator('.error-summary').innerText(), /helpline: say yes or no/);
+  assert.equal(await p.inputValue('#outlet'), 'Wynmoor Weekly', 'what was typed is kept');
+  assert.deepEqual(await axe(p), [], 'the form with its problem');
+  await p.check('input[name=helpline][value=yes]');
+  await p.fill('#follow_up', 'Asked the newsdesk not to name the place');
+  await p.click('button:has-text("Add the report")');
+  await p.waitForURL(/added=/);
+  assert.match(await p.locator('.notice').innerText(), /added/);
+  assert.equal(await p.locator('table').nth(1).locator('tbody tr').count(), before + 1);
+  assert.match(await p.locator('table').nth(1).locator('tbody tr', { hasText: 'Wynmoor Weekly' }).innerText(), /Named or pictured the place in detail[\s\S]*Asked the newsdesk/);
+  await p.screenshot({ path: join(shots, 'media.png'), fullPage: true });
+  await p.context().close();
+
+  const partner = await page('partner', { bypassCSP: true });
+  await partner.goto(`${base}/media`);
+  assert.deepEqual(await axe(partner), [], '/media for a partner');
+  assert.equal(await partner.locator('table').count(), 1, 'the yearly figures only');
+  assert.equal(await partner.locator('#outlet').count(), 0);
+  await partner.context().close();
+});

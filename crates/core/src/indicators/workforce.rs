@@ -251,20 +251,21 @@ pub(super) fn query(
             ));
         }
         let audience = Audience::parse(audience.unwrap_or("partner"))?;
-        if name == MEDIA && audience == Audience::Public {
+        if name == MEDIA && audience.is_protected() {
             if let Some(d) = by.iter().find(|d| {
                 matches!(d, Dimension::Area(_)) || (d.is_period() && **d != Dimension::Year)
             }) {
                 return Err(format!(
-                    "the public audience gets media figures by year and outlet, not by {}: each report is about a death, and a count by place or month could date or place it",
+                    "the {} audience gets media figures by year and outlet, not by {}: each report is about a death, and a count by place or month could date or place it beside the register's protected figures",
+                    audience.disclosure(),
                     d.name()
                 ));
             }
             if area.is_some_and(|a| !a.is_empty()) {
-                return Err(
-                    "the public audience gets media figures for the whole partnership, not one area"
-                        .to_owned(),
-                );
+                return Err(format!(
+                    "the {} audience gets media figures for the whole partnership, not one area",
+                    audience.disclosure()
+                ));
             }
         }
         Ok(IndicatorQuery {
@@ -329,7 +330,7 @@ pub(super) fn definition(q: &IndicatorQuery) -> Option<String> {
         Measure::Media(m) => format!(
             "The percentage of media reports of suspected suicides {}, by the day each was \
              published, with a 95% Wilson interval; the denominator is the reports of the row. \
-             For the public, by year and outlet only.",
+             For partners and the public, by year and outlet only.",
             m.label()
         ),
         _ => return None,

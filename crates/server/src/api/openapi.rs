@@ -158,7 +158,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         params: &[
             qe(
                 "dataset",
-                "The dataset (default suicides); postvention is the suicides by postvention_stage, each stage's value its percentage of the period and area's deaths, with median_days to first contact; training counts delegates (or sessions) with evaluation means; coverage is the percentage of organisations holding a role or with someone trained, with its denominator (both exact for every audience: they count organisations, not people)",
+                "The dataset (default suicides); postvention is the suicides by postvention_stage, each stage's value its percentage of the period and area's deaths, with median_days to first contact; training counts delegates (or sessions) with evaluation means; coverage is the percentage of organisations holding a role or with someone trained, with its denominator (both exact for every audience: they count organisations, not people); media is the percentage of media reports following the Samaritans guidelines or breaking one item (by year and outlet only, except for the statutory core)",
                 &[
                     "suicides",
                     "self-harm",
@@ -169,7 +169,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
             ),
             q(
                 "by",
-                "Comma-separated dimensions: month, quarter, year, rolling_3_year, financial_year, financial_quarter (statutory), an area level, sex, age_band, age_group, method_group, location_type, setting, priority_group, circumstance, service_contact, support_offered, support_consent, postvention_stage (suicides), psychosocial_assessment (self-harm); the last six not for the public. Training and coverage take a period (not rolling_3_year), an area level, sector and organisation_type, and training also course and framework",
+                "Comma-separated dimensions: month, quarter, year, rolling_3_year, financial_year, financial_quarter (statutory), an area level, sex, age_band, age_group, method_group, location_type, setting, priority_group, circumstance, service_contact, support_offered, support_consent, postvention_stage (suicides), psychosocial_assessment (self-harm); the last six not for the public. Training and coverage take a period (not rolling_3_year), an area level, sector and organisation_type, and training also course and framework; media takes a period, an area level (statutory) and outlet",
             ),
             q("area", "Residents of this area only"),
             qe(
@@ -179,7 +179,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
             ),
             q(
                 "measure",
-                "What is counted: presentations (default) or persons (self-harm only); for training delegates (default) or sessions; for coverage (required) role:CODE, course:CODE, course:any or framework:CODE",
+                "What is counted: presentations (default) or persons (self-harm only); for training delegates (default) or sessions; for coverage (required) role:CODE, course:CODE, course:any or framework:CODE; for media compliant (default) or breach:ITEM",
             ),
             qe(
                 "rate",

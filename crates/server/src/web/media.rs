@@ -1,8 +1,10 @@
 //! `/media`: media reports of suspected suicides checked against the Samaritans media
 //! guidelines. Anyone signed in sees the compliance by year (from `dataset=media` of the
-//! indicators API) and the reports with their checklist and follow-up; the statutory core also
-//! sees the register record each concerns, and adds a report from the form, which is checked by
-//! the import's own rules (a one-row file) and audited.
+//! indicators API, as partners get it). The statutory core also sees the reports themselves,
+//! with their checklist, follow-up and the register record each concerns (a dated list of
+//! reports about deaths would count deaths by month, which partners do not get), and adds a
+//! report from the form, which is checked by the import's own rules (a one-row file) and
+//! audited.
 
 use std::collections::HashMap;
 
@@ -65,6 +67,7 @@ impl MediaPage {
 
 async fn page(
     state: &AppState,
+    people: bool,
     form: HashMap<String, String>,
     problems: Vec<String>,
     added: Option<String>,
@@ -102,7 +105,11 @@ async fn page(
         }
     }
     years.reverse();
-    let all = state.store.media_reports().await?;
+    let all = if people {
+        state.store.media_reports().await?
+    } else {
+        Vec::new()
+    };
     let reports = all
         .iter()
         .take(LISTED)
@@ -149,11 +156,11 @@ async fn show(
     viewer: Viewer,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
-    viewer.require(Rule::SignedIn)?;
+    let user = viewer.require(Rule::SignedIn)?;
+    let people = Rule::People.allows(user.role);
     let added = q.get("added").cloned();
-    Ok(render(
-        &page(&state, HashMap::new(), Vec::new(), added).await?,
-    ))
+    let view = page(&state, people, HashMap::new(), Vec::new(), added).await?;
+    Ok(render(&view))
 }
 
 /// Add a report from the form: the form becomes a one-row file in Lantern's columns, checked by
@@ -196,7 +203,7 @@ async fn add(
                 .iter()
                 .map(|p| format!("{}: {}", p.column, p.message))
                 .collect();
-            let mut response = render(&page(&state, form, problems, None).await?);
+            let mut response = render(&page(&state, true, form, problems, None).await?);
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }

@@ -357,7 +357,7 @@ async fn media_story(app: &TestApp) {
     // Not signed in: no page.
     assert_eq!(app.get("/media").await.status, StatusCode::SEE_OTHER);
 
-    // A partner sees the reports by district, and the page without register links.
+    // A partner sees the page without register links.
     app.add_user(
         "media.partner",
         lantern_core::auth::Role::Partner,
@@ -370,15 +370,23 @@ async fn media_story(app: &TestApp) {
         .await
         .unwrap();
     app.switch(Some(partner));
-    let by_lad = rows(app, "dataset=media&by=lad").await;
-    let coast = reports
-        .iter()
-        .filter(|r| r.area.as_deref() == Some("X07000005"))
-        .count();
-    assert_eq!(find(&by_lad, &[("lad", "X07000005")])["denominator"], coast);
+    // A partner gets what the public get: years and outlets.
+    let r = app.get("/api/v1/indicators?dataset=media&by=lad").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("the partner audience gets media figures by year and outlet"),
+        "{}",
+        r.body
+    );
+    assert_eq!(rows(app, "dataset=media&by=year").await.len(), want.len());
     let page = app.get("/media").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Ashvale Gazette"));
+    assert!(page.body.contains("Reports by year"));
+    assert!(
+        !page.body.contains("Ashvale Gazette"),
+        "no dated list of reports for a partner"
+    );
     assert!(
         !page.body.contains("/register/suicides/"),
         "no record links for a partner"
@@ -399,6 +407,7 @@ async fn media_story(app: &TestApp) {
         .unwrap();
     app.switch(Some(analyst));
     let page = app.get("/media").await;
+    assert!(page.body.contains("Ashvale Gazette"));
     assert!(
         page.body.contains("href=\"/register/suicides/"),
         "record links for the core"
@@ -429,6 +438,13 @@ async fn media_story(app: &TestApp) {
     form.push(("helpline", "yes"));
     let added = app.post_form("/media", &form).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    // The statutory core gets every breakdown.
+    let by_lad = rows(app, "dataset=media&by=lad&audience=statutory").await;
+    let coast = reports
+        .iter()
+        .filter(|r| r.area.as_deref() == Some("X07000005"))
+        .count();
+    assert_eq!(find(&by_lad, &[("lad", "X07000005")])["denominator"], coast);
     let after = rows(
         app,
         "dataset=media&by=outlet&measure=breach:location_detail",
