@@ -122,3 +122,27 @@ test('an owner is reminded of an entry not checked for six months, and says it w
   assert.equal(refused.status(), 403);
   await p.context().close();
 });
+
+test('the leaflet downloads as a PDF through the report engine', async () => {
+  const p = await page(null);
+  await p.goto(`${base}/support/leaflet?area=X07000005`);
+  const href = await p.locator('a:has-text("download it as a PDF")').getAttribute('href');
+  const res = await p.request.get(`${base}${href}`);
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()['content-type'], 'application/pdf');
+  const bytes = await res.body();
+  assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { execFileSync } = await import('node:child_process');
+  const file = join(mkdtempSync(join(tmpdir(), 'leaflet-')), 'leaflet.pdf');
+  writeFileSync(file, bytes);
+  const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+  assert.match(text, /Support in Larkspur Coast/);
+  assert.match(text, /116 123/);
+  assert.match(text, /Coastal Men's Walk and Talk/);
+  assert.ok(!/Shed Talk/.test(text), 'a Harrowdale group is not in the coast leaflet');
+  const bad = await p.request.get(`${base}/support/leaflet?area=X07000005&format=doc`);
+  assert.equal(bad.status(), 422);
+  await p.context().close();
+});

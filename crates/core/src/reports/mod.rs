@@ -299,5 +299,5 @@ impl From<crate::indicators::IndicatorError> for ReportError {
 }
 
 pub use drawing::CLASSES as CHART_CLASSES;
-pub use pdf::{PdfError, pdf_bytes};
+pub use pdf::{Document, PdfError, document_pdf, pdf_bytes};
 pub use write::{csv_bytes, xlsx_bytes};

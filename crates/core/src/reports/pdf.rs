@@ -413,12 +413,71 @@ impl Layout {
     }
 }
 
+/// A document the PDF writer lays out: a cover (a line above the title, the title, a line
+/// under it, the help-now box, labelled lines, notes and contents), then a page per section, with
+/// a running head and foot and page numbers. Reports are one; the support directory's leaflet is
+/// another.
+pub struct Document<'a> {
+    /// The small line above the title.
+    pub top_line: String,
+    /// The title.
+    pub title: String,
+    /// The line under the title.
+    pub subtitle: String,
+    /// The cover's labelled lines.
+    pub cover: Vec<(&'static str, String)>,
+    /// Notes on the cover.
+    pub notes: &'a [String],
+    /// The sections.
+    pub sections: &'a [super::Section],
+    /// The running head of every page after the cover.
+    pub head: String,
+    /// The running foot.
+    pub foot: String,
+    /// Bytes the file's identifier is made from (the same for the same content).
+    pub id_seed: Vec<u8>,
+}
+
 /// The report as a PDF file. `chart` gives the SVG drawn above a table (empty for none), from
 /// the shared SVG toolkit as the HTML report has it.
 ///
 /// # Errors
 /// When the fonts cannot be read.
 pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Vec<u8>, PdfError> {
+    let doc = Document {
+        top_line: format!(
+            "Lantern · for the {} audience",
+            report.request.audience.disclosure()
+        ),
+        title: report.title.clone(),
+        subtitle: format!(
+            "{} · {}",
+            report.request.period.describe(),
+            report.area_name
+        ),
+        cover: report.cover(),
+        notes: &report.notes,
+        sections: &report.sections,
+        head: format!(
+            "{} · {} · {}",
+            report.title,
+            report.request.period.label(),
+            report.area_name
+        ),
+        foot: format!("{} audience", report.request.audience.disclosure()),
+        id_seed: report.snapshot.hash.as_bytes()[..16.min(report.snapshot.hash.len())].to_vec(),
+    };
+    document_pdf(&doc, chart)
+}
+
+/// A [`Document`] as a PDF file, `chart` as for [`pdf_bytes`].
+///
+/// # Errors
+/// When the fonts cannot be read.
+pub fn document_pdf(
+    report: &Document<'_>,
+    chart: &dyn Fn(&Table) -> String,
+) -> Result<Vec<u8>, PdfError> {
     let mut l = Layout {
         faces: faces()?,
         pages: Vec::new(),
@@ -426,29 +485,10 @@ pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Ve
     };
     l.page();
     // The cover.
-    l.text(
-        MARGIN,
-        TOP,
-        false,
-        10.0,
-        true,
-        &format!(
-            "Lantern · for the {} audience",
-            report.request.audience.disclosure()
-        ),
-    );
+    l.text(MARGIN, TOP, false, 10.0, true, &report.top_line);
     l.y = TOP - 40.0;
     l.paragraph(&report.title, true, 22.0, 0.0);
-    l.paragraph(
-        &format!(
-            "{} · {}",
-            report.request.period.describe(),
-            report.area_name
-        ),
-        false,
-        13.0,
-        0.0,
-    );
+    l.paragraph(&report.subtitle, false, 13.0, 0.0);
     l.y -= 8.0;
     // The help-now box.
     let box_top = l.y;
@@ -467,8 +507,8 @@ pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Ve
         l.text(MARGIN + 10.0, y, i == 0, 10.5, false, line);
     }
     l.y = box_top - box_h - 16.0;
-    for (k, v) in report.cover() {
-        let lines = l.wrap(&v, false, 10.0, WIDTH - 110.0);
+    for (k, v) in &report.cover {
+        let lines = l.wrap(v, false, 10.0, WIDTH - 110.0);
         l.room(lines.len() as f32 * 13.5);
         let top = l.y;
         l.text(MARGIN, top - 13.5, true, 10.0, false, k);
@@ -486,7 +526,7 @@ pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Ve
     }
     if !report.notes.is_empty() {
         l.heading("Notes on this report", 13.0);
-        for n in &report.notes {
+        for n in report.notes {
             l.paragraph(&format!("• {n}"), false, 10.0, 0.0);
         }
     }
@@ -494,7 +534,7 @@ pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Ve
     for (i, s) in report.sections.iter().enumerate() {
         l.paragraph(&format!("{}. {}", i + 1, s.title), false, 10.5, 0.0);
     }
-    for s in &report.sections {
+    for s in report.sections {
         l.page();
         l.heading(&s.title, 15.0);
         for p in &s.paragraphs {
@@ -509,13 +549,7 @@ pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Ve
     }
     // The running head and the page numbers, now that the count is known.
     let total = l.pages.len();
-    let head = format!(
-        "{} · {} · {}",
-        report.title,
-        report.request.period.label(),
-        report.area_name
-    );
-    let foot = format!("{} audience", report.request.audience.disclosure());
+    let (head, foot) = (&report.head, &report.foot);
     for i in 1..total {
         let page = format!("Page {} of {total}", i + 1);
         let pw = l.width(&page, false, 8.0);
@@ -548,7 +582,7 @@ pub fn pdf_bytes(report: &Report, chart: &dyn Fn(&Table) -> String) -> Result<Ve
     write(report, l)
 }
 
-fn write(report: &Report, mut l: Layout) -> Result<Vec<u8>, PdfError> {
+fn write(report: &Document<'_>, mut l: Layout) -> Result<Vec<u8>, PdfError> {
     let mut pdf = Pdf::new();
     let mut next = 1;
     let mut id = || {
@@ -683,8 +717,7 @@ fn write(report: &Report, mut l: Layout) -> Result<Vec<u8>, PdfError> {
         .title(TextStr(&report.title))
         .producer(TextStr("Lantern"))
         .creator(TextStr("Lantern"));
-    let seed = &report.snapshot.hash.as_bytes()[..16.min(report.snapshot.hash.len())];
-    pdf.set_file_id((seed.to_vec(), seed.to_vec()));
+    pdf.set_file_id((report.id_seed.clone(), report.id_seed.clone()));
     Ok(pdf.finish())
 }
 

@@ -271,6 +271,8 @@ fn entry(s: &Service, today: NaiveDate) -> Entry {
 #[derive(Debug, Default, Deserialize)]
 struct SupportParams {
     area: Option<String>,
+    /// `pdf` for the leaflet as a PDF file.
+    format: Option<String>,
     place: Option<String>,
     need: Option<String>,
     age: Option<String>,
@@ -430,13 +432,130 @@ async fn show_leaflet(
                 .push(entry(s, today));
         }
     }
+    let printed = today.format("%-d %B %Y").to_string();
+    let groups: Vec<(String, Vec<Entry>)> = groups.into_values().collect();
+    match p.format.as_deref().filter(|f| !f.is_empty()) {
+        None | Some("html") => {}
+        Some("pdf") => return leaflet_pdf(&placed.words, &groups, &printed),
+        Some(other) => {
+            return Err(AppError::Invalid(format!(
+                "format: '{}' is not html or pdf",
+                lantern_core::text::printable(other, 20)
+            ))
+            .into());
+        }
+    }
     let page = LeafletPage {
         layout: Layout::new(&state, format!("Support in {}", placed.words), "support"),
         area: placed.words,
-        groups: groups.into_values().collect(),
-        printed: today.format("%-d %B %Y").to_string(),
+        groups,
+        printed,
     };
     Ok(render(&page))
+}
+
+/// The leaflet as a PDF, through the report engine's document writer: the help-now box on the
+/// cover, then a table of services for each kind of support.
+fn leaflet_pdf(
+    area: &str,
+    groups: &[(String, Vec<Entry>)],
+    printed: &str,
+) -> std::result::Result<Response, HtmlError> {
+    use lantern_core::reports::{Cell, Document, Section, Table};
+    let text = |s: &str| Cell::Text(s.to_owned());
+    let tables: Vec<Table> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (need, entries))| Table {
+            id: format!("services-{i}"),
+            title: need.clone(),
+            columns: ["Service", "What they offer", "Who and how", "Get in touch"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: entries
+                .iter()
+                .map(|e| {
+                    let contact: Vec<&str> = [
+                        e.phone.as_str(),
+                        e.email.as_str(),
+                        e.website.as_str(),
+                        e.hours.as_str(),
+                    ]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect();
+                    vec![
+                        text(&format!("{} ({})", e.name, e.organisation)),
+                        text(&e.description),
+                        text(&format!("{}. {}. {}", e.ages, e.access, e.how_to_access)),
+                        text(&format!(
+                            "{}{}",
+                            contact.join(" · "),
+                            if e.stale.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", e.stale)
+                            }
+                        )),
+                    ]
+                })
+                .collect(),
+            note: None,
+        })
+        .collect();
+    // One section, the kinds of support one after another: a leaflet, not a page each.
+    let sections = vec![Section {
+        id: "services".to_owned(),
+        title: "Services by kind of support".to_owned(),
+        paragraphs: vec![format!(
+            "Services for people in {area}, grouped by the kind of support they give; a service may appear under more than one."
+        )],
+        tables,
+    }];
+    let doc = Document {
+        top_line: "Lantern · support directory".to_owned(),
+        title: format!("Support in {area}"),
+        subtitle: format!("Printed {printed}"),
+        cover: vec![
+            ("area", area.to_owned()),
+            (
+                "services",
+                groups.iter().map(|g| g.1.len()).sum::<usize>().to_string(),
+            ),
+            ("printed", printed.to_owned()),
+            (
+                "note",
+                "A service may appear under more than one kind of support. Details change: an entry not checked for six months says so."
+                    .to_owned(),
+            ),
+        ],
+        notes: &[],
+        sections: &sections,
+        head: format!("Support in {area} · printed {printed}"),
+        foot: "Need help now? Samaritans 116 123 · NHS 111 option 2 · emergency 999".to_owned(),
+        id_seed: format!("{area}{printed}").into_bytes(),
+    };
+    let bytes = lantern_core::reports::document_pdf(&doc, &|_| String::new())
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"support-{}.pdf\"",
+                    area.chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                        .collect::<String>()
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/support?area=&need=&age=`: the page's search as JSON. `area` takes an area code
