@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::reading::fold;
+use chrono::NaiveDate;
+
+use super::reading::{DateOrder, fold, read_date};
 use super::{Problems, Table};
 
 /// A column's name and the other names it goes by, folded as [`fold`] does.
@@ -104,4 +106,51 @@ pub(crate) fn code_or_word(list: &'static crate::codes::CodeList, s: &str) -> Op
             })
         })
         .map(|c| c.code.as_str())
+}
+
+/// A day from a cell (`2024-03-31`, `31/03/2024`, `31 March 2024`), not after `today` unless
+/// `future` allows it.
+pub(crate) fn date_cell(
+    text: &str,
+    today: NaiveDate,
+    future: bool,
+    line: u64,
+    column: &str,
+    problems: &mut Problems,
+) -> Option<NaiveDate> {
+    match read_date(text, DateOrder::Dmy, today) {
+        Ok(d) if d > today && !future => {
+            problems.add(line, column, format!("{d} is in the future"));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.add(line, column, e);
+            None
+        }
+    }
+}
+
+/// An area code from a cell, held by Lantern.
+pub(crate) fn area_cell(
+    text: &str,
+    known_area: &dyn Fn(&str) -> bool,
+    line: u64,
+    column: &str,
+    problems: &mut Problems,
+) -> Option<String> {
+    let code = text.trim().to_ascii_uppercase();
+    if known_area(&code) {
+        Some(code)
+    } else {
+        problems.add(
+            line,
+            column,
+            format!(
+                "'{}' is not a known area code (import areas first)",
+                crate::text::printable(text, 40)
+            ),
+        );
+        None
+    }
 }

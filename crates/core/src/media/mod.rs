@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::ImportSummary;
-use crate::import::columns::{Columns, Spec};
-use crate::import::reading::{DateOrder, fold, read_date};
+use crate::import::columns::{Columns, Spec, area_cell, date_cell};
+use crate::import::reading::fold;
 use crate::import::{ImportError, Problems, Table, read_table};
 use crate::store::SummaryAudit;
 
@@ -183,20 +183,8 @@ pub fn parse_reports(
         };
         let reference = need("reference", "the reference");
         let outlet = need("outlet", "the outlet");
-        let published =
-            need("published", "the day it was published").and_then(|t| {
-                match read_date(&t, DateOrder::Dmy, today) {
-                    Ok(d) if d > today => {
-                        problems.add(line, &h("published"), format!("{d} is in the future"));
-                        None
-                    }
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        problems.add(line, &h("published"), e);
-                        None
-                    }
-                }
-            });
+        let published = need("published", "the day it was published")
+            .and_then(|t| date_cell(&t, today, false, line, &h("published"), &mut problems));
         let mut answers = [false; 5];
         let mut answered = true;
         for (i, (item, words, _)) in CHECKLIST.iter().enumerate() {
@@ -232,22 +220,9 @@ pub fn parse_reports(
             }
             ok
         });
-        let area = c.get("area").and_then(|a| {
-            let code = a.to_ascii_uppercase();
-            if known_area(&code) {
-                Some(code)
-            } else {
-                problems.add(
-                    line,
-                    &h("area"),
-                    format!(
-                        "'{}' is not a known area code (import areas first)",
-                        crate::text::printable(a, 40)
-                    ),
-                );
-                None
-            }
-        });
+        let area = c
+            .get("area")
+            .and_then(|a| area_cell(a, known_area, line, &h("area"), &mut problems));
         let record_id = c
             .get("record_id")
             .and_then(|t| match t.trim().parse::<i64>() {

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::ImportSummary;
 use crate::codes::CodeList;
-use crate::import::columns::{Columns, Spec, code_or_word};
-use crate::import::reading::{DateOrder, fold, read_date};
+use crate::import::columns::{Columns, Spec, area_cell, code_or_word, date_cell};
+use crate::import::reading::fold;
 use crate::import::{ImportError, Problems, Table, read_table};
 use crate::store::SummaryAudit;
 
@@ -221,53 +221,6 @@ fn score_cell(
             );
             None
         }
-    }
-}
-
-/// A day from a cell (`2024-03-31`, `31/03/2024`, `31 March 2024`), not after `today` unless
-/// `future` allows it.
-fn date_cell(
-    text: &str,
-    today: NaiveDate,
-    future: bool,
-    line: u64,
-    column: &str,
-    problems: &mut Problems,
-) -> Option<NaiveDate> {
-    match read_date(text, DateOrder::Dmy, today) {
-        Ok(d) if d > today && !future => {
-            problems.add(line, column, format!("{d} is in the future"));
-            None
-        }
-        Ok(d) => Some(d),
-        Err(e) => {
-            problems.add(line, column, e);
-            None
-        }
-    }
-}
-
-/// An area code from a cell, held by Lantern.
-fn area_cell(
-    text: &str,
-    known_area: &dyn Fn(&str) -> bool,
-    line: u64,
-    column: &str,
-    problems: &mut Problems,
-) -> Option<String> {
-    let code = text.trim().to_ascii_uppercase();
-    if known_area(&code) {
-        Some(code)
-    } else {
-        problems.add(
-            line,
-            column,
-            format!(
-                "'{}' is not a known area code (import areas first)",
-                crate::text::printable(text, 40)
-            ),
-        );
-        None
     }
 }
 
