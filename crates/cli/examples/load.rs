@@ -2,7 +2,8 @@
 //! request the register list (HTML and JSON) and the indicators API in turn (`--mix register`,
 //! the default), the dashboard and the districts' area profiles (`--mix pages`), or the public
 //! support directory with no sign-in (`--mix support`: searches by postcode district, area, need
-//! and age, the JSON API and the printable leaflet) over
+//! and age, the JSON API and the printable leaflet), or organisations, training and media
+//! (`--mix workforce`: the workforce page, coverage and training figures, the media page) over
 //! keep-alive connections for a fixed time, then latency percentiles and errors are printed per
 //! endpoint.
 //!
@@ -170,6 +171,30 @@ fn endpoint(i: u64, mix: &str) -> (&'static str, String) {
                 "support leaflet",
                 format!("/support/leaflet?area=X0700000{district}"),
             ),
+        };
+    }
+    if mix == "workforce" {
+        // Organisations and training: the page, and coverage and training figures by turns.
+        const MEASURES: [&str; 4] = [
+            "role:senior_mental_health_lead",
+            "role:suicide_prevention_lead",
+            "course:orange_button",
+            "course:any",
+        ];
+        let measure = MEASURES[(i % 4) as usize];
+        return match i % 4 {
+            0 => ("workforce page", "/workforce".to_owned()),
+            1 => (
+                "coverage API (year, type)",
+                format!(
+                    "/api/v1/indicators?dataset=coverage&by=year,organisation_type&measure={measure}"
+                ),
+            ),
+            2 => (
+                "training API (year, framework)",
+                "/api/v1/indicators?dataset=training&by=year,framework".to_owned(),
+            ),
+            _ => ("media page", "/media".to_owned()),
         };
     }
     if mix == "pages" {
