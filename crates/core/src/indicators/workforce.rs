@@ -463,20 +463,7 @@ pub(super) async fn table(
     let mut cells: BTreeMap<Vec<String>, Acc> = BTreeMap::new();
     match q.measure {
         Measure::Holding(holding) => {
-            let Some((_, as_of)) = days else {
-                return Ok(empty(q, None));
-            };
-            // The periods and the day each is assessed on.
-            let assessed: Vec<(Option<String>, NaiveDate)> = match period {
-                Some(d) => periods(&ctx, d, days.map_or(as_of, |x| x.0), as_of)
-                    .into_iter()
-                    .map(|label| {
-                        let end = period_end(d, &label).unwrap_or(as_of).min(as_of);
-                        (Some(label), end)
-                    })
-                    .collect(),
-                None => vec![(None, as_of)],
-            };
+            let assessed = assessed_on(&ctx, period, days);
             // Each organisation's own training, read once.
             let mut own: HashMap<&str, Vec<&Training>> = HashMap::new();
             for t in &data.training {
@@ -633,6 +620,28 @@ fn empty(q: &IndicatorQuery, as_of: Option<NaiveDate>) -> IndicatorTable {
     }
 }
 
+/// The periods of a coverage table and the day each is assessed on: its last day, or the latest
+/// day the data knows of for a part period. With no day known at all (a list of organisations
+/// with no roles and no training yet) there are no periods, and the figures without one are of
+/// the list as it stands.
+fn assessed_on(
+    ctx: &Context,
+    period: Option<Dimension>,
+    days: Option<(NaiveDate, NaiveDate)>,
+) -> Vec<(Option<String>, NaiveDate)> {
+    match (period, days) {
+        (Some(d), Some((first, as_of))) => periods(ctx, d, first, as_of)
+            .into_iter()
+            .map(|label| {
+                let end = period_end(d, &label).unwrap_or(as_of).min(as_of);
+                (Some(label), end)
+            })
+            .collect(),
+        (Some(_), None) => Vec::new(),
+        (None, _) => vec![(None, days.map_or(NaiveDate::MAX, |d| d.1))],
+    }
+}
+
 /// Whether an organisation has what a coverage figure counts on `day`; `training` is its own.
 fn meets(o: &Organisation, holding: Holding, day: NaiveDate, training: &[&Training]) -> bool {
     let trained = |course_fits: &dyn Fn(&str) -> bool| {
@@ -710,4 +719,86 @@ fn row(
         });
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a day")
+    }
+
+    #[test]
+    fn each_period_is_assessed_on_its_last_day_or_the_latest_day_known() {
+        let ctx = Context::new(&[], (2023, 2025), false);
+        let got = assessed_on(
+            &ctx,
+            Some(Dimension::Year),
+            Some((day(2023, 5, 1), day(2025, 6, 30))),
+        );
+        assert_eq!(
+            got,
+            [
+                (Some("2023".to_owned()), day(2023, 12, 31)),
+                (Some("2024".to_owned()), day(2024, 12, 31)),
+                (Some("2025".to_owned()), day(2025, 6, 30)),
+            ]
+        );
+        let quarters = assessed_on(
+            &ctx,
+            Some(Dimension::FinancialYear),
+            Some((day(2024, 1, 10), day(2024, 4, 2))),
+        );
+        assert_eq!(
+            quarters,
+            [
+                (Some("2023/24".to_owned()), day(2024, 3, 31)),
+                (Some("2024/25".to_owned()), day(2024, 4, 2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_list_with_no_days_has_no_periods_and_its_organisations_hold_nothing() {
+        let ctx = Context::new(&[], (0, 0), false);
+        assert!(assessed_on(&ctx, Some(Dimension::Year), None).is_empty());
+        let now = assessed_on(&ctx, None, None);
+        assert_eq!(now.len(), 1);
+        let school = Organisation {
+            reference: "S1".to_owned(),
+            name: "School".to_owned(),
+            sector: "education".to_owned(),
+            org_type: "school".to_owned(),
+            area: None,
+            size: None,
+            roles: Vec::new(),
+        };
+        for h in [
+            Holding::Role("senior_mental_health_lead"),
+            Holding::AnyCourse,
+            Holding::Framework("public"),
+        ] {
+            assert!(!meets(&school, h, now[0].1, &[]), "{h:?}");
+        }
+        let row = row(
+            &IndicatorQuery::from_params(
+                Some(COVERAGE),
+                Some("organisation_type"),
+                None,
+                None,
+                Some("role:smhl"),
+            )
+            .expect("a query"),
+            None,
+            None,
+            vec!["school".to_owned()],
+            &Acc {
+                denominator: 3,
+                ..Acc::default()
+            },
+        );
+        assert_eq!((row.count, row.value), (Some(0), Some(0.0)));
+        assert_eq!(row.workforce.and_then(|w| w.denominator), Some(3));
+    }
 }
