@@ -44,15 +44,15 @@ impl lantern_core::store::MediaStore for This {
         audit: Option<SummaryAudit<'_>>,
     ) -> StoreResult<ImportSummary> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let stored = sqlx::query(&format!("SELECT {COLUMNS} FROM media_reports"))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let mut existing: HashMap<String, MediaReport> = HashMap::new();
-        for row in &stored {
-            let r = decode(row).map_err(map_err)?;
-            existing.insert(r.reference.clone(), r);
-        }
+        let existing: HashMap<String, MediaReport> = super::decoded(
+            &mut *tx,
+            &format!("SELECT {COLUMNS} FROM media_reports"),
+            decode,
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r.reference.clone(), r))
+        .collect();
         let (summary, changed) = common::changes(rows, &existing, |r| r.reference.clone());
         let now = Utc::now();
         // 15 parameters a row, well under both databases' limits at 500 rows.
@@ -94,15 +94,11 @@ impl lantern_core::store::MediaStore for This {
 
     #[tracing::instrument(skip_all)]
     async fn media_reports(&self) -> StoreResult<Vec<MediaReport>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM media_reports ORDER BY published DESC, reference"
-        ))
-        .fetch_all(&self.pool)
+        super::decoded(
+            &self.pool,
+            &format!("SELECT {COLUMNS} FROM media_reports ORDER BY published DESC, reference"),
+            decode,
+        )
         .await
-        .map_err(map_err)?;
-        rows.iter()
-            .map(decode)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
     }
 }

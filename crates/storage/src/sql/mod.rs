@@ -60,6 +60,20 @@ pub(super) fn push_cell(
     }
 }
 
+/// Every row `sql` returns, decoded: the reading of a reference table (the support directory,
+/// organisations, training, media reports), whole or in an upsert's transaction.
+pub(super) async fn decoded<'e, T>(
+    exec: impl sqlx::Executor<'e, Database = Db>,
+    sql: &'e str,
+    decode: fn(&Row) -> Result<T, sqlx::Error>,
+) -> StoreResult<Vec<T>> {
+    let rows = sqlx::query(sql).fetch_all(exec).await.map_err(map_err)?;
+    rows.iter()
+        .map(decode)
+        .collect::<Result<_, _>>()
+        .map_err(map_err)
+}
+
 /// End an upsert of reference data: when it changed anything, bump the data version (caches
 /// of what rests on it are stale), append its audit entry (not for a dry run), then commit or
 /// roll back.

@@ -64,15 +64,12 @@ impl lantern_core::store::ServiceStore for This {
         audit: Option<SummaryAudit<'_>>,
     ) -> StoreResult<ImportSummary> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let stored = sqlx::query(&format!("SELECT {COLUMNS} FROM services"))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let mut existing: HashMap<String, Service> = HashMap::new();
-        for row in &stored {
-            let s = decode(row).map_err(map_err)?;
-            existing.insert(s.reference.clone(), s);
-        }
+        let existing: HashMap<String, Service> =
+            super::decoded(&mut *tx, &format!("SELECT {COLUMNS} FROM services"), decode)
+                .await?
+                .into_iter()
+                .map(|s| (s.reference.clone(), s))
+                .collect();
         let (summary, changed) = common::changes(rows, &existing, |s| s.reference.clone());
         let now = Utc::now();
         // 17 parameters a row, well under both databases' limits at 500 rows.
@@ -117,16 +114,12 @@ impl lantern_core::store::ServiceStore for This {
 
     #[tracing::instrument(skip_all)]
     async fn services(&self) -> StoreResult<Vec<Service>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM services ORDER BY lower(name), reference"
-        ))
-        .fetch_all(&self.pool)
+        super::decoded(
+            &self.pool,
+            &format!("SELECT {COLUMNS} FROM services ORDER BY lower(name), reference"),
+            decode,
+        )
         .await
-        .map_err(map_err)?;
-        rows.iter()
-            .map(decode)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
     }
 
     #[tracing::instrument(skip_all)]

@@ -102,15 +102,15 @@ impl lantern_core::store::WorkforceStore for This {
         audit: Option<SummaryAudit<'_>>,
     ) -> StoreResult<ImportSummary> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let stored = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organisations"))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let mut existing: HashMap<String, Organisation> = HashMap::new();
-        for row in &stored {
-            let o = decode_org(row).map_err(map_err)?;
-            existing.insert(o.reference.clone(), o);
-        }
+        let existing: HashMap<String, Organisation> = super::decoded(
+            &mut *tx,
+            &format!("SELECT {ORG_COLUMNS} FROM organisations"),
+            decode_org,
+        )
+        .await?
+        .into_iter()
+        .map(|o| (o.reference.clone(), o))
+        .collect();
         let (summary, changed) = common::changes(rows, &existing, |o| o.reference.clone());
         let now = Utc::now();
         for chunk in changed.chunks(500) {
@@ -141,16 +141,12 @@ impl lantern_core::store::WorkforceStore for This {
 
     #[tracing::instrument(skip_all)]
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ORG_COLUMNS} FROM organisations ORDER BY lower(name), reference"
-        ))
-        .fetch_all(&self.pool)
+        super::decoded(
+            &self.pool,
+            &format!("SELECT {ORG_COLUMNS} FROM organisations ORDER BY lower(name), reference"),
+            decode_org,
+        )
         .await
-        .map_err(map_err)?;
-        rows.iter()
-            .map(decode_org)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
     }
 
     #[tracing::instrument(skip_all, fields(rows = rows.len()))]
@@ -162,21 +158,22 @@ impl lantern_core::store::WorkforceStore for This {
         audit: Option<SummaryAudit<'_>>,
     ) -> StoreResult<ImportSummary> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let stored = sqlx::query(&format!("SELECT {TRAINING_COLUMNS} FROM training"))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let existing: HashMap<(String, String), Training> = super::decoded(
+            &mut *tx,
+            &format!("SELECT {TRAINING_COLUMNS} FROM training"),
+            decode_training,
+        )
+        .await?
+        .into_iter()
+        .map(|t| (t.key(), t))
+        .collect();
+        // The rows held for the file's sessions that the file no longer has.
         let sessions: HashSet<&str> = rows.iter().map(|t| t.reference.as_str()).collect();
         let keys: HashSet<(String, String)> = rows.iter().map(Training::key).collect();
-        let mut existing: HashMap<(String, String), Training> = HashMap::new();
-        let mut gone: Vec<(String, String)> = Vec::new();
-        for row in &stored {
-            let t = decode_training(row).map_err(map_err)?;
-            if sessions.contains(t.reference.as_str()) && !keys.contains(&t.key()) {
-                gone.push(t.key());
-            }
-            existing.insert(t.key(), t);
-        }
+        let gone: Vec<&(String, String)> = existing
+            .keys()
+            .filter(|k| sessions.contains(k.0.as_str()) && !keys.contains(*k))
+            .collect();
         let (mut summary, changed) = common::changes(rows, &existing, Training::key);
         // An organisation's row dropped from a session: the session changed.
         summary.updated += gone.len() as u64;
@@ -228,15 +225,13 @@ impl lantern_core::store::WorkforceStore for This {
 
     #[tracing::instrument(skip_all)]
     async fn training(&self) -> StoreResult<Vec<Training>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TRAINING_COLUMNS} FROM training ORDER BY day, reference, organisation"
-        ))
-        .fetch_all(&self.pool)
+        super::decoded(
+            &self.pool,
+            &format!(
+                "SELECT {TRAINING_COLUMNS} FROM training ORDER BY day, reference, organisation"
+            ),
+            decode_training,
+        )
         .await
-        .map_err(map_err)?;
-        rows.iter()
-            .map(decode_training)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
     }
 }
