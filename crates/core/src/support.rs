@@ -17,6 +17,7 @@ use crate::ImportSummary;
 use crate::area::Area;
 use crate::codes::CodeList;
 use crate::import::reading::{DateOrder, fold, read_date};
+use crate::import::columns::{Columns, Spec};
 use crate::import::{ImportError, Problems, Table, read_table};
 use crate::store::{ServiceStore, SummaryAudit};
 
@@ -148,7 +149,7 @@ impl Service {
 }
 
 /// The columns of a directory file, each with the other names it goes by (folded).
-const COLUMNS: [(&str, &[&str]); 15] = [
+const COLUMNS: [Spec; 15] = [
     (
         "reference",
         &["reference", "ref", "id", "service id", "service ref"],
@@ -311,59 +312,29 @@ pub fn parse_services(
     today: NaiveDate,
 ) -> Result<Vec<Service>, ImportError> {
     let mut problems = Problems::new(&table.file);
-    let folded: Vec<String> = table.headers.iter().map(|h| fold(h)).collect();
-    let at: HashMap<&str, usize> = COLUMNS
-        .iter()
-        .filter_map(|(name, names)| {
-            names
-                .iter()
-                .find_map(|n| folded.iter().position(|h| h == n))
-                .map(|i| (*name, i))
-        })
-        .collect();
-    for name in [
-        "reference",
-        "name",
-        "organisation",
-        "needs",
-        "areas",
-        "access",
-        "last_verified",
-    ] {
-        if !at.contains_key(name) {
-            problems.add(1, name, format!("the column {name} is missing"));
-        }
-    }
-    if !problems.is_empty() {
+    let Some(cols) = Columns::locate(
+        table,
+        &COLUMNS,
+        &[
+            "reference",
+            "name",
+            "organisation",
+            "needs",
+            "areas",
+            "access",
+            "last_verified",
+        ],
+        &mut problems,
+    ) else {
         return problems.into_result(Vec::new());
-    }
-    let header = |name: &str| -> String {
-        at.get(name)
-            .map_or(name, |i| table.headers[*i].as_str())
-            .to_owned()
     };
+    let header = |name: &str| cols.header(name);
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, cells) in &table.rows {
         let line = *line;
-        // A cell's text, checked for control characters; `None` when blank.
-        let mut cell = |name: &str| -> Option<String> {
-            let i = *at.get(name)?;
-            let t = cells.get(i).unwrap_or("").trim();
-            if t.is_empty() {
-                return None;
-            }
-            match crate::text::checked(t) {
-                Ok(t) => Some(t.into_owned()),
-                Err(e) => {
-                    problems.add(line, &header(name), e);
-                    None
-                }
-            }
-        };
-        let texts: HashMap<&str, Option<String>> =
-            COLUMNS.iter().map(|(n, _)| (*n, cell(n))).collect();
-        let text = |n: &str| texts.get(n).cloned().flatten();
+        let texts = cols.cells(line, cells, &mut problems);
+        let text = |n: &str| texts.get(n).cloned();
         let mut need_text = |name: &str, what: &str| -> Option<String> {
             let t = text(name);
             if t.is_none() {
