@@ -20,7 +20,9 @@ pub(crate) struct Columns<'t> {
 }
 
 impl<'t> Columns<'t> {
-    /// Find `spec`'s columns in `table`, the first of each one's names that a header matches.
+    /// Find `spec`'s columns in `table`: Lantern's own name first, then the first of its other
+    /// names that a header matches (a file with both `Date` and `Completed` has its day in
+    /// `Date`, whatever `Completed` holds).
     /// Each of `required` that is missing is a problem on line 1; then `None`.
     pub(crate) fn locate(
         table: &'t Table,
@@ -32,9 +34,8 @@ impl<'t> Columns<'t> {
         let at: HashMap<&'static str, usize> = spec
             .iter()
             .filter_map(|(name, names)| {
-                names
-                    .iter()
-                    .chain(std::iter::once(name))
+                std::iter::once(name)
+                    .chain(names.iter())
                     .find_map(|n| folded.iter().position(|h| *h == fold(n)))
                     .map(|i| (*name, i))
             })

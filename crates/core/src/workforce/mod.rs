@@ -527,6 +527,8 @@ const TRAINING_COLUMNS: [Spec; 12] = [
         &[
             "organisation reference",
             "org",
+            "org id",
+            "organisation id",
             "organization",
             "employer",
             "organisation name",

@@ -149,6 +149,31 @@ fn training_takes_the_organisations_sector_and_area_and_checks_its_scores() {
     );
 }
 
+#[test]
+fn lanterns_own_column_name_wins_over_another_columns_other_name() {
+    // An export with a yes/no `Completed` beside `Date`, an `Org ID`, and extra columns.
+    let orgs = parse_organisations(
+        &table(
+            "o.csv",
+            "reference,name,sector,type\nS1,North Academy,education,school\n",
+        ),
+        &known,
+        today(),
+    )
+    .expect("orgs");
+    let t = table(
+        "t.csv",
+        "Session,Date,Completed,Training,Org ID,Attendees,Trainer's notes\n\
+         T1,10/03/2025,Yes,Orange Button,S1,4,=SUM(A1:A9)\n",
+    );
+    let rows = parse_training(&t, &orgs, &known, today()).expect("good");
+    assert_eq!(
+        rows[0].date,
+        NaiveDate::from_ymd_opt(2025, 3, 10).expect("day")
+    );
+    assert_eq!(rows[0].organisation.as_deref(), Some("S1"));
+}
+
 mod properties {
     use super::super::*;
     use super::{known, today};
