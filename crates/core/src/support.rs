@@ -16,8 +16,8 @@ use serde::Serialize;
 use crate::ImportSummary;
 use crate::area::Area;
 use crate::codes::CodeList;
-use crate::import::reading::{DateOrder, fold, read_date};
 use crate::import::columns::{Columns, Spec};
+use crate::import::reading::{DateOrder, fold, read_date};
 use crate::import::{ImportError, Problems, Table, read_table};
 use crate::store::{ServiceStore, SummaryAudit};
 

@@ -71,7 +71,13 @@ impl MediaMeasure {
                 .iter()
                 .find(|i| **i == item.trim())
                 .map(|i| Self::Breach(i))
-                .ok_or_else(|| format!("'{item}' is not one of {}", items.join("|"))),
+                .ok_or_else(|| {
+                    format!(
+                        "'{}' is not one of {}",
+                        crate::text::printable(item, 40),
+                        items.join("|")
+                    )
+                }),
             _ => Err(format!(
                 "measure '{}' is not compliant or breach:{}",
                 crate::text::printable(s, 40),
@@ -756,6 +762,16 @@ mod tests {
                 (Some("2023/24".to_owned()), day(2024, 3, 31)),
                 (Some("2024/25".to_owned()), day(2024, 4, 2)),
             ]
+        );
+    }
+
+    #[test]
+    fn a_media_measure_echoes_a_word_it_cannot_read_printably() {
+        let e = MediaMeasure::parse("breach:photo\u{0}\u{1b}[31m").expect_err("refused");
+        assert!(!e.chars().any(char::is_control), "{e:?}");
+        assert_eq!(
+            MediaMeasure::parse("breach:photo"),
+            Ok(MediaMeasure::Breach("photo"))
         );
     }
 
